@@ -1,0 +1,176 @@
+@uem
+Feature: Apple VPP accounts: the rules of the query language
+  "By default, a case-insensitive exact match will be performed for each field in the query."
+  "Multiple field-value pairs can be provided in the query with each pair separated with a comma,
+  in which case only Apple VPP accounts matching all the criteria provided will be included."
+  "Special characters (comma, backslash) in query values must be escaped with a backslash."
+  "> or >= for the minimum date, and/or < or <= for the maximum date."
+  Source: UEM REST API, Apple VPP Account Resource (shared/seeds/003_be36be0e2e6b9e62.txt).
+
+  Each scenario is one rule a server could get wrong, placed on the canonical data set's edge
+  accounts (docs/errata.md) so that breaking the rule changes the answer. Queries are written as
+  the documentation writes them; the suite percent-encodes them on the wire.
+
+  @UEM-QRY-001 @rule
+  Scenario: A name matches whatever its letter case
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): case-insensitive exact match
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=vpp-TOKEN-Version-3
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name                |
+      | 17c24f36-b724-4591-9624-e76bb197b466 | VPP-token-version-3 |
+      | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3 |
+
+  @UEM-QRY-002 @rule
+  Scenario: Letter case is ignored beyond ASCII
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): case-insensitive exact match
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=ÉCOLE LAVAL
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name        |
+      | c79e29a1-9eb2-45f2-9ef8-98ad4e9e4137 | École Laval |
+
+  @UEM-QRY-003 @rule
+  Scenario: A prefix of a name does not match
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=VPP-token-version
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-004 @rule
+  Scenario: A part of a name does not match
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=token-version-3
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-005 @rule
+  Scenario: A name that extends another matches only itself
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=VPP-TOKEN-VERSION-3-ARCHIVE
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name                        |
+      | 2df01348-77c0-4274-a01b-aace5575ce66 | vpp-token-version-3-archive |
+
+  @UEM-QRY-006 @rule
+  Scenario: A value with spaces matches
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): case-insensitive exact match
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=beta 6 test
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name        |
+      | 6359d1fc-6b8b-4920-ae0e-9c8405cb08b5 | Beta 6 Test |
+
+  @UEM-QRY-007 @rule
+  Scenario: Comma means AND: two criteria that no account meets together
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): multiple field-value pairs: matching all the criteria
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=Beta 6 Test,tokenExpiryDate>=2026-01-01T00:00:00.000Z
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-008 @rule
+  Scenario: Comma means AND: a name and a date narrow each other
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): multiple field-value pairs: matching all the criteria
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=VPP-token-version-3,tokenExpiryDate>2027-01-01T00:00:00.000Z
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name                |
+      | 17c24f36-b724-4591-9624-e76bb197b466 | VPP-token-version-3 |
+
+  @UEM-QRY-009 @rule
+  Scenario: An escaped comma and an escaped backslash belong to the value
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): special characters (comma, backslash) escaped with a backslash
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=Acme\, Retail\\East
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name               |
+      | 76d6358f-acfb-4771-9e1f-22bc4446f8a8 | Acme, Retail\\East |
+
+  @UEM-QRY-010 @rule
+  Scenario: > excludes its boundary
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): > for the minimum date
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate>2030-01-01T00:00:00.000Z
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name        |
+      | c79e29a1-9eb2-45f2-9ef8-98ad4e9e4137 | École Laval |
+
+  @UEM-QRY-011 @rule
+  Scenario: >= includes its boundary
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): >= for the minimum date
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate>=2030-01-01T00:00:00.000Z
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name               |
+      | 3ca04b05-0876-410c-b266-4bbaae9fda06 | School District 42 |
+      | c79e29a1-9eb2-45f2-9ef8-98ad4e9e4137 | École Laval        |
+
+  @UEM-QRY-012 @rule
+  Scenario: < excludes its boundary
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): < for the maximum date
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate<2030-01-01T00:00:00.000Z
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name                        |
+      | 17c24f36-b724-4591-9624-e76bb197b466 | VPP-token-version-3         |
+      | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3         |
+      | 6359d1fc-6b8b-4920-ae0e-9c8405cb08b5 | Beta 6 Test                 |
+      | 76d6358f-acfb-4771-9e1f-22bc4446f8a8 | Acme, Retail\\East          |
+      | 2df01348-77c0-4274-a01b-aace5575ce66 | vpp-token-version-3-archive |
+
+  @UEM-QRY-013 @rule
+  Scenario: <= includes its boundary
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): <= for the maximum date
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate<=2030-01-01T00:00:00.000Z
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name                        |
+      | 17c24f36-b724-4591-9624-e76bb197b466 | VPP-token-version-3         |
+      | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3         |
+      | 6359d1fc-6b8b-4920-ae0e-9c8405cb08b5 | Beta 6 Test                 |
+      | 76d6358f-acfb-4771-9e1f-22bc4446f8a8 | Acme, Retail\\East          |
+      | 2df01348-77c0-4274-a01b-aace5575ce66 | vpp-token-version-3-archive |
+      | 3ca04b05-0876-410c-b266-4bbaae9fda06 | School District 42          |
+
+  @UEM-QRY-014 @rule
+  Scenario: Dates compare to the millisecond
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): dates written to the millisecond (2021-07-01T00:00:00.000Z)
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate>2027-01-01T00:00:00.000Z,tokenExpiryDate<2027-01-01T00:00:00.002Z
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name                        |
+      | 2df01348-77c0-4274-a01b-aace5575ce66 | vpp-token-version-3-archive |
+
+  @UEM-QRY-015 @rule
+  Scenario: A minimum and a maximum date together form a range
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): > or >= for the minimum date, and/or < or <= for the maximum date
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate>=2026-01-01T00:00:00.000Z,tokenExpiryDate<2029-01-01T00:00:00.000Z
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name                        |
+      | 17c24f36-b724-4591-9624-e76bb197b466 | VPP-token-version-3         |
+      | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3         |
+      | 2df01348-77c0-4274-a01b-aace5575ce66 | vpp-token-version-3-archive |
+
+  @UEM-QRY-016 @opt-in
+  Scenario: A malformed query is refused with 400
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query); not stated: opt-in
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=colour=red
+    Then the response status is 400

@@ -1,0 +1,177 @@
+//! The contract carried inside the binary, so that `vpp-conformance` works from any directory
+//! after `cargo install`. A test checks that this list and the folders on disk agree, so a file
+//! added to `features/` cannot be silently left out of the binary.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// One embedded file: its path relative to the crate root, and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Embedded {
+    pub path: &'static str,
+    pub text: &'static str,
+}
+
+macro_rules! embed {
+    ($($path:literal),* $(,)?) => {
+        &[$(Embedded { path: $path, text: include_str!(concat!("../", $path)) }),*]
+    };
+}
+
+pub const FEATURES: &[Embedded] = embed!(
+    "features/apple-vpp/service-configuration.feature",
+    "features/uem/vpp-accounts-query-samples.feature",
+    "features/uem/vpp-accounts-query-rules.feature",
+    "features/uem/vpp-account-by-guid.feature",
+    "features/uem/vpp-accounts-media-types.feature",
+    "features/uem/vpp-accounts-consistency.feature",
+);
+
+pub const SCHEMAS: &[Embedded] = embed!(
+    "schemas/service-config.schema.json",
+    "schemas/vpp-account.schema.json",
+    "schemas/vpp-account-list.schema.json",
+);
+
+pub const FIXTURES: &[Embedded] = embed!(
+    "fixtures/apple-vpp-service-config.json",
+    "fixtures/uem-vpp-accounts.json",
+);
+
+pub const SNAPSHOTS: &[Embedded] = embed!(
+    "snapshots/apple-vpp-service-config.snap",
+    "snapshots/uem-sample-1.snap",
+    "snapshots/uem-sample-2.snap",
+    "snapshots/uem-sample-3.snap",
+    "snapshots/uem-sample-4.snap",
+    "snapshots/uem-get-by-guid-sample.snap",
+);
+
+/// Every embedded file, for the test that compares the catalog with the folders.
+pub fn all() -> impl Iterator<Item = &'static Embedded> {
+    FEATURES
+        .iter()
+        .chain(SCHEMAS)
+        .chain(FIXTURES)
+        .chain(SNAPSHOTS)
+}
+
+fn find(list: &'static [Embedded], path: &str) -> Option<&'static str> {
+    list.iter().find(|e| e.path == path).map(|e| e.text)
+}
+
+/// The canonical account data set (`fixtures/uem-vpp-accounts.json`).
+pub fn accounts_fixture() -> &'static serde_json::Value {
+    static V: OnceLock<serde_json::Value> = OnceLock::new();
+    V.get_or_init(|| parse_embedded(FIXTURES, "fixtures/uem-vpp-accounts.json"))
+}
+
+/// The documented service configuration response (`fixtures/apple-vpp-service-config.json`).
+pub fn service_config_fixture() -> &'static serde_json::Value {
+    static V: OnceLock<serde_json::Value> = OnceLock::new();
+    V.get_or_init(|| parse_embedded(FIXTURES, "fixtures/apple-vpp-service-config.json"))
+}
+
+/// A schema by its short name (`vpp-account` for `schemas/vpp-account.schema.json`).
+pub fn schema(name: &str) -> Option<serde_json::Value> {
+    find(SCHEMAS, &format!("schemas/{name}.schema.json"))
+        .map(|text| serde_json::from_str(text).expect("embedded schema is valid JSON"))
+}
+
+/// A snapshot's text by its short name (`uem-sample-1` for `snapshots/uem-sample-1.snap`).
+pub fn snapshot(name: &str) -> Option<&'static str> {
+    find(SNAPSHOTS, &format!("snapshots/{name}.snap"))
+}
+
+fn parse_embedded(list: &'static [Embedded], path: &str) -> serde_json::Value {
+    let text = find(list, path).expect("embedded file is listed");
+    serde_json::from_str(text).expect("embedded fixture is valid JSON")
+}
+
+/// The features, parsed from memory. Paths are kept relative so reports name the file a
+/// reader finds in the repository.
+pub fn features() -> Vec<cucumber::gherkin::Feature> {
+    FEATURES
+        .iter()
+        .map(|e| {
+            let mut f =
+                cucumber::gherkin::Feature::parse(e.text, cucumber::gherkin::GherkinEnv::default())
+                    .unwrap_or_else(|err| {
+                        panic!("embedded feature {} does not parse: {err}", e.path)
+                    });
+            f.path = Some(PathBuf::from(e.path));
+            f
+        })
+        .collect()
+}
+
+/// One scenario as `list` and the reports show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScenarioInfo {
+    /// The stable ID tag, without `@` (for example `UEM-QRY-003`).
+    pub id: String,
+    pub name: String,
+    /// Every tag of the feature, rule and scenario, without `@`.
+    pub tags: Vec<String>,
+    /// The documentation section, from the scenario's `Documentation:` line.
+    pub section: String,
+    pub feature: String,
+    pub path: String,
+}
+
+/// Whether a tag is a scenario ID: API, area, number (`APL-CFG-001`, `UEM-MT-002`, `UEM-QRY-012`).
+pub fn is_id_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(a), Some(b), Some(n), None)
+            if a.len() == 3 && a.chars().all(|c| c.is_ascii_uppercase())
+            && (2..=4).contains(&b.len()) && b.chars().all(|c| c.is_ascii_uppercase())
+            && n.len() == 3 && n.chars().all(|c| c.is_ascii_digit())
+    )
+}
+
+/// Every scenario of the embedded features, in file order.
+pub fn scenarios() -> Vec<ScenarioInfo> {
+    let mut out = Vec::new();
+    for f in features() {
+        let path = f
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let mut push = |extra: &[String], s: &cucumber::gherkin::Scenario| {
+            let tags: Vec<String> = f.tags.iter().chain(extra).chain(&s.tags).cloned().collect();
+            out.push(ScenarioInfo {
+                id: scenario_id(&s.tags).unwrap_or_default(),
+                name: s.name.clone(),
+                section: documentation_section(s.description.as_deref()).unwrap_or_default(),
+                tags,
+                feature: f.name.clone(),
+                path: path.clone(),
+            });
+        };
+        for s in &f.scenarios {
+            push(&[], s);
+        }
+        for r in &f.rules {
+            for s in &r.scenarios {
+                push(&r.tags, s);
+            }
+        }
+    }
+    out
+}
+
+/// The ID tag among a scenario's own tags.
+pub fn scenario_id(tags: &[String]) -> Option<String> {
+    tags.iter().find(|t| is_id_tag(t)).cloned()
+}
+
+/// The text after `Documentation:` in a scenario's description.
+pub fn documentation_section(description: Option<&str>) -> Option<String> {
+    description?
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Documentation:"))
+        .map(|s| s.trim().to_owned())
+}

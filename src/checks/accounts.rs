@@ -1,0 +1,318 @@
+//! Accounts compare with the canonical data set by GUID, field by field, as the documentation
+//! fixes them: GUIDs case-insensitively, expiry dates as instants (the samples write them with
+//! milliseconds and `Z`, but any ISO 8601 form of the same instant is the same date), the other
+//! fields exactly. Order of accounts and of keys, and fields the documentation does not show,
+//! are left open: order is ignored, extra fields are warnings.
+
+use super::{Findings, Mismatch, show};
+use crate::catalog;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+/// The fields every documented account shows.
+pub const ACCOUNT_FIELDS: [&str; 6] = [
+    "guid",
+    "name",
+    "accountHolderInfo",
+    "tokenExpiryDate",
+    "autoUpdateNewAppVersions",
+    "token",
+];
+
+/// An ISO 8601 instant (`2027-01-01T00:00:00.000Z`, or with an offset).
+pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// The form every documented date takes: milliseconds and `Z`.
+pub fn documented_date_form(instant: &DateTime<Utc>) -> String {
+    instant.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// The canonical account with this GUID.
+pub fn canonical_account(guid: &str) -> Option<&'static Value> {
+    canonical_accounts().iter().find(|a| {
+        a["guid"]
+            .as_str()
+            .is_some_and(|g| g.eq_ignore_ascii_case(guid))
+    })
+}
+
+pub fn canonical_accounts() -> &'static [Value] {
+    catalog::accounts_fixture()["vppAccounts"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
+/// The `vppAccounts` array of a list response.
+pub fn listed_accounts(body: &Value) -> Result<&Vec<Value>, Mismatch> {
+    body.get("vppAccounts")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            Mismatch::new(
+                "$.vppAccounts",
+                "a list response holds its accounts in vppAccounts",
+                "an array",
+                show(body),
+            )
+        })
+}
+
+/// Compares one account with the expected one, field by field.
+pub fn compare_account(actual: &Value, expected: &Value, at: &str) -> Findings {
+    let mut findings = Findings::default();
+    let Some(actual_map) = actual.as_object() else {
+        findings.fail(Mismatch::new(
+            at,
+            "an account is a JSON object",
+            "an object",
+            show(actual),
+        ));
+        return findings;
+    };
+    let Some(expected_map) = expected.as_object() else {
+        findings.fail(Mismatch::new(
+            at,
+            "the expected account is a JSON object",
+            "an object",
+            show(expected),
+        ));
+        return findings;
+    };
+    for (key, want) in expected_map {
+        let path = format!("{at}.{key}");
+        let Some(got) = actual_map.get(key) else {
+            findings.fail(Mismatch::new(
+                path,
+                "every documented field is present",
+                show(want),
+                "missing",
+            ));
+            continue;
+        };
+        match key.as_str() {
+            "guid" => {
+                let same = matches!((got.as_str(), want.as_str()), (Some(g), Some(w)) if g.eq_ignore_ascii_case(w));
+                if !same {
+                    findings.fail(Mismatch::new(
+                        path,
+                        "the account's GUID",
+                        show(want),
+                        show(got),
+                    ));
+                }
+            }
+            "tokenExpiryDate" => compare_date(got, want, &path, &mut findings),
+            _ if got != want => findings.fail(Mismatch::new(
+                path,
+                format!("the canonical {key}"),
+                show(want),
+                show(got),
+            )),
+            _ => {}
+        }
+    }
+    for key in actual_map.keys().filter(|k| !expected_map.contains_key(*k)) {
+        findings.warn(format!(
+            "{at}.{key}: a field the documentation does not show (allowed)"
+        ));
+    }
+    findings
+}
+
+fn compare_date(got: &Value, want: &Value, path: &str, findings: &mut Findings) {
+    let Some(want_instant) = want.as_str().and_then(parse_instant) else {
+        if got != want {
+            findings.fail(Mismatch::new(
+                path,
+                "the same expiry date",
+                show(want),
+                show(got),
+            ));
+        }
+        return;
+    };
+    match got.as_str().and_then(parse_instant) {
+        Some(instant) if instant == want_instant => {
+            let text = got.as_str().unwrap_or_default();
+            if text != documented_date_form(&instant) {
+                findings.warn(format!(
+                    "{path}: {text} is the right instant, written unlike the documentation's form {}",
+                    documented_date_form(&instant)
+                ));
+            }
+        }
+        Some(_) => findings.fail(Mismatch::new(
+            path,
+            "the canonical expiry instant",
+            show(want),
+            show(got),
+        )),
+        None => findings.fail(Mismatch::new(
+            path,
+            "an ISO 8601 instant",
+            show(want),
+            show(got),
+        )),
+    }
+}
+
+/// Compares a list response with exactly the expected accounts (by GUID), each equal to its
+/// canonical account. Order does not matter.
+pub fn compare_account_set(body: &Value, expected_guids: &[String]) -> Findings {
+    let mut findings = Findings::default();
+    let listed = match listed_accounts(body) {
+        Ok(list) => list,
+        Err(m) => {
+            findings.fail(m);
+            return findings;
+        }
+    };
+    let guid_of = |a: &Value| {
+        a.get("guid")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+    };
+    let listed_guids: Vec<Option<String>> = listed.iter().map(guid_of).collect();
+    let expected: Vec<String> = expected_guids
+        .iter()
+        .map(|g| g.to_ascii_lowercase())
+        .collect();
+
+    let missing: Vec<&String> = expected
+        .iter()
+        .filter(|g| !listed_guids.contains(&Some((*g).clone())))
+        .collect();
+    let unexpected: Vec<String> = listed_guids
+        .iter()
+        .map(|g| g.clone().unwrap_or_else(|| "(no guid)".into()))
+        .filter(|g| !expected.contains(g))
+        .collect();
+    let mut duplicated: Vec<String> = listed_guids
+        .iter()
+        .flatten()
+        .filter(|g| listed_guids.iter().flatten().filter(|o| o == g).count() > 1)
+        .cloned()
+        .collect();
+    duplicated.dedup();
+    if !missing.is_empty() || !unexpected.is_empty() || !duplicated.is_empty() {
+        let mut actual = format!(
+            "[{}]",
+            listed_guids
+                .iter()
+                .map(|g| g.clone().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if !missing.is_empty() {
+            actual.push_str(&format!("; missing {}", describe_guids(&missing)));
+        }
+        if !unexpected.is_empty() {
+            actual.push_str(&format!(
+                "; not expected {}",
+                describe_guids(&unexpected.iter().collect::<Vec<_>>())
+            ));
+        }
+        if !duplicated.is_empty() {
+            actual.push_str(&format!(
+                "; listed more than once {}",
+                duplicated.join(", ")
+            ));
+        }
+        findings.fail(Mismatch::new(
+            "$.vppAccounts",
+            "exactly the matching accounts, each once (in any order)",
+            format!("[{}]", expected.join(", ")),
+            actual,
+        ));
+    }
+    for (i, account) in listed.iter().enumerate() {
+        if let Some(guid) = guid_of(account)
+            && expected.contains(&guid)
+            && let Some(canonical) = canonical_account(&guid)
+        {
+            findings.extend(compare_account(
+                account,
+                canonical,
+                &format!("$.vppAccounts[{i}]"),
+            ));
+        }
+    }
+    findings
+}
+
+/// GUIDs with their canonical names, so a reader sees which account is meant.
+fn describe_guids(guids: &[&String]) -> String {
+    guids
+        .iter()
+        .map(
+            |g| match canonical_account(g).and_then(|a| a["name"].as_str()) {
+                Some(name) => format!("{g} ({name:?})"),
+                None => (*g).clone(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn listed(guids: &[&str]) -> Value {
+        json!({"vppAccounts": guids.iter().map(|g| canonical_account(g).unwrap().clone()).collect::<Vec<_>>()})
+    }
+
+    #[test]
+    fn order_and_extra_fields_do_not_fail() {
+        let mut body = listed(&[
+            "2cdb56be-ef5a-4755-8db5-feb97ec0dcc5",
+            "17c24f36-b724-4591-9624-e76bb197b466",
+        ]);
+        body["vppAccounts"][0]["extra"] = json!(1);
+        let f = compare_account_set(
+            &body,
+            &[
+                "17c24f36-b724-4591-9624-e76bb197b466".into(),
+                "2cdb56be-ef5a-4755-8db5-feb97ec0dcc5".into(),
+            ],
+        );
+        assert!(f.is_ok(), "{}", f.failure_text());
+        assert_eq!(f.warnings.len(), 1);
+    }
+
+    #[test]
+    fn same_instant_in_another_form_is_a_warning_not_a_failure() {
+        let mut body = listed(&["6359d1fc-6b8b-4920-ae0e-9c8405cb08b5"]);
+        body["vppAccounts"][0]["tokenExpiryDate"] = json!("2025-04-20T06:04:00+02:00");
+        let f = compare_account_set(&body, &["6359d1fc-6b8b-4920-ae0e-9c8405cb08b5".into()]);
+        assert!(f.is_ok(), "{}", f.failure_text());
+        assert!(!f.warnings.is_empty());
+    }
+
+    #[test]
+    fn missing_unexpected_duplicate_and_changed_fields_fail() {
+        let body = listed(&[
+            "6359d1fc-6b8b-4920-ae0e-9c8405cb08b5",
+            "6359d1fc-6b8b-4920-ae0e-9c8405cb08b5",
+        ]);
+        let f = compare_account_set(&body, &["17c24f36-b724-4591-9624-e76bb197b466".into()]);
+        let text = f.failure_text();
+        assert!(text.contains("missing 17c24f36"), "{text}");
+        assert!(text.contains("listed more than once"), "{text}");
+        let mut one = canonical_account("17c24f36-b724-4591-9624-e76bb197b466")
+            .unwrap()
+            .clone();
+        one["autoUpdateNewAppVersions"] = json!(false);
+        let f = compare_account(
+            &one,
+            canonical_account("17c24f36-b724-4591-9624-e76bb197b466").unwrap(),
+            "$",
+        );
+        assert_eq!(f.failures[0].at, "$.autoUpdateNewAppVersions");
+    }
+}

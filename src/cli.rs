@@ -1,0 +1,253 @@
+//! The command line: a stable interface CI scripts depend on. Exit status 0 when every selected
+//! scenario passed, 1 when any failed (an unreachable target included), 2 for a usage or
+//! configuration error.
+
+use crate::catalog;
+use crate::config::{self, ConfigError, RunConfig};
+use crate::reference::{ReferenceOptions, ReferenceTarget};
+use crate::runner::{self, SharedOut};
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vpp-conformance",
+    version,
+    about = "Conformance suite for Apple's VPP service configuration endpoint and the UEM Apple VPP account resource"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the scenarios against a target (the built-in reference target when no base URL is given).
+    Run(RunArgs),
+    /// Serve the built-in reference target, for people building clients.
+    Serve(ServeArgs),
+    /// Print every scenario with its ID, tags and documentation section.
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Base URL of the target, for both APIs (for example http://localhost:8080).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Base URL of the Apple VPP service configuration target (overrides --base-url).
+    #[arg(long, value_name = "URL")]
+    pub vpp_base_url: Option<String>,
+    /// Base URL of the UEM target (overrides --base-url).
+    #[arg(long, value_name = "URL")]
+    pub uem_base_url: Option<String>,
+    /// The tenant GUID that stands for the documented SRP00000.
+    #[arg(long, value_name = "GUID", default_value = "SRP00000")]
+    pub tenant: String,
+    /// A header sent with every request, as 'Name: value' (repeatable). Its value never appears in output.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// A cucumber tag expression selecting scenarios, for example '@uem and not @sample'.
+    #[arg(long, value_name = "EXPR")]
+    pub tags: Option<String>,
+    /// Seconds each request may take, body included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Scenarios run at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a Cucumber JSON report.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl RunArgs {
+    /// The validated configuration these flags describe.
+    pub fn to_config(&self) -> Result<RunConfig, ConfigError> {
+        let base = self
+            .base_url
+            .as_deref()
+            .map(|u| config::parse_base_url("--base-url", u))
+            .transpose()?;
+        let vpp = self
+            .vpp_base_url
+            .as_deref()
+            .map(|u| config::parse_base_url("--vpp-base-url", u))
+            .transpose()?;
+        let uem = self
+            .uem_base_url
+            .as_deref()
+            .map(|u| config::parse_base_url("--uem-base-url", u))
+            .transpose()?;
+        if let Some(t) = &self.tags {
+            config::parse_tags(t)?;
+        }
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0) {
+            return Err(ConfigError(format!(
+                "--timeout {}: give a number of seconds above 0 and at most 3600",
+                self.timeout
+            )));
+        }
+        if self.concurrency == 0 {
+            return Err(ConfigError(
+                "--concurrency 0: at least one scenario must run at a time".into(),
+            ));
+        }
+        Ok(RunConfig {
+            vpp_base_url: vpp.or_else(|| base.clone()),
+            uem_base_url: uem.or(base),
+            tenant: config::parse_tenant(&self.tenant)?,
+            headers: self
+                .headers
+                .iter()
+                .map(|h| config::parse_header(h))
+                .collect::<Result<_, _>>()?,
+            tags: self.tags.clone(),
+            timeout: Duration::from_secs_f64(self.timeout),
+            concurrency: self.concurrency,
+            junit: self.junit.clone(),
+            json: self.json.clone(),
+            color: std::io::stdout().is_terminal(),
+        })
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            e.print().ok();
+            return ExitCode::from(code);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vpp-conformance: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Command::Run(args) => runtime.block_on(run(args)),
+        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::List(args) => list(args),
+    }
+}
+
+async fn run(args: RunArgs) -> ExitCode {
+    let config = match args.to_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vpp-conformance: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runner::run(&config, SharedOut::new(std::io::stdout())).await {
+        Ok(outcome) if outcome.passed() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("vpp-conformance: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    let listener = match std::net::TcpListener::bind((args.host.as_str(), args.port)) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "vpp-conformance: cannot listen on {}:{}: {e}",
+                args.host, args.port
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let target = match ReferenceTarget::start_on(listener, ReferenceOptions::default()).await {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("vpp-conformance: cannot start the reference target: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "vpp-conformance reference target listening on {}",
+        target.url()
+    );
+    println!("  POST {}/mdm/VPPServiceConfigSrv", target.url());
+    println!(
+        "  GET  {}/SRP00000/api/v1/vppAccounts?query=name=VPP-token-version-3",
+        target.url()
+    );
+    println!("Press Ctrl-C to stop.");
+    std::io::stdout().flush().ok();
+    tokio::signal::ctrl_c().await.ok();
+    ExitCode::SUCCESS
+}
+
+fn list(args: ListArgs) -> ExitCode {
+    let scenarios = catalog::scenarios();
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) ends the listing quietly.
+    let _ = write_list(&mut out, &scenarios, args.json);
+    ExitCode::SUCCESS
+}
+
+fn write_list(
+    out: &mut impl Write,
+    scenarios: &[catalog::ScenarioInfo],
+    json: bool,
+) -> std::io::Result<()> {
+    if json {
+        return writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(scenarios).expect("serializable")
+        );
+    }
+    for s in scenarios {
+        let tags: Vec<String> = s
+            .tags
+            .iter()
+            .filter(|t| **t != s.id)
+            .map(|t| format!("@{t}"))
+            .collect();
+        writeln!(
+            out,
+            "{:<12} {}\n             tags: {}\n             documentation: {}",
+            s.id,
+            s.name,
+            tags.join(" "),
+            s.section
+        )?;
+    }
+    writeln!(out, "{} scenarios", scenarios.len())
+}

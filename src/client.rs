@@ -1,0 +1,275 @@
+//! One bounded exchange with a target. Whatever the target does (refuse, hang, drip bytes,
+//! stream a gigabyte, redirect forever) the exchange ends within the timeout with a reason, and
+//! holds at most [`MAX_BODY_BYTES`] of body. What was sent and what came back is recorded with
+//! secrets already replaced, so that no later layer can leak them.
+
+use crate::redact::Redactor;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// Documented responses are a few kilobytes; 4 MiB leaves room for a large tenant while keeping
+/// a hostile target from exhausting memory.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Redirects are not part of either contract; a few are tolerated, a loop is reported.
+pub const MAX_REDIRECTS: usize = 10;
+/// How much of a body a failure message shows.
+const EXCERPT_BYTES: usize = 1500;
+
+/// Settings of a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub timeout: Duration,
+    /// Sent with every request (`--header`), for example `Authorization`.
+    pub headers: Vec<(String, String)>,
+    pub max_body_bytes: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            headers: Vec::new(),
+            max_body_bytes: MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// An HTTP client for one run; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    options: ClientOptions,
+    redactor: Redactor,
+}
+
+/// What came back from the target.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// One request and its outcome, redacted.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub request_body: Option<String>,
+    pub outcome: Result<Reply, String>,
+    pub elapsed: Duration,
+}
+
+impl Client {
+    pub fn new(options: ClientOptions, redactor: Redactor) -> Result<Self, String> {
+        for (_, value) in &options.headers {
+            redactor.add_header_value(value);
+        }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .connect_timeout(options.timeout)
+            .no_proxy()
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Self {
+            http,
+            options,
+            redactor,
+        })
+    }
+
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.options.timeout
+    }
+
+    /// Sends one request and reads the whole reply, within the timeout and the body cap.
+    pub async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+        accept: Option<&str>,
+    ) -> Exchange {
+        let started = Instant::now();
+        let outcome = match tokio::time::timeout(
+            self.options.timeout,
+            self.exchange(method, url, body, accept),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "no complete response within the timeout of {} (the target hung or sent its body too slowly)",
+                human_duration(self.options.timeout)
+            )),
+        };
+        let outcome = outcome.map_err(|e| self.redactor.redact(&e));
+        Exchange {
+            method: method.to_owned(),
+            url: self.redactor.redact(url),
+            request_body: body.map(|b| self.redactor.redact(b)),
+            outcome,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    async fn exchange(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+        accept: Option<&str>,
+    ) -> Result<Reply, String> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| format!("bad method {method}: {e}"))?;
+        let mut request = self.http.request(method, url);
+        if let Some(accept) = accept {
+            request = request.header(reqwest::header::ACCEPT, accept);
+        }
+        for (name, value) in &self.options.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_owned());
+        }
+        let mut response = request.send().await.map_err(describe_reqwest_error)?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        if let Some(len) = response.content_length()
+            && len > self.options.max_body_bytes as u64
+        {
+            return Err(format!(
+                "HTTP {status}: the response announces a body of {len} bytes, over the cap of {} bytes",
+                self.options.max_body_bytes
+            ));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            format!(
+                "HTTP {status}: reading the body failed after {} bytes: {}",
+                body.len(),
+                chain(&e)
+            )
+        })? {
+            if body.len() + chunk.len() > self.options.max_body_bytes {
+                return Err(format!(
+                    "HTTP {status}: the response body exceeds the cap of {} bytes",
+                    self.options.max_body_bytes
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        self.redactor.learn_tokens(&body);
+        Ok(Reply {
+            status,
+            content_type,
+            body,
+        })
+    }
+}
+
+fn describe_reqwest_error(e: reqwest::Error) -> String {
+    let what = if e.is_redirect() {
+        format!("the target redirected more than {MAX_REDIRECTS} times (a redirect loop?)")
+    } else if e.is_connect() {
+        "cannot connect to the target".to_owned()
+    } else if e.is_timeout() {
+        "the request timed out".to_owned()
+    } else {
+        "the exchange failed".to_owned()
+    };
+    format!("{what}: {}", chain(&e))
+}
+
+/// The error with its sources, since reqwest's top-level message alone rarely says why.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}
+
+pub fn human_duration(d: Duration) -> String {
+    if d.as_millis() % 1000 == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+impl Exchange {
+    /// The reply, or the transport failure as a message that says what was requested.
+    pub fn reply(&self) -> Result<&Reply, String> {
+        self.outcome
+            .as_ref()
+            .map_err(|e| format!("{} {}: {e}", self.method, self.url))
+    }
+
+    /// The body as text, with secrets replaced and cut to an excerpt.
+    pub fn body_excerpt(&self, redactor: &Redactor) -> String {
+        match &self.outcome {
+            Ok(reply) => excerpt(&redactor.redact(&String::from_utf8_lossy(&reply.body))),
+            Err(_) => String::new(),
+        }
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    if text.len() <= EXCERPT_BYTES {
+        return text.to_owned();
+    }
+    let mut end = EXCERPT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
+impl fmt::Display for Exchange {
+    /// Request and response, for failure messages. Bodies are redacted when the exchange is
+    /// recorded ([`Client::send`]); callers redact again with the latest secrets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "request:  {} {}", self.method, self.url)?;
+        if let Some(body) = &self.request_body {
+            write!(f, " with body {body}")?;
+        }
+        match &self.outcome {
+            Ok(reply) => {
+                write!(
+                    f,
+                    "\nresponse: HTTP {}, Content-Type: {}, {} bytes in {}",
+                    reply.status,
+                    reply.content_type.as_deref().unwrap_or("(none)"),
+                    reply.body.len(),
+                    human_duration(self.elapsed)
+                )?;
+                if !reply.body.is_empty() {
+                    write!(
+                        f,
+                        "\n          {}",
+                        excerpt(&String::from_utf8_lossy(&reply.body))
+                            .replace('\n', "\n          ")
+                    )?;
+                }
+                Ok(())
+            }
+            Err(e) => write!(f, "\nresponse: none: {e}"),
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! One resolved, validated run configuration. Bad input is a [`ConfigError`] naming the option,
+//! which the command line turns into exit status 2.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Target of the Apple VPP scenarios; `None` with `uem_base_url` also `None` means the built-in
+    /// reference target.
+    pub vpp_base_url: Option<String>,
+    pub uem_base_url: Option<String>,
+    pub tenant: String,
+    pub headers: Vec<(String, String)>,
+    /// A cucumber tag expression; `None` runs every scenario that is not opt-in.
+    pub tags: Option<String>,
+    pub timeout: Duration,
+    pub concurrency: usize,
+    pub junit: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub color: bool,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            vpp_base_url: None,
+            uem_base_url: None,
+            tenant: crate::steps::common::DOCUMENTED_TENANT.to_owned(),
+            headers: Vec::new(),
+            tags: None,
+            timeout: Duration::from_secs(30),
+            concurrency: 8,
+            junit: None,
+            json: None,
+            color: false,
+        }
+    }
+}
+
+impl RunConfig {
+    /// Whether neither API has a target, so the run uses the built-in reference.
+    pub fn uses_reference(&self) -> bool {
+        self.vpp_base_url.is_none() && self.uem_base_url.is_none()
+    }
+}
+
+/// A base URL as given: absolute http(s), no query; the trailing slash is dropped so paths join.
+pub fn parse_base_url(option: &str, value: &str) -> Result<String, ConfigError> {
+    let parsed = url::Url::parse(value)
+        .map_err(|e| ConfigError(format!("{option} {value:?}: not an absolute URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ConfigError(format!(
+            "{option} {value:?}: the scheme must be http or https"
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(ConfigError(format!(
+            "{option} {value:?}: a base URL has no query or fragment"
+        )));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+/// `Name: value`, as curl takes it.
+pub fn parse_header(value: &str) -> Result<(String, String), ConfigError> {
+    let (name, val) = value
+        .split_once(':')
+        .ok_or_else(|| ConfigError("--header takes 'Name: value' (no colon found)".into()))?;
+    let name = name.trim();
+    reqwest::header::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| ConfigError(format!("--header: {name:?} is not a valid header name")))?;
+    reqwest::header::HeaderValue::from_str(val.trim()).map_err(|_| {
+        ConfigError(format!(
+            "--header {name}: the value is not a valid header value"
+        ))
+    })?;
+    Ok((name.to_owned(), val.trim().to_owned()))
+}
+
+/// A cucumber tag expression (`@uem and not @sample`).
+pub fn parse_tags(expr: &str) -> Result<cucumber::gherkin::tagexpr::TagOperation, ConfigError> {
+    expr.parse()
+        .map_err(|e| ConfigError(format!("--tags {expr:?}: not a tag expression ({e})")))
+}
+
+/// The tenant stands in a URL path: it must not be empty or hold a slash.
+pub fn parse_tenant(value: &str) -> Result<String, ConfigError> {
+    if value.is_empty() || value.contains('/') || value.contains('?') || value.contains('#') {
+        return Err(ConfigError(format!(
+            "--tenant {value:?}: a tenant GUID has no '/', '?' or '#' and is not empty"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_and_headers_are_validated() {
+        assert_eq!(
+            parse_base_url("--base-url", "http://h:1/x/").unwrap(),
+            "http://h:1/x"
+        );
+        assert!(parse_base_url("--base-url", "ftp://h").is_err());
+        assert!(parse_base_url("--base-url", "localhost:8080").is_err());
+        assert_eq!(
+            parse_header("Authorization: Bearer x").unwrap(),
+            ("Authorization".into(), "Bearer x".into())
+        );
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_tags("@uem and").is_err());
+        assert!(parse_tags("@uem and not @sample").is_ok());
+    }
+}

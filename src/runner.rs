@@ -1,0 +1,397 @@
+//! Cucumber set up once: the embedded features, the steps, the tag filter, concurrency, the
+//! writers (cucumber's own terminal, JUnit and Cucumber JSON writers, tee'd), and the verdict.
+
+use crate::catalog;
+use crate::client::{Client, ClientOptions};
+use crate::config::{ConfigError, RunConfig, parse_tags};
+use crate::redact::Redactor;
+use crate::reference::{ReferenceOptions, ReferenceTarget};
+use crate::steps::{self, RunContext, VppWorld};
+use cucumber::gherkin::tagexpr::TagOperation;
+use cucumber::tag::Ext as _;
+use cucumber::{Cucumber, WriterExt as _, event, gherkin, parser, writer};
+use futures::FutureExt as _;
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
+
+/// Scenarios with this tag check behaviour the documentation does not state; they run only when
+/// a tag expression names it.
+pub const OPT_IN_TAG: &str = "opt-in";
+
+/// How one scenario ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Passed,
+    Failed,
+}
+
+/// One scenario's result, for the verdict and the reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScenarioResult {
+    pub id: String,
+    pub name: String,
+    pub verdict: Verdict,
+    /// Why it failed: request, response and expectation, redacted.
+    pub reason: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// The results of a run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOutcome {
+    pub scenarios: Vec<ScenarioResult>,
+    /// Features that did not parse, hooks that failed: the run cannot be trusted.
+    pub harness_errors: usize,
+    pub target: String,
+}
+
+impl RunOutcome {
+    pub fn failed(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.scenarios
+            .iter()
+            .filter(|s| s.verdict == Verdict::Failed)
+    }
+
+    pub fn passed(&self) -> bool {
+        self.harness_errors == 0 && self.failed().next().is_none()
+    }
+
+    /// The result of a scenario by its ID.
+    pub fn scenario(&self, id: &str) -> Option<&ScenarioResult> {
+        self.scenarios.iter().find(|s| s.id == id)
+    }
+}
+
+/// A writer several owners share, so the summary follows cucumber's output on the same stream.
+#[derive(Clone)]
+pub struct SharedOut(Arc<Mutex<Box<dyn Write + Send>>>);
+
+impl SharedOut {
+    pub fn new(out: impl Write + Send + 'static) -> Self {
+        Self(Arc::new(Mutex::new(Box::new(out))))
+    }
+}
+
+impl Write for SharedOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()
+    }
+}
+
+/// Output that replaces secrets before they reach the stream: cucumber's writers print step
+/// text and failure messages, which are redacted already, but this is the last line of defence.
+struct Redacting<W: Write> {
+    inner: W,
+    redactor: Redactor,
+}
+
+impl<W: Write> Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.inner
+            .write_all(self.redactor.redact(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads the embedded features from memory, so the binary needs no files at run time.
+struct EmbeddedFeatures;
+
+impl<I> cucumber::Parser<I> for EmbeddedFeatures {
+    type Cli = cucumber::cli::Empty;
+    type Output = futures::stream::Iter<std::vec::IntoIter<parser::Result<gherkin::Feature>>>;
+
+    fn parse(self, _input: I, _cli: Self::Cli) -> Self::Output {
+        futures::stream::iter(catalog::features().into_iter().map(Ok).collect::<Vec<_>>())
+    }
+}
+
+/// The tag filter: the user's expression, and opt-in scenarios left out unless it names them.
+fn scenario_filter(
+    tags: Option<&str>,
+    skip_api: Option<&'static str>,
+) -> Result<
+    impl Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool + 'static,
+    ConfigError,
+> {
+    let user: Option<TagOperation> = tags.map(parse_tags).transpose()?;
+    let names_opt_in = tags.is_some_and(|t| t.contains(&format!("@{OPT_IN_TAG}")));
+    Ok(
+        move |f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario| {
+            let all = || {
+                f.tags
+                    .iter()
+                    .chain(r.iter().flat_map(|r| &r.tags))
+                    .chain(s.tags.iter())
+            };
+            let selected = user.as_ref().is_none_or(|op| op.eval(all()));
+            let opt_in_ok = names_opt_in || !all().any(|t| t == OPT_IN_TAG);
+            let api_ok = skip_api.is_none_or(|api| !all().any(|t| t == api));
+            selected && opt_in_ok && api_ok
+        },
+    )
+}
+
+fn open_report(path: &std::path::Path, what: &str) -> Result<Box<dyn Write>, ConfigError> {
+    std::fs::File::create(path)
+        .map(|f| Box::new(io::BufWriter::new(f)) as Box<dyn Write>)
+        .map_err(|e| {
+            ConfigError(format!(
+                "{what} {}: cannot create the file ({e})",
+                path.display()
+            ))
+        })
+}
+
+/// Runs the selected scenarios against the configured target (or the built-in reference),
+/// writing progress and failures to `out`.
+pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, ConfigError> {
+    let reference = if config.uses_reference() {
+        Some(
+            ReferenceTarget::start(ReferenceOptions::default())
+                .await
+                .map_err(|e| {
+                    ConfigError(format!("cannot start the built-in reference target: {e}"))
+                })?,
+        )
+    } else {
+        None
+    };
+    let (vpp_base, uem_base) = match &reference {
+        Some(r) => (r.url(), r.url()),
+        None => (
+            config.vpp_base_url.clone().unwrap_or_default(),
+            config.uem_base_url.clone().unwrap_or_default(),
+        ),
+    };
+    // An API without a target is left out rather than failed: testing one service alone is normal.
+    let skip_api = match (vpp_base.is_empty(), uem_base.is_empty()) {
+        (true, false) => Some("apple-vpp"),
+        (false, true) => Some("uem"),
+        _ => None,
+    };
+    let filter = scenario_filter(config.tags.as_deref(), skip_api)?;
+
+    let redactor = Redactor::new();
+    // Tokens of the canonical data set show as fingerprints too, so expected and actual values in
+    // a message are written the same way.
+    redactor.learn_tokens_in_value(catalog::accounts_fixture());
+    let client = Client::new(
+        ClientOptions {
+            timeout: config.timeout,
+            headers: config.headers.clone(),
+            ..ClientOptions::default()
+        },
+        redactor.clone(),
+    )
+    .map_err(ConfigError)?;
+    let target = match &reference {
+        Some(r) => format!("built-in reference target at {}", r.url()),
+        None if vpp_base == uem_base => vpp_base.clone(),
+        None => format!(
+            "Apple VPP: {}; UEM: {}",
+            or_none(&vpp_base),
+            or_none(&uem_base)
+        ),
+    };
+    let ctx = Arc::new(RunContext {
+        vpp_base,
+        uem_base,
+        tenant: config.tenant.clone(),
+        client,
+        warnings: Mutex::new(Vec::new()),
+    });
+
+    let mut out = Redacting {
+        inner: out,
+        redactor: redactor.clone(),
+    };
+    writeln!(
+        out,
+        "vpp-conformance {}: running against {target}",
+        env!("CARGO_PKG_VERSION")
+    )
+    .ok();
+
+    let junit: Box<dyn Write> = match &config.junit {
+        Some(p) => open_report(p, "--junit")?,
+        None => Box::new(io::sink()),
+    };
+    let json: Box<dyn Write> = match &config.json {
+        Some(p) => open_report(p, "--json")?,
+        None => Box::new(io::sink()),
+    };
+    let junit = Redacting {
+        inner: junit,
+        redactor: redactor.clone(),
+    };
+    let json = Redacting {
+        inner: json,
+        redactor: redactor.clone(),
+    };
+    let coloring = if config.color {
+        writer::Coloring::Auto
+    } else {
+        writer::Coloring::Never
+    };
+    let writer = writer::Basic::raw(
+        Redacting {
+            inner: out.inner.clone(),
+            redactor: redactor.clone(),
+        },
+        coloring,
+        0,
+    )
+    .summarized()
+    .tee::<VppWorld, _>(writer::JUnit::for_tee(junit, 0))
+    .tee::<VppWorld, _>(writer::Json::for_tee(json))
+    .normalized::<VppWorld>();
+
+    let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
+    let before_ctx = ctx.clone();
+    let after_results = results.clone();
+    let runner = cucumber::runner::Basic::default()
+        .max_concurrent_scenarios(Some(config.concurrency.max(1)))
+        .steps(steps::collection());
+    let cucumber = Cucumber::<VppWorld, _, (), _, _, cucumber::cli::Empty>::custom(
+        EmbeddedFeatures,
+        runner,
+        writer,
+    )
+    .fail_on_skipped()
+    .with_default_cli()
+    .before(move |_, _, scenario, world: &mut VppWorld| {
+        world.ctx = Some(before_ctx.clone());
+        world.scenario =
+            catalog::scenario_id(&scenario.tags).unwrap_or_else(|| scenario.name.clone());
+        futures::future::ready(()).boxed_local()
+    })
+    .after(move |_, _, scenario, finished, world| {
+        let (verdict, reason) = match finished {
+            event::ScenarioFinished::StepPassed => (Verdict::Passed, None),
+            event::ScenarioFinished::StepSkipped => (
+                Verdict::Failed,
+                Some("a step has no definition in this suite (a bug of the suite)".to_owned()),
+            ),
+            event::ScenarioFinished::StepFailed(_, _, err) => {
+                (Verdict::Failed, Some(step_error_text(err)))
+            }
+            event::ScenarioFinished::BeforeHookFailed(_) => {
+                (Verdict::Failed, Some("the before hook failed".to_owned()))
+            }
+        };
+        let reason = reason.map(|r| match world.as_ref().and_then(|w| w.ctx.as_ref()) {
+            Some(ctx) => ctx.client.redactor().redact(&r),
+            None => r,
+        });
+        after_results
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(ScenarioResult {
+                id: catalog::scenario_id(&scenario.tags).unwrap_or_default(),
+                name: scenario.name.clone(),
+                verdict,
+                reason,
+                warnings: Vec::new(),
+            });
+        futures::future::ready(()).boxed_local()
+    });
+    let finished = cucumber.filter_run((), filter).await;
+    use cucumber::writer::Stats as _;
+    let harness_errors = finished.parsing_errors() + finished.hook_errors();
+    drop(finished);
+
+    let mut scenarios = std::mem::take(&mut *results.lock().unwrap_or_else(|e| e.into_inner()));
+    for (id, warning) in ctx.take_warnings() {
+        if let Some(s) = scenarios.iter_mut().find(|s| s.id == id) {
+            s.warnings.push(warning);
+        }
+    }
+    let order: Vec<String> = catalog::scenarios().into_iter().map(|s| s.id).collect();
+    scenarios.sort_by_key(|s| {
+        order
+            .iter()
+            .position(|id| *id == s.id)
+            .unwrap_or(usize::MAX)
+    });
+    let outcome = RunOutcome {
+        scenarios,
+        harness_errors,
+        target,
+    };
+    write_summary(&mut out, &outcome);
+    Ok(outcome)
+}
+
+fn or_none(url: &str) -> &str {
+    if url.is_empty() {
+        "(none: scenarios skipped)"
+    } else {
+        url
+    }
+}
+
+fn step_error_text(err: &event::StepError) -> String {
+    match err {
+        event::StepError::Panic(info) => info
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| info.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "the step panicked".to_owned()),
+        other => other.to_string(),
+    }
+}
+
+/// Warnings and the verdict, after cucumber's own summary.
+fn write_summary(out: &mut impl Write, outcome: &RunOutcome) {
+    let warned: Vec<&ScenarioResult> = outcome
+        .scenarios
+        .iter()
+        .filter(|s| !s.warnings.is_empty())
+        .collect();
+    if !warned.is_empty() {
+        writeln!(
+            out,
+            "\nWarnings (the documentation leaves these open; they never fail a run):"
+        )
+        .ok();
+        for s in warned {
+            for w in &s.warnings {
+                writeln!(out, "  [{}] {w}", s.id).ok();
+            }
+        }
+    }
+    let failed: Vec<&ScenarioResult> = outcome.failed().collect();
+    let total = outcome.scenarios.len();
+    if outcome.passed() {
+        writeln!(
+            out,
+            "\nVERDICT: PASS: {total} of {total} scenarios passed ({})",
+            outcome.target
+        )
+        .ok();
+    } else {
+        let ids: Vec<&str> = failed.iter().map(|s| s.id.as_str()).collect();
+        writeln!(
+            out,
+            "\nVERDICT: FAIL: {} of {total} scenarios failed ({}){}{}",
+            failed.len(),
+            ids.join(", "),
+            if outcome.harness_errors > 0 {
+                format!("; {} harness errors", outcome.harness_errors)
+            } else {
+                String::new()
+            },
+            format_args!(" ({})", outcome.target)
+        )
+        .ok();
+    }
+    out.flush().ok();
+}

@@ -1,0 +1,151 @@
+//! Steps both APIs share: sending the documented request, status, media type, schema.
+
+use super::{StepFn, VppWorld, arg};
+use crate::checks::{media_type, schema};
+use cucumber::step::Context;
+use futures::future::LocalBoxFuture;
+
+pub const WHEN: &[(&str, StepFn)] = &[(
+    r"^the client sends (GET|POST) (.+?)(?: with the body (.+))?$",
+    sends,
+)];
+
+pub const THEN: &[(&str, StepFn)] = &[
+    (r"^the response status is (\d{3})$", status_is),
+    (r#"^the response media type is "([^"]+)"$"#, media_type_is),
+    (
+        r#"^the response body is valid against the schema "([^"]+)"$"#,
+        valid_against_schema,
+    ),
+];
+
+/// The documented tenant in request paths; it stands for the tenant under test.
+pub const DOCUMENTED_TENANT: &str = "SRP00000";
+
+/// Characters left raw in a query string: those the documentation writes raw (`=` `,` `:`) and
+/// URL-safe ones. Everything else (space, `\`, `<`, `>`, `+`, non-ASCII…) is percent-encoded,
+/// `+` included so no server can read it as a space.
+const QUERY_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'=')
+    .remove(b',')
+    .remove(b':')
+    .remove(b'&')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The URL for a documented request line: the right API's base, the tenant under test, and the
+/// query percent-encoded.
+pub fn request_url(world: &VppWorld, documented: &str) -> String {
+    let ctx = world.ctx();
+    let (path, query) = match documented.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (documented, None),
+    };
+    let path = match path.strip_prefix(&format!("/{DOCUMENTED_TENANT}/")) {
+        Some(rest) => format!(
+            "/{}/{rest}",
+            percent_encoding::utf8_percent_encode(&ctx.tenant, QUERY_ENCODE)
+        ),
+        None => path.to_owned(),
+    };
+    let base = if path.starts_with("/mdm/") {
+        &ctx.vpp_base
+    } else {
+        &ctx.uem_base
+    };
+    match query {
+        Some(q) => format!("{base}{path}?{}", encode_query(q)),
+        None => format!("{base}{path}"),
+    }
+}
+
+pub fn encode_query(query: &str) -> String {
+    percent_encoding::utf8_percent_encode(query, QUERY_ENCODE).to_string()
+}
+
+/// The media type a request accepts: the documented one for the resource.
+fn accept_for(path: &str) -> &'static str {
+    if path.starts_with("/mdm/") {
+        "application/json"
+    } else if path
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .ends_with("/vppAccounts")
+    {
+        crate::reference::uem::LIST_MEDIA_TYPE
+    } else {
+        crate::reference::uem::ACCOUNT_MEDIA_TYPE
+    }
+}
+
+fn sends<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        let method = arg(&ctx, 1).to_owned();
+        let documented = arg(&ctx, 2).to_owned();
+        let body = ctx
+            .matches
+            .get(3)
+            .map(|(_, b)| b.clone())
+            .filter(|b| !b.is_empty());
+        let url = request_url(w, &documented);
+        w.send(
+            &method,
+            &url,
+            body.as_deref(),
+            Some(accept_for(&documented)),
+        )
+        .await;
+    })
+}
+
+fn status_is<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        let expected: u16 = arg(&ctx, 1).parse().expect("pattern has 3 digits");
+        let status = w.reply().status;
+        if status != expected {
+            w.fail(format!(
+                "HTTP status\n    expected: {expected}\n    actual:   {status}"
+            ));
+        }
+    })
+}
+
+fn media_type_is<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        let findings =
+            media_type::check_media_type(w.reply().content_type.as_deref(), arg(&ctx, 1));
+        w.assert(
+            findings,
+            "the response media type is not the documented one",
+        );
+    })
+}
+
+fn valid_against_schema<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        let findings = schema::validate(arg(&ctx, 1), &w.json());
+        w.assert(findings, "the response body does not match its schema");
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_query;
+
+    #[test]
+    fn query_keeps_documented_separators_and_encodes_the_rest() {
+        assert_eq!(
+            encode_query(r"name=Acme\, Retail\\East"),
+            "name=Acme%5C,%20Retail%5C%5CEast"
+        );
+        assert_eq!(
+            encode_query("tokenExpiryDate<=2027-01-01T00:00:00.000Z"),
+            "tokenExpiryDate%3C=2027-01-01T00:00:00.000Z"
+        );
+        assert_eq!(encode_query("name=a+b"), "name=a%2Bb");
+    }
+}

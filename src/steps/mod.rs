@@ -1,0 +1,57 @@
+//! The step definitions: thin glue from Gherkin sentences to `client` and `checks`.
+//! Registered explicitly (not through inventory) so the library links the same way in the binary
+//! and in tests.
+
+pub mod apple_vpp;
+pub mod common;
+pub mod uem;
+pub mod world;
+
+pub use world::{RunContext, VppWorld};
+
+use cucumber::step::{Collection, Context};
+use futures::future::LocalBoxFuture;
+
+/// A step function, as cucumber stores it.
+pub type StepFn = for<'a> fn(&'a mut VppWorld, Context) -> LocalBoxFuture<'a, ()>;
+
+fn re(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).unwrap_or_else(|e| panic!("step pattern {pattern}: {e}"))
+}
+
+/// Every step of the suite.
+pub fn collection() -> Collection<VppWorld> {
+    let mut c = Collection::new();
+    for (pattern, step) in common::WHEN {
+        c = c
+            .given(None, re(pattern), *step)
+            .when(None, re(pattern), *step);
+    }
+    for (pattern, step) in common::THEN.iter().chain(apple_vpp::THEN).chain(uem::THEN) {
+        c = c.then(None, re(pattern), *step);
+    }
+    for (pattern, step) in uem::WHEN {
+        c = c
+            .given(None, re(pattern), *step)
+            .when(None, re(pattern), *step);
+    }
+    c
+}
+
+/// The n-th regex capture of a step (1-based, as in the pattern).
+pub fn arg(ctx: &Context, n: usize) -> &str {
+    ctx.matches.get(n).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+/// The rows of a step's data table, header row excluded, as maps from column name to cell.
+pub fn table_rows(ctx: &Context) -> Vec<std::collections::HashMap<String, String>> {
+    let Some(table) = ctx.step.table.as_ref() else {
+        return Vec::new();
+    };
+    let Some((header, rows)) = table.rows.split_first() else {
+        return Vec::new();
+    };
+    rows.iter()
+        .map(|row| header.iter().cloned().zip(row.iter().cloned()).collect())
+        .collect()
+}

@@ -1,0 +1,122 @@
+//! One scenario's state, and the few helpers every step uses: send a request, read the reply,
+//! and fail with a message that says what was requested, what came back and what was expected,
+//! secrets already replaced.
+
+use crate::checks::Findings;
+use crate::client::{Client, Exchange, Reply};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+
+/// What every scenario of a run shares: where the targets are, and the client.
+#[derive(Debug)]
+pub struct RunContext {
+    /// Base URL of the Apple VPP service configuration target, without a trailing slash.
+    pub vpp_base: String,
+    /// Base URL of the UEM target, without a trailing slash.
+    pub uem_base: String,
+    /// The tenant that stands for the documented `SRP00000`.
+    pub tenant: String,
+    pub client: Client,
+    /// Warnings, by scenario ID: what the documentation leaves open, reported but never failed.
+    pub warnings: Mutex<Vec<(String, String)>>,
+}
+
+impl RunContext {
+    pub fn warn(&self, scenario: &str, text: String) {
+        let text = self.client.redactor().redact(&text);
+        let mut list = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
+        if !list.iter().any(|(s, t)| s == scenario && *t == text) {
+            list.push((scenario.to_owned(), text));
+        }
+    }
+
+    pub fn take_warnings(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// The cucumber World: one per scenario.
+#[derive(Debug, Default)]
+pub struct VppWorld {
+    pub ctx: Option<Arc<RunContext>>,
+    /// The scenario's ID tag, for warnings.
+    pub scenario: String,
+    pub last: Option<Exchange>,
+    /// Accounts listed earlier in the scenario, for consistency checks.
+    pub listed: Option<Value>,
+}
+
+impl cucumber::World for VppWorld {
+    type Error = std::convert::Infallible;
+
+    async fn new() -> Result<Self, Self::Error> {
+        Ok(Self::default())
+    }
+}
+
+impl VppWorld {
+    pub fn ctx(&self) -> Arc<RunContext> {
+        self.ctx
+            .clone()
+            .expect("the runner's before hook sets the run context")
+    }
+
+    /// Sends a request and keeps the exchange as the scenario's last one.
+    pub async fn send(
+        &mut self,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+        accept: Option<&str>,
+    ) -> &Exchange {
+        let ctx = self.ctx();
+        let exchange = ctx.client.send(method, url, body, accept).await;
+        self.last.insert(exchange)
+    }
+
+    pub fn exchange(&self) -> &Exchange {
+        self.last
+            .as_ref()
+            .unwrap_or_else(|| self.fail("no request was sent before this step".into()))
+    }
+
+    /// The reply of the last exchange; a transport failure fails the step with its reason.
+    pub fn reply(&self) -> &Reply {
+        let exchange = self.exchange();
+        match exchange.reply() {
+            Ok(reply) => reply,
+            Err(reason) => self.fail(reason),
+        }
+    }
+
+    /// The last reply's body as JSON.
+    pub fn json(&self) -> Value {
+        let reply = self.reply();
+        serde_json::from_slice(&reply.body)
+            .unwrap_or_else(|e| self.fail(format!("the response body is not JSON: {e}")))
+    }
+
+    /// Fails the step: the message, then the exchange, with every known secret replaced.
+    pub fn fail(&self, message: String) -> ! {
+        let mut text = message;
+        if let Some(exchange) = &self.last {
+            text.push_str(&format!("\n{exchange}"));
+        }
+        let text = match &self.ctx {
+            Some(ctx) => ctx.client.redactor().redact(&text),
+            None => text,
+        };
+        std::panic::resume_unwind(Box::new(text))
+    }
+
+    /// Records the warnings, and fails with every failure.
+    pub fn assert(&self, findings: Findings, what: &str) {
+        let ctx = self.ctx();
+        for w in findings.warnings.iter() {
+            ctx.warn(&self.scenario, w.clone());
+        }
+        if !findings.is_ok() {
+            self.fail(format!("{what}:\n{}", findings.failure_text()));
+        }
+    }
+}
