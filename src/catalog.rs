@@ -33,10 +33,7 @@ pub const SCHEMAS: &[Embedded] = embed!(
     "schemas/vpp-account-list.schema.json",
 );
 
-pub const FIXTURES: &[Embedded] = embed!(
-    "fixtures/apple-vpp-service-config.json",
-    "fixtures/uem-vpp-accounts.json",
-);
+pub const FIXTURES: &[Embedded] = embed!("fixtures/apple-vpp-service-config.json", "fixtures/uem-vpp-accounts.json",);
 
 pub const SNAPSHOTS: &[Embedded] = embed!(
     "snapshots/apple-vpp-service-config.snap",
@@ -49,11 +46,7 @@ pub const SNAPSHOTS: &[Embedded] = embed!(
 
 /// Every embedded file, for the test that compares the catalog with the folders.
 pub fn all() -> impl Iterator<Item = &'static Embedded> {
-    FEATURES
-        .iter()
-        .chain(SCHEMAS)
-        .chain(FIXTURES)
-        .chain(SNAPSHOTS)
+    FEATURES.iter().chain(SCHEMAS).chain(FIXTURES).chain(SNAPSHOTS)
 }
 
 fn find(list: &'static [Embedded], path: &str) -> Option<&'static str> {
@@ -94,11 +87,8 @@ pub fn features() -> Vec<cucumber::gherkin::Feature> {
     FEATURES
         .iter()
         .map(|e| {
-            let mut f =
-                cucumber::gherkin::Feature::parse(e.text, cucumber::gherkin::GherkinEnv::default())
-                    .unwrap_or_else(|err| {
-                        panic!("embedded feature {} does not parse: {err}", e.path)
-                    });
+            let mut f = cucumber::gherkin::Feature::parse(e.text, cucumber::gherkin::GherkinEnv::default())
+                .unwrap_or_else(|err| panic!("embedded feature {} does not parse: {err}", e.path));
             f.path = Some(PathBuf::from(e.path));
             f
         })
@@ -135,11 +125,7 @@ pub fn is_id_tag(tag: &str) -> bool {
 pub fn scenarios() -> Vec<ScenarioInfo> {
     let mut out = Vec::new();
     for f in features() {
-        let path = f
-            .path
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
+        let path = f.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
         let mut push = |extra: &[String], s: &cucumber::gherkin::Scenario| {
             let tags: Vec<String> = f.tags.iter().chain(extra).chain(&s.tags).cloned().collect();
             out.push(ScenarioInfo {
@@ -170,8 +156,5 @@ pub fn scenario_id(tags: &[String]) -> Option<String> {
 
 /// The text after `Documentation:` in a scenario's description.
 pub fn documentation_section(description: Option<&str>) -> Option<String> {
-    description?
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Documentation:"))
-        .map(|s| s.trim().to_owned())
+    description?.lines().find_map(|l| l.trim().strip_prefix("Documentation:")).map(|s| s.trim().to_owned())
 }

@@ -87,21 +87,9 @@ pub struct ListArgs {
 impl RunArgs {
     /// The validated configuration these flags describe.
     pub fn to_config(&self) -> Result<RunConfig, ConfigError> {
-        let base = self
-            .base_url
-            .as_deref()
-            .map(|u| config::parse_base_url("--base-url", u))
-            .transpose()?;
-        let vpp = self
-            .vpp_base_url
-            .as_deref()
-            .map(|u| config::parse_base_url("--vpp-base-url", u))
-            .transpose()?;
-        let uem = self
-            .uem_base_url
-            .as_deref()
-            .map(|u| config::parse_base_url("--uem-base-url", u))
-            .transpose()?;
+        let base = self.base_url.as_deref().map(|u| config::parse_base_url("--base-url", u)).transpose()?;
+        let vpp = self.vpp_base_url.as_deref().map(|u| config::parse_base_url("--vpp-base-url", u)).transpose()?;
+        let uem = self.uem_base_url.as_deref().map(|u| config::parse_base_url("--uem-base-url", u)).transpose()?;
         if let Some(t) = &self.tags {
             config::parse_tags(t)?;
         }
@@ -112,19 +100,13 @@ impl RunArgs {
             )));
         }
         if self.concurrency == 0 {
-            return Err(ConfigError(
-                "--concurrency 0: at least one scenario must run at a time".into(),
-            ));
+            return Err(ConfigError("--concurrency 0: at least one scenario must run at a time".into()));
         }
         Ok(RunConfig {
             vpp_base_url: vpp.or_else(|| base.clone()),
             uem_base_url: uem.or(base),
             tenant: config::parse_tenant(&self.tenant)?,
-            headers: self
-                .headers
-                .iter()
-                .map(|h| config::parse_header(h))
-                .collect::<Result<_, _>>()?,
+            headers: self.headers.iter().map(|h| config::parse_header(h)).collect::<Result<_, _>>()?,
             tags: self.tags.clone(),
             timeout: Duration::from_secs_f64(self.timeout),
             concurrency: self.concurrency,
@@ -144,11 +126,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("vpp-conformance: cannot start the async runtime: {e}");
@@ -184,10 +162,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
     let listener = match std::net::TcpListener::bind((args.host.as_str(), args.port)) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!(
-                "vpp-conformance: cannot listen on {}:{}: {e}",
-                args.host, args.port
-            );
+            eprintln!("vpp-conformance: cannot listen on {}:{}: {e}", args.host, args.port);
             return ExitCode::from(2);
         }
     };
@@ -198,15 +173,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!(
-        "vpp-conformance reference target listening on {}",
-        target.url()
-    );
+    println!("vpp-conformance reference target listening on {}", target.url());
     println!("  POST {}/mdm/VPPServiceConfigSrv", target.url());
-    println!(
-        "  GET  {}/SRP00000/api/v1/vppAccounts?query=name=VPP-token-version-3",
-        target.url()
-    );
+    println!("  GET  {}/SRP00000/api/v1/vppAccounts?query=name=VPP-token-version-3", target.url());
     println!("Press Ctrl-C to stop.");
     std::io::stdout().flush().ok();
     tokio::signal::ctrl_c().await.ok();
@@ -221,25 +190,12 @@ fn list(args: ListArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn write_list(
-    out: &mut impl Write,
-    scenarios: &[catalog::ScenarioInfo],
-    json: bool,
-) -> std::io::Result<()> {
+fn write_list(out: &mut impl Write, scenarios: &[catalog::ScenarioInfo], json: bool) -> std::io::Result<()> {
     if json {
-        return writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(scenarios).expect("serializable")
-        );
+        return writeln!(out, "{}", serde_json::to_string_pretty(scenarios).expect("serializable"));
     }
     for s in scenarios {
-        let tags: Vec<String> = s
-            .tags
-            .iter()
-            .filter(|t| **t != s.id)
-            .map(|t| format!("@{t}"))
-            .collect();
+        let tags: Vec<String> = s.tags.iter().filter(|t| **t != s.id).map(|t| format!("@{t}")).collect();
         writeln!(
             out,
             "{:<12} {}\n             tags: {}\n             documentation: {}",

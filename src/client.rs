@@ -26,11 +26,7 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(30),
-            headers: Vec::new(),
-            max_body_bytes: MAX_BODY_BYTES,
-        }
+        Self { timeout: Duration::from_secs(30), headers: Vec::new(), max_body_bytes: MAX_BODY_BYTES }
     }
 }
 
@@ -71,11 +67,7 @@ impl Client {
             .no_proxy()
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Self {
-            http,
-            options,
-            redactor,
-        })
+        Ok(Self { http, options, redactor })
     }
 
     pub fn redactor(&self) -> &Redactor {
@@ -87,20 +79,9 @@ impl Client {
     }
 
     /// Sends one request and reads the whole reply, within the timeout and the body cap.
-    pub async fn send(
-        &self,
-        method: &str,
-        url: &str,
-        body: Option<&str>,
-        accept: Option<&str>,
-    ) -> Exchange {
+    pub async fn send(&self, method: &str, url: &str, body: Option<&str>, accept: Option<&str>) -> Exchange {
         let started = Instant::now();
-        let outcome = match tokio::time::timeout(
-            self.options.timeout,
-            self.exchange(method, url, body, accept),
-        )
-        .await
-        {
+        let outcome = match tokio::time::timeout(self.options.timeout, self.exchange(method, url, body, accept)).await {
             Ok(result) => result,
             Err(_) => Err(format!(
                 "no complete response within the timeout of {} (the target hung or sent its body too slowly)",
@@ -124,8 +105,7 @@ impl Client {
         body: Option<&str>,
         accept: Option<&str>,
     ) -> Result<Reply, String> {
-        let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|e| format!("bad method {method}: {e}"))?;
+        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| format!("bad method {method}: {e}"))?;
         let mut request = self.http.request(method, url);
         if let Some(accept) = accept {
             request = request.header(reqwest::header::ACCEPT, accept);
@@ -134,9 +114,7 @@ impl Client {
             request = request.header(name.as_str(), value.as_str());
         }
         if let Some(body) = body {
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.to_owned());
+            request = request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body.to_owned());
         }
         let mut response = request.send().await.map_err(describe_reqwest_error)?;
         let status = response.status().as_u16();
@@ -153,13 +131,11 @@ impl Client {
             ));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| {
-            format!(
-                "HTTP {status}: reading the body failed after {} bytes: {}",
-                body.len(),
-                chain(&e)
-            )
-        })? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| format!("HTTP {status}: reading the body failed after {} bytes: {}", body.len(), chain(&e)))?
+        {
             if body.len() + chunk.len() > self.options.max_body_bytes {
                 return Err(format!(
                     "HTTP {status}: the response body exceeds the cap of {} bytes",
@@ -169,11 +145,7 @@ impl Client {
             body.extend_from_slice(&chunk);
         }
         self.redactor.learn_tokens(&body);
-        Ok(Reply {
-            status,
-            content_type,
-            body,
-        })
+        Ok(Reply { status, content_type, body })
     }
 }
 
@@ -206,19 +178,13 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 pub fn human_duration(d: Duration) -> String {
-    if d.as_millis() % 1000 == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
-    }
+    if d.as_millis() % 1000 == 0 { format!("{}s", d.as_secs()) } else { format!("{}ms", d.as_millis()) }
 }
 
 impl Exchange {
     /// The reply, or the transport failure as a message that says what was requested.
     pub fn reply(&self) -> Result<&Reply, String> {
-        self.outcome
-            .as_ref()
-            .map_err(|e| format!("{} {}: {e}", self.method, self.url))
+        self.outcome.as_ref().map_err(|e| format!("{} {}: {e}", self.method, self.url))
     }
 
     /// The body as text, with secrets replaced and cut to an excerpt.
@@ -263,8 +229,7 @@ impl fmt::Display for Exchange {
                     write!(
                         f,
                         "\n          {}",
-                        excerpt(&String::from_utf8_lossy(&reply.body))
-                            .replace('\n', "\n          ")
+                        excerpt(&String::from_utf8_lossy(&reply.body)).replace('\n', "\n          ")
                     )?;
                 }
                 Ok(())

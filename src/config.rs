@@ -60,49 +60,38 @@ impl RunConfig {
 
 /// A base URL as given: absolute http(s), no query; the trailing slash is dropped so paths join.
 pub fn parse_base_url(option: &str, value: &str) -> Result<String, ConfigError> {
-    let parsed = url::Url::parse(value)
-        .map_err(|e| ConfigError(format!("{option} {value:?}: not an absolute URL ({e})")))?;
+    let parsed =
+        url::Url::parse(value).map_err(|e| ConfigError(format!("{option} {value:?}: not an absolute URL ({e})")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(ConfigError(format!(
-            "{option} {value:?}: the scheme must be http or https"
-        )));
+        return Err(ConfigError(format!("{option} {value:?}: the scheme must be http or https")));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(ConfigError(format!(
-            "{option} {value:?}: a base URL has no query or fragment"
-        )));
+        return Err(ConfigError(format!("{option} {value:?}: a base URL has no query or fragment")));
     }
     Ok(value.trim_end_matches('/').to_owned())
 }
 
 /// `Name: value`, as curl takes it.
 pub fn parse_header(value: &str) -> Result<(String, String), ConfigError> {
-    let (name, val) = value
-        .split_once(':')
-        .ok_or_else(|| ConfigError("--header takes 'Name: value' (no colon found)".into()))?;
+    let (name, val) =
+        value.split_once(':').ok_or_else(|| ConfigError("--header takes 'Name: value' (no colon found)".into()))?;
     let name = name.trim();
     reqwest::header::HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| ConfigError(format!("--header: {name:?} is not a valid header name")))?;
-    reqwest::header::HeaderValue::from_str(val.trim()).map_err(|_| {
-        ConfigError(format!(
-            "--header {name}: the value is not a valid header value"
-        ))
-    })?;
+    reqwest::header::HeaderValue::from_str(val.trim())
+        .map_err(|_| ConfigError(format!("--header {name}: the value is not a valid header value")))?;
     Ok((name.to_owned(), val.trim().to_owned()))
 }
 
 /// A cucumber tag expression (`@uem and not @sample`).
 pub fn parse_tags(expr: &str) -> Result<cucumber::gherkin::tagexpr::TagOperation, ConfigError> {
-    expr.parse()
-        .map_err(|e| ConfigError(format!("--tags {expr:?}: not a tag expression ({e})")))
+    expr.parse().map_err(|e| ConfigError(format!("--tags {expr:?}: not a tag expression ({e})")))
 }
 
 /// The tenant stands in a URL path: it must not be empty or hold a slash.
 pub fn parse_tenant(value: &str) -> Result<String, ConfigError> {
     if value.is_empty() || value.contains('/') || value.contains('?') || value.contains('#') {
-        return Err(ConfigError(format!(
-            "--tenant {value:?}: a tenant GUID has no '/', '?' or '#' and is not empty"
-        )));
+        return Err(ConfigError(format!("--tenant {value:?}: a tenant GUID has no '/', '?' or '#' and is not empty")));
     }
     Ok(value.to_owned())
 }
@@ -113,16 +102,10 @@ mod tests {
 
     #[test]
     fn base_urls_and_headers_are_validated() {
-        assert_eq!(
-            parse_base_url("--base-url", "http://h:1/x/").unwrap(),
-            "http://h:1/x"
-        );
+        assert_eq!(parse_base_url("--base-url", "http://h:1/x/").unwrap(), "http://h:1/x");
         assert!(parse_base_url("--base-url", "ftp://h").is_err());
         assert!(parse_base_url("--base-url", "localhost:8080").is_err());
-        assert_eq!(
-            parse_header("Authorization: Bearer x").unwrap(),
-            ("Authorization".into(), "Bearer x".into())
-        );
+        assert_eq!(parse_header("Authorization: Bearer x").unwrap(), ("Authorization".into(), "Bearer x".into()));
         assert!(parse_header("no colon").is_err());
         assert!(parse_tags("@uem and").is_err());
         assert!(parse_tags("@uem and not @sample").is_ok());

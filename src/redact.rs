@@ -75,16 +75,12 @@ impl Redactor {
             serde_json::Value::Object(map) => {
                 for (k, v) in map {
                     match v {
-                        serde_json::Value::String(s) if k.eq_ignore_ascii_case("token") => {
-                            self.add(s)
-                        }
+                        serde_json::Value::String(s) if k.eq_ignore_ascii_case("token") => self.add(s),
                         _ => self.learn_tokens_in_value(v),
                     }
                 }
             }
-            serde_json::Value::Array(items) => {
-                items.iter().for_each(|v| self.learn_tokens_in_value(v))
-            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| self.learn_tokens_in_value(v)),
             _ => {}
         }
     }
@@ -104,9 +100,7 @@ impl Redactor {
 
 fn token_pattern() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(r#"(?i)"token"\s*:\s*"((?:[^"\\]|\\.)*)"?"#).expect("valid pattern")
-    })
+    RE.get_or_init(|| regex::Regex::new(r#"(?i)"token"\s*:\s*"((?:[^"\\]|\\.)*)"?"#).expect("valid pattern"))
 }
 
 #[cfg(test)]
@@ -128,10 +122,7 @@ mod tests {
     fn learns_tokens_from_a_truncated_body() {
         let r = Redactor::new();
         r.learn_tokens(br#"{"vppAccounts":[{"token":"truncated-secret-xyz"#);
-        assert!(
-            !r.redact("x truncated-secret-xyz")
-                .contains("truncated-secret-xyz")
-        );
+        assert!(!r.redact("x truncated-secret-xyz").contains("truncated-secret-xyz"));
     }
 
     #[test]

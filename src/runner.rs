@@ -48,9 +48,7 @@ pub struct RunOutcome {
 
 impl RunOutcome {
     pub fn failed(&self) -> impl Iterator<Item = &ScenarioResult> {
-        self.scenarios
-            .iter()
-            .filter(|s| s.verdict == Verdict::Failed)
+        self.scenarios.iter().filter(|s| s.verdict == Verdict::Failed)
     }
 
     pub fn passed(&self) -> bool {
@@ -92,8 +90,7 @@ struct Redacting<W: Write> {
 impl<W: Write> Write for Redacting<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        self.inner
-            .write_all(self.redactor.redact(&text).as_bytes())?;
+        self.inner.write_all(self.redactor.redact(&text).as_bytes())?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -117,37 +114,22 @@ impl<I> cucumber::Parser<I> for EmbeddedFeatures {
 fn scenario_filter(
     tags: Option<&str>,
     skip_api: Option<&'static str>,
-) -> Result<
-    impl Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool + 'static,
-    ConfigError,
-> {
+) -> Result<impl Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool + 'static, ConfigError> {
     let user: Option<TagOperation> = tags.map(parse_tags).transpose()?;
     let names_opt_in = tags.is_some_and(|t| t.contains(&format!("@{OPT_IN_TAG}")));
-    Ok(
-        move |f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario| {
-            let all = || {
-                f.tags
-                    .iter()
-                    .chain(r.iter().flat_map(|r| &r.tags))
-                    .chain(s.tags.iter())
-            };
-            let selected = user.as_ref().is_none_or(|op| op.eval(all()));
-            let opt_in_ok = names_opt_in || !all().any(|t| t == OPT_IN_TAG);
-            let api_ok = skip_api.is_none_or(|api| !all().any(|t| t == api));
-            selected && opt_in_ok && api_ok
-        },
-    )
+    Ok(move |f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario| {
+        let all = || f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(s.tags.iter());
+        let selected = user.as_ref().is_none_or(|op| op.eval(all()));
+        let opt_in_ok = names_opt_in || !all().any(|t| t == OPT_IN_TAG);
+        let api_ok = skip_api.is_none_or(|api| !all().any(|t| t == api));
+        selected && opt_in_ok && api_ok
+    })
 }
 
 fn open_report(path: &std::path::Path, what: &str) -> Result<Box<dyn Write>, ConfigError> {
     std::fs::File::create(path)
         .map(|f| Box::new(io::BufWriter::new(f)) as Box<dyn Write>)
-        .map_err(|e| {
-            ConfigError(format!(
-                "{what} {}: cannot create the file ({e})",
-                path.display()
-            ))
-        })
+        .map_err(|e| ConfigError(format!("{what} {}: cannot create the file ({e})", path.display())))
 }
 
 /// Runs the selected scenarios against the configured target (or the built-in reference),
@@ -157,19 +139,14 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         Some(
             ReferenceTarget::start(ReferenceOptions::default())
                 .await
-                .map_err(|e| {
-                    ConfigError(format!("cannot start the built-in reference target: {e}"))
-                })?,
+                .map_err(|e| ConfigError(format!("cannot start the built-in reference target: {e}")))?,
         )
     } else {
         None
     };
     let (vpp_base, uem_base) = match &reference {
         Some(r) => (r.url(), r.url()),
-        None => (
-            config.vpp_base_url.clone().unwrap_or_default(),
-            config.uem_base_url.clone().unwrap_or_default(),
-        ),
+        None => (config.vpp_base_url.clone().unwrap_or_default(), config.uem_base_url.clone().unwrap_or_default()),
     };
     // An API without a target is left out rather than failed: testing one service alone is normal.
     let skip_api = match (vpp_base.is_empty(), uem_base.is_empty()) {
@@ -184,22 +161,14 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
     // a message are written the same way.
     redactor.learn_tokens_in_value(catalog::accounts_fixture());
     let client = Client::new(
-        ClientOptions {
-            timeout: config.timeout,
-            headers: config.headers.clone(),
-            ..ClientOptions::default()
-        },
+        ClientOptions { timeout: config.timeout, headers: config.headers.clone(), ..ClientOptions::default() },
         redactor.clone(),
     )
     .map_err(ConfigError)?;
     let target = match &reference {
         Some(r) => format!("built-in reference target at {}", r.url()),
         None if vpp_base == uem_base => vpp_base.clone(),
-        None => format!(
-            "Apple VPP: {}; UEM: {}",
-            or_none(&vpp_base),
-            or_none(&uem_base)
-        ),
+        None => format!("Apple VPP: {}; UEM: {}", or_none(&vpp_base), or_none(&uem_base)),
     };
     let ctx = Arc::new(RunContext {
         vpp_base,
@@ -209,16 +178,8 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         warnings: Mutex::new(Vec::new()),
     });
 
-    let mut out = Redacting {
-        inner: out,
-        redactor: redactor.clone(),
-    };
-    writeln!(
-        out,
-        "vpp-conformance {}: running against {target}",
-        env!("CARGO_PKG_VERSION")
-    )
-    .ok();
+    let mut out = Redacting { inner: out, redactor: redactor.clone() };
+    writeln!(out, "vpp-conformance {}: running against {target}", env!("CARGO_PKG_VERSION")).ok();
 
     let junit: Box<dyn Write> = match &config.junit {
         Some(p) => open_report(p, "--junit")?,
@@ -228,31 +189,14 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         Some(p) => open_report(p, "--json")?,
         None => Box::new(io::sink()),
     };
-    let junit = Redacting {
-        inner: junit,
-        redactor: redactor.clone(),
-    };
-    let json = Redacting {
-        inner: json,
-        redactor: redactor.clone(),
-    };
-    let coloring = if config.color {
-        writer::Coloring::Auto
-    } else {
-        writer::Coloring::Never
-    };
-    let writer = writer::Basic::raw(
-        Redacting {
-            inner: out.inner.clone(),
-            redactor: redactor.clone(),
-        },
-        coloring,
-        0,
-    )
-    .summarized()
-    .tee::<VppWorld, _>(writer::JUnit::for_tee(junit, 0))
-    .tee::<VppWorld, _>(writer::Json::for_tee(json))
-    .normalized::<VppWorld>();
+    let junit = Redacting { inner: junit, redactor: redactor.clone() };
+    let json = Redacting { inner: json, redactor: redactor.clone() };
+    let coloring = if config.color { writer::Coloring::Auto } else { writer::Coloring::Never };
+    let writer = writer::Basic::raw(Redacting { inner: out.inner.clone(), redactor: redactor.clone() }, coloring, 0)
+        .summarized()
+        .tee::<VppWorld, _>(writer::JUnit::for_tee(junit, 0))
+        .tee::<VppWorld, _>(writer::Json::for_tee(json))
+        .normalized::<VppWorld>();
 
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
     let before_ctx = ctx.clone();
@@ -260,49 +204,38 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
     let runner = cucumber::runner::Basic::default()
         .max_concurrent_scenarios(Some(config.concurrency.max(1)))
         .steps(steps::collection());
-    let cucumber = Cucumber::<VppWorld, _, (), _, _, cucumber::cli::Empty>::custom(
-        EmbeddedFeatures,
-        runner,
-        writer,
-    )
-    .fail_on_skipped()
-    .with_default_cli()
-    .before(move |_, _, scenario, world: &mut VppWorld| {
-        world.ctx = Some(before_ctx.clone());
-        world.scenario =
-            catalog::scenario_id(&scenario.tags).unwrap_or_else(|| scenario.name.clone());
-        futures::future::ready(()).boxed_local()
-    })
-    .after(move |_, _, scenario, finished, world| {
-        let (verdict, reason) = match finished {
-            event::ScenarioFinished::StepPassed => (Verdict::Passed, None),
-            event::ScenarioFinished::StepSkipped => (
-                Verdict::Failed,
-                Some("a step has no definition in this suite (a bug of the suite)".to_owned()),
-            ),
-            event::ScenarioFinished::StepFailed(_, _, err) => {
-                (Verdict::Failed, Some(step_error_text(err)))
-            }
-            event::ScenarioFinished::BeforeHookFailed(_) => {
-                (Verdict::Failed, Some("the before hook failed".to_owned()))
-            }
-        };
-        let reason = reason.map(|r| match world.as_ref().and_then(|w| w.ctx.as_ref()) {
-            Some(ctx) => ctx.client.redactor().redact(&r),
-            None => r,
-        });
-        after_results
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(ScenarioResult {
+    let cucumber = Cucumber::<VppWorld, _, (), _, _, cucumber::cli::Empty>::custom(EmbeddedFeatures, runner, writer)
+        .fail_on_skipped()
+        .with_default_cli()
+        .before(move |_, _, scenario, world: &mut VppWorld| {
+            world.ctx = Some(before_ctx.clone());
+            world.scenario = catalog::scenario_id(&scenario.tags).unwrap_or_else(|| scenario.name.clone());
+            futures::future::ready(()).boxed_local()
+        })
+        .after(move |_, _, scenario, finished, world| {
+            let (verdict, reason) = match finished {
+                event::ScenarioFinished::StepPassed => (Verdict::Passed, None),
+                event::ScenarioFinished::StepSkipped => {
+                    (Verdict::Failed, Some("a step has no definition in this suite (a bug of the suite)".to_owned()))
+                }
+                event::ScenarioFinished::StepFailed(_, _, err) => (Verdict::Failed, Some(step_error_text(err))),
+                event::ScenarioFinished::BeforeHookFailed(_) => {
+                    (Verdict::Failed, Some("the before hook failed".to_owned()))
+                }
+            };
+            let reason = reason.map(|r| match world.as_ref().and_then(|w| w.ctx.as_ref()) {
+                Some(ctx) => ctx.client.redactor().redact(&r),
+                None => r,
+            });
+            after_results.lock().unwrap_or_else(|e| e.into_inner()).push(ScenarioResult {
                 id: catalog::scenario_id(&scenario.tags).unwrap_or_default(),
                 name: scenario.name.clone(),
                 verdict,
                 reason,
                 warnings: Vec::new(),
             });
-        futures::future::ready(()).boxed_local()
-    });
+            futures::future::ready(()).boxed_local()
+        });
     let finished = cucumber.filter_run((), filter).await;
     use cucumber::writer::Stats as _;
     let harness_errors = finished.parsing_errors() + finished.hook_errors();
@@ -315,27 +248,14 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         }
     }
     let order: Vec<String> = catalog::scenarios().into_iter().map(|s| s.id).collect();
-    scenarios.sort_by_key(|s| {
-        order
-            .iter()
-            .position(|id| *id == s.id)
-            .unwrap_or(usize::MAX)
-    });
-    let outcome = RunOutcome {
-        scenarios,
-        harness_errors,
-        target,
-    };
+    scenarios.sort_by_key(|s| order.iter().position(|id| *id == s.id).unwrap_or(usize::MAX));
+    let outcome = RunOutcome { scenarios, harness_errors, target };
     write_summary(&mut out, &outcome);
     Ok(outcome)
 }
 
 fn or_none(url: &str) -> &str {
-    if url.is_empty() {
-        "(none: scenarios skipped)"
-    } else {
-        url
-    }
+    if url.is_empty() { "(none: scenarios skipped)" } else { url }
 }
 
 fn step_error_text(err: &event::StepError) -> String {
@@ -351,17 +271,9 @@ fn step_error_text(err: &event::StepError) -> String {
 
 /// Warnings and the verdict, after cucumber's own summary.
 fn write_summary(out: &mut impl Write, outcome: &RunOutcome) {
-    let warned: Vec<&ScenarioResult> = outcome
-        .scenarios
-        .iter()
-        .filter(|s| !s.warnings.is_empty())
-        .collect();
+    let warned: Vec<&ScenarioResult> = outcome.scenarios.iter().filter(|s| !s.warnings.is_empty()).collect();
     if !warned.is_empty() {
-        writeln!(
-            out,
-            "\nWarnings (the documentation leaves these open; they never fail a run):"
-        )
-        .ok();
+        writeln!(out, "\nWarnings (the documentation leaves these open; they never fail a run):").ok();
         for s in warned {
             for w in &s.warnings {
                 writeln!(out, "  [{}] {w}", s.id).ok();
@@ -371,12 +283,7 @@ fn write_summary(out: &mut impl Write, outcome: &RunOutcome) {
     let failed: Vec<&ScenarioResult> = outcome.failed().collect();
     let total = outcome.scenarios.len();
     if outcome.passed() {
-        writeln!(
-            out,
-            "\nVERDICT: PASS: {total} of {total} scenarios passed ({})",
-            outcome.target
-        )
-        .ok();
+        writeln!(out, "\nVERDICT: PASS: {total} of {total} scenarios passed ({})", outcome.target).ok();
     } else {
         let ids: Vec<&str> = failed.iter().map(|s| s.id.as_str()).collect();
         writeln!(

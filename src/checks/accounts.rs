@@ -10,20 +10,12 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 /// The fields every documented account shows.
-pub const ACCOUNT_FIELDS: [&str; 6] = [
-    "guid",
-    "name",
-    "accountHolderInfo",
-    "tokenExpiryDate",
-    "autoUpdateNewAppVersions",
-    "token",
-];
+pub const ACCOUNT_FIELDS: [&str; 6] =
+    ["guid", "name", "accountHolderInfo", "tokenExpiryDate", "autoUpdateNewAppVersions", "token"];
 
 /// An ISO 8601 instant (`2027-01-01T00:00:00.000Z`, or with an offset).
 pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(text).ok().map(|d| d.with_timezone(&Utc))
 }
 
 /// The form every documented date takes: milliseconds and `Z`.
@@ -33,92 +25,53 @@ pub fn documented_date_form(instant: &DateTime<Utc>) -> String {
 
 /// The canonical account with this GUID.
 pub fn canonical_account(guid: &str) -> Option<&'static Value> {
-    canonical_accounts().iter().find(|a| {
-        a["guid"]
-            .as_str()
-            .is_some_and(|g| g.eq_ignore_ascii_case(guid))
-    })
+    canonical_accounts().iter().find(|a| a["guid"].as_str().is_some_and(|g| g.eq_ignore_ascii_case(guid)))
 }
 
 pub fn canonical_accounts() -> &'static [Value] {
-    catalog::accounts_fixture()["vppAccounts"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+    catalog::accounts_fixture()["vppAccounts"].as_array().map(Vec::as_slice).unwrap_or(&[])
 }
 
 /// The `vppAccounts` array of a list response.
 pub fn listed_accounts(body: &Value) -> Result<&Vec<Value>, Mismatch> {
-    body.get("vppAccounts")
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            Mismatch::new(
-                "$.vppAccounts",
-                "a list response holds its accounts in vppAccounts",
-                "an array",
-                show(body),
-            )
-        })
+    body.get("vppAccounts").and_then(Value::as_array).ok_or_else(|| {
+        Mismatch::new("$.vppAccounts", "a list response holds its accounts in vppAccounts", "an array", show(body))
+    })
 }
 
 /// Compares one account with the expected one, field by field.
 pub fn compare_account(actual: &Value, expected: &Value, at: &str) -> Findings {
     let mut findings = Findings::default();
     let Some(actual_map) = actual.as_object() else {
-        findings.fail(Mismatch::new(
-            at,
-            "an account is a JSON object",
-            "an object",
-            show(actual),
-        ));
+        findings.fail(Mismatch::new(at, "an account is a JSON object", "an object", show(actual)));
         return findings;
     };
     let Some(expected_map) = expected.as_object() else {
-        findings.fail(Mismatch::new(
-            at,
-            "the expected account is a JSON object",
-            "an object",
-            show(expected),
-        ));
+        findings.fail(Mismatch::new(at, "the expected account is a JSON object", "an object", show(expected)));
         return findings;
     };
     for (key, want) in expected_map {
         let path = format!("{at}.{key}");
         let Some(got) = actual_map.get(key) else {
-            findings.fail(Mismatch::new(
-                path,
-                "every documented field is present",
-                show(want),
-                "missing",
-            ));
+            findings.fail(Mismatch::new(path, "every documented field is present", show(want), "missing"));
             continue;
         };
         match key.as_str() {
             "guid" => {
                 let same = matches!((got.as_str(), want.as_str()), (Some(g), Some(w)) if g.eq_ignore_ascii_case(w));
                 if !same {
-                    findings.fail(Mismatch::new(
-                        path,
-                        "the account's GUID",
-                        show(want),
-                        show(got),
-                    ));
+                    findings.fail(Mismatch::new(path, "the account's GUID", show(want), show(got)));
                 }
             }
             "tokenExpiryDate" => compare_date(got, want, &path, &mut findings),
-            _ if got != want => findings.fail(Mismatch::new(
-                path,
-                format!("the canonical {key}"),
-                show(want),
-                show(got),
-            )),
+            _ if got != want => {
+                findings.fail(Mismatch::new(path, format!("the canonical {key}"), show(want), show(got)))
+            }
             _ => {}
         }
     }
     for key in actual_map.keys().filter(|k| !expected_map.contains_key(*k)) {
-        findings.warn(format!(
-            "{at}.{key}: a field the documentation does not show (allowed)"
-        ));
+        findings.warn(format!("{at}.{key}: a field the documentation does not show (allowed)"));
     }
     findings
 }
@@ -126,12 +79,7 @@ pub fn compare_account(actual: &Value, expected: &Value, at: &str) -> Findings {
 fn compare_date(got: &Value, want: &Value, path: &str, findings: &mut Findings) {
     let Some(want_instant) = want.as_str().and_then(parse_instant) else {
         if got != want {
-            findings.fail(Mismatch::new(
-                path,
-                "the same expiry date",
-                show(want),
-                show(got),
-            ));
+            findings.fail(Mismatch::new(path, "the same expiry date", show(want), show(got)));
         }
         return;
     };
@@ -145,18 +93,8 @@ fn compare_date(got: &Value, want: &Value, path: &str, findings: &mut Findings) 
                 ));
             }
         }
-        Some(_) => findings.fail(Mismatch::new(
-            path,
-            "the canonical expiry instant",
-            show(want),
-            show(got),
-        )),
-        None => findings.fail(Mismatch::new(
-            path,
-            "an ISO 8601 instant",
-            show(want),
-            show(got),
-        )),
+        Some(_) => findings.fail(Mismatch::new(path, "the canonical expiry instant", show(want), show(got))),
+        None => findings.fail(Mismatch::new(path, "an ISO 8601 instant", show(want), show(got))),
     }
 }
 
@@ -171,21 +109,11 @@ pub fn compare_account_set(body: &Value, expected_guids: &[String]) -> Findings 
             return findings;
         }
     };
-    let guid_of = |a: &Value| {
-        a.get("guid")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
-    };
+    let guid_of = |a: &Value| a.get("guid").and_then(Value::as_str).map(str::to_ascii_lowercase);
     let listed_guids: Vec<Option<String>> = listed.iter().map(guid_of).collect();
-    let expected: Vec<String> = expected_guids
-        .iter()
-        .map(|g| g.to_ascii_lowercase())
-        .collect();
+    let expected: Vec<String> = expected_guids.iter().map(|g| g.to_ascii_lowercase()).collect();
 
-    let missing: Vec<&String> = expected
-        .iter()
-        .filter(|g| !listed_guids.contains(&Some((*g).clone())))
-        .collect();
+    let missing: Vec<&String> = expected.iter().filter(|g| !listed_guids.contains(&Some((*g).clone()))).collect();
     let unexpected: Vec<String> = listed_guids
         .iter()
         .map(|g| g.clone().unwrap_or_else(|| "(no guid)".into()))
@@ -199,28 +127,16 @@ pub fn compare_account_set(body: &Value, expected_guids: &[String]) -> Findings 
         .collect();
     duplicated.dedup();
     if !missing.is_empty() || !unexpected.is_empty() || !duplicated.is_empty() {
-        let mut actual = format!(
-            "[{}]",
-            listed_guids
-                .iter()
-                .map(|g| g.clone().unwrap_or_default())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let mut actual =
+            format!("[{}]", listed_guids.iter().map(|g| g.clone().unwrap_or_default()).collect::<Vec<_>>().join(", "));
         if !missing.is_empty() {
             actual.push_str(&format!("; missing {}", describe_guids(&missing)));
         }
         if !unexpected.is_empty() {
-            actual.push_str(&format!(
-                "; not expected {}",
-                describe_guids(&unexpected.iter().collect::<Vec<_>>())
-            ));
+            actual.push_str(&format!("; not expected {}", describe_guids(&unexpected.iter().collect::<Vec<_>>())));
         }
         if !duplicated.is_empty() {
-            actual.push_str(&format!(
-                "; listed more than once {}",
-                duplicated.join(", ")
-            ));
+            actual.push_str(&format!("; listed more than once {}", duplicated.join(", ")));
         }
         findings.fail(Mismatch::new(
             "$.vppAccounts",
@@ -234,11 +150,7 @@ pub fn compare_account_set(body: &Value, expected_guids: &[String]) -> Findings 
             && expected.contains(&guid)
             && let Some(canonical) = canonical_account(&guid)
         {
-            findings.extend(compare_account(
-                account,
-                canonical,
-                &format!("$.vppAccounts[{i}]"),
-            ));
+            findings.extend(compare_account(account, canonical, &format!("$.vppAccounts[{i}]")));
         }
     }
     findings
@@ -248,12 +160,10 @@ pub fn compare_account_set(body: &Value, expected_guids: &[String]) -> Findings 
 fn describe_guids(guids: &[&String]) -> String {
     guids
         .iter()
-        .map(
-            |g| match canonical_account(g).and_then(|a| a["name"].as_str()) {
-                Some(name) => format!("{g} ({name:?})"),
-                None => (*g).clone(),
-            },
-        )
+        .map(|g| match canonical_account(g).and_then(|a| a["name"].as_str()) {
+            Some(name) => format!("{g} ({name:?})"),
+            None => (*g).clone(),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -269,17 +179,11 @@ mod tests {
 
     #[test]
     fn order_and_extra_fields_do_not_fail() {
-        let mut body = listed(&[
-            "2cdb56be-ef5a-4755-8db5-feb97ec0dcc5",
-            "17c24f36-b724-4591-9624-e76bb197b466",
-        ]);
+        let mut body = listed(&["2cdb56be-ef5a-4755-8db5-feb97ec0dcc5", "17c24f36-b724-4591-9624-e76bb197b466"]);
         body["vppAccounts"][0]["extra"] = json!(1);
         let f = compare_account_set(
             &body,
-            &[
-                "17c24f36-b724-4591-9624-e76bb197b466".into(),
-                "2cdb56be-ef5a-4755-8db5-feb97ec0dcc5".into(),
-            ],
+            &["17c24f36-b724-4591-9624-e76bb197b466".into(), "2cdb56be-ef5a-4755-8db5-feb97ec0dcc5".into()],
         );
         assert!(f.is_ok(), "{}", f.failure_text());
         assert_eq!(f.warnings.len(), 1);
@@ -296,23 +200,14 @@ mod tests {
 
     #[test]
     fn missing_unexpected_duplicate_and_changed_fields_fail() {
-        let body = listed(&[
-            "6359d1fc-6b8b-4920-ae0e-9c8405cb08b5",
-            "6359d1fc-6b8b-4920-ae0e-9c8405cb08b5",
-        ]);
+        let body = listed(&["6359d1fc-6b8b-4920-ae0e-9c8405cb08b5", "6359d1fc-6b8b-4920-ae0e-9c8405cb08b5"]);
         let f = compare_account_set(&body, &["17c24f36-b724-4591-9624-e76bb197b466".into()]);
         let text = f.failure_text();
         assert!(text.contains("missing 17c24f36"), "{text}");
         assert!(text.contains("listed more than once"), "{text}");
-        let mut one = canonical_account("17c24f36-b724-4591-9624-e76bb197b466")
-            .unwrap()
-            .clone();
+        let mut one = canonical_account("17c24f36-b724-4591-9624-e76bb197b466").unwrap().clone();
         one["autoUpdateNewAppVersions"] = json!(false);
-        let f = compare_account(
-            &one,
-            canonical_account("17c24f36-b724-4591-9624-e76bb197b466").unwrap(),
-            "$",
-        );
+        let f = compare_account(&one, canonical_account("17c24f36-b724-4591-9624-e76bb197b466").unwrap(), "$");
         assert_eq!(f.failures[0].at, "$.autoUpdateNewAppVersions");
     }
 }

@@ -5,12 +5,7 @@ use super::{Findings, Mismatch};
 
 /// `type/subtype` in lower case, without parameters.
 pub fn essence(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
+    content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
 /// Checks the `Content-Type` of a response against the documented media type.
@@ -23,12 +18,9 @@ pub fn check_media_type(content_type: Option<&str>, expected: &str) -> Findings 
             expected,
             "no Content-Type header",
         )),
-        Some(ct) if essence(ct) != essence(expected) => findings.fail(Mismatch::new(
-            "Content-Type",
-            "the documented media type",
-            expected,
-            ct,
-        )),
+        Some(ct) if essence(ct) != essence(expected) => {
+            findings.fail(Mismatch::new("Content-Type", "the documented media type", expected, ct))
+        }
         Some(_) => {}
     }
     findings
@@ -40,9 +32,7 @@ mod tests {
 
     #[test]
     fn accepts_parameters_and_case() {
-        assert!(
-            check_media_type(Some("Application/JSON; charset=utf-8"), "application/json").is_ok()
-        );
+        assert!(check_media_type(Some("Application/JSON; charset=utf-8"), "application/json").is_ok());
     }
 
     #[test]

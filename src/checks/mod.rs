@@ -29,22 +29,13 @@ impl Mismatch {
         expected: impl Into<String>,
         actual: impl Into<String>,
     ) -> Self {
-        Self {
-            at: at.into(),
-            rule: rule.into(),
-            expected: expected.into(),
-            actual: actual.into(),
-        }
+        Self { at: at.into(), rule: rule.into(), expected: expected.into(), actual: actual.into() }
     }
 }
 
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}\n    expected: {}\n    actual:   {}",
-            self.at, self.rule, self.expected, self.actual
-        )
+        write!(f, "{}: {}\n    expected: {}\n    actual:   {}", self.at, self.rule, self.expected, self.actual)
     }
 }
 
@@ -76,20 +67,12 @@ impl Findings {
 
     /// The failures, one per paragraph, for a failure message.
     pub fn failure_text(&self) -> String {
-        self.failures
-            .iter()
-            .map(|m| format!("  - {m}"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        self.failures.iter().map(|m| format!("  - {m}")).collect::<Vec<_>>().join("\n")
     }
 }
 
 /// A JSON value as a short, single-line text for messages.
 pub fn show(value: &serde_json::Value) -> String {
     let text = value.to_string();
-    if text.chars().count() > 200 {
-        format!("{}…", text.chars().take(200).collect::<String>())
-    } else {
-        text
-    }
+    if text.chars().count() > 200 { format!("{}…", text.chars().take(200).collect::<String>()) } else { text }
 }

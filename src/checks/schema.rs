@@ -34,13 +34,8 @@ fn validators() -> &'static HashMap<String, jsonschema::Validator> {
         catalog::SCHEMAS
             .iter()
             .map(|e| {
-                let name = e
-                    .path
-                    .trim_start_matches("schemas/")
-                    .trim_end_matches(".schema.json")
-                    .to_owned();
-                let value: serde_json::Value =
-                    serde_json::from_str(e.text).expect("embedded schema is JSON");
+                let name = e.path.trim_start_matches("schemas/").trim_end_matches(".schema.json").to_owned();
+                let value: serde_json::Value = serde_json::from_str(e.text).expect("embedded schema is JSON");
                 let validator = jsonschema::options()
                     .with_draft(jsonschema::Draft::Draft202012)
                     .with_retriever(EmbeddedSchemas)
@@ -56,12 +51,7 @@ fn validators() -> &'static HashMap<String, jsonschema::Validator> {
 pub fn validate(name: &str, instance: &serde_json::Value) -> Findings {
     let mut findings = Findings::default();
     let Some(validator) = validators().get(name) else {
-        findings.fail(Mismatch::new(
-            "schema",
-            "a known schema",
-            "one of schemas/*.schema.json",
-            name,
-        ));
+        findings.fail(Mismatch::new("schema", "a known schema", "one of schemas/*.schema.json", name));
         return findings;
     };
     for error in validator.iter_errors(instance) {

@@ -19,9 +19,7 @@ pub fn check_service_urls(body: &Value, keys: &[String]) -> Findings {
                 "missing",
             )),
             Some(Value::String(text)) => match url::Url::parse(text) {
-                Ok(u)
-                    if matches!(u.scheme(), "http" | "https")
-                        && u.host_str().is_some_and(|h| !h.is_empty()) => {}
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()) => {}
                 Ok(u) => findings.fail(Mismatch::new(
                     at,
                     "an absolute http(s) URL",
@@ -35,12 +33,9 @@ pub fn check_service_urls(body: &Value, keys: &[String]) -> Findings {
                     format!("{text:?} ({e})"),
                 )),
             },
-            Some(other) => findings.fail(Mismatch::new(
-                at,
-                "a service URL is a string",
-                "an absolute http(s) URL",
-                show(other),
-            )),
+            Some(other) => {
+                findings.fail(Mismatch::new(at, "a service URL is a string", "an absolute http(s) URL", show(other)))
+            }
         }
     }
     findings
@@ -60,24 +55,16 @@ pub fn check_query_placeholder(body: &Value, key: &str, name: &str, placeholder:
         ));
         return findings;
     };
-    let raw_query = text
-        .split_once('?')
-        .map(|(_, q)| q.split('#').next().unwrap_or(q))
-        .unwrap_or("");
+    let raw_query = text.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or(q)).unwrap_or("");
     let found = raw_query
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .any(|(k, v)| {
-            k == name && percent_encoding::percent_decode_str(v).decode_utf8_lossy() == placeholder
-        });
+        .any(|(k, v)| k == name && percent_encoding::percent_decode_str(v).decode_utf8_lossy() == placeholder);
     if !found {
         findings.fail(Mismatch::new(
             format!("{at} (query)"),
             "the invite-code placeholder is kept for clients to replace",
-            format!(
-                "{name}={} (that is, {placeholder:?})",
-                utf8_percent_encode_all(placeholder)
-            ),
+            format!("{name}={} (that is, {placeholder:?})", utf8_percent_encode_all(placeholder)),
             format!("{text:?}"),
         ));
     }
@@ -125,19 +112,11 @@ pub fn check_error_codes(body: &Value, documented: &[(i64, String)]) -> Findings
     let entries: Vec<(usize, Option<i64>, Option<&str>)> = list
         .iter()
         .enumerate()
-        .map(|(i, e)| {
-            (
-                i,
-                e.get("errorNumber").and_then(Value::as_i64),
-                e.get("errorMessage").and_then(Value::as_str),
-            )
-        })
+        .map(|(i, e)| (i, e.get("errorNumber").and_then(Value::as_i64), e.get("errorMessage").and_then(Value::as_str)))
         .collect();
     for (number, message) in documented {
-        let found: Vec<&(usize, Option<i64>, Option<&str>)> = entries
-            .iter()
-            .filter(|(_, n, _)| *n == Some(*number))
-            .collect();
+        let found: Vec<&(usize, Option<i64>, Option<&str>)> =
+            entries.iter().filter(|(_, n, _)| *n == Some(*number)).collect();
         match found.as_slice() {
             [] => findings.fail(Mismatch::new(
                 "$.errorCodes",
@@ -149,8 +128,7 @@ pub fn check_error_codes(body: &Value, documented: &[(i64, String)]) -> Findings
                 format!("$.errorCodes[{i}].errorMessage"),
                 format!("the exact message of error {number}"),
                 format!("{message:?}"),
-                got.map(|g| format!("{g:?}"))
-                    .unwrap_or_else(|| "missing".into()),
+                got.map(|g| format!("{g:?}")).unwrap_or_else(|| "missing".into()),
             )),
             [_] => {}
             several => findings.fail(Mismatch::new(
@@ -160,11 +138,7 @@ pub fn check_error_codes(body: &Value, documented: &[(i64, String)]) -> Findings
                 format!(
                     "{} times, at {}",
                     several.len(),
-                    several
-                        .iter()
-                        .map(|(i, _, _)| format!("[{i}]"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    several.iter().map(|(i, _, _)| format!("[{i}]")).collect::<Vec<_>>().join(", ")
                 ),
             )),
         }
@@ -177,9 +151,9 @@ pub fn check_error_codes(body: &Value, documented: &[(i64, String)]) -> Findings
                 "an integer",
                 show(&list[*i]),
             )),
-            Some(n) if !documented.iter().any(|(d, _)| d == n) => findings.warn(format!(
-                "$.errorCodes[{i}]: error {n} is not in the documented list (allowed)"
-            )),
+            Some(n) if !documented.iter().any(|(d, _)| d == n) => {
+                findings.warn(format!("$.errorCodes[{i}]: error {n} is not in the documented list (allowed)"))
+            }
             Some(_) => {}
         }
     }
@@ -194,23 +168,14 @@ mod tests {
     #[test]
     fn placeholder_is_found_encoded_and_missing_is_reported() {
         let ok = json!({"invitationEmailUrl": "https://example.test/x?cc=us&inviteCode=%25inviteCode%25&mt=8"});
-        assert!(
-            check_query_placeholder(&ok, "invitationEmailUrl", "inviteCode", "%inviteCode%")
-                .is_ok()
-        );
+        assert!(check_query_placeholder(&ok, "invitationEmailUrl", "inviteCode", "%inviteCode%").is_ok());
         let bad = json!({"invitationEmailUrl": "https://example.test/x?cc=us&inviteCode=ABC&mt=8"});
-        assert!(
-            !check_query_placeholder(&bad, "invitationEmailUrl", "inviteCode", "%inviteCode%")
-                .is_ok()
-        );
+        assert!(!check_query_placeholder(&bad, "invitationEmailUrl", "inviteCode", "%inviteCode%").is_ok());
     }
 
     #[test]
     fn error_list_reports_changed_duplicated_missing_and_warns_on_extra() {
-        let documented = vec![
-            (9600, "Missing required argument".to_owned()),
-            (9601, "Login required".to_owned()),
-        ];
+        let documented = vec![(9600, "Missing required argument".to_owned()), (9601, "Login required".to_owned())];
         let body = json!({"errorCodes": [
             {"errorNumber": 9600, "errorMessage": "Missing required argument."},
             {"errorNumber": 9700, "errorMessage": "New"},

@@ -55,25 +55,20 @@ impl ServiceConfig {
                     config[key] = path.into();
                 }
                 Quirk::BadPlaceholderFilled => {
-                    let url = config["invitationEmailUrl"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .replace("%25inviteCode%25", "ABC123");
+                    let url =
+                        config["invitationEmailUrl"].as_str().unwrap_or_default().replace("%25inviteCode%25", "ABC123");
                     config["invitationEmailUrl"] = url.into();
                 }
                 Quirk::BadAssociateLimit => config["maxBatchAssociateLicenseCount"] = 100.into(),
-                Quirk::BadDisassociateLimit => {
-                    config["maxBatchDisassociateLicenseCount"] = 5.into()
-                }
+                Quirk::BadDisassociateLimit => config["maxBatchDisassociateLicenseCount"] = 5.into(),
                 Quirk::BadErrorMessage(n) => edit_errors(&mut config, |errors| {
                     for e in errors.iter_mut().filter(|e| e["errorNumber"] == *n) {
-                        e["errorMessage"] =
-                            format!("{}.", e["errorMessage"].as_str().unwrap_or_default()).into();
+                        e["errorMessage"] = format!("{}.", e["errorMessage"].as_str().unwrap_or_default()).into();
                     }
                 }),
-                Quirk::BadErrorMissing(n) => edit_errors(&mut config, |errors| {
-                    errors.retain(|e| e["errorNumber"] != *n)
-                }),
+                Quirk::BadErrorMissing(n) => {
+                    edit_errors(&mut config, |errors| errors.retain(|e| e["errorNumber"] != *n))
+                }
                 Quirk::BadErrorDuplicated(n) => edit_errors(&mut config, |errors| {
                     if let Some(e) = errors.iter().find(|e| e["errorNumber"] == *n).cloned() {
                         errors.push(e);
@@ -83,9 +78,7 @@ impl ServiceConfig {
                 Quirk::OkOtherHosts => {
                     if let Some(map) = config.as_object_mut() {
                         for (key, value) in map.iter_mut().filter(|(k, _)| k.ends_with("Url")) {
-                            if let Some(mut u) =
-                                value.as_str().and_then(|u| url::Url::parse(u).ok())
-                            {
+                            if let Some(mut u) = value.as_str().and_then(|u| url::Url::parse(u).ok()) {
                                 let _ = u.set_host(Some("vpp.example.test"));
                                 if key != "vppWebsiteUrl" {
                                     u.set_path(&format!("/moved{}", u.path()));
@@ -112,17 +105,12 @@ impl ServiceConfig {
         if broken {
             body.truncate(body.len() / 2);
         }
-        Self {
-            body,
-            media_type,
-            status,
-        }
+        Self { body, media_type, status }
     }
 
     pub fn respond(&self, method: &str) -> ResponseTemplate {
         if method != "POST" {
-            return super::error_response(405, "VPPServiceConfigSrv answers POST")
-                .insert_header("Allow", "POST");
+            return super::error_response(405, "VPPServiceConfigSrv answers POST").insert_header("Allow", "POST");
         }
         ResponseTemplate::new(self.status).set_body_raw(self.body.clone(), self.media_type)
     }

@@ -64,19 +64,9 @@ impl ReferenceTarget {
     }
 
     /// Starts on the given listener (`serve --port`).
-    pub async fn start_on(
-        listener: TcpListener,
-        options: ReferenceOptions,
-    ) -> std::io::Result<Self> {
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
-        Mock::given(wiremock::matchers::any())
-            .respond_with(Router::new(options))
-            .mount(&server)
-            .await;
+    pub async fn start_on(listener: TcpListener, options: ReferenceOptions) -> std::io::Result<Self> {
+        let server = MockServer::builder().listener(listener).disable_request_recording().start().await;
+        Mock::given(wiremock::matchers::any()).respond_with(Router::new(options)).mount(&server).await;
         Ok(Self { server })
     }
 
@@ -125,10 +115,7 @@ impl Router {
 impl Respond for Router {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let path = request.url.path();
-        let response = if path
-            .trim_end_matches('/')
-            .eq_ignore_ascii_case(apple_vpp::PATH)
-        {
+        let response = if path.trim_end_matches('/').eq_ignore_ascii_case(apple_vpp::PATH) {
             self.apple.respond(request.method.as_str())
         } else {
             self.uem.respond(request)

@@ -71,22 +71,13 @@ fn unescape(value: &str) -> String {
 /// Parses a query. With `honour_escapes` false (a seeded defect) it splits on every comma and
 /// keeps backslashes, as a naive server would.
 pub fn parse(raw: &str, honour_escapes: bool) -> Result<Vec<Criterion>, String> {
-    let pieces: Vec<String> = if honour_escapes {
-        split_unescaped(raw)
-    } else {
-        raw.split(',').map(str::to_owned).collect()
-    };
-    pieces
-        .iter()
-        .map(|p| parse_criterion(p, honour_escapes))
-        .collect()
+    let pieces: Vec<String> =
+        if honour_escapes { split_unescaped(raw) } else { raw.split(',').map(str::to_owned).collect() };
+    pieces.iter().map(|p| parse_criterion(p, honour_escapes)).collect()
 }
 
 fn parse_criterion(piece: &str, honour_escapes: bool) -> Result<Criterion, String> {
-    let field_len = piece
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .count();
+    let field_len = piece.chars().take_while(|c| c.is_ascii_alphabetic()).count();
     let (field_name, rest) = piece.split_at(field_len);
     let field = if field_name.eq_ignore_ascii_case("name") {
         Field::Name
@@ -95,25 +86,13 @@ fn parse_criterion(piece: &str, honour_escapes: bool) -> Result<Criterion, Strin
     } else {
         return Err(format!("unknown query field {field_name:?} in {piece:?}"));
     };
-    let (op, value) = [
-        (">=", Op::Ge),
-        ("<=", Op::Le),
-        (">", Op::Gt),
-        ("<", Op::Lt),
-        ("=", Op::Eq),
-    ]
-    .iter()
-    .find_map(|(text, op)| rest.strip_prefix(text).map(|v| (*op, v)))
-    .ok_or_else(|| format!("no operator after {field_name:?} in {piece:?}"))?;
-    let value = if honour_escapes {
-        unescape(value)
-    } else {
-        value.to_owned()
-    };
+    let (op, value) = [(">=", Op::Ge), ("<=", Op::Le), (">", Op::Gt), ("<", Op::Lt), ("=", Op::Eq)]
+        .iter()
+        .find_map(|(text, op)| rest.strip_prefix(text).map(|v| (*op, v)))
+        .ok_or_else(|| format!("no operator after {field_name:?} in {piece:?}"))?;
+    let value = if honour_escapes { unescape(value) } else { value.to_owned() };
     if value.is_empty() {
-        return Err(format!(
-            "empty value in {piece:?}: querying for empty values is not supported"
-        ));
+        return Err(format!("empty value in {piece:?}: querying for empty values is not supported"));
     }
     let value = match field {
         Field::Name if op != Op::Eq => return Err(format!("name takes only = in {piece:?}")),
@@ -133,11 +112,7 @@ mod tests {
 
     #[test]
     fn escapes_split_and_unescape() {
-        let c = parse(
-            r"name=Acme\, Retail\\East,tokenExpiryDate>=2026-01-01T00:00:00.000Z",
-            true,
-        )
-        .unwrap();
+        let c = parse(r"name=Acme\, Retail\\East,tokenExpiryDate>=2026-01-01T00:00:00.000Z", true).unwrap();
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].value, Value::Text(r"Acme, Retail\East".into()));
         assert_eq!(c[1].op, Op::Ge);

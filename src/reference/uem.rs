@@ -72,16 +72,11 @@ impl Accounts {
             return super::error_response(404, "unknown tenant");
         }
         if request.method.as_str() != "GET" {
-            return super::error_response(405, "only GET is supported")
-                .insert_header("Allow", "GET");
+            return super::error_response(405, "only GET is supported").insert_header("Allow", "GET");
         }
         match rest {
             ["vppAccounts"] => {
-                let raw = request
-                    .url
-                    .query_pairs()
-                    .find(|(k, _)| k == "query")
-                    .map(|(_, v)| v.into_owned());
+                let raw = request.url.query_pairs().find(|(k, _)| k == "query").map(|(_, v)| v.into_owned());
                 self.list(raw.as_deref())
             }
             ["vppAccounts", guid] => self.one(guid),
@@ -118,11 +113,7 @@ impl Accounts {
         } else {
             serde_json::json!({"vppAccounts": found})
         };
-        let media_type = if self.has(&Quirk::BadListMediaType) {
-            ACCOUNT_MEDIA_TYPE
-        } else {
-            LIST_MEDIA_TYPE
-        };
+        let media_type = if self.has(&Quirk::BadListMediaType) { ACCOUNT_MEDIA_TYPE } else { LIST_MEDIA_TYPE };
         self.reply(body, media_type)
     }
 
@@ -130,26 +121,12 @@ impl Accounts {
         let found = self
             .accounts
             .iter()
-            .find(|a| {
-                a["guid"]
-                    .as_str()
-                    .is_some_and(|g| g.eq_ignore_ascii_case(guid))
-            })
-            .or_else(|| {
-                if self.has(&Quirk::BadUnknownGuidFound) {
-                    self.accounts.first()
-                } else {
-                    None
-                }
-            });
+            .find(|a| a["guid"].as_str().is_some_and(|g| g.eq_ignore_ascii_case(guid)))
+            .or_else(|| if self.has(&Quirk::BadUnknownGuidFound) { self.accounts.first() } else { None });
         let Some(account) = found else {
             return super::error_response(404, "Apple VPP account not found");
         };
-        let media_type = if self.has(&Quirk::BadAccountMediaType) {
-            LIST_MEDIA_TYPE
-        } else {
-            ACCOUNT_MEDIA_TYPE
-        };
+        let media_type = if self.has(&Quirk::BadAccountMediaType) { LIST_MEDIA_TYPE } else { ACCOUNT_MEDIA_TYPE };
         self.reply(self.serve(account, true), media_type)
     }
 
@@ -173,26 +150,17 @@ impl Accounts {
                 Quirk::BadFieldMissing(field) => {
                     a.as_object_mut().map(|m| m.remove(field));
                 }
-                Quirk::BadGetDisagrees if by_guid => {
-                    a["accountHolderInfo"] = "For Beta testing only".into()
-                }
+                Quirk::BadGetDisagrees if by_guid => a["accountHolderInfo"] = "Served differently by GET".into(),
                 Quirk::OkExtraFields => a["createdBy"] = "reference".into(),
                 Quirk::OkDatesWithOffset => {
                     if let Some(instant) = instant_of(&a) {
                         let offset = chrono::FixedOffset::east_opt(2 * 3600).expect("valid offset");
-                        a["tokenExpiryDate"] = instant
-                            .with_timezone(&offset)
-                            .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
-                            .to_string()
-                            .into();
+                        a["tokenExpiryDate"] =
+                            instant.with_timezone(&offset).format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string().into();
                     }
                 }
                 Quirk::OkUppercaseGuids => {
-                    a["guid"] = a["guid"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_ascii_uppercase()
-                        .into()
+                    a["guid"] = a["guid"].as_str().unwrap_or_default().to_ascii_uppercase().into()
                 }
                 _ => {}
             }

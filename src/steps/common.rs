@@ -5,18 +5,12 @@ use crate::checks::{media_type, schema};
 use cucumber::step::Context;
 use futures::future::LocalBoxFuture;
 
-pub const WHEN: &[(&str, StepFn)] = &[(
-    r"^the client sends (GET|POST) (.+?)(?: with the body (.+))?$",
-    sends,
-)];
+pub const WHEN: &[(&str, StepFn)] = &[(r"^the client sends (GET|POST) (.+?)(?: with the body (.+))?$", sends)];
 
 pub const THEN: &[(&str, StepFn)] = &[
     (r"^the response status is (\d{3})$", status_is),
     (r#"^the response media type is "([^"]+)"$"#, media_type_is),
-    (
-        r#"^the response body is valid against the schema "([^"]+)"$"#,
-        valid_against_schema,
-    ),
+    (r#"^the response body is valid against the schema "([^"]+)"$"#, valid_against_schema),
 ];
 
 /// The documented tenant in request paths; it stands for the tenant under test.
@@ -44,17 +38,10 @@ pub fn request_url(world: &VppWorld, documented: &str) -> String {
         None => (documented, None),
     };
     let path = match path.strip_prefix(&format!("/{DOCUMENTED_TENANT}/")) {
-        Some(rest) => format!(
-            "/{}/{rest}",
-            percent_encoding::utf8_percent_encode(&ctx.tenant, QUERY_ENCODE)
-        ),
+        Some(rest) => format!("/{}/{rest}", percent_encoding::utf8_percent_encode(&ctx.tenant, QUERY_ENCODE)),
         None => path.to_owned(),
     };
-    let base = if path.starts_with("/mdm/") {
-        &ctx.vpp_base
-    } else {
-        &ctx.uem_base
-    };
+    let base = if path.starts_with("/mdm/") { &ctx.vpp_base } else { &ctx.uem_base };
     match query {
         Some(q) => format!("{base}{path}?{}", encode_query(q)),
         None => format!("{base}{path}"),
@@ -69,13 +56,7 @@ pub fn encode_query(query: &str) -> String {
 fn accept_for(path: &str) -> &'static str {
     if path.starts_with("/mdm/") {
         "application/json"
-    } else if path
-        .split('?')
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .ends_with("/vppAccounts")
-    {
+    } else if path.split('?').next().unwrap_or("").trim_end_matches('/').ends_with("/vppAccounts") {
         crate::reference::uem::LIST_MEDIA_TYPE
     } else {
         crate::reference::uem::ACCOUNT_MEDIA_TYPE
@@ -86,19 +67,9 @@ fn sends<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {
         let method = arg(&ctx, 1).to_owned();
         let documented = arg(&ctx, 2).to_owned();
-        let body = ctx
-            .matches
-            .get(3)
-            .map(|(_, b)| b.clone())
-            .filter(|b| !b.is_empty());
+        let body = ctx.matches.get(3).map(|(_, b)| b.clone()).filter(|b| !b.is_empty());
         let url = request_url(w, &documented);
-        w.send(
-            &method,
-            &url,
-            body.as_deref(),
-            Some(accept_for(&documented)),
-        )
-        .await;
+        w.send(&method, &url, body.as_deref(), Some(accept_for(&documented))).await;
     })
 }
 
@@ -107,21 +78,15 @@ fn status_is<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
         let expected: u16 = arg(&ctx, 1).parse().expect("pattern has 3 digits");
         let status = w.reply().status;
         if status != expected {
-            w.fail(format!(
-                "HTTP status\n    expected: {expected}\n    actual:   {status}"
-            ));
+            w.fail(format!("HTTP status\n    expected: {expected}\n    actual:   {status}"));
         }
     })
 }
 
 fn media_type_is<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {
-        let findings =
-            media_type::check_media_type(w.reply().content_type.as_deref(), arg(&ctx, 1));
-        w.assert(
-            findings,
-            "the response media type is not the documented one",
-        );
+        let findings = media_type::check_media_type(w.reply().content_type.as_deref(), arg(&ctx, 1));
+        w.assert(findings, "the response media type is not the documented one");
     })
 }
 
@@ -138,10 +103,7 @@ mod tests {
 
     #[test]
     fn query_keeps_documented_separators_and_encodes_the_rest() {
-        assert_eq!(
-            encode_query(r"name=Acme\, Retail\\East"),
-            "name=Acme%5C,%20Retail%5C%5CEast"
-        );
+        assert_eq!(encode_query(r"name=Acme\, Retail\\East"), "name=Acme%5C,%20Retail%5C%5CEast");
         assert_eq!(
             encode_query("tokenExpiryDate<=2027-01-01T00:00:00.000Z"),
             "tokenExpiryDate%3C=2027-01-01T00:00:00.000Z"

@@ -23,17 +23,13 @@ fn re(pattern: &str) -> regex::Regex {
 pub fn collection() -> Collection<VppWorld> {
     let mut c = Collection::new();
     for (pattern, step) in common::WHEN {
-        c = c
-            .given(None, re(pattern), *step)
-            .when(None, re(pattern), *step);
+        c = c.given(None, re(pattern), *step).when(None, re(pattern), *step);
     }
     for (pattern, step) in common::THEN.iter().chain(apple_vpp::THEN).chain(uem::THEN) {
         c = c.then(None, re(pattern), *step);
     }
     for (pattern, step) in uem::WHEN {
-        c = c
-            .given(None, re(pattern), *step)
-            .when(None, re(pattern), *step);
+        c = c.given(None, re(pattern), *step).when(None, re(pattern), *step);
     }
     c
 }
@@ -51,7 +47,5 @@ pub fn table_rows(ctx: &Context) -> Vec<std::collections::HashMap<String, String
     let Some((header, rows)) = table.rows.split_first() else {
         return Vec::new();
     };
-    rows.iter()
-        .map(|row| header.iter().cloned().zip(row.iter().cloned()).collect())
-        .collect()
+    rows.iter().map(|row| header.iter().cloned().zip(row.iter().cloned()).collect()).collect()
 }

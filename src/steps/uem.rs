@@ -11,31 +11,16 @@ use serde_json::Value;
 pub const WHEN: &[(&str, StepFn)] = &[];
 
 pub const THEN: &[(&str, StepFn)] = &[
-    (
-        r"^the response lists exactly these accounts:$",
-        lists_accounts,
-    ),
+    (r"^the response lists exactly these accounts:$", lists_accounts),
     (r"^the response lists no accounts$", lists_no_accounts),
-    (
-        r"^the response is the account ([0-9A-Fa-f-]{36})$",
-        is_the_account,
-    ),
-    (
-        r#"^the normalized account response matches the snapshot "([^"]+)"$"#,
-        matches_snapshot,
-    ),
-    (
-        r"^every listed account equals what GET by its GUID returns$",
-        list_agrees_with_get,
-    ),
+    (r"^the response is the account ([0-9A-Fa-f-]{36})$", is_the_account),
+    (r#"^the normalized account response matches the snapshot "([^"]+)"$"#, matches_snapshot),
+    (r"^every listed account equals what GET by its GUID returns$", list_agrees_with_get),
 ];
 
 fn lists_accounts<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {
-        let guids: Vec<String> = table_rows(&ctx)
-            .into_iter()
-            .filter_map(|r| r.get("guid").cloned())
-            .collect();
+        let guids: Vec<String> = table_rows(&ctx).into_iter().filter_map(|r| r.get("guid").cloned()).collect();
         assert!(!guids.is_empty(), "the step's table needs a 'guid' column");
         w.assert(
             accounts::compare_account_set(&w.json(), &guids),
@@ -46,32 +31,23 @@ fn lists_accounts<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, (
 
 fn lists_no_accounts<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {
-        w.assert(
-            accounts::compare_account_set(&w.json(), &[]),
-            "the response should list no account",
-        );
+        w.assert(accounts::compare_account_set(&w.json(), &[]), "the response should list no account");
     })
 }
 
 fn is_the_account<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {
         let guid = arg(&ctx, 1);
-        let canonical = accounts::canonical_account(guid)
-            .unwrap_or_else(|| panic!("{guid} is not in the canonical data set"));
-        w.assert(
-            accounts::compare_account(&w.json(), canonical, "$"),
-            "the account differs from the canonical one",
-        );
+        let canonical =
+            accounts::canonical_account(guid).unwrap_or_else(|| panic!("{guid} is not in the canonical data set"));
+        w.assert(accounts::compare_account(&w.json(), canonical, "$"), "the account differs from the canonical one");
     })
 }
 
 fn matches_snapshot<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {
         let normalized = snapshot::normalize_accounts(&w.json());
-        w.assert(
-            snapshot::compare_with_snapshot(arg(&ctx, 1), &normalized),
-            "the response differs from its snapshot",
-        );
+        w.assert(snapshot::compare_with_snapshot(arg(&ctx, 1), &normalized), "the response differs from its snapshot");
     })
 }
 
@@ -105,18 +81,10 @@ fn list_agrees_with_get<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFutur
             };
             let documented = format!("/SRP00000/api/v1/vppAccounts/{guid}");
             let url = request_url(w, &documented);
-            let exchange = w
-                .send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE))
-                .await
-                .clone();
+            let exchange = w.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await.clone();
             let at = format!("GET …/vppAccounts/{guid}");
             match exchange.reply() {
-                Err(reason) => findings.fail(Mismatch::new(
-                    at,
-                    "GET by a listed GUID answers",
-                    "HTTP 200",
-                    reason,
-                )),
+                Err(reason) => findings.fail(Mismatch::new(at, "GET by a listed GUID answers", "HTTP 200", reason)),
                 Ok(reply) if reply.status != 200 => findings.fail(Mismatch::new(
                     at,
                     "GET by a listed GUID answers 200",
@@ -124,21 +92,13 @@ fn list_agrees_with_get<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFutur
                     format!("HTTP {}", reply.status),
                 )),
                 Ok(reply) => {
-                    findings.extend(media_type::check_media_type(
-                        reply.content_type.as_deref(),
-                        ACCOUNT_MEDIA_TYPE,
-                    ));
+                    findings.extend(media_type::check_media_type(reply.content_type.as_deref(), ACCOUNT_MEDIA_TYPE));
                     match serde_json::from_slice::<Value>(&reply.body) {
                         Ok(one) => {
                             findings.extend(schema::validate("vpp-account", &one));
                             findings.extend(accounts::compare_account(&one, account, &at));
                         }
-                        Err(e) => findings.fail(Mismatch::new(
-                            at,
-                            "a JSON account",
-                            "JSON",
-                            format!("not JSON: {e}"),
-                        )),
+                        Err(e) => findings.fail(Mismatch::new(at, "a JSON account", "JSON", format!("not JSON: {e}"))),
                     }
                 }
             }

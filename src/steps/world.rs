@@ -56,28 +56,18 @@ impl cucumber::World for VppWorld {
 
 impl VppWorld {
     pub fn ctx(&self) -> Arc<RunContext> {
-        self.ctx
-            .clone()
-            .expect("the runner's before hook sets the run context")
+        self.ctx.clone().expect("the runner's before hook sets the run context")
     }
 
     /// Sends a request and keeps the exchange as the scenario's last one.
-    pub async fn send(
-        &mut self,
-        method: &str,
-        url: &str,
-        body: Option<&str>,
-        accept: Option<&str>,
-    ) -> &Exchange {
+    pub async fn send(&mut self, method: &str, url: &str, body: Option<&str>, accept: Option<&str>) -> &Exchange {
         let ctx = self.ctx();
         let exchange = ctx.client.send(method, url, body, accept).await;
         self.last.insert(exchange)
     }
 
     pub fn exchange(&self) -> &Exchange {
-        self.last
-            .as_ref()
-            .unwrap_or_else(|| self.fail("no request was sent before this step".into()))
+        self.last.as_ref().unwrap_or_else(|| self.fail("no request was sent before this step".into()))
     }
 
     /// The reply of the last exchange; a transport failure fails the step with its reason.
@@ -92,8 +82,7 @@ impl VppWorld {
     /// The last reply's body as JSON.
     pub fn json(&self) -> Value {
         let reply = self.reply();
-        serde_json::from_slice(&reply.body)
-            .unwrap_or_else(|e| self.fail(format!("the response body is not JSON: {e}")))
+        serde_json::from_slice(&reply.body).unwrap_or_else(|e| self.fail(format!("the response body is not JSON: {e}")))
     }
 
     /// Fails the step: the message, then the exchange, with every known secret replaced.

@@ -1,0 +1,57 @@
+//! Helpers the integration tests share: run the suite in-process and capture its output.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use vpp_conformance::config::RunConfig;
+use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
+use vpp_conformance::runner::{self, RunOutcome, SharedOut};
+
+/// A clonable in-memory stdout.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs the suite against `url` and returns the outcome with everything it printed.
+pub async fn run_against(url: &str, tags: Option<&str>) -> (RunOutcome, String) {
+    let config = RunConfig {
+        vpp_base_url: Some(url.to_owned()),
+        uem_base_url: Some(url.to_owned()),
+        tags: tags.map(str::to_owned),
+        timeout: Duration::from_secs(10),
+        ..RunConfig::default()
+    };
+    let out = Captured::default();
+    let outcome = runner::run(&config, SharedOut::new(out.clone())).await.expect("valid configuration");
+    (outcome, out.text())
+}
+
+/// Starts a reference target with these options and runs the suite against it.
+pub async fn run_against_reference(options: ReferenceOptions) -> (RunOutcome, String) {
+    let target = ReferenceTarget::start(options).await.expect("reference starts");
+    run_against(&target.url(), None).await
+}
+
+/// cucumber silences the panic hook while it runs and puts back the hook it found; runs that
+/// overlap in one process can leave the silent one in place, which would hide a test's own
+/// assertion message. Call after concurrent runs, before asserting.
+pub fn restore_panic_hook() {
+    drop(std::panic::take_hook());
+}
