@@ -25,6 +25,7 @@ pub const FEATURES: &[Embedded] = embed!(
     "features/uem/vpp-account-by-guid.feature",
     "features/uem/vpp-accounts-media-types.feature",
     "features/uem/vpp-accounts-consistency.feature",
+    "features/uem/vpp-accounts-any-data.feature",
 );
 
 pub const SCHEMAS: &[Embedded] = embed!(

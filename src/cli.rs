@@ -4,7 +4,7 @@
 
 use crate::catalog;
 use crate::config::{self, ConfigError, RunConfig};
-use crate::reference::{ReferenceOptions, ReferenceTarget};
+use crate::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use crate::runner::{self, SharedOut};
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
@@ -65,6 +65,12 @@ pub struct RunArgs {
     /// Write a Cucumber JSON report.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Seed of the @any-data probes (printed in every run; give it again to repeat a run).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// At most this many requests per @any-data scenario.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_requests: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,6 +81,13 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
+    /// Serve the accounts of this JSON file ({"tenantGuid": …, "vppAccounts": [...]}) instead of
+    /// the canonical data set, to try `run --tags @any-data` by hand.
+    #[arg(long, value_name = "FILE")]
+    pub accounts: Option<PathBuf>,
+    /// Wait this many milliseconds before every response (to measure a run over a slow network).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -99,6 +112,9 @@ impl RunArgs {
                 self.timeout
             )));
         }
+        if self.max_requests == 0 {
+            return Err(ConfigError("--max-requests 0: an @any-data scenario needs at least one request".into()));
+        }
         if self.concurrency == 0 {
             return Err(ConfigError("--concurrency 0: at least one scenario must run at a time".into()));
         }
@@ -113,6 +129,8 @@ impl RunArgs {
             junit: self.junit.clone(),
             json: self.json.clone(),
             color: std::io::stdout().is_terminal(),
+            seed: self.seed,
+            max_requests: self.max_requests,
         })
     }
 }
@@ -166,7 +184,20 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let target = match ReferenceTarget::start_on(listener, ReferenceOptions::default()).await {
+    let mut options = ReferenceOptions::default();
+    if let Some(path) = &args.accounts {
+        match load_accounts(path) {
+            Ok(accounts) => options.accounts = accounts,
+            Err(e) => {
+                eprintln!("vpp-conformance: --accounts {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if args.latency_ms > 0 {
+        options = options.with_quirk(Quirk::Latency(Duration::from_millis(args.latency_ms)));
+    }
+    let target = match ReferenceTarget::start_on(listener, options).await {
         Ok(t) => t,
         Err(e) => {
             eprintln!("vpp-conformance: cannot start the reference target: {e}");
@@ -180,6 +211,19 @@ async fn serve(args: ServeArgs) -> ExitCode {
     std::io::stdout().flush().ok();
     tokio::signal::ctrl_c().await.ok();
     ExitCode::SUCCESS
+}
+
+/// An accounts file: an object with `tenantGuid` and a `vppAccounts` array of objects.
+fn load_accounts(path: &std::path::Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the file ({e})"))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("not JSON ({e})"))?;
+    if !value.get("tenantGuid").is_some_and(|t| t.is_string()) {
+        return Err("needs a \"tenantGuid\" string".into());
+    }
+    match value.get("vppAccounts").and_then(|a| a.as_array()) {
+        Some(items) if items.iter().all(|i| i.is_object()) => Ok(value),
+        _ => Err("needs a \"vppAccounts\" array of account objects".into()),
+    }
 }
 
 fn list(args: ListArgs) -> ExitCode {

@@ -204,37 +204,49 @@ fn excerpt(text: &str) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
+    // Never cut a fingerprint in half: a reader compares them whole.
+    if let Some(open) = text[..end].rfind('‹')
+        && !text[open..end].contains('›')
+        && let Some(close) = text[end..].find('›')
+    {
+        end += close + '›'.len_utf8();
+    }
     format!("{}… ({} bytes in all)", &text[..end], text.len())
 }
 
-impl fmt::Display for Exchange {
-    /// Request and response, for failure messages. Bodies are redacted when the exchange is
-    /// recorded ([`Client::send`]); callers redact again with the latest secrets.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "request:  {} {}", self.method, self.url)?;
+impl Exchange {
+    /// Request and response, for failure messages, with every secret the redactor knows replaced
+    /// before the body is cut to an excerpt (a cut through a secret would leave part of it).
+    pub fn describe(&self, redactor: &Redactor) -> String {
+        let mut text = format!("request:  {} {}", self.method, self.url);
         if let Some(body) = &self.request_body {
-            write!(f, " with body {body}")?;
+            text.push_str(&format!(" with body {body}"));
         }
         match &self.outcome {
             Ok(reply) => {
-                write!(
-                    f,
+                text.push_str(&format!(
                     "\nresponse: HTTP {}, Content-Type: {}, {} bytes in {}",
                     reply.status,
                     reply.content_type.as_deref().unwrap_or("(none)"),
                     reply.body.len(),
                     human_duration(self.elapsed)
-                )?;
+                ));
                 if !reply.body.is_empty() {
-                    write!(
-                        f,
+                    text.push_str(&format!(
                         "\n          {}",
-                        excerpt(&String::from_utf8_lossy(&reply.body)).replace('\n', "\n          ")
-                    )?;
+                        self.body_excerpt(redactor).replace('\n', "\n          ")
+                    ));
                 }
-                Ok(())
             }
-            Err(e) => write!(f, "\nresponse: none: {e}"),
+            Err(e) => text.push_str(&format!("\nresponse: none: {e}")),
         }
+        redactor.redact(&text)
+    }
+}
+
+impl fmt::Display for Exchange {
+    /// As [`Exchange::describe`] with only the secrets the URL and errors were redacted with.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(&Redactor::new()))
     }
 }

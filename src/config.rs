@@ -32,6 +32,10 @@ pub struct RunConfig {
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub color: bool,
+    /// Seed of the `@any-data` probes; `None` picks one (and the run prints it).
+    pub seed: Option<u64>,
+    /// At most this many requests per `@any-data` scenario, so a large tenant stays fast.
+    pub max_requests: usize,
 }
 
 impl Default for RunConfig {
@@ -47,6 +51,8 @@ impl Default for RunConfig {
             junit: None,
             json: None,
             color: false,
+            seed: None,
+            max_requests: 200,
         }
     }
 }

@@ -30,12 +30,21 @@ impl Redactor {
         Self::default()
     }
 
-    /// Registers a secret; values too short to be secrets are ignored.
+    /// Registers a secret, and the forms a target may echo it in inside JSON (escaped quotes and
+    /// backslashes, `/` written `\/`); values too short to be secrets are ignored.
     pub fn add(&self, secret: &str) {
         let secret = secret.trim();
         if secret.chars().count() < MIN_SECRET_LEN {
             return;
         }
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json.trim_matches('"');
+        for form in [secret, json, &json.replace('/', "\\/")] {
+            self.add_one(form);
+        }
+    }
+
+    fn add_one(&self, secret: &str) {
         let mut list = self.secrets.write().unwrap_or_else(|e| e.into_inner());
         if !list.iter().any(|s| s == secret) {
             list.push(secret.to_owned());

@@ -106,7 +106,17 @@ impl<I> cucumber::Parser<I> for EmbeddedFeatures {
     type Output = futures::stream::Iter<std::vec::IntoIter<parser::Result<gherkin::Feature>>>;
 
     fn parse(self, _input: I, _cli: Self::Cli) -> Self::Output {
-        futures::stream::iter(catalog::features().into_iter().map(Ok).collect::<Vec<_>>())
+        let mut features = catalog::features();
+        // Reports name a scenario by its name alone (JUnit test cases, Cucumber JSON elements):
+        // the ID goes in front so every report traces back to the documentation.
+        for f in &mut features {
+            for s in f.scenarios.iter_mut().chain(f.rules.iter_mut().flat_map(|r| r.scenarios.iter_mut())) {
+                if let Some(id) = catalog::scenario_id(&s.tags) {
+                    s.name = format!("{id}: {}", s.name);
+                }
+            }
+        }
+        futures::stream::iter(features.into_iter().map(Ok).collect::<Vec<_>>())
     }
 }
 
@@ -116,11 +126,19 @@ fn scenario_filter(
     skip_api: Option<&'static str>,
 ) -> Result<impl Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool + 'static, ConfigError> {
     let user: Option<TagOperation> = tags.map(parse_tags).transpose()?;
-    let names_opt_in = tags.is_some_and(|t| t.contains(&format!("@{OPT_IN_TAG}")));
+    // The tags an expression names, as whole words: `@opt-in`, or an opt-in scenario's own ID.
+    let named: Vec<String> = tags
+        .map(|t| {
+            t.split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+                .filter_map(|w| w.strip_prefix('@'))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(move |f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario| {
         let all = || f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(s.tags.iter());
         let selected = user.as_ref().is_none_or(|op| op.eval(all()));
-        let opt_in_ok = names_opt_in || !all().any(|t| t == OPT_IN_TAG);
+        let opt_in_ok = !all().any(|t| t == OPT_IN_TAG) || all().any(|t| named.contains(t));
         let api_ok = skip_api.is_none_or(|api| !all().any(|t| t == api));
         selected && opt_in_ok && api_ok
     })
@@ -135,6 +153,30 @@ fn open_report(path: &std::path::Path, what: &str) -> Result<Box<dyn Write>, Con
 /// Runs the selected scenarios against the configured target (or the built-in reference),
 /// writing progress and failures to `out`.
 pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, ConfigError> {
+    let filter_check = scenario_filter(config.tags.as_deref(), None)?;
+    let selectable = catalog::features()
+        .iter()
+        .map(|f| {
+            let plain = f.scenarios.iter().map(move |s| (f, None, s));
+            let ruled = f.rules.iter().flat_map(move |r| r.scenarios.iter().map(move |s| (f, Some(r), s)));
+            plain.chain(ruled).filter(|(f, r, s)| filter_check(f, *r, s)).count()
+        })
+        .sum::<usize>();
+    if selectable == 0 {
+        return Err(ConfigError(format!(
+            "--tags {:?} selects no scenario (see `vpp-conformance list`)",
+            config.tags.as_deref().unwrap_or_default()
+        )));
+    }
+    // Report files are opened first, so a bad path is an error before anything runs.
+    let junit: Box<dyn Write> = match &config.junit {
+        Some(p) => open_report(p, "--junit")?,
+        None => Box::new(io::sink()),
+    };
+    let json: Box<dyn Write> = match &config.json {
+        Some(p) => open_report(p, "--json")?,
+        None => Box::new(io::sink()),
+    };
     let reference = if config.uses_reference() {
         Some(
             ReferenceTarget::start(ReferenceOptions::default())
@@ -170,25 +212,24 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         None if vpp_base == uem_base => vpp_base.clone(),
         None => format!("Apple VPP: {}; UEM: {}", or_none(&vpp_base), or_none(&uem_base)),
     };
+    let seed = config.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+            % 1_000_000_000
+    });
     let ctx = Arc::new(RunContext {
         vpp_base,
         uem_base,
         tenant: config.tenant.clone(),
         client,
+        seed,
+        max_requests: config.max_requests.max(1),
+        concurrency: config.concurrency.max(1),
         warnings: Mutex::new(Vec::new()),
     });
 
     let mut out = Redacting { inner: out, redactor: redactor.clone() };
-    writeln!(out, "vpp-conformance {}: running against {target}", env!("CARGO_PKG_VERSION")).ok();
+    writeln!(out, "vpp-conformance {}: running against {target} (seed {seed})", env!("CARGO_PKG_VERSION")).ok();
 
-    let junit: Box<dyn Write> = match &config.junit {
-        Some(p) => open_report(p, "--junit")?,
-        None => Box::new(io::sink()),
-    };
-    let json: Box<dyn Write> = match &config.json {
-        Some(p) => open_report(p, "--json")?,
-        None => Box::new(io::sink()),
-    };
     let junit = Redacting { inner: junit, redactor: redactor.clone() };
     let json = Redacting { inner: json, redactor: redactor.clone() };
     let coloring = if config.color { writer::Coloring::Auto } else { writer::Coloring::Never };
@@ -227,9 +268,10 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
                 Some(ctx) => ctx.client.redactor().redact(&r),
                 None => r,
             });
+            let id = catalog::scenario_id(&scenario.tags).unwrap_or_default();
             after_results.lock().unwrap_or_else(|e| e.into_inner()).push(ScenarioResult {
-                id: catalog::scenario_id(&scenario.tags).unwrap_or_default(),
-                name: scenario.name.clone(),
+                name: scenario.name.strip_prefix(&format!("{id}: ")).unwrap_or(&scenario.name).to_owned(),
+                id,
                 verdict,
                 reason,
                 warnings: Vec::new(),

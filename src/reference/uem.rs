@@ -41,6 +41,8 @@ pub enum Quirk {
     OkUppercaseMediaType,
     OkDatesWithOffset,
     OkUppercaseGuids,
+    /// Refuses a list without `query` (400): the documentation does not say a query is optional.
+    OkQueryRequired,
 }
 
 pub struct Accounts {
@@ -92,6 +94,7 @@ impl Accounts {
                     Err(e) => return super::error_response(400, &e),
                 }
             }
+            None if self.has(&Quirk::OkQueryRequired) => return super::error_response(400, "a query is required"),
             _ => Vec::new(),
         };
         let mut found: Vec<Value> = self

@@ -2,6 +2,7 @@
 //! Registered explicitly (not through inventory) so the library links the same way in the binary
 //! and in tests.
 
+pub mod any_data;
 pub mod apple_vpp;
 pub mod common;
 pub mod uem;
@@ -25,7 +26,10 @@ pub fn collection() -> Collection<VppWorld> {
     for (pattern, step) in common::WHEN {
         c = c.given(None, re(pattern), *step).when(None, re(pattern), *step);
     }
-    for (pattern, step) in common::THEN.iter().chain(apple_vpp::THEN).chain(uem::THEN) {
+    for (pattern, step) in any_data::GIVEN {
+        c = c.given(None, re(pattern), *step);
+    }
+    for (pattern, step) in common::THEN.iter().chain(apple_vpp::THEN).chain(uem::THEN).chain(any_data::THEN) {
         c = c.then(None, re(pattern), *step);
     }
     for (pattern, step) in uem::WHEN {

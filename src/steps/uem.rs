@@ -3,8 +3,10 @@
 use super::common::request_url;
 use super::{StepFn, VppWorld, arg, table_rows};
 use crate::checks::{Findings, Mismatch, accounts, media_type, schema, snapshot};
+use crate::client::Exchange;
 use crate::reference::uem::ACCOUNT_MEDIA_TYPE;
 use cucumber::step::Context;
+use futures::StreamExt as _;
 use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
@@ -68,42 +70,66 @@ fn list_agrees_with_get<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFutur
             w.fail("the list is empty: nothing to compare with GET by GUID".into());
         }
         let list_exchange = w.last.clone();
-        let mut findings = Findings::default();
-        for (i, account) in listed.iter().enumerate() {
-            let Some(guid) = account.get("guid").and_then(Value::as_str) else {
-                findings.fail(Mismatch::new(
-                    format!("$.vppAccounts[{i}].guid"),
-                    "every account has a GUID",
-                    "a string",
-                    "missing",
-                ));
-                continue;
-            };
-            let documented = format!("/SRP00000/api/v1/vppAccounts/{guid}");
-            let url = request_url(w, &documented);
-            let exchange = w.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await.clone();
-            let at = format!("GET …/vppAccounts/{guid}");
-            match exchange.reply() {
-                Err(reason) => findings.fail(Mismatch::new(at, "GET by a listed GUID answers", "HTTP 200", reason)),
-                Ok(reply) if reply.status != 200 => findings.fail(Mismatch::new(
-                    at,
-                    "GET by a listed GUID answers 200",
-                    "HTTP 200",
-                    format!("HTTP {}", reply.status),
-                )),
-                Ok(reply) => {
-                    findings.extend(media_type::check_media_type(reply.content_type.as_deref(), ACCOUNT_MEDIA_TYPE));
-                    match serde_json::from_slice::<Value>(&reply.body) {
-                        Ok(one) => {
-                            findings.extend(schema::validate("vpp-account", &one));
-                            findings.extend(accounts::compare_account(&one, account, &at));
-                        }
-                        Err(e) => findings.fail(Mismatch::new(at, "a JSON account", "JSON", format!("not JSON: {e}"))),
-                    }
-                }
-            }
-        }
+        let findings = get_each_and_compare(w, &listed).await;
         w.last = list_exchange;
         w.assert(findings, "listed accounts and GET by GUID disagree");
     })
+}
+
+/// GET by the GUID of each account, concurrently, and compare each answer with the account as
+/// listed: 200, the account media type, the schema, the same fields.
+pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value]) -> Findings {
+    let run = w.ctx();
+    let mut findings = Findings::default();
+    let mut requests = Vec::new();
+    for (i, account) in listed.iter().enumerate() {
+        match account.get("guid").and_then(Value::as_str) {
+            Some(guid) => requests.push((
+                account,
+                guid.to_owned(),
+                request_url(w, &format!("/SRP00000/api/v1/vppAccounts/{guid}")),
+            )),
+            None => findings.fail(Mismatch::new(
+                format!("$.vppAccounts[{i}].guid"),
+                "every account has a GUID",
+                "a string",
+                "missing",
+            )),
+        }
+    }
+    let judged: Vec<Findings> = futures::stream::iter(requests)
+        .map(|(account, guid, url)| {
+            let client = run.client.clone();
+            async move { judge_get(&client.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await, account, &guid) }
+        })
+        .buffer_unordered(run.concurrency)
+        .collect()
+        .await;
+    judged.into_iter().for_each(|f| findings.extend(f));
+    findings
+}
+
+fn judge_get(exchange: &Exchange, account: &Value, guid: &str) -> Findings {
+    let at = format!("GET …/vppAccounts/{guid}");
+    let mut findings = Findings::default();
+    match exchange.reply() {
+        Err(reason) => findings.fail(Mismatch::new(at, "GET by a listed GUID answers", "HTTP 200", reason)),
+        Ok(reply) if reply.status != 200 => findings.fail(Mismatch::new(
+            at,
+            "GET by a listed GUID answers 200",
+            "HTTP 200",
+            format!("HTTP {}", reply.status),
+        )),
+        Ok(reply) => {
+            findings.extend(media_type::check_media_type(reply.content_type.as_deref(), ACCOUNT_MEDIA_TYPE));
+            match serde_json::from_slice::<Value>(&reply.body) {
+                Ok(one) => {
+                    findings.extend(schema::validate("vpp-account", &one));
+                    findings.extend(accounts::compare_account(&one, account, &at));
+                }
+                Err(e) => findings.fail(Mismatch::new(at, "a JSON account", "JSON", format!("not JSON: {e}"))),
+            }
+        }
+    }
+    findings
 }

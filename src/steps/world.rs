@@ -17,6 +17,12 @@ pub struct RunContext {
     /// The tenant that stands for the documented `SRP00000`.
     pub tenant: String,
     pub client: Client,
+    /// Seed of the `@any-data` probes, printed in every run so a failure can be reproduced.
+    pub seed: u64,
+    /// Request budget of one `@any-data` scenario.
+    pub max_requests: usize,
+    /// Requests an `@any-data` scenario sends at once.
+    pub concurrency: usize,
     /// Warnings, by scenario ID: what the documentation leaves open, reported but never failed.
     pub warnings: Mutex<Vec<(String, String)>>,
 }
@@ -75,7 +81,8 @@ impl VppWorld {
         let exchange = self.exchange();
         match exchange.reply() {
             Ok(reply) => reply,
-            Err(reason) => self.fail(reason),
+            // The exchange, appended by `fail`, says what was requested and why nothing came.
+            Err(_) => self.fail("no response from the target".into()),
         }
     }
 
@@ -87,14 +94,12 @@ impl VppWorld {
 
     /// Fails the step: the message, then the exchange, with every known secret replaced.
     pub fn fail(&self, message: String) -> ! {
-        let mut text = message;
+        let redactor = self.ctx.as_ref().map(|c| c.client.redactor().clone()).unwrap_or_default();
+        let mut text = redactor.redact(&message);
         if let Some(exchange) = &self.last {
-            text.push_str(&format!("\n{exchange}"));
+            text.push('\n');
+            text.push_str(&exchange.describe(&redactor));
         }
-        let text = match &self.ctx {
-            Some(ctx) => ctx.client.redactor().redact(&text),
-            None => text,
-        };
         std::panic::resume_unwind(Box::new(text))
     }
 

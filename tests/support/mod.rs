@@ -31,15 +31,24 @@ impl Write for Captured {
 
 /// Runs the suite against `url` and returns the outcome with everything it printed.
 pub async fn run_against(url: &str, tags: Option<&str>) -> (RunOutcome, String) {
-    let config = RunConfig {
+    let config = RunConfig { tags: tags.map(str::to_owned), ..config_for(url) };
+    run_with(&config).await
+}
+
+/// A configuration that points both APIs at `url`.
+pub fn config_for(url: &str) -> RunConfig {
+    RunConfig {
         vpp_base_url: Some(url.to_owned()),
         uem_base_url: Some(url.to_owned()),
-        tags: tags.map(str::to_owned),
         timeout: Duration::from_secs(10),
         ..RunConfig::default()
-    };
+    }
+}
+
+/// Runs the suite with this configuration and returns the outcome with everything it printed.
+pub async fn run_with(config: &RunConfig) -> (RunOutcome, String) {
     let out = Captured::default();
-    let outcome = runner::run(&config, SharedOut::new(out.clone())).await.expect("valid configuration");
+    let outcome = runner::run(config, SharedOut::new(out.clone())).await.expect("valid configuration");
     (outcome, out.text())
 }
 

@@ -1,0 +1,73 @@
+@uem @any-data
+Feature: Apple VPP accounts: the documented rules, on whatever data the target holds
+  These scenarios need no particular data: they list the accounts the target holds, derive
+  queries from them, and compute each expected answer by the documented rules. A vendor's staging
+  system can be certified with `vpp-conformance run --base-url URL --tags @any-data`.
+
+  Queries are chosen by a seed, printed in every run (`--seed N` repeats a run), and at most
+  `--max-requests` are sent per scenario. Each failure names the query, the accounts expected and
+  the accounts received, by GUID. Source: UEM REST API, Apple VPP Account Resource
+  (shared/seeds/003_be36be0e2e6b9e62.txt).
+
+  Background:
+    Given the client lists every account of the tenant
+
+  @UEM-ANY-001
+  Scenario: Every listed account is an Apple VPP account
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Response Body (Apple VPP account (JSON))
+
+    Then every listed account is valid against the schema "vpp-account"
+
+  @UEM-ANY-002
+  Scenario: Each listed name finds its accounts, whatever its letter case
+    Documentation: Apple VPP Account Resource › Request Parameters (query): case-insensitive exact match
+
+    Then every name query derived from the listed accounts finds exactly the accounts the documentation says
+
+  @UEM-ANY-003
+  Scenario: A listed name with a character removed or added finds no other account
+    Documentation: Apple VPP Account Resource › Request Parameters (query): exact match
+
+    Then every altered name query derived from the listed accounts finds exactly the accounts the documentation says
+
+  @UEM-ANY-004
+  Scenario: Names holding a comma or a backslash are found with escapes
+    Documentation: Apple VPP Account Resource › Request Parameters (query): special characters (comma, backslash) escaped with a backslash
+
+    Then every escaped name query derived from the listed accounts finds exactly the accounts the documentation says
+
+  @UEM-ANY-005
+  Scenario: Each date operator on listed instants and one millisecond either side
+    Documentation: Apple VPP Account Resource › Request Parameters (query): > or >= for the minimum date, < or <= for the maximum date
+
+    Then every date bound query derived from the listed accounts finds exactly the accounts the documentation says
+
+  @UEM-ANY-006
+  Scenario: Two criteria on the expiry date form a range
+    Documentation: Apple VPP Account Resource › Request Parameters (query): > or >= for the minimum date, and/or < or <= for the maximum date
+
+    Then every date range query derived from the listed accounts finds exactly the accounts the documentation says
+
+  @UEM-ANY-007
+  Scenario: A name and a date together find the accounts that meet both
+    Documentation: Apple VPP Account Resource › Request Parameters (query): pairs separated with a comma, matching all the criteria
+
+    Then every name and date query derived from the listed accounts finds exactly the accounts the documentation says
+
+  @UEM-ANY-008
+  Scenario: A query no listed account meets answers 200 with an empty list
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Response Codes (200 OK); Sample 4
+
+    Then every unmeetable query derived from the listed accounts finds exactly the accounts the documentation says
+
+  @UEM-ANY-009
+  Scenario: GET by each listed GUID answers the listed account
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts/{vppAccountGuid} › Response Body (Media type)
+
+    Then GET by each listed GUID answers that account as the documented media type
+
+  @UEM-ANY-010
+  Scenario: A GUID next to a listed one is not found
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts/{vppAccountGuid} › Response Codes (404 Apple VPP account not found)
+
+    Then GET by a GUID that is not listed answers 404

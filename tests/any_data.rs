@@ -1,0 +1,227 @@
+//! `@any-data` certifies a target whatever accounts it holds: it passes reference targets loaded
+//! with generated data sets chosen to be hard (names that differ only in case, commas and
+//! backslashes, shared instants, instants a millisecond apart), and fails each defect of the
+//! query language and of the account resource on such data.
+
+mod support;
+
+use futures::StreamExt as _;
+use serde_json::{Value, json};
+use support::{config_for, restore_panic_hook, run_with};
+use vpp_conformance::config::RunConfig;
+use vpp_conformance::reference::uem::Quirk as Uem;
+use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
+use vpp_conformance::runner::{RunOutcome, Verdict};
+
+const SEED: u64 = 20261123;
+
+fn account(i: usize, name: &str, expiry: &str) -> Value {
+    json!({
+        "guid": format!("0a0b0c0d-0000-4000-8000-{i:012x}"),
+        "name": name,
+        "accountHolderInfo": format!("holder {i}"),
+        "tokenExpiryDate": expiry,
+        "autoUpdateNewAppVersions": i % 2 == 0,
+        "token": format!("generated-token-{i:04}-{}", "z".repeat(20)),
+    })
+}
+
+fn data_set(tenant: &str, accounts: &[(&str, &str)]) -> Value {
+    let items: Vec<Value> = accounts.iter().enumerate().map(|(i, (n, d))| account(i + 1, n, d)).collect();
+    json!({"tenantGuid": tenant, "vppAccounts": items})
+}
+
+/// Names that differ only in case, and one that extends another.
+fn case_twins() -> Value {
+    data_set(
+        "TENANT-CASE",
+        &[
+            ("Alpha", "2027-03-01T10:00:00.000Z"),
+            ("ALPHA", "2027-03-01T10:00:00.000Z"),
+            ("alpha team", "2028-01-01T00:00:00.000Z"),
+            ("Ärzte Süd", "2029-05-05T05:05:05.005Z"),
+            ("ärzte süd", "2024-01-01T00:00:00.000Z"),
+        ],
+    )
+}
+
+/// Commas and backslashes in every position.
+fn escapes() -> Value {
+    data_set(
+        "TENANT-ESC",
+        &[
+            ("Acme, Inc", "2027-01-01T00:00:00.000Z"),
+            (r"Acme\Inc", "2027-01-01T00:00:00.000Z"),
+            (r"a\,b", "2028-01-01T00:00:00.000Z"),
+            (r"ends with\", "2029-01-01T00:00:00.000Z"),
+            (",starts with comma", "2030-01-01T00:00:00.000Z"),
+            ("Acme", "2031-01-01T00:00:00.000Z"),
+        ],
+    )
+}
+
+/// Instants shared and a millisecond apart.
+fn instants() -> Value {
+    data_set(
+        "TENANT-TIME",
+        &[
+            ("t0", "2030-06-01T12:00:00.000Z"),
+            ("t0 twin", "2030-06-01T12:00:00.000Z"),
+            ("t1", "2030-06-01T12:00:00.001Z"),
+            ("t2", "2030-06-01T12:00:00.002Z"),
+            ("t999", "2030-06-01T12:00:00.999Z"),
+            ("next second", "2030-06-01T12:00:01.000Z"),
+        ],
+    )
+}
+
+/// All of the above in one tenant, which every defect below changes an answer on.
+fn rich() -> Value {
+    let mut items = Vec::new();
+    for set in [case_twins(), escapes(), instants()] {
+        items.extend(set["vppAccounts"].as_array().unwrap().iter().cloned());
+    }
+    for (i, a) in items.iter_mut().enumerate() {
+        a["guid"] = format!("0a0b0c0d-0000-4000-8000-{:012x}", i + 1).into();
+    }
+    json!({"tenantGuid": "TENANT-RICH", "vppAccounts": items})
+}
+
+async fn any_data_run(data: Value, quirks: Vec<Quirk>, seed: u64) -> (RunOutcome, String) {
+    let tenant = data["tenantGuid"].as_str().unwrap().to_owned();
+    let mut options = ReferenceOptions { accounts: data, ..ReferenceOptions::default() };
+    options.quirks = quirks;
+    let target = ReferenceTarget::start(options).await.unwrap();
+    let config =
+        RunConfig { tags: Some("@any-data and @uem".into()), tenant, seed: Some(seed), ..config_for(&target.url()) };
+    run_with(&config).await
+}
+
+fn failures(outcome: &RunOutcome) -> String {
+    outcome
+        .failed()
+        .map(|s| format!("{}: {}", s.id, s.reason.clone().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passes_generated_data_sets() {
+    let sets = vec![("case twins", case_twins()), ("escapes", escapes()), ("instants", instants()), ("rich", rich())];
+    for (label, data) in sets {
+        for seed in [SEED, 1, 42] {
+            let (outcome, stdout) = any_data_run(data.clone(), vec![], seed).await;
+            assert!(outcome.passed(), "{label}, seed {seed}:\n{}\n{stdout}", failures(&outcome));
+            assert!(outcome.scenarios.len() >= 10, "{label}: {} scenarios ran", outcome.scenarios.len());
+            assert!(stdout.contains(&format!("(seed {seed})")), "the seed is printed");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passes_the_canonical_data_set_and_benign_variations() {
+    let canonical = vpp_conformance::catalog::accounts_fixture().clone();
+    let benign = vec![
+        Quirk::Uem(Uem::OkReversedOrder),
+        Quirk::Uem(Uem::OkExtraFields),
+        Quirk::Uem(Uem::OkCharsetParameter),
+        Quirk::Uem(Uem::OkDatesWithOffset),
+        Quirk::Uem(Uem::OkUppercaseGuids),
+    ];
+    let (outcome, stdout) = any_data_run(canonical, benign, SEED).await;
+    assert!(outcome.passed(), "{}\n{stdout}", failures(&outcome));
+}
+
+/// A target that demands a query is still certified: the listing falls back to date queries,
+/// with a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn falls_back_with_a_warning_when_a_query_is_required() {
+    let (outcome, stdout) = any_data_run(rich(), vec![Quirk::Uem(Uem::OkQueryRequired)], SEED).await;
+    assert!(outcome.passed(), "{}\n{stdout}", failures(&outcome));
+    let warned = outcome.scenarios.iter().flat_map(|s| &s.warnings).any(|w| w.contains("GET without a query"));
+    assert!(warned, "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fails_each_defect_in_the_scenario_that_covers_it() {
+    let defects: Vec<(Uem, &str, &str)> = vec![
+        (Uem::BadCaseSensitive, "UEM-ANY-002", "case-insensitive"),
+        (Uem::BadAsciiCaseFold, "UEM-ANY-002", "ärzte"),
+        (Uem::BadSubstringMatch, "UEM-ANY-003", "exact match"),
+        (Uem::BadPrefixMatch, "UEM-ANY-003", "exact match"),
+        (Uem::BadOrInsteadOfAnd, "UEM-ANY-007", "comma means AND"),
+        (Uem::BadEscapesIgnored, "UEM-ANY-004", "escaped"),
+        (Uem::BadGtInclusive, "UEM-ANY-005", "tokenExpiryDate>"),
+        (Uem::BadGeExclusive, "UEM-ANY-005", "tokenExpiryDate>="),
+        (Uem::BadLtInclusive, "UEM-ANY-005", "tokenExpiryDate<"),
+        (Uem::BadLeExclusive, "UEM-ANY-005", "tokenExpiryDate<="),
+        (Uem::BadSecondPrecision, "UEM-ANY-005", "to the millisecond"),
+        (Uem::BadQueryIgnored, "UEM-ANY-002", "received"),
+        (Uem::BadQueryIgnored, "UEM-ANY-008", "empty"),
+        (Uem::BadEmptyAs404, "UEM-ANY-008", "HTTP 404"),
+        (Uem::BadUnknownGuidFound, "UEM-ANY-010", "HTTP 200"),
+        (Uem::BadListMediaType, "UEM-ANY-002", "Content-Type"),
+        (Uem::BadAccountMediaType, "UEM-ANY-009", "application/vnd.blackberry.vppaccount-v1+json"),
+        (Uem::BadGetDisagrees, "UEM-ANY-009", "accountHolderInfo"),
+        (Uem::BadFieldMissing("token".into()), "UEM-ANY-001", "token"),
+    ];
+    let total = defects.len();
+    let results = futures::stream::iter(defects)
+        .map(|(quirk, id, phrase)| async move {
+            let (outcome, stdout) = any_data_run(rich(), vec![Quirk::Uem(quirk.clone())], SEED).await;
+            (quirk, id, phrase, outcome, stdout)
+        })
+        .buffer_unordered(4)
+        .collect::<Vec<_>>()
+        .await;
+    restore_panic_hook();
+    let mut problems = Vec::new();
+    for (quirk, id, phrase, outcome, _stdout) in &results {
+        match outcome.scenario(id) {
+            Some(s) if s.verdict == Verdict::Failed => {
+                let reason = s.reason.clone().unwrap_or_default();
+                if !reason.contains(phrase) {
+                    problems.push(format!("{quirk:?}: {id}'s reason lacks {phrase:?}:\n{reason}"));
+                }
+                if reason.contains("queries broke") && !reason.contains(&format!("--seed {SEED}")) {
+                    problems.push(format!("{quirk:?}: {id}'s reason does not say how to repeat it"));
+                }
+            }
+            Some(_) => problems.push(format!("{quirk:?}: {id} passed; failed: {}", failures(outcome))),
+            None => problems.push(format!("{quirk:?}: {id} did not run")),
+        }
+    }
+    assert!(problems.is_empty(), "{} of {total} went wrong:\n{}", problems.len(), problems.join("\n\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_seed_asks_the_same_queries() {
+    let (a, _) = any_data_run(rich(), vec![Quirk::Uem(Uem::BadGtInclusive)], 7).await;
+    let (b, _) = any_data_run(rich(), vec![Quirk::Uem(Uem::BadGtInclusive)], 7).await;
+    let reason = |o: &RunOutcome| o.scenario("UEM-ANY-005").and_then(|s| s.reason.clone()).unwrap_or_default();
+    let strip_ports = |s: String| s.lines().filter(|l| !l.contains("127.0.0.1")).collect::<Vec<_>>().join("\n");
+    assert!(!reason(&a).is_empty());
+    assert_eq!(strip_ports(reason(&a)), strip_ports(reason(&b)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_budget_bounds_each_scenario() {
+    let data = rich();
+    let target = ReferenceTarget::start(ReferenceOptions {
+        accounts: data.clone(),
+        quirks: vec![Quirk::Uem(Uem::BadQueryIgnored)],
+        ..ReferenceOptions::default()
+    })
+    .await
+    .unwrap();
+    let config = RunConfig {
+        tags: Some("@UEM-ANY-005".into()),
+        tenant: "TENANT-RICH".into(),
+        seed: Some(SEED),
+        max_requests: 3,
+        ..config_for(&target.url())
+    };
+    let (outcome, _) = run_with(&config).await;
+    let reason = outcome.scenario("UEM-ANY-005").and_then(|s| s.reason.clone()).unwrap_or_default();
+    assert!(reason.contains("of 3 date bound queries"), "{reason}");
+}

@@ -1,0 +1,573 @@
+//! The command line is a stable interface CI scripts depend on: these tests drive the real
+//! binary (exit status, the verdict line, the reports, the usage errors, `list`, `serve`).
+//!
+//! Every child process runs under a deadline: a hang fails the test instead of blocking the run.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget, UemQuirk};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vpp-conformance");
+/// How long one invocation of the binary may take before the test fails.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+// ---------------------------------------------------------------------------------------------
+// Running the binary
+// ---------------------------------------------------------------------------------------------
+
+/// How one invocation ended.
+struct Finished {
+    args: Vec<String>,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Finished {
+    /// Everything a failing assertion needs to be understood.
+    fn describe(&self) -> String {
+        format!(
+            "vpp-conformance {:?} exited with {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.args, self.code, self.stdout, self.stderr
+        )
+    }
+
+    fn assert_code(&self, expected: i32) -> &Self {
+        assert_eq!(self.code, Some(expected), "unexpected exit status\n{}", self.describe());
+        self
+    }
+
+    /// The `VERDICT: …` line of stdout.
+    fn verdict(&self) -> &str {
+        let lines: Vec<&str> = self.stdout.lines().filter(|l| l.starts_with("VERDICT: ")).collect();
+        assert_eq!(lines.len(), 1, "expected exactly one VERDICT line\n{}", self.describe());
+        lines[0]
+    }
+
+    /// Cucumber's summary line, `N scenarios (…)`.
+    fn scenario_summary(&self) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| {
+                let mut words = l.split(' ');
+                words.next().is_some_and(|n| n.parse::<usize>().is_ok())
+                    && words.next().is_some_and(|w| w == "scenario" || w == "scenarios")
+            })
+            .unwrap_or_else(|| panic!("no scenario summary line\n{}", self.describe()))
+    }
+
+    /// Asserts the run passed exactly `n` scenarios.
+    fn assert_passed(&self, n: usize) {
+        self.assert_code(0);
+        let noun = if n == 1 { "scenario" } else { "scenarios" };
+        assert_eq!(self.scenario_summary(), format!("{n} {noun} ({n} passed)"), "{}", self.describe());
+        assert!(
+            self.verdict().starts_with(&format!("VERDICT: PASS: {n} of {n} scenarios passed")),
+            "{}",
+            self.describe()
+        );
+    }
+}
+
+fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<String> {
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// Runs the binary to completion in `dir` (or the test's own directory), killing it after
+/// [`DEADLINE`].
+fn run_in(dir: Option<&Path>, args: &[&str]) -> Finished {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(d) = dir {
+        cmd.current_dir(d);
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
+    let out = drain(child.stdout.take().expect("piped stdout"));
+    let err = drain(child.stderr.take().expect("piped stderr"));
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait().expect("try_wait") {
+            Some(status) => break Some(status),
+            None if start.elapsed() > DEADLINE => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            None => thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    let finished = Finished {
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        code: status.and_then(|s| s.code()),
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    };
+    if status.is_none() {
+        panic!("still running after {DEADLINE:?}, killed\n{}", finished.describe());
+    }
+    finished
+}
+
+fn run(args: &[&str]) -> Finished {
+    run_in(None, args)
+}
+
+/// A child process that is killed when the test ends, passed or panicked.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `f` with the URL of an in-process reference target (with `options`), kept serving on a
+/// tokio runtime until `f` returns.
+fn with_reference<T>(options: ReferenceOptions, f: impl FnOnce(&str) -> T) -> T {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let target = rt.block_on(ReferenceTarget::start(options)).expect("reference target starts");
+    let out = f(&target.url());
+    rt.block_on(async move { drop(target) });
+    out
+}
+
+/// A loopback port nothing listens on (bound, then released).
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind a free port");
+    l.local_addr().unwrap().port()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The catalog, as `list --json` reports it
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize)]
+struct Scenario {
+    id: String,
+    name: String,
+    tags: Vec<String>,
+    section: String,
+    feature: String,
+    path: String,
+}
+
+impl Scenario {
+    fn has(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
+    }
+}
+
+fn catalog() -> &'static [Scenario] {
+    static CATALOG: OnceLock<Vec<Scenario>> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let f = run(&["list", "--json"]);
+        f.assert_code(0);
+        serde_json::from_str(&f.stdout)
+            .unwrap_or_else(|e| panic!("list --json is not a scenario array: {e}\n{}", f.describe()))
+    })
+}
+
+/// The scenarios a run selects with no `--tags`: everything but `@opt-in`.
+fn default_selection() -> Vec<&'static Scenario> {
+    catalog().iter().filter(|s| !s.has("opt-in")).collect()
+}
+
+fn ids<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> BTreeSet<String> {
+    scenarios.into_iter().map(|s| s.id.clone()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reports
+// ---------------------------------------------------------------------------------------------
+
+struct Junit {
+    suites: usize,
+    /// Every `<testcase name="…">`.
+    cases: Vec<String>,
+    failures: usize,
+}
+
+/// Parses a JUnit report, checking `<testsuites>` › `<testsuite>` › `<testcase>` nesting.
+fn parse_junit(xml: &str) -> Junit {
+    use quick_xml::events::{BytesStart, Event};
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut stack: Vec<String> = Vec::new();
+    let mut junit = Junit { suites: 0, cases: Vec::new(), failures: 0 };
+    let mut roots = 0;
+    let mut open = |e: &BytesStart<'_>, stack: &[String], junit: &mut Junit| {
+        let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+        let parent = stack.last().map(String::as_str);
+        match name.as_str() {
+            "testsuites" => {
+                assert_eq!(parent, None, "<testsuites> must be the root");
+                roots += 1;
+            }
+            "testsuite" => {
+                assert_eq!(parent, Some("testsuites"), "<testsuite> outside <testsuites>");
+                junit.suites += 1;
+            }
+            "testcase" => {
+                assert_eq!(parent, Some("testsuite"), "<testcase> outside <testsuite>");
+                let case_name = e
+                    .try_get_attribute("name")
+                    .expect("well-formed attributes")
+                    .expect("<testcase> has a name")
+                    .unescape_value()
+                    .expect("unescapable name")
+                    .into_owned();
+                junit.cases.push(case_name);
+            }
+            "failure" | "error" => junit.failures += 1,
+            _ => {}
+        }
+        name
+    };
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                let name = open(&e, &stack, &mut junit);
+                stack.push(name);
+            }
+            Ok(Event::Empty(e)) => {
+                open(&e, &stack, &mut junit);
+            }
+            Ok(Event::End(e)) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                assert_eq!(stack.pop().as_deref(), Some(name.as_str()), "unbalanced XML");
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("JUnit XML does not parse at {}: {e}\n{xml}", reader.buffer_position()),
+        }
+    }
+    assert!(stack.is_empty(), "unclosed elements {stack:?}");
+    assert_eq!(roots, 1, "expected one <testsuites> root");
+    junit
+}
+
+/// Parses a Cucumber JSON report: an array of features with `elements`, each scenario carrying
+/// its ID tag. Returns the ID of every scenario, with its step statuses (background first).
+fn parse_cucumber_json(text: &str) -> BTreeMap<String, Vec<String>> {
+    let known: BTreeSet<String> = ids(catalog());
+    let value: serde_json::Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON: {e}\n{text}"));
+    let features = value.as_array().expect("Cucumber JSON is an array of features");
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut scenarios = BTreeSet::new();
+    for feature in features {
+        let elements = feature["elements"].as_array().unwrap_or_else(|| panic!("feature without elements: {feature}"));
+        for element in elements {
+            let tags: Vec<&str> = element["tags"]
+                .as_array()
+                .unwrap_or_else(|| panic!("element without tags: {element}"))
+                .iter()
+                .map(|t| t["name"].as_str().expect("tag name"))
+                .collect();
+            // cucumber-rs writes tag names without the leading `@`; accept both.
+            let id_tags: Vec<&str> =
+                tags.iter().map(|t| t.trim_start_matches('@')).filter(|t| known.contains(*t)).collect();
+            assert_eq!(
+                id_tags.len(),
+                1,
+                "element {:?} must carry exactly one scenario ID tag, has {tags:?}",
+                element["name"]
+            );
+            let statuses: Vec<String> = element["steps"]
+                .as_array()
+                .map(|steps| steps.iter().map(|s| s["result"]["status"].as_str().unwrap_or("").to_owned()).collect())
+                .unwrap_or_default();
+            // A background's steps are an element of their own (type "background") before the
+            // scenario's, carrying the scenario's tags.
+            let entry: &mut Vec<String> = out.entry(id_tags[0].to_owned()).or_default();
+            entry.extend(statuses);
+            match element["type"].as_str() {
+                Some("scenario") => assert!(scenarios.insert(id_tags[0].to_owned()), "{} reported twice", id_tags[0]),
+                Some("background") => {}
+                other => panic!("element of type {other:?}: {element}"),
+            }
+        }
+    }
+    assert_eq!(out.keys().cloned().collect::<BTreeSet<_>>(), scenarios, "a background without its scenario");
+    out
+}
+
+/// Runs with `--junit` and `--json` into a temporary directory and returns the run and both
+/// reports' text.
+fn run_with_reports(args: &[&str]) -> (Finished, String, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junit = dir.path().join("junit.xml");
+    let json = dir.path().join("cucumber.json");
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--junit", junit.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    let f = run(&all);
+    let junit = std::fs::read_to_string(&junit).unwrap_or_else(|e| panic!("no JUnit report: {e}\n{}", f.describe()));
+    let json =
+        std::fs::read_to_string(&json).unwrap_or_else(|e| panic!("no Cucumber JSON report: {e}\n{}", f.describe()));
+    (f, junit, json)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn run_without_a_base_url_passes_every_default_scenario_on_the_builtin_reference() {
+    let expected = default_selection().len();
+    assert!(expected > 0);
+    let f = run(&["run"]);
+    f.assert_passed(expected);
+    assert!(f.verdict().contains("built-in reference target at http://127.0.0.1:"));
+}
+
+#[test]
+fn run_writes_junit_and_cucumber_json_with_one_entry_per_scenario() {
+    let selected = default_selection();
+    let (f, junit, json) = run_with_reports(&["run"]);
+    f.assert_passed(selected.len());
+
+    let report = parse_junit(&junit);
+    assert!(report.suites >= 1, "no <testsuite>\n{junit}");
+    assert_eq!(report.cases.len(), selected.len(), "{:#?}", report.cases);
+    assert_eq!(report.failures, 0, "{junit}");
+    // cucumber's JUnit writer names a case `Scenario: NAME: PATH:LINE:COL`; the runner puts the ID
+    // in front of the name: every case names exactly one selected scenario, by ID, name and file.
+    let mut matched = BTreeSet::new();
+    for case in &report.cases {
+        let hits: Vec<&&Scenario> = selected
+            .iter()
+            .filter(|s| case.contains(&format!("Scenario: {}: {}: ", s.id, s.name)) && case.contains(&s.path))
+            .collect();
+        assert_eq!(hits.len(), 1, "test case {case:?} names {} scenarios", hits.len());
+        assert!(matched.insert(hits[0].id.clone()), "{} reported twice", hits[0].id);
+    }
+    assert_eq!(matched, ids(selected.iter().copied()));
+
+    let scenarios = parse_cucumber_json(&json);
+    assert_eq!(scenarios.keys().cloned().collect::<BTreeSet<_>>(), ids(selected.iter().copied()));
+    for (id, steps) in &scenarios {
+        assert!(steps.iter().all(|s| s == "passed"), "{id} has steps {steps:?}");
+    }
+}
+
+/// The README promises JUnit test cases "named with its ID tag"; cucumber's JUnit writer names
+/// them `Scenario: NAME: PATH:LINE:COL`, so the ID is nowhere in the XML today.
+#[test]
+fn junit_test_case_names_carry_the_scenario_id() {
+    let selected = default_selection();
+    let (f, junit, _) = run_with_reports(&["run"]);
+    f.assert_code(0);
+    let report = parse_junit(&junit);
+    for s in selected {
+        assert!(
+            report.cases.iter().any(|c| c.contains(&s.id)),
+            "no JUnit test case names {}: {:#?}",
+            s.id,
+            report.cases
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_target_fails_with_exit_1() {
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let f = run(&["run", "--base-url", &url, "--timeout", "2"]);
+    f.assert_code(1);
+    assert!(f.verdict().starts_with("VERDICT: FAIL"), "{}", f.describe());
+}
+
+#[test]
+fn a_defective_target_fails_with_exit_1_and_the_failed_scenario_named() {
+    let options = ReferenceOptions::default().with_quirk(Quirk::Uem(UemQuirk::BadCaseSensitive));
+    let (f, junit, json) =
+        with_reference(options, |url| run_with_reports(&["run", "--base-url", url, "--timeout", "10"]));
+    f.assert_code(1);
+    let verdict = f.verdict();
+    assert!(verdict.starts_with("VERDICT: FAIL"), "{}", f.describe());
+    assert!(verdict.contains("UEM-QRY-001"), "{}", f.describe());
+    // A defect of the account resource fails no Apple scenario.
+    assert!(!verdict.contains("APL-"), "{}", f.describe());
+
+    let report = parse_junit(&junit);
+    assert!(report.failures >= 1, "JUnit reports no failure\n{junit}");
+    let scenarios = parse_cucumber_json(&json);
+    let steps = &scenarios["UEM-QRY-001"];
+    assert!(steps.iter().any(|s| s == "failed"), "UEM-QRY-001 steps in the Cucumber JSON: {steps:?}");
+}
+
+#[test]
+fn usage_and_configuration_errors_exit_2_naming_the_option() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "--no-such-flag"], "--no-such-flag"),
+        (&["run", "--base-url", "not-a-url"], "--base-url"),
+        (&["run", "--base-url", "ftp://x"], "--base-url"),
+        (&["run", "--header", "NoColon"], "--header"),
+        (&["run", "--tags", "@uem and"], "--tags"),
+        (&["run", "--timeout", "0"], "--timeout"),
+        (&["run", "--concurrency", "0"], "--concurrency"),
+        (&["run", "--junit", "/nonexistent-dir/x.xml"], "--junit"),
+        (&["run", "--json", "/nonexistent-dir/x.json"], "--json"),
+    ];
+    for (args, option) in cases {
+        let f = run(args);
+        f.assert_code(2);
+        assert!(f.stderr.contains(option), "the message must name {option}\n{}", f.describe());
+        assert!(!f.stdout.contains("VERDICT"), "a usage error runs nothing\n{}", f.describe());
+    }
+}
+
+#[test]
+fn tag_apple_vpp_runs_only_the_apple_scenarios() {
+    let apple: Vec<&Scenario> = default_selection().into_iter().filter(|s| s.has("apple-vpp")).collect();
+    assert!(!apple.is_empty());
+    let (f, junit, json) = run_with_reports(&["run", "--tags", "@apple-vpp"]);
+    f.assert_passed(apple.len());
+    assert!(!f.stdout.contains("UEM-"), "{}", f.describe());
+    let report = parse_junit(&junit);
+    assert_eq!(report.cases.len(), apple.len());
+    assert!(report.cases.iter().all(|c| c.contains("features/apple-vpp/")), "{:#?}", report.cases);
+    let ran: BTreeSet<String> = parse_cucumber_json(&json).into_keys().collect();
+    assert_eq!(ran, ids(apple.iter().copied()));
+    assert!(ran.iter().all(|id| !id.starts_with("UEM-")), "{ran:?}");
+}
+
+#[test]
+fn an_id_tag_runs_exactly_that_scenario() {
+    assert!(catalog().iter().any(|s| s.id == "UEM-QRY-009"));
+    let (f, _, json) = run_with_reports(&["run", "--tags", "@UEM-QRY-009"]);
+    f.assert_passed(1);
+    let ran: Vec<String> = parse_cucumber_json(&json).into_keys().collect();
+    assert_eq!(ran, ["UEM-QRY-009"]);
+}
+
+#[test]
+fn opt_in_scenarios_run_only_when_a_tag_expression_names_them() {
+    let opt_in: Vec<&Scenario> = catalog().iter().filter(|s| s.has("opt-in")).collect();
+    assert!(opt_in.iter().any(|s| s.id == "UEM-QRY-016"), "UEM-QRY-016 is expected to be @opt-in: {opt_in:#?}");
+
+    let (f, _, json) = run_with_reports(&["run"]);
+    f.assert_code(0);
+    let ran: BTreeSet<String> = parse_cucumber_json(&json).into_keys().collect();
+    assert!(!ran.contains("UEM-QRY-016"), "{ran:?}");
+    assert!(ran.is_disjoint(&ids(opt_in.iter().copied())), "{ran:?}");
+
+    let (f, _, json) = run_with_reports(&["run", "--tags", "@opt-in"]);
+    f.assert_passed(opt_in.len());
+    let ran: BTreeSet<String> = parse_cucumber_json(&json).into_keys().collect();
+    assert_eq!(ran, ids(opt_in.iter().copied()));
+}
+
+#[test]
+fn uem_base_url_alone_runs_only_the_uem_scenarios() {
+    let uem: Vec<&Scenario> = default_selection().into_iter().filter(|s| s.has("uem")).collect();
+    assert!(!uem.is_empty());
+    let (f, _, json) =
+        with_reference(ReferenceOptions::default(), |url| run_with_reports(&["run", "--uem-base-url", url]));
+    f.assert_passed(uem.len());
+    let ran: BTreeSet<String> = parse_cucumber_json(&json).into_keys().collect();
+    assert_eq!(ran, ids(uem.iter().copied()));
+    assert!(ran.iter().all(|id| id.starts_with("UEM-")), "{ran:?}");
+}
+
+#[test]
+fn list_prints_every_scenario_and_list_json_describes_each() {
+    let scenarios = catalog();
+    assert!(!scenarios.is_empty());
+    let mut seen = BTreeSet::new();
+    for s in scenarios {
+        assert!(!s.id.is_empty(), "{s:?}");
+        assert!(seen.insert(s.id.as_str()), "{} is listed twice", s.id);
+        assert!(!s.name.is_empty(), "{s:?}");
+        assert!(!s.section.is_empty(), "{} has no documentation section", s.id);
+        assert!(!s.feature.is_empty(), "{s:?}");
+        assert!(s.path.starts_with("features/") && s.path.ends_with(".feature"), "{s:?}");
+        assert!(s.has(&s.id), "{}'s tags do not hold its ID: {:?}", s.id, s.tags);
+    }
+
+    let f = run(&["list"]);
+    f.assert_code(0);
+    for s in scenarios {
+        assert!(
+            f.stdout.lines().any(|l| l.starts_with(&s.id) && l.contains(&s.name)),
+            "`list` does not show {} {:?}\n{}",
+            s.id,
+            s.name,
+            f.describe()
+        );
+        assert!(f.stdout.contains(&s.section), "{}", s.section);
+    }
+    assert!(f.stdout.lines().any(|l| l == format!("{} scenarios", scenarios.len())), "{}", f.describe());
+}
+
+#[test]
+fn serve_on_port_0_announces_its_url_and_answers_the_service_configuration() {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stderr = drain(child.stderr.take().expect("piped stderr"));
+    let child = KillOnDrop(child);
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        // The first line, then keep reading so the server never blocks on a full pipe.
+        for line in BufReader::new(stdout).lines() {
+            let _ = tx.send(line);
+        }
+    });
+    let first = match rx.recv_timeout(DEADLINE) {
+        Ok(Ok(line)) => line,
+        other => {
+            drop(child);
+            panic!("serve printed no first line: {other:?}\nstderr: {}", stderr.join().unwrap_or_default());
+        }
+    };
+    let url = first
+        .strip_prefix("vpp-conformance reference target listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let port: u16 = url
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("not a loopback URL with a port: {url:?}"));
+    assert_ne!(port, 0, "port 0 must be replaced by the bound port");
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let (status, body) = rt.block_on(async {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("reqwest client");
+        let response = client
+            .post(format!("{url}/mdm/VPPServiceConfigSrv"))
+            .header("Content-Type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .expect("serve answers");
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("a body");
+        (status, body)
+    });
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
+    assert_eq!(json["status"], 0, "{json:#}");
+    drop(child);
+}
+
+#[test]
+fn run_works_from_another_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = run_in(Some(dir.path()), &["run"]);
+    f.assert_passed(default_selection().len());
+}
