@@ -31,6 +31,30 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print every scenario with its ID, tags and documentation section.
     List(ListArgs),
+    /// Check a certification report: its digest, its text, and (with a public key) its signature.
+    VerifyReport(VerifyArgs),
+    /// Compare the Cucumber JSON results of two runs (`run --json`): exit 1 when anything newly fails.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The report (.html or .md) written by `run --report`.
+    pub file: PathBuf,
+    /// The signer's Ed25519 public key (PEM, or 64 hex digits) to check the signature with.
+    #[arg(long, value_name = "KEY")]
+    pub public_key: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// Cucumber JSON of the earlier run.
+    pub base: PathBuf,
+    /// Cucumber JSON of the later run.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::report::diff::DiffFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -68,6 +92,12 @@ pub struct RunArgs {
     /// Seed of the @any-data probes (printed in every run; give it again to repeat a run).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Write a certification report (.html, or .md for CI job summaries); repeatable.
+    #[arg(long = "report", value_name = "FILE")]
+    pub reports: Vec<PathBuf>,
+    /// Sign the reports' digest with this Ed25519 private key (PKCS#8 PEM, or 64 hex digits).
+    #[arg(long, value_name = "KEY")]
+    pub sign_key: Option<PathBuf>,
     /// At most this many requests per @any-data scenario.
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub max_requests: usize,
@@ -129,8 +159,11 @@ impl RunArgs {
             junit: self.junit.clone(),
             json: self.json.clone(),
             color: std::io::stdout().is_terminal(),
+            progress_on_terminal: std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
             seed: self.seed,
             max_requests: self.max_requests,
+            reports: self.reports.clone(),
+            sign_key: self.sign_key.clone(),
         })
     }
 }
@@ -155,7 +188,68 @@ pub fn main() -> ExitCode {
         Command::Run(args) => runtime.block_on(run(args)),
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::List(args) => list(args),
+        Command::VerifyReport(args) => verify_report(args),
+        Command::Diff(args) => diff(args),
     }
+}
+
+fn read_or_exit(path: &std::path::Path) -> Result<String, ExitCode> {
+    std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("vpp-conformance: {}: cannot read the file ({e})", path.display());
+        ExitCode::from(2)
+    })
+}
+
+fn verify_report(args: VerifyArgs) -> ExitCode {
+    use crate::report::seal::{self, Verification};
+    let text = match read_or_exit(&args.file) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let key = match &args.public_key {
+        Some(path) => match read_or_exit(path).map(|t| seal::load_verifying_key(&t)) {
+            Ok(Ok(k)) => Some(k),
+            Ok(Err(e)) => {
+                eprintln!("vpp-conformance: --public-key {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    match seal::verify(&text, key.as_ref()) {
+        Verification::Intact { signer, checked } => {
+            println!("{}: intact (the digest matches the results and the text)", args.file.display());
+            match (signer, checked) {
+                (Some(k), true) => println!("signature: valid, by the Ed25519 key {k}"),
+                (Some(k), false) => println!("signature: present (key {k}), not checked: give --public-key"),
+                (None, _) => println!("signature: none"),
+            }
+            ExitCode::SUCCESS
+        }
+        Verification::Broken(why) => {
+            println!("{}: NOT intact: {why}", args.file.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn diff(args: DiffArgs) -> ExitCode {
+    use crate::report::diff;
+    let mut runs = Vec::new();
+    for path in [&args.base, &args.new] {
+        match read_or_exit(path).map(|t| diff::parse_cucumber_json(&t)) {
+            Ok(Ok(r)) => runs.push(r),
+            Ok(Err(e)) => {
+                eprintln!("vpp-conformance: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+            Err(code) => return code,
+        }
+    }
+    let changes = diff::compare(&runs[0], &runs[1]);
+    print!("{}", diff::render(&changes, args.format));
+    if changes.regressed() { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
 async fn run(args: RunArgs) -> ExitCode {

@@ -32,10 +32,16 @@ pub struct RunConfig {
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub color: bool,
+    /// Progress as a status line on stderr (a terminal) rather than plain lines on stdout.
+    pub progress_on_terminal: bool,
     /// Seed of the `@any-data` probes; `None` picks one (and the run prints it).
     pub seed: Option<u64>,
     /// At most this many requests per `@any-data` scenario, so a large tenant stays fast.
     pub max_requests: usize,
+    /// Certification reports to write (`.html` or `.md`).
+    pub reports: Vec<PathBuf>,
+    /// An Ed25519 private key that signs the reports' digest.
+    pub sign_key: Option<PathBuf>,
 }
 
 impl Default for RunConfig {
@@ -51,8 +57,11 @@ impl Default for RunConfig {
             junit: None,
             json: None,
             color: false,
+            progress_on_terminal: false,
             seed: None,
             max_requests: 200,
+            reports: Vec::new(),
+            sign_key: None,
         }
     }
 }

@@ -13,5 +13,6 @@ pub mod client;
 pub mod config;
 pub mod redact;
 pub mod reference;
+pub mod report;
 pub mod runner;
 pub mod steps;

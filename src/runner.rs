@@ -44,6 +44,8 @@ pub struct RunOutcome {
     /// Features that did not parse, hooks that failed: the run cannot be trusted.
     pub harness_errors: usize,
     pub target: String,
+    /// The seed of the `@any-data` probes.
+    pub seed: u64,
 }
 
 impl RunOutcome {
@@ -168,7 +170,23 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
             config.tags.as_deref().unwrap_or_default()
         )));
     }
-    // Report files are opened first, so a bad path is an error before anything runs.
+    // Report files and keys are checked first, so a bad one is an error before anything runs.
+    let signing_key = match &config.sign_key {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| crate::report::seal::load_signing_key(&text))
+                .map_err(|e| ConfigError(format!("--sign-key {}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    for path in &config.reports {
+        if crate::report::Format::from_path(path).is_none() {
+            return Err(ConfigError(format!("--report {}: the file must end in .html or .md", path.display())));
+        }
+        std::fs::write(path, "")
+            .map_err(|e| ConfigError(format!("--report {}: cannot write the file ({e})", path.display())))?;
+    }
     let junit: Box<dyn Write> = match &config.junit {
         Some(p) => open_report(p, "--junit")?,
         None => Box::new(io::sink()),
@@ -240,6 +258,13 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         .normalized::<VppWorld>();
 
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
+    let progress = Progress {
+        total: selectable,
+        done: Default::default(),
+        failed: Default::default(),
+        on_terminal: config.progress_on_terminal,
+        out: Mutex::new(out.inner.clone()),
+    };
     let before_ctx = ctx.clone();
     let after_results = results.clone();
     let runner = cucumber::runner::Basic::default()
@@ -269,6 +294,7 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
                 None => r,
             });
             let id = catalog::scenario_id(&scenario.tags).unwrap_or_default();
+            progress.scenario_done(&id, verdict == Verdict::Failed);
             after_results.lock().unwrap_or_else(|e| e.into_inner()).push(ScenarioResult {
                 name: scenario.name.strip_prefix(&format!("{id}: ")).unwrap_or(&scenario.name).to_owned(),
                 id,
@@ -291,8 +317,9 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
     }
     let order: Vec<String> = catalog::scenarios().into_iter().map(|s| s.id).collect();
     scenarios.sort_by_key(|s| order.iter().position(|id| *id == s.id).unwrap_or(usize::MAX));
-    let outcome = RunOutcome { scenarios, harness_errors, target };
+    let outcome = RunOutcome { scenarios, harness_errors, target, seed };
     write_summary(&mut out, &outcome);
+    write_reports(config, &outcome, signing_key.as_ref(), &mut out)?;
     Ok(outcome)
 }
 
@@ -309,6 +336,55 @@ fn step_error_text(err: &event::StepError) -> String {
             .unwrap_or_else(|| "the step panicked".to_owned()),
         other => other.to_string(),
     }
+}
+
+/// How far a run is: scenarios done out of those selected, and failures so far. On a terminal,
+/// one status line on stderr, rewritten in place; elsewhere (CI logs) a plain line per scenario.
+struct Progress {
+    total: usize,
+    done: std::sync::atomic::AtomicUsize,
+    failed: std::sync::atomic::AtomicUsize,
+    on_terminal: bool,
+    out: Mutex<SharedOut>,
+}
+
+impl Progress {
+    fn scenario_done(&self, id: &str, failed: bool) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let done = self.done.fetch_add(1, SeqCst) + 1;
+        let failures = self.failed.fetch_add(usize::from(failed), SeqCst) + usize::from(failed);
+        let verdict = if failed { "failed" } else { "passed" };
+        if self.on_terminal {
+            let end = if done == self.total { "\n" } else { "" };
+            eprint!("\r\x1b[K[{done}/{}] {failures} failed so far; {id} {verdict}{end}", self.total);
+        } else {
+            let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+            writeln!(out, "progress: {done}/{} scenarios done, {failures} failed so far ({id} {verdict})", self.total)
+                .ok();
+        }
+    }
+}
+
+/// The certification reports the run was asked for, each sealed (and signed with a key).
+fn write_reports(
+    config: &RunConfig,
+    outcome: &RunOutcome,
+    key: Option<&ed25519_dalek::SigningKey>,
+    out: &mut impl Write,
+) -> Result<(), ConfigError> {
+    if config.reports.is_empty() {
+        return Ok(());
+    }
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let data = crate::report::ReportData::from_outcome(outcome, config.tags.as_deref(), now);
+    let seal = crate::report::seal::seal(&data, key);
+    for path in &config.reports {
+        let format = crate::report::Format::from_path(path).expect("checked before the run");
+        std::fs::write(path, crate::report::render(format, &data, &seal))
+            .map_err(|e| ConfigError(format!("--report {}: cannot write the file ({e})", path.display())))?;
+        writeln!(out, "Report written to {} (SHA-256 {})", path.display(), seal.digest).ok();
+    }
+    Ok(())
 }
 
 /// Warnings and the verdict, after cucumber's own summary.

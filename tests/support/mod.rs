@@ -45,10 +45,17 @@ pub fn config_for(url: &str) -> RunConfig {
     }
 }
 
+/// cucumber silences the process-wide panic hook while it runs; runs take turns, and the default
+/// hook is put back after each, so a test's own assertion message is not swallowed by another
+/// test's run.
+static RUN_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Runs the suite with this configuration and returns the outcome with everything it printed.
 pub async fn run_with(config: &RunConfig) -> (RunOutcome, String) {
+    let _turn = RUN_LOCK.lock().await;
     let out = Captured::default();
     let outcome = runner::run(config, SharedOut::new(out.clone())).await.expect("valid configuration");
+    restore_panic_hook();
     (outcome, out.text())
 }
 

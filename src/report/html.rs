@@ -1,0 +1,129 @@
+//! The certification report as one self-contained HTML page: inline CSS, no script that runs, no
+//! network fetch. The results it shows are embedded as JSON for `verify-report`.
+
+use super::seal::{Embedded, Seal};
+use super::{ReportData, Row};
+
+const DATA_OPEN: &str = r#"<script type="application/json" id="vpp-conformance-results">"#;
+const DATA_CLOSE: &str = "</script>";
+
+const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}\
+h1{font-size:1.6rem;margin-bottom:.3rem}table{border-collapse:collapse;width:100%;margin:1rem 0}\
+th,td{border:1px solid #d0d0d5;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f6}td:first-child{white-space:nowrap}\
+.verdict{font-size:1.5rem;font-weight:700;padding:.6rem 1rem;border-radius:6px;display:inline-block}\
+.PASS{background:#e3f6e8;color:#0f6a2a}.FAIL{background:#fde7e7;color:#9b1c1c}\
+.pass{color:#0f6a2a}.fail{color:#9b1c1c;font-weight:700}.warning{color:#8a5a00}.skipped{color:#777}\
+pre{white-space:pre-wrap;word-break:break-all;background:#f7f7f9;padding:.6rem;border-radius:4px;font-size:13px}\
+dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:600}code{font-size:13px}";
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON that cannot end the script element it sits in.
+fn script_safe_json(embedded: &Embedded) -> String {
+    serde_json::to_string(embedded)
+        .expect("serializable")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+pub fn render(data: &ReportData, seal: &Seal) -> String {
+    let mut h = String::new();
+    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    h.push_str(&format!("<title>vpp-conformance certification report: {}</title>\n", esc(&data.verdict)));
+    h.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n"));
+    h.push_str("<h1>vpp-conformance certification report</h1>\n");
+    h.push_str(&format!("<p id=\"verdict\" class=\"verdict {v}\">Verdict: {v}</p>\n", v = esc(&data.verdict)));
+    h.push_str(&format!(
+        "<p id=\"counts\">{} passed, {} passed with warnings, {} failed, {} not selected, of {} documented requirements.</p>\n",
+        data.count("pass"),
+        data.count("warning"),
+        data.count("fail"),
+        data.count("skipped"),
+        data.rows.len()
+    ));
+    h.push_str("<dl id=\"run\">\n");
+    for (k, v) in [
+        ("Target", data.target.clone()),
+        ("Date", data.generated_at.clone()),
+        ("Suite", format!("{} {}", data.suite, data.suite_version)),
+        ("Tags selected", data.tags.clone().unwrap_or_else(|| "(all but opt-in)".into())),
+        ("Seed", data.seed.to_string()),
+    ] {
+        h.push_str(&format!("<dt>{}</dt><dd>{}</dd>\n", esc(k), esc(&v)));
+    }
+    h.push_str("</dl>\n<h2>Requirements</h2>\n<table id=\"matrix\">\n<thead><tr><th>ID</th><th>Requirement</th><th>Documentation</th><th>API</th><th>Result</th></tr></thead>\n<tbody>\n");
+    for r in &data.rows {
+        h.push_str(&format!(
+            "<tr id=\"{id}\"><td><a href=\"#detail-{id}\"><code>{id}</code></a></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{s}\">{s}</td></tr>\n",
+            esc(&r.name),
+            esc(&r.section),
+            esc(&r.api),
+            id = esc(&r.id),
+            s = esc(&r.status)
+        ));
+    }
+    h.push_str("</tbody>\n</table>\n");
+    let detailed: Vec<&Row> = data.rows.iter().filter(|r| r.reason.is_some() || !r.warnings.is_empty()).collect();
+    if !detailed.is_empty() {
+        h.push_str("<h2>Failures and warnings</h2>\n");
+        for r in detailed {
+            h.push_str(&format!(
+                "<section id=\"detail-{id}\"><h3><code>{id}</code> {} <span class=\"{s}\">({s})</span></h3>\n<p>Documentation: {}</p>\n",
+                esc(&r.name),
+                esc(&r.section),
+                id = esc(&r.id),
+                s = esc(&r.status)
+            ));
+            if let Some(reason) = &r.reason {
+                h.push_str(&format!("<pre>{}</pre>\n", esc(reason)));
+            }
+            if !r.warnings.is_empty() {
+                h.push_str("<ul>\n");
+                for w in &r.warnings {
+                    h.push_str(&format!("<li>{}</li>\n", esc(w)));
+                }
+                h.push_str("</ul>\n");
+            }
+            h.push_str("</section>\n");
+        }
+    }
+    h.push_str("<h2>Seal</h2>\n<dl id=\"seal\">\n");
+    h.push_str(&format!("<dt>SHA-256 of the results</dt><dd><code id=\"digest\">{}</code></dd>\n", esc(&seal.digest)));
+    match (&seal.signature, &seal.public_key) {
+        (Some(sig), Some(key)) => {
+            h.push_str(&format!("<dt>Ed25519 signature</dt><dd><code>{}</code></dd>\n", esc(sig)));
+            h.push_str(&format!("<dt>Signer's public key</dt><dd><code>{}</code></dd>\n", esc(key)));
+        }
+        _ => h.push_str("<dt>Signature</dt><dd>not signed</dd>\n"),
+    }
+    h.push_str(
+        "</dl>\n<p>Check this report with <code>vpp-conformance verify-report FILE [--public-key KEY]</code>.</p>\n",
+    );
+    h.push_str(DATA_OPEN);
+    h.push_str(&script_safe_json(&Embedded { data: data.clone(), seal: seal.clone() }));
+    h.push_str(DATA_CLOSE);
+    h.push_str("\n</body>\n</html>\n");
+    h
+}
+
+/// The embedded results of an HTML report.
+pub fn extract(text: &str) -> Option<Embedded> {
+    let start = text.find(DATA_OPEN)? + DATA_OPEN.len();
+    let end = start + text[start..].find(DATA_CLOSE)?;
+    serde_json::from_str(&text[start..end]).ok()
+}

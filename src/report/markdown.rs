@@ -1,0 +1,92 @@
+//! The certification report in Markdown, for CI job summaries (GitHub's `$GITHUB_STEP_SUMMARY`,
+//! GitLab's Markdown reports). The results are embedded, hex-encoded, in a closing HTML comment.
+
+use super::seal::{Embedded, Seal, hex, unhex};
+use super::{ReportData, Row};
+
+const DATA_OPEN: &str = "<!-- vpp-conformance-results:";
+const DATA_CLOSE: &str = "-->";
+
+/// Text safe inside a Markdown table cell or list item.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('\n', " ")
+}
+
+fn icon(status: &str) -> &'static str {
+    match status {
+        "pass" => "✅ pass",
+        "fail" => "❌ fail",
+        "warning" => "⚠️ warning",
+        _ => "➖ skipped",
+    }
+}
+
+pub fn render(data: &ReportData, seal: &Seal) -> String {
+    let mut m = String::new();
+    m.push_str(&format!("# vpp-conformance certification report: {}\n\n", data.verdict));
+    m.push_str(&format!(
+        "**Verdict: {}**: {} passed, {} passed with warnings, {} failed, {} not selected, of {} documented requirements.\n\n",
+        data.verdict,
+        data.count("pass"),
+        data.count("warning"),
+        data.count("fail"),
+        data.count("skipped"),
+        data.rows.len()
+    ));
+    m.push_str(&format!("- Target: {}\n", cell(&data.target)));
+    m.push_str(&format!("- Date: {}\n", data.generated_at));
+    m.push_str(&format!("- Suite: {} {}\n", data.suite, data.suite_version));
+    m.push_str(&format!("- Tags selected: {}\n", cell(data.tags.as_deref().unwrap_or("(all but opt-in)"))));
+    m.push_str(&format!("- Seed: {}\n\n", data.seed));
+    m.push_str("| ID | Requirement | Documentation | API | Result |\n|---|---|---|---|---|\n");
+    for r in &data.rows {
+        m.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            r.id,
+            cell(&r.name),
+            cell(&r.section),
+            r.api,
+            icon(&r.status)
+        ));
+    }
+    let detailed: Vec<&Row> = data.rows.iter().filter(|r| r.reason.is_some() || !r.warnings.is_empty()).collect();
+    if !detailed.is_empty() {
+        m.push_str("\n## Failures and warnings\n");
+        for r in detailed {
+            m.push_str(&format!(
+                "\n### `{}` {} ({})\n\nDocumentation: {}\n",
+                r.id,
+                cell(&r.name),
+                r.status,
+                cell(&r.section)
+            ));
+            if let Some(reason) = &r.reason {
+                m.push_str(&format!("\n```text\n{}\n```\n", reason.replace("```", "`\u{200b}``")));
+            }
+            for w in &r.warnings {
+                m.push_str(&format!("\n- {}", cell(w)));
+            }
+            if !r.warnings.is_empty() {
+                m.push('\n');
+            }
+        }
+    }
+    m.push_str(&format!("\n## Seal\n\n- SHA-256 of the results: `{}`\n", seal.digest));
+    match (&seal.signature, &seal.public_key) {
+        (Some(sig), Some(key)) => {
+            m.push_str(&format!("- Ed25519 signature: `{sig}`\n- Signer's public key: `{key}`\n"));
+        }
+        _ => m.push_str("- Signature: not signed\n"),
+    }
+    m.push_str("\nCheck this report with `vpp-conformance verify-report FILE [--public-key KEY]`.\n\n");
+    let json = serde_json::to_string(&Embedded { data: data.clone(), seal: seal.clone() }).expect("serializable");
+    m.push_str(&format!("{DATA_OPEN}{}{DATA_CLOSE}\n", hex(json.as_bytes())));
+    m
+}
+
+/// The embedded results of a Markdown report.
+pub fn extract(text: &str) -> Option<Embedded> {
+    let start = text.rfind(DATA_OPEN)? + DATA_OPEN.len();
+    let end = start + text[start..].find(DATA_CLOSE)?;
+    serde_json::from_slice(&unhex(&text[start..end])?).ok()
+}

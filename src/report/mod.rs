@@ -1,0 +1,108 @@
+//! Reports people hand on: a certification report (HTML or Markdown) that states the verdict and
+//! every documented requirement's result, sealed with a SHA-256 digest (and optionally an Ed25519
+//! signature); and a regression report comparing two runs' Cucumber JSON.
+//!
+//! A report is a pure function of its [`ReportData`], which it embeds: `verify-report` re-renders
+//! the report from the embedded data and compares every byte, so an edit anywhere is caught.
+
+pub mod diff;
+pub mod html;
+pub mod markdown;
+pub mod seal;
+
+use crate::catalog;
+use crate::runner::{RunOutcome, Verdict};
+use serde::{Deserialize, Serialize};
+
+/// One documented requirement's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub section: String,
+    pub api: String,
+    /// `pass`, `fail`, `warning` (passed, with notes) or `skipped` (not selected).
+    pub status: String,
+    pub reason: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Everything a certification report states.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportData {
+    pub suite: String,
+    pub suite_version: String,
+    pub generated_at: String,
+    pub target: String,
+    pub tags: Option<String>,
+    pub seed: u64,
+    pub verdict: String,
+    pub rows: Vec<Row>,
+}
+
+impl ReportData {
+    /// The results of a run, with every catalogued scenario: those not selected are `skipped`.
+    pub fn from_outcome(outcome: &RunOutcome, tags: Option<&str>, generated_at: String) -> Self {
+        let rows = catalog::scenarios()
+            .into_iter()
+            .map(|info| {
+                let api = if info.tags.iter().any(|t| t == "apple-vpp") { "Apple VPP" } else { "UEM" };
+                let result = outcome.scenario(&info.id);
+                let status = match result {
+                    None => "skipped",
+                    Some(r) if r.verdict == Verdict::Failed => "fail",
+                    Some(r) if !r.warnings.is_empty() => "warning",
+                    Some(_) => "pass",
+                };
+                Row {
+                    id: info.id.clone(),
+                    name: info.name.clone(),
+                    section: info.section.clone(),
+                    api: api.to_owned(),
+                    status: status.to_owned(),
+                    reason: result.and_then(|r| r.reason.clone()),
+                    warnings: result.map(|r| r.warnings.clone()).unwrap_or_default(),
+                }
+            })
+            .collect();
+        Self {
+            suite: "vpp-conformance".into(),
+            suite_version: env!("CARGO_PKG_VERSION").into(),
+            generated_at,
+            target: outcome.target.clone(),
+            tags: tags.map(str::to_owned),
+            seed: outcome.seed,
+            verdict: if outcome.passed() { "PASS".into() } else { "FAIL".into() },
+            rows,
+        }
+    }
+
+    pub fn count(&self, status: &str) -> usize {
+        self.rows.iter().filter(|r| r.status == status).count()
+    }
+}
+
+/// The report formats, chosen by the file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Markdown,
+}
+
+impl Format {
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "html" | "htm" => Some(Format::Html),
+            "md" | "markdown" => Some(Format::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// Renders a sealed report.
+pub fn render(format: Format, data: &ReportData, seal: &seal::Seal) -> String {
+    match format {
+        Format::Html => html::render(data, seal),
+        Format::Markdown => markdown::render(data, seal),
+    }
+}

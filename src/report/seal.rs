@@ -1,0 +1,131 @@
+//! The digest that closes a report, and its optional Ed25519 signature. The digest is the
+//! SHA-256 of the report's data in canonical JSON; the signature signs the digest's hex text.
+
+use super::ReportData;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seal {
+    /// SHA-256 of the canonical JSON of the data, in hex.
+    pub digest: String,
+    /// Ed25519 signature of `digest` (its ASCII text), in hex.
+    pub signature: Option<String>,
+    /// The signer's public key, in hex, so a reader knows which key to ask for.
+    pub public_key: Option<String>,
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// The canonical JSON of a report's data: what the digest covers.
+pub fn canonical(data: &ReportData) -> String {
+    serde_json::to_string(data).expect("report data serializes")
+}
+
+pub fn digest(data: &ReportData) -> String {
+    hex(&Sha256::digest(canonical(data).as_bytes()))
+}
+
+/// Seals data, signing when a key is given.
+pub fn seal(data: &ReportData, key: Option<&SigningKey>) -> Seal {
+    let digest = digest(data);
+    let (signature, public_key) = match key {
+        Some(k) => (Some(hex(&k.sign(digest.as_bytes()).to_bytes())), Some(hex(k.verifying_key().as_bytes()))),
+        None => (None, None),
+    };
+    Seal { digest, signature, public_key }
+}
+
+/// A signing key from a file: PKCS#8 PEM (`openssl genpkey -algorithm ed25519`) or 64 hex digits.
+pub fn load_signing_key(text: &str) -> Result<SigningKey, String> {
+    if text.contains("-----BEGIN") {
+        return SigningKey::from_pkcs8_pem(text).map_err(|e| format!("not an Ed25519 PKCS#8 private key: {e}"));
+    }
+    let bytes: [u8; 32] = unhex(text)
+        .and_then(|b| b.try_into().ok())
+        .ok_or("neither a PEM private key nor 64 hex digits of an Ed25519 seed")?;
+    Ok(SigningKey::from_bytes(&bytes))
+}
+
+/// A public key from a file: SPKI PEM (`openssl pkey -pubout`) or 64 hex digits.
+pub fn load_verifying_key(text: &str) -> Result<VerifyingKey, String> {
+    if text.contains("-----BEGIN") {
+        return VerifyingKey::from_public_key_pem(text).map_err(|e| format!("not an Ed25519 public key: {e}"));
+    }
+    let bytes: [u8; 32] = unhex(text)
+        .and_then(|b| b.try_into().ok())
+        .ok_or("neither a PEM public key nor 64 hex digits of an Ed25519 public key")?;
+    VerifyingKey::from_bytes(&bytes).map_err(|e| format!("not an Ed25519 public key: {e}"))
+}
+
+/// Whether the seal's signature is the given key's signature of its digest.
+pub fn signature_holds(seal: &Seal, key: &VerifyingKey) -> Result<(), String> {
+    let sig = seal.signature.as_deref().ok_or("the report is not signed")?;
+    let bytes: [u8; 64] = unhex(sig).and_then(|b| b.try_into().ok()).ok_or("the signature is not 64 bytes of hex")?;
+    key.verify(seal.digest.as_bytes(), &Signature::from_bytes(&bytes))
+        .map_err(|_| "the signature does not match this public key and digest".to_owned())
+}
+
+/// The data and seal a report embeds, as JSON (the same in every format).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Embedded {
+    pub data: ReportData,
+    pub seal: Seal,
+}
+
+/// What `verify-report` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// Intact; signed by this public key (hex) when `Some`, the signature checked when `checked`.
+    Intact {
+        signer: Option<String>,
+        checked: bool,
+    },
+    Broken(String),
+}
+
+/// Checks a report file's text: the embedded data's digest, the rendering, and (with a key) the
+/// signature.
+pub fn verify(text: &str, key: Option<&VerifyingKey>) -> Verification {
+    let (format, embedded) = match super::html::extract(text)
+        .map(|e| (super::Format::Html, e))
+        .or_else(|| super::markdown::extract(text).map(|e| (super::Format::Markdown, e)))
+    {
+        Some(found) => found,
+        None => {
+            return Verification::Broken("no vpp-conformance results are embedded: not a report, or damaged".into());
+        }
+    };
+    let recomputed = digest(&embedded.data);
+    if recomputed != embedded.seal.digest {
+        return Verification::Broken(format!(
+            "the results were changed: their digest is {recomputed}, the report states {}",
+            embedded.seal.digest
+        ));
+    }
+    if super::render(format, &embedded.data, &embedded.seal) != text {
+        return Verification::Broken(
+            "the report's text was changed: it differs from the report its embedded results render".into(),
+        );
+    }
+    match (key, &embedded.seal.signature) {
+        (Some(k), _) => match signature_holds(&embedded.seal, k) {
+            Ok(()) => Verification::Intact { signer: Some(hex(k.as_bytes())), checked: true },
+            Err(e) => Verification::Broken(e),
+        },
+        (None, Some(_)) => Verification::Intact { signer: embedded.seal.public_key.clone(), checked: false },
+        (None, None) => Verification::Intact { signer: None, checked: false },
+    }
+}

@@ -1,0 +1,297 @@
+//! Reports are checked for what they say, not only that they exist: the verdict, the matrix,
+//! each failure with its reason, redaction, the seal (digest and signature) against one-character
+//! edits, the regression report, JUnit XML against the JUnit schema, and the HTML page as a real
+//! headless browser renders it.
+
+mod support;
+
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use ed25519_dalek::pkcs8::EncodePublicKey;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::{config_for, run_with};
+use vpp_conformance::config::RunConfig;
+use vpp_conformance::redact::fingerprint;
+use vpp_conformance::reference::uem::Quirk as Uem;
+use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
+use vpp_conformance::report::diff::{self, DiffFormat};
+use vpp_conformance::report::seal::{self, Verification};
+
+const HEADER_SECRET: &str = "Bearer report-secret-0123456789";
+
+/// A tool the test needs: found on PATH, or `None` (the test skips) unless CI requires tools.
+fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()));
+    if found.is_none() {
+        assert!(
+            std::env::var("VPP_CONFORMANCE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{name} is required (VPP_CONFORMANCE_REQUIRE_TOOLS=1) but not installed: .ci/run installs it"
+        );
+        eprintln!("skipped: {name} is not installed (.ci/run installs it)");
+    }
+    found
+}
+
+fn canonical_tokens() -> Vec<String> {
+    vpp_conformance::catalog::accounts_fixture()["vppAccounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["token"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Runs against a defective reference (case-sensitive names, a wrong holder everywhere, so
+/// failures quote bodies with tokens) writing every report into `dir`.
+async fn failing_run(dir: &Path, extra: impl FnOnce(&mut RunConfig)) -> (RunConfig, String) {
+    let options = ReferenceOptions::default()
+        .with_quirk(Quirk::Uem(Uem::BadCaseSensitive))
+        .with_quirk(Quirk::Uem(Uem::BadFieldValue("accountHolderInfo".into())));
+    let target = ReferenceTarget::start(options).await.unwrap();
+    let mut config = RunConfig {
+        headers: vec![("Authorization".into(), HEADER_SECRET.into())],
+        reports: vec![dir.join("report.html"), dir.join("report.md")],
+        junit: Some(dir.join("junit.xml")),
+        json: Some(dir.join("cucumber.json")),
+        seed: Some(5),
+        ..config_for(&target.url())
+    };
+    extra(&mut config);
+    let (outcome, stdout) = run_with(&config).await;
+    assert!(!outcome.passed());
+    (config, stdout)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certification_reports_state_the_verdict_the_matrix_and_each_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, stdout) = failing_run(dir.path(), |_| {}).await;
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+
+    // The verdict comes first, then the run's facts.
+    let verdict_at = html.find("Verdict: FAIL").expect("verdict");
+    assert!(verdict_at < html.find("id=\"matrix\"").unwrap());
+    for fact in ["Target", "127.0.0.1", "Date", env!("CARGO_PKG_VERSION"), "Tags selected", "Seed"] {
+        assert!(html.contains(fact), "HTML lacks {fact}");
+        assert!(md.contains(fact), "Markdown lacks {fact}");
+    }
+    // Every catalogued requirement has a row; the failing one says fail and why.
+    for s in vpp_conformance::catalog::scenarios() {
+        assert!(html.contains(&format!("<tr id=\"{}\">", s.id)), "HTML matrix lacks {}", s.id);
+        assert!(md.contains(&format!("| `{}` |", s.id)), "Markdown matrix lacks {}", s.id);
+    }
+    assert!(html.contains("<td class=\"fail\">fail</td></tr>"));
+    let detail = &html[html.find("id=\"detail-UEM-QRY-001\"").expect("failure detail")..];
+    assert!(detail.contains("missing 17c24f36"), "the reason is shown");
+    assert!(detail.contains("request:  GET"), "the request is shown");
+    assert!(md.contains("| `UEM-QRY-001` |") && md.contains("❌ fail"));
+    assert!(md.contains("missing 17c24f36"));
+    // The opt-in scenario was not selected.
+    assert!(html.contains("<tr id=\"UEM-QRY-016\">") && html.contains("class=\"skipped\""));
+    assert!(stdout.contains("Report written to"));
+
+    // Redaction: no header value and no token, in any report; fingerprints instead.
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    let json = std::fs::read_to_string(dir.path().join("cucumber.json")).unwrap();
+    for (name, text) in [("html", &html), ("md", &md), ("junit", &junit), ("json", &json), ("stdout", &stdout)] {
+        assert!(!text.contains("report-secret-0123456789"), "{name} leaks the header value");
+        for token in canonical_tokens() {
+            assert!(!text.contains(&token), "{name} leaks a token");
+        }
+    }
+    assert!(html.contains(&fingerprint(&canonical_tokens()[0])), "tokens show as fingerprints");
+    assert!(md.contains(&fingerprint(&canonical_tokens()[0])), "tokens show as fingerprints");
+}
+
+fn flip(text: &str, char_index: usize) -> String {
+    text.chars().enumerate().map(|(i, c)| if i == char_index { if c == 'x' { 'y' } else { 'x' } } else { c }).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_digest_catches_a_one_character_edit_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    failing_run(dir.path(), |_| {}).await;
+    for file in ["report.html", "report.md"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert_eq!(seal::verify(&text, None), Verification::Intact { signer: None, checked: false }, "{file}");
+        let chars = text.chars().count();
+        for k in 0..40 {
+            let i = k * (chars - 1) / 39;
+            let edited = flip(&text, i);
+            assert!(
+                matches!(seal::verify(&edited, None), Verification::Broken(_)),
+                "{file}: an edit at character {i} of {chars} went unnoticed"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_signature_proves_the_issuer() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SigningKey::from_bytes(&[7u8; 32]);
+    let key_path = dir.path().join("issuer.pem");
+    std::fs::write(&key_path, key.to_pkcs8_pem(Default::default()).unwrap().as_bytes()).unwrap();
+    let public_pem = key.verifying_key().to_public_key_pem(Default::default()).unwrap();
+    let other = SigningKey::from_bytes(&[8u8; 32]).verifying_key();
+    failing_run(dir.path(), |c| c.sign_key = Some(key_path.clone())).await;
+
+    let text = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let public = seal::load_verifying_key(&public_pem).unwrap();
+    assert!(matches!(seal::verify(&text, Some(&public)), Verification::Intact { checked: true, .. }));
+    assert!(matches!(seal::verify(&text, Some(&other)), Verification::Broken(_)), "another key must not verify");
+
+    // A forger who edits the results and recomputes the digest cannot sign it.
+    let mut embedded = vpp_conformance::report::html::extract(&text).unwrap();
+    embedded.data.verdict = "PASS".into();
+    let forged_seal = seal::Seal { digest: seal::digest(&embedded.data), ..embedded.seal.clone() };
+    let forged = vpp_conformance::report::render(vpp_conformance::report::Format::Html, &embedded.data, &forged_seal);
+    assert!(matches!(seal::verify(&forged, None), Verification::Intact { .. }), "consistent without a key");
+    assert!(matches!(seal::verify(&forged, Some(&public)), Verification::Broken(_)), "the signature catches it");
+
+    // And through the command line.
+    let bin = env!("CARGO_BIN_EXE_vpp-conformance");
+    let pub_path = dir.path().join("issuer.pub.pem");
+    std::fs::write(&pub_path, &public_pem).unwrap();
+    let ok = Command::new(bin)
+        .args(["verify-report"])
+        .arg(dir.path().join("report.html"))
+        .arg("--public-key")
+        .arg(&pub_path)
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("signature: valid"));
+    let forged_path = dir.path().join("forged.html");
+    std::fs::write(&forged_path, forged).unwrap();
+    let bad = Command::new(bin)
+        .args(["verify-report"])
+        .arg(&forged_path)
+        .arg("--public-key")
+        .arg(&pub_path)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diff_names_what_newly_fails_what_was_fixed_added_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let base_json = dir.path().join("base.json");
+    let config = RunConfig {
+        json: Some(base_json.clone()),
+        tags: Some("@uem and not @UEM-QRY-015".into()),
+        seed: Some(5),
+        ..config_for(&good.url())
+    };
+    assert!(run_with(&config).await.0.passed());
+    let new_dir = tempfile::tempdir().unwrap();
+    failing_run(new_dir.path(), |c| c.tags = Some("@uem and not @UEM-QRY-014".into())).await;
+    let new_json = new_dir.path().join("cucumber.json");
+
+    let read = |p: &Path| diff::parse_cucumber_json(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let (base, new) = (read(&base_json), read(&new_json));
+    let changes = diff::compare(&base, &new);
+    let ids = |v: &[(String, String)]| v.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+    assert!(ids(&changes.newly_failing).contains(&"UEM-QRY-001".to_owned()), "{changes:?}");
+    assert!(changes.added.iter().any(|(id, _, _)| id == "UEM-QRY-015"));
+    assert_eq!(ids(&changes.removed), vec!["UEM-QRY-014".to_owned()]);
+    assert!(changes.regressed());
+    let back = diff::compare(&new, &base);
+    assert!(ids(&back.fixed).contains(&"UEM-QRY-001".to_owned()));
+    assert!(!back.regressed());
+    for format in [DiffFormat::Text, DiffFormat::Markdown, DiffFormat::Html] {
+        let text = diff::render(&changes, format);
+        assert!(text.contains("UEM-QRY-001") && text.contains("REGRESSION"), "{format:?}");
+    }
+    let bin = env!("CARGO_BIN_EXE_vpp-conformance");
+    let regressed = Command::new(bin).arg("diff").arg(&base_json).arg(&new_json).output().unwrap();
+    assert_eq!(regressed.status.code(), Some(1));
+    let fixed =
+        Command::new(bin).arg("diff").arg(&new_json).arg(&base_json).args(["--format", "markdown"]).output().unwrap();
+    assert_eq!(fixed.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&fixed.stdout).contains("### Fixed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn junit_xml_validates_against_the_junit_schema() {
+    let Some(xmllint) = tool("xmllint") else { return };
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit.xsd");
+    let dir = tempfile::tempdir().unwrap();
+    failing_run(dir.path(), |_| {}).await;
+    let good = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let passing = dir.path().join("passing.xml");
+    assert!(run_with(&RunConfig { junit: Some(passing.clone()), ..config_for(&good.url()) }).await.0.passed());
+    for file in [dir.path().join("junit.xml"), passing] {
+        let out = Command::new(&xmllint).args(["--noout", "--schema"]).arg(&schema).arg(&file).output().unwrap();
+        assert!(out.status.success(), "{}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
+    }
+    // The schema rejects what CI readers reject, so the check above can fail.
+    let broken = dir.path().join("broken.xml");
+    std::fs::write(
+        &broken,
+        r#"<testsuites><testsuite name="x" tests="one" failures="0" errors="0"><testcase/></testsuite></testsuites>"#,
+    )
+    .unwrap();
+    let out = Command::new(&xmllint).args(["--noout", "--schema"]).arg(&schema).arg(&broken).output().unwrap();
+    assert!(!out.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_html_report_renders_in_a_headless_browser() {
+    let Some(chromium) = tool("chromium") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    failing_run(dir.path(), |_| {}).await;
+    let page = format!("file://{}", dir.path().join("report.html").display());
+    let profile = tempfile::tempdir().unwrap();
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+    let dom = Command::new(&chromium)
+        .args(common)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(&page)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(dom.contains("Verdict: FAIL"), "the rendered DOM shows the verdict:\n{}", &dom[..dom.len().min(2000)]);
+    assert!(dom.contains("id=\"matrix\"") && dom.contains("<tr id=\"UEM-QRY-001\">"));
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let png = artifacts.join("certification-report.png");
+    let _ = std::fs::remove_file(&png);
+    let shot = Command::new(&chromium)
+        .args(common)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg("--window-size=1280,1600")
+        .arg(&page)
+        .output()
+        .unwrap();
+    let bytes =
+        std::fs::read(&png).unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&shot.stderr)));
+    assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "a real screenshot ({} bytes)", bytes.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_plain_lines_when_not_on_a_terminal() {
+    let good = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let (outcome, stdout) = run_with(&RunConfig { tags: Some("@apple-vpp".into()), ..config_for(&good.url()) }).await;
+    let n = outcome.scenarios.len();
+    for i in 1..=n {
+        assert!(stdout.contains(&format!("progress: {i}/{n} scenarios done")), "{stdout}");
+    }
+    assert!(stdout.contains(&format!("progress: {n}/{n} scenarios done, 0 failed so far")));
+}
