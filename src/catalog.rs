@@ -31,6 +31,7 @@ pub const FEATURES: &[Embedded] = embed!(
 pub const SCHEMAS: &[Embedded] = embed!(
     "schemas/service-config.schema.json",
     "schemas/vpp-account.schema.json",
+    "schemas/vpp-account-any-data.schema.json",
     "schemas/vpp-account-list.schema.json",
 );
 

@@ -33,6 +33,8 @@ pub enum Command {
     List(ListArgs),
     /// Check a certification report: its digest, its text, and (with a public key) its signature.
     VerifyReport(VerifyArgs),
+    /// Print the OpenAPI 3.1 description of both APIs (also shipped as openapi/vpp-conformance.openapi.json).
+    Openapi,
     /// Compare the Cucumber JSON results of two runs (`run --json`): exit 1 when anything newly fails.
     Diff(DiffArgs),
 }
@@ -190,6 +192,10 @@ pub fn main() -> ExitCode {
         Command::List(args) => list(args),
         Command::VerifyReport(args) => verify_report(args),
         Command::Diff(args) => diff(args),
+        Command::Openapi => {
+            let _ = std::io::stdout().lock().write_all(crate::openapi::document_text().as_bytes());
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -42,6 +42,9 @@ pub struct Client {
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: u16,
+    /// Where redirects led, when they did: the reply is that URL's (and a 301/302/303 on POST
+    /// was followed with GET, as HTTP clients do).
+    pub redirected_to: Option<String>,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
 }
@@ -107,7 +110,9 @@ impl Client {
     ) -> Result<Reply, String> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| format!("bad method {method}: {e}"))?;
         let mut request = self.http.request(method, url);
-        if let Some(accept) = accept {
+        // A header given by the user replaces the suite's own (one Accept, not two).
+        let user_sets = |name: &str| self.options.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        if let Some(accept) = accept.filter(|_| !user_sets("accept")) {
             request = request.header(reqwest::header::ACCEPT, accept);
         }
         for (name, value) in &self.options.headers {
@@ -118,6 +123,7 @@ impl Client {
         }
         let mut response = request.send().await.map_err(describe_reqwest_error)?;
         let status = response.status().as_u16();
+        let redirected_to = (response.url().as_str() != url).then(|| response.url().to_string());
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -145,7 +151,7 @@ impl Client {
             body.extend_from_slice(&chunk);
         }
         self.redactor.learn_tokens(&body);
-        Ok(Reply { status, content_type, body })
+        Ok(Reply { status, redirected_to, content_type, body })
     }
 }
 
@@ -224,6 +230,9 @@ impl Exchange {
         }
         match &self.outcome {
             Ok(reply) => {
+                if let Some(to) = &reply.redirected_to {
+                    text.push_str(&format!("\nredirected to {to}"));
+                }
                 text.push_str(&format!(
                     "\nresponse: HTTP {}, Content-Type: {}, {} bytes in {}",
                     reply.status,

@@ -163,7 +163,11 @@ async fn fails_each_defect_in_the_scenario_that_covers_it() {
         (Uem::BadListMediaType, "UEM-ANY-002", "Content-Type"),
         (Uem::BadAccountMediaType, "UEM-ANY-009", "application/vnd.blackberry.vppaccount-v1+json"),
         (Uem::BadGetDisagrees, "UEM-ANY-009", "accountHolderInfo"),
-        (Uem::BadFieldMissing("token".into()), "UEM-ANY-001", "token"),
+        (Uem::BadFieldMissing("guid".into()), "UEM-ANY-001", "guid"),
+        (Uem::BadLikeWildcards, "UEM-ANY-003", "exact match"),
+        (Uem::BadLastCriterionWins, "UEM-ANY-006", "minimum and a maximum"),
+        (Uem::BadLastCriterionWins, "UEM-ANY-007", "comma means AND"),
+        (Uem::BadGuidPrefix, "UEM-ANY-010", "HTTP 200"),
     ];
     let total = defects.len();
     let results = futures::stream::iter(defects)

@@ -64,6 +64,12 @@ fn defects() -> Vec<Defect> {
         defect(u(Uem::BadAccountMediaType), "UEM-MT-003", "application/vnd.blackberry.vppaccount-v1+json"),
         defect(u(Uem::BadGetDisagrees), "UEM-CON-001", "accountHolderInfo"),
     ];
+    list.push(defect(u(Uem::BadLikeWildcards), "UEM-QRY-017", "not expected"));
+    list.push(defect(u(Uem::BadLikeWildcards), "UEM-QRY-018", "not expected"));
+    list.push(defect(u(Uem::BadAccentInsensitive), "UEM-QRY-019", "not expected c79e29a1"));
+    list.push(defect(u(Uem::BadLastCriterionWins), "UEM-QRY-020", "not expected"));
+    list.push(defect(u(Uem::BadLastCriterionWins), "UEM-QRY-021", "not expected"));
+    list.push(defect(u(Uem::BadGuidPrefix), "UEM-GET-004", "HTTP status"));
     for field in vpp_conformance::checks::accounts::ACCOUNT_FIELDS {
         list.push(defect(u(Uem::BadFieldValue(field.into())), "UEM-GET-001", &format!("$.{field}")));
         list.push(defect(

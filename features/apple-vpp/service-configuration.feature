@@ -54,7 +54,7 @@ Feature: Apple VPP Service Configuration (VPPServiceConfigSrv)
 
     Then the response field "invitationEmailUrl" has the query parameter "inviteCode" equal to "%inviteCode%"
 
-  @APL-CFG-006 @any-data
+  @APL-CFG-006 @sample
   Scenario: Both license batch limits are 10
     Documentation: Service Configuration › Example Response (maxBatchAssociateLicenseCount, maxBatchDisassociateLicenseCount)
 

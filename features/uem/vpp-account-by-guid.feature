@@ -26,3 +26,10 @@ Feature: Apple VPP accounts: one account by its GUID
 
     When the client sends GET /SRP00000/api/v1/vppAccounts/00000000-0000-4000-8000-00000000d0c5
     Then the response status is 404
+
+  @UEM-GET-004 @rule
+  Scenario: A GUID cut short by one digit is not found
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts/{vppAccountGuid} › Request Parameters (vppAccountGuid: GUID of the Apple VPP account)
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts/6359d1fc-6b8b-4920-ae0e-9c8405cb08b
+    Then the response status is 404

@@ -168,6 +168,60 @@ Feature: Apple VPP accounts: the rules of the query language
       | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3         |
       | 2df01348-77c0-4274-a01b-aace5575ce66 | vpp-token-version-3-archive |
 
+  @UEM-QRY-017 @rule
+  Scenario: An underscore is a plain character, not a wildcard
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=VPP_token_version_3
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-018 @rule
+  Scenario: A percent sign is a plain character, not a wildcard
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=%
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-019 @rule
+  Scenario: Accents count: a name without its accent does not match
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=Ecole Laval
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-020 @rule
+  Scenario: Two names: an account would need both
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): matching all the criteria
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=Beta 6 Test,name=VPP-token-version-3
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-021 @rule
+  Scenario: Two maximum dates: both hold
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): matching all the criteria
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate<2027-01-01T00:00:00.000Z,tokenExpiryDate<2030-01-01T00:00:00.000Z
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name                |
+      | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3 |
+      | 6359d1fc-6b8b-4920-ae0e-9c8405cb08b5 | Beta 6 Test         |
+
+  @UEM-QRY-022 @rule
+  Scenario: Two maximum dates in the other order: both still hold
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): matching all the criteria
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate<2030-01-01T00:00:00.000Z,tokenExpiryDate<2027-01-01T00:00:00.000Z
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name                |
+      | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3 |
+      | 6359d1fc-6b8b-4920-ae0e-9c8405cb08b5 | Beta 6 Test         |
+
   @UEM-QRY-016 @opt-in
   Scenario: A malformed query is refused with 400
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query); not stated: opt-in

@@ -69,7 +69,7 @@ impl Family {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Probe {
     pub query: String,
-    pub expected: BTreeSet<String>,
+    pub expected: query_oracle::Expected,
 }
 
 /// Names the documentation's query syntax can carry unambiguously: not empty (not supported),
@@ -124,10 +124,20 @@ fn candidates(family: Family, accounts: &[Listed], seed: u64) -> Vec<Vec<Criteri
                 let without =
                     |i: usize| chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c).collect::<String>();
                 let mid = chars.len() / 2;
-                [without(0), without(chars.len() - 1), without(mid), format!("{n}x"), format!("x{n}"), format!("{n} ")]
-                    .into_iter()
-                    .filter(|v| queryable(v) && v != n)
-                    .collect::<Vec<_>>()
+                // `_` in place of a character and a lone `%` catch SQL LIKE wildcards.
+                let wildcard: String = chars.iter().enumerate().map(|(i, c)| if i == mid { '_' } else { *c }).collect();
+                [
+                    without(0),
+                    without(chars.len() - 1),
+                    without(mid),
+                    format!("{n}x"),
+                    format!("x{n}"),
+                    wildcard,
+                    "%".into(),
+                ]
+                .into_iter()
+                .filter(|v| queryable(v) && v != n)
+                .collect::<Vec<_>>()
             })
             .map(|n| name(&n))
             .collect(),
@@ -149,18 +159,31 @@ fn candidates(family: Family, accounts: &[Listed], seed: u64) -> Vec<Vec<Criteri
                 for b in &instants[i + 1..] {
                     out.push(vec![Criterion::Date(DateOp::Ge, *a), Criterion::Date(DateOp::Lt, *b)]);
                     out.push(vec![Criterion::Date(DateOp::Gt, *a), Criterion::Date(DateOp::Le, *b)]);
+                    // Two bounds of the same kind, in both orders: both hold, whichever comes last.
+                    out.push(vec![Criterion::Date(DateOp::Lt, *a), Criterion::Date(DateOp::Lt, *b)]);
+                    out.push(vec![Criterion::Date(DateOp::Lt, *b), Criterion::Date(DateOp::Lt, *a)]);
+                    out.push(vec![Criterion::Date(DateOp::Gt, *a), Criterion::Date(DateOp::Gt, *b)]);
+                    out.push(vec![Criterion::Date(DateOp::Gt, *b), Criterion::Date(DateOp::Gt, *a)]);
                 }
             }
             out
         }
-        Family::NameAndDate => accounts
-            .iter()
-            .filter(|a| a.name.as_deref().is_some_and(queryable))
-            .filter_map(|a| Some((a.name.clone()?, a.expiry?)))
-            .flat_map(|(n, t)| {
-                [DateOp::Le, DateOp::Lt, DateOp::Gt, DateOp::Ge]
-                    .map(|op| vec![Criterion::Name(n.clone()), Criterion::Date(op, t)])
+        Family::NameAndDate => names
+            .windows(2)
+            .flat_map(|pair| {
+                let (a, b) = (Criterion::Name(pair[0].clone()), Criterion::Name(pair[1].clone()));
+                [vec![a.clone(), b.clone()], vec![b, a]]
             })
+            .chain(
+                accounts
+                    .iter()
+                    .filter(|a| a.name.as_deref().is_some_and(queryable))
+                    .filter_map(|a| Some((a.name.clone()?, a.expiry?)))
+                    .flat_map(|(n, t)| {
+                        [DateOp::Le, DateOp::Lt, DateOp::Gt, DateOp::Ge]
+                            .map(|op| vec![Criterion::Name(n.clone()), Criterion::Date(op, t)])
+                    }),
+            )
             .collect(),
         Family::Unmeetable => {
             let mut out = vec![name(&format!("vpp-conformance no such account {seed:x}"))];
@@ -178,8 +201,8 @@ pub fn probes(family: Family, accounts: &[Listed], seed: u64, budget: usize) -> 
     let mut ranked: Vec<([u8; 32], Probe)> = candidates(family, accounts, seed)
         .into_iter()
         .filter_map(|criteria| {
-            let expected = query_oracle::expected(&criteria, accounts)?;
-            if family == Family::Unmeetable && !expected.is_empty() {
+            let expected = query_oracle::expected(&criteria, accounts);
+            if family == Family::Unmeetable && !(expected.must.is_empty() && expected.may.is_empty()) {
                 return None;
             }
             let query = query_oracle::render(&criteria);
@@ -193,9 +216,15 @@ pub fn probes(family: Family, accounts: &[Listed], seed: u64, budget: usize) -> 
     ranked.into_iter().take(budget).map(|(_, p)| p).collect()
 }
 
-/// A GUID that no listed account has, derived from a listed one (its last hex digit changed), so
-/// a server matching GUIDs by prefix is caught too.
-pub fn unlisted_guid(accounts: &[Listed]) -> String {
+/// GUIDs no listed account has: a listed one with its last hex digit changed (a server comparing
+/// a few characters), and the same cut short by one digit (a server matching by prefix).
+pub fn unlisted_guids(accounts: &[Listed]) -> Vec<String> {
+    let near = unlisted_guid(accounts);
+    let cut = near[..near.len() - 1].to_owned();
+    vec![near, cut]
+}
+
+fn unlisted_guid(accounts: &[Listed]) -> String {
     let listed: BTreeSet<String> = accounts.iter().map(|a| a.guid.to_ascii_lowercase()).collect();
     let base = accounts
         .first()
@@ -243,14 +272,15 @@ mod tests {
         }
         let names = probes(Family::Names, &data(), 1, 1000);
         let alpha = names.iter().find(|p| p.query == r"name=alpha\, inc").unwrap();
-        assert_eq!(alpha.expected.len(), 2);
-        assert!(probes(Family::NameVariants, &data(), 1, 1000).iter().all(|p| p.expected.is_empty()));
+        assert_eq!(alpha.expected.must.len(), 2);
+        assert!(probes(Family::NameVariants, &data(), 1, 1000).iter().all(|p| p.expected.must.is_empty()));
     }
 
     #[test]
     fn unlisted_guid_is_near_a_listed_one() {
         let accounts = vec![Listed { guid: "6359d1fc-6b8b-4920-ae0e-9c8405cb08b5".into(), name: None, expiry: None }];
         let g = unlisted_guid(&accounts);
+        assert_eq!(unlisted_guids(&accounts)[1].len(), 35);
         assert_ne!(g, accounts[0].guid);
         assert_eq!(&g[..35], &accounts[0].guid[..35]);
     }

@@ -35,6 +35,14 @@ pub enum Quirk {
     BadFieldValue(String),
     BadFieldMissing(String),
     BadBareArray,
+    /// SQL `LIKE`/`ILIKE` without escaping: `_` and `%` are wildcards.
+    BadLikeWildcards,
+    /// An accent-insensitive collation: `Ecole` matches `École`.
+    BadAccentInsensitive,
+    /// One slot per field and bound (name; minimum; maximum): a later criterion replaces an earlier one.
+    BadLastCriterionWins,
+    /// GET by GUID matches any account whose GUID starts with the given text.
+    BadGuidPrefix,
     OkReversedOrder,
     OkExtraFields,
     OkCharsetParameter,
@@ -121,10 +129,16 @@ impl Accounts {
     }
 
     fn one(&self, guid: &str) -> ResponseTemplate {
+        let prefix = self.has(&Quirk::BadGuidPrefix);
         let found = self
             .accounts
             .iter()
-            .find(|a| a["guid"].as_str().is_some_and(|g| g.eq_ignore_ascii_case(guid)))
+            .find(|a| {
+                a["guid"].as_str().is_some_and(|g| {
+                    g.eq_ignore_ascii_case(guid)
+                        || (prefix && guid.len() >= 8 && g.to_lowercase().starts_with(&guid.to_lowercase()))
+                })
+            })
             .or_else(|| if self.has(&Quirk::BadUnknownGuidFound) { self.accounts.first() } else { None });
         let Some(account) = found else {
             return super::error_response(404, "Apple VPP account not found");
@@ -172,6 +186,21 @@ impl Accounts {
     }
 
     fn matches_all(&self, account: &Value, criteria: &[Criterion]) -> bool {
+        if self.has(&Quirk::BadLastCriterionWins) {
+            let slot = |c: &Criterion| match (c.field, c.op) {
+                (Field::Name, _) => 0,
+                (_, Op::Gt | Op::Ge) => 1,
+                (_, Op::Lt | Op::Le) => 2,
+                _ => 3,
+            };
+            let kept: Vec<Criterion> = criteria
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| !criteria[i + 1..].iter().any(|later| slot(later) == slot(c)))
+                .map(|(_, c)| c.clone())
+                .collect();
+            return kept.iter().all(|c| self.matches(account, c));
+        }
         if self.has(&Quirk::BadOrInsteadOfAnd) {
             criteria.iter().any(|c| self.matches(account, c))
         } else {
@@ -189,6 +218,10 @@ impl Accounts {
                     name.to_ascii_lowercase() == wanted.to_ascii_lowercase()
                 } else if self.has(&Quirk::BadSubstringMatch) {
                     name.to_lowercase().contains(&wanted.to_lowercase())
+                } else if self.has(&Quirk::BadLikeWildcards) {
+                    like(&name.to_lowercase(), &wanted.to_lowercase())
+                } else if self.has(&Quirk::BadAccentInsensitive) {
+                    strip_accents(&name.to_lowercase()) == strip_accents(&wanted.to_lowercase())
                 } else if self.has(&Quirk::BadPrefixMatch) {
                     name.to_lowercase().starts_with(&wanted.to_lowercase())
                 } else {
@@ -219,6 +252,26 @@ impl Accounts {
             _ => false,
         }
     }
+}
+
+/// SQL `LIKE`: `%` any run of characters, `_` any one character.
+fn like(text: &str, pattern: &str) -> bool {
+    fn go(t: &[char], p: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('%', rest)) => (0..=t.len()).any(|i| go(&t[i..], rest)),
+            Some(('_', rest)) => !t.is_empty() && go(&t[1..], rest),
+            Some((c, rest)) => t.first() == Some(c) && go(&t[1..], rest),
+        }
+    }
+    go(&text.chars().collect::<Vec<_>>(), &pattern.chars().collect::<Vec<_>>())
+}
+
+/// Common Latin letters without their accents, as an accent-insensitive collation compares them.
+fn strip_accents(text: &str) -> String {
+    const FROM: &str = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿ";
+    const TO: &str = "aaaaaaceeeeiiiinooooouuuuyy";
+    text.chars().map(|c| FROM.chars().position(|f| f == c).and_then(|i| TO.chars().nth(i)).unwrap_or(c)).collect()
 }
 
 fn instant_of(account: &Value) -> Option<DateTime<Utc>> {

@@ -23,7 +23,6 @@ const QUERY_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
     .remove(b'=')
     .remove(b',')
     .remove(b':')
-    .remove(b'&')
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
@@ -109,5 +108,6 @@ mod tests {
             "tokenExpiryDate%3C=2027-01-01T00:00:00.000Z"
         );
         assert_eq!(encode_query("name=a+b"), "name=a%2Bb");
+        assert_eq!(encode_query("name=Smith & Sons"), "name=Smith%20%26%20Sons");
     }
 }

@@ -70,7 +70,7 @@ fn list_agrees_with_get<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFutur
             w.fail("the list is empty: nothing to compare with GET by GUID".into());
         }
         let list_exchange = w.last.clone();
-        let findings = get_each_and_compare(w, &listed).await;
+        let findings = get_each_and_compare(w, &listed, "vpp-account").await;
         w.last = list_exchange;
         w.assert(findings, "listed accounts and GET by GUID disagree");
     })
@@ -78,7 +78,7 @@ fn list_agrees_with_get<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFutur
 
 /// GET by the GUID of each account, concurrently, and compare each answer with the account as
 /// listed: 200, the account media type, the schema, the same fields.
-pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value]) -> Findings {
+pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value], schema_name: &str) -> Findings {
     let run = w.ctx();
     let mut findings = Findings::default();
     let mut requests = Vec::new();
@@ -100,7 +100,9 @@ pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value]) -> Findings {
     let judged: Vec<Findings> = futures::stream::iter(requests)
         .map(|(account, guid, url)| {
             let client = run.client.clone();
-            async move { judge_get(&client.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await, account, &guid) }
+            async move {
+                judge_get(&client.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await, account, &guid, schema_name)
+            }
         })
         .buffer_unordered(run.concurrency)
         .collect()
@@ -109,7 +111,7 @@ pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value]) -> Findings {
     findings
 }
 
-fn judge_get(exchange: &Exchange, account: &Value, guid: &str) -> Findings {
+fn judge_get(exchange: &Exchange, account: &Value, guid: &str, schema_name: &str) -> Findings {
     let at = format!("GET …/vppAccounts/{guid}");
     let mut findings = Findings::default();
     match exchange.reply() {
@@ -124,7 +126,7 @@ fn judge_get(exchange: &Exchange, account: &Value, guid: &str) -> Findings {
             findings.extend(media_type::check_media_type(reply.content_type.as_deref(), ACCOUNT_MEDIA_TYPE));
             match serde_json::from_slice::<Value>(&reply.body) {
                 Ok(one) => {
-                    findings.extend(schema::validate("vpp-account", &one));
+                    findings.extend(schema::validate(schema_name, &one));
                     findings.extend(accounts::compare_account(&one, account, &at));
                 }
                 Err(e) => findings.fail(Mismatch::new(at, "a JSON account", "JSON", format!("not JSON: {e}"))),

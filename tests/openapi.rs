@@ -1,0 +1,549 @@
+//! The OpenAPI description (`src/openapi.rs`): the shipped file is the generated document, the
+//! document agrees with the features, the schemas and the fixtures, and two independent tools agree
+//! with it: openapi-spec-validator (is it a valid OpenAPI 3.1 description?) and Schemathesis (does
+//! the built-in reference target behave as it says?).
+//!
+//! The tools live in a Python virtualenv at `target/py-tools/` that `scripts/install-python-tools.sh`
+//! creates. Without it those tests print "skipped" and pass, unless `VPP_CONFORMANCE_REQUIRE_TOOLS=1`
+//! (CI) makes a missing tool a failure.
+
+use regex::Regex;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use vpp_conformance::catalog;
+use vpp_conformance::checks::schema;
+use vpp_conformance::openapi;
+use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
+
+const REGENERATE: &str = "UPDATE_OPENAPI=1 cargo test --test openapi";
+const INSTALL: &str = "scripts/install-python-tools.sh";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shipped file
+
+#[test]
+fn the_shipped_file_is_the_generated_document() {
+    let path = root().join(openapi::FILE);
+    let expected = openapi::document_text();
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| !v.is_empty() && v != "0") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &expected).unwrap();
+        eprintln!("rewrote {}", openapi::FILE);
+        return;
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    if actual != expected {
+        let line = actual.lines().zip(expected.lines()).position(|(a, e)| a != e).map_or_else(
+            || {
+                format!(
+                    "the files differ in length ({} and {} lines)",
+                    actual.lines().count(),
+                    expected.lines().count()
+                )
+            },
+            |i| {
+                format!(
+                    "first difference at line {}:\n  shipped:   {}\n  generated: {}",
+                    i + 1,
+                    actual.lines().nth(i).unwrap_or_default().trim(),
+                    expected.lines().nth(i).unwrap_or_default().trim()
+                )
+            },
+        );
+        panic!(
+            "{} is not what src/openapi.rs generates ({line}).\nRegenerate it with `{REGENERATE}` and commit the result.",
+            openapi::FILE
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The document against the rest of the contract (no tools needed)
+
+/// Follows a local `$ref` (`#/components/schemas/VppAccount`) in the document.
+fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
+    doc.pointer(reference.strip_prefix('#')?)
+}
+
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_ref_points_inside_the_document_and_no_schema_keeps_its_own_base() {
+    let doc = openapi::document();
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(all.len() >= 5, "{all:?}");
+    for r in &all {
+        assert!(r.starts_with("#/components/schemas/"), "{r} points outside the document");
+        assert!(resolve(&doc, r).is_some(), "{r} points at nothing");
+    }
+    let text = doc.to_string();
+    for word in ["\"$id\"", "\"$schema\"", "\"$defs\"", ".schema.json\""] {
+        assert!(!text.contains(word), "the document still holds {word}");
+    }
+    // The schemas of the documented responses, and what they use; nothing else.
+    let names: Vec<&String> = doc["components"]["schemas"].as_object().unwrap().keys().collect();
+    assert_eq!(names, ["ErrorCode", "ServiceUrl", "VppAccount", "VppAccountList", "VppServiceConfigResponse"]);
+    let all = openapi::component_schemas();
+    for e in catalog::SCHEMAS {
+        let short = e.path.trim_start_matches("schemas/").trim_end_matches(".schema.json");
+        assert!(all.contains_key(&openapi::component_name(short)), "{} does not translate", e.path);
+    }
+}
+
+/// A validator for one component schema, compiled from the document itself, so that it checks
+/// the schemas as the description holds them (after `$defs` and `$ref`s were rewritten).
+fn component_validator(doc: &Value, media_schema: &Value) -> jsonschema::Validator {
+    let mut root = doc.clone();
+    let map = root.as_object_mut().unwrap();
+    map.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());
+    map.insert("$ref".into(), media_schema["$ref"].clone());
+    jsonschema::options().with_draft(jsonschema::Draft::Draft202012).build(&root).expect("the component compiles")
+}
+
+/// Every media type's examples, with the schema they are given under and the embedded schema
+/// it stands for.
+fn media_examples(doc: &Value) -> Vec<(String, Value, Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let mut contents = vec![(format!("{method} {path} request"), &op["requestBody"]["content"])];
+            for (status, response) in op["responses"].as_object().unwrap() {
+                contents.push((format!("{method} {path} {status}"), &response["content"]));
+            }
+            for (at, content) in contents {
+                for (media, m) in content.as_object().into_iter().flatten() {
+                    for (key, example) in m["examples"].as_object().into_iter().flatten() {
+                        out.push((
+                            format!("{at} {media} example {key}"),
+                            m["schema"].clone(),
+                            example["value"].clone(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_example_is_valid_against_its_schema_as_described_and_as_embedded() {
+    let doc = openapi::document();
+    let examples = media_examples(&doc);
+    assert_eq!(examples.len(), 1 + 1 + 4 + 1, "{:?}", examples.iter().map(|e| &e.0).collect::<Vec<_>>());
+    for (at, media_schema, value) in &examples {
+        let Some(reference) = media_schema["$ref"].as_str() else { continue };
+        let errors: Vec<String> =
+            component_validator(&doc, media_schema).iter_errors(value).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{at} breaks {reference}: {errors:?}");
+        let short = catalog::SCHEMAS
+            .iter()
+            .map(|e| e.path.trim_start_matches("schemas/").trim_end_matches(".schema.json"))
+            .find(|s| reference.ends_with(&format!("/{}", openapi::component_name(s))))
+            .unwrap_or_else(|| panic!("{reference} is not an embedded schema"));
+        let findings = schema::validate(short, value);
+        assert!(findings.is_ok(), "{at} breaks schemas/{short}.schema.json: {findings:?}");
+    }
+    // The translated schemas still refuse what the embedded ones refuse.
+    let list = &doc["paths"][openapi::ACCOUNT_LIST_PATH]["get"]["responses"]["200"]["content"]
+        [openapi::ACCOUNT_LIST_MEDIA_TYPE]["schema"];
+    let validator = component_validator(&doc, list);
+    assert!(!validator.is_valid(&json!({"vppAccounts": [{"guid": "not-a-guid"}]})));
+    assert!(!validator.is_valid(&json!([])));
+    let config = &doc["paths"][openapi::SERVICE_CONFIG_PATH]["post"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
+    let mut relative = catalog::service_config_fixture().clone();
+    relative["getUserSrvUrl"] = "/mdm/getVPPUserSrv".into();
+    assert!(!component_validator(&doc, config).is_valid(&relative), "serviceUrl is not enforced");
+}
+
+/// The request a scenario sends, and the GUIDs its table expects (in table order).
+fn scenario(id: &str) -> (String, Vec<String>) {
+    for f in catalog::features() {
+        for s in f.scenarios.iter().chain(f.rules.iter().flat_map(|r| &r.scenarios)) {
+            if catalog::scenario_id(&s.tags).as_deref() != Some(id) {
+                continue;
+            }
+            let request = s.steps.iter().find_map(|st| st.value.strip_prefix("the client sends GET ")).unwrap();
+            let guids = s
+                .steps
+                .iter()
+                .filter_map(|st| st.table.as_ref())
+                .flat_map(|t| t.rows.iter().skip(1).map(|r| r[0].clone()))
+                .chain(
+                    s.steps
+                        .iter()
+                        .filter_map(|st| st.value.strip_prefix("the response is the account ").map(str::to_owned)),
+                )
+                .collect();
+            return (request.to_owned(), guids);
+        }
+    }
+    panic!("no scenario {id}");
+}
+
+#[test]
+fn the_examples_are_the_documented_samples_of_the_features() {
+    let doc = openapi::document();
+    let tenant = openapi::documented_tenant();
+    assert_eq!(tenant, "SRP00000");
+    let op = &doc["paths"][openapi::ACCOUNT_LIST_PATH]["get"];
+    let responses = &op["responses"]["200"]["content"][openapi::ACCOUNT_LIST_MEDIA_TYPE]["examples"];
+    for (i, sample) in openapi::LIST_SAMPLES.iter().enumerate() {
+        let (request, guids) = scenario(&format!("UEM-SMP-00{}", i + 1));
+        assert_eq!(request, format!("/{tenant}/api/v1/vppAccounts?query={}", sample.query), "{}", sample.key);
+        assert_eq!(guids, sample.guids, "{}", sample.key);
+        assert_eq!(op["parameters"][1]["examples"][sample.key]["value"], sample.query);
+        let listed: Vec<&Value> =
+            responses[sample.key]["value"]["vppAccounts"].as_array().unwrap().iter().map(|a| &a["guid"]).collect();
+        assert_eq!(listed, sample.guids, "{}", sample.key);
+    }
+    let (request, guids) = scenario("UEM-GET-001");
+    assert_eq!(request, format!("/{tenant}/api/v1/vppAccounts/{}", openapi::ACCOUNT_SAMPLE_GUID));
+    assert_eq!(guids, [openapi::ACCOUNT_SAMPLE_GUID]);
+    let by_guid = &doc["paths"][openapi::ACCOUNT_PATH]["get"];
+    assert_eq!(by_guid["parameters"][1]["examples"]["sample"]["value"], openapi::ACCOUNT_SAMPLE_GUID);
+    // Every example account is the canonical one, field for field.
+    let canonical = catalog::accounts_fixture()["vppAccounts"].as_array().unwrap();
+    let example = &by_guid["responses"]["200"]["content"][openapi::ACCOUNT_MEDIA_TYPE]["examples"]["sample"]["value"];
+    assert!(canonical.contains(example));
+    let service = &doc["paths"][openapi::SERVICE_CONFIG_PATH]["post"]["responses"]["200"]["content"]["application/json"]
+        ["examples"]["documented"]["value"];
+    assert_eq!(service, catalog::service_config_fixture());
+}
+
+#[test]
+fn the_media_types_are_the_ones_the_features_check() {
+    let mut named = Vec::new();
+    let re = Regex::new(r#"^the response media type is "(.+)"$"#).unwrap();
+    for f in catalog::features() {
+        for s in f.scenarios.iter().chain(f.rules.iter().flat_map(|r| &r.scenarios)) {
+            named.extend(s.steps.iter().filter_map(|st| re.captures(&st.value)).map(|c| c[1].to_owned()));
+        }
+    }
+    named.sort();
+    named.dedup();
+    let doc = openapi::document();
+    let mut described: Vec<String> = Vec::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"].as_object().unwrap().values() {
+                described.extend(response["content"].as_object().into_iter().flatten().map(|(k, _)| k.clone()));
+            }
+        }
+    }
+    described.sort();
+    described.dedup();
+    assert_eq!(described, named);
+}
+
+/// Every `query=` value the features send.
+fn feature_queries() -> Vec<String> {
+    let mut out = Vec::new();
+    for f in catalog::features() {
+        for s in f.scenarios.iter().chain(f.rules.iter().flat_map(|r| &r.scenarios)) {
+            out.extend(s.steps.iter().filter_map(|st| {
+                st.value
+                    .strip_prefix("the client sends GET ")?
+                    .split_once("/api/v1/vppAccounts?query=")
+                    .map(|(_, q)| q.to_owned())
+            }));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn the_query_pattern_reads_every_query_of_the_features_and_refuses_malformed_ones() {
+    let pattern = Regex::new(&openapi::query_pattern()).unwrap();
+    let queries = feature_queries();
+    assert!(queries.len() >= 15, "{queries:?}");
+    for q in &queries {
+        // UEM-QRY-016 (@opt-in) sends an unknown field on purpose.
+        assert_eq!(pattern.is_match(q), q != "colour=red", "{q}");
+    }
+    for bad in [
+        "",
+        "name=",
+        "name",
+        "name=a,",
+        ",name=a",
+        "name>x",
+        "name=a\\",
+        "name=a\\b",
+        "colour=red",
+        "tokenExpiryDate<=tomorrow",
+        "tokenExpiryDate=>2026-01-01T00:00:00.000Z",
+        "tokenExpiryDate<2026-13-01T00:00:00.000Z",
+        "tokenExpiryDate<2026-01-01T00:00:00",
+    ] {
+        assert!(!pattern.is_match(bad), "{bad:?} should be outside the grammar");
+    }
+    for good in ["name=Acme\\, Retail\\\\East", "tokenExpiryDate=2026-04-20T06:04:00+02:00", "name=x,name=y"] {
+        assert!(pattern.is_match(good), "{good:?} should be inside the grammar");
+    }
+}
+
+/// The example responses are what the reference target answers to the example requests (up to
+/// the order of the accounts, which the documentation does not fix).
+#[tokio::test]
+async fn the_reference_target_answers_the_examples() {
+    let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let client = reqwest::Client::new();
+    let doc = openapi::document();
+    let tenant = openapi::documented_tenant();
+    let sorted = |v: &Value| {
+        let mut accounts = v["vppAccounts"].as_array().cloned().unwrap_or_default();
+        accounts.sort_by_key(|a| a["guid"].to_string());
+        accounts
+    };
+    let list = &doc["paths"][openapi::ACCOUNT_LIST_PATH]["get"]["responses"]["200"]["content"]
+        [openapi::ACCOUNT_LIST_MEDIA_TYPE]["examples"];
+    for sample in &openapi::LIST_SAMPLES {
+        let url = format!("{}/{tenant}/api/v1/vppAccounts", target.url());
+        let url = url::Url::parse_with_params(&url, [("query", sample.query)]).unwrap();
+        let response = client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{}", sample.key);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(sorted(&body), sorted(&list[sample.key]["value"]), "{}", sample.key);
+    }
+    let url = format!("{}/{tenant}/api/v1/vppAccounts/{}", target.url(), openapi::ACCOUNT_SAMPLE_GUID);
+    let body: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    let one = &doc["paths"][openapi::ACCOUNT_PATH]["get"]["responses"]["200"]["content"][openapi::ACCOUNT_MEDIA_TYPE]["examples"]
+        ["sample"]["value"];
+    assert_eq!(&body, one);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Independent tools
+
+/// A tool of the virtualenv, or `None` (after saying so) when it is not installed and the
+/// environment does not require it.
+fn tool(name: &str) -> Option<PathBuf> {
+    let path = root().join("target/py-tools/bin").join(name);
+    if path.is_file() {
+        return Some(path);
+    }
+    let required = std::env::var("VPP_CONFORMANCE_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    let message = format!("{} is not installed (target/py-tools/bin/{name})", name);
+    assert!(!required, "{message}; VPP_CONFORMANCE_REQUIRE_TOOLS=1 requires it: run {INSTALL}");
+    eprintln!("skipped: {message}; run {INSTALL}");
+    None
+}
+
+/// Runs `command` to completion, killing it after `limit`.
+fn run_bounded(mut command: Command, limit: Duration) -> Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    // Drain both pipes while waiting, so a chatty tool cannot block on a full pipe.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut buf).ok();
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut stderr, &mut buf).ok();
+        buf
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("{command:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+}
+
+fn describe(output: &Output) -> String {
+    format!(
+        "exit status {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The document in a fresh directory, for tools that read a file.
+fn document_in_tempdir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vpp-conformance.openapi.json");
+    std::fs::write(&path, openapi::document_text()).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn openapi_spec_validator_accepts_the_description() {
+    let Some(validator) = tool("openapi-spec-validator") else { return };
+    let (_dir, path) = document_in_tempdir();
+    let mut command = Command::new(validator);
+    command.args(["--schema", "3.1", "--validation-errors", "all"]).arg(&path);
+    let output = run_bounded(command, Duration::from_secs(120));
+    assert!(output.status.success(), "openapi-spec-validator refuses the description:\n{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("OK"), "{}", describe(&output));
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn toml_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    format!("[{}]", items.into_iter().map(toml_string).collect::<Vec<_>>().join(", "))
+}
+
+/// Schemathesis' configuration: the tenant is always the documented one (another tenant has no
+/// data, and what a server answers for it is not documented), and half the generated GUIDs and
+/// queries are the canonical data set's GUIDs and the queries the features send, so generated
+/// requests find accounts.
+fn schemathesis_config() -> String {
+    let guids: Vec<&str> = catalog::accounts_fixture()["vppAccounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["guid"].as_str().unwrap())
+        .collect();
+    let queries = feature_queries();
+    format!(
+        "[cache]\nenabled = false\n\n\
+         [parameters]\n\
+         \"path.tenantGuid\" = {tenant}\n\
+         \"path.vppAccountGuid\" = {{ dictionary = \"account-guids\", probability = 0.5 }}\n\
+         \"query.query\" = {{ dictionary = \"feature-queries\", probability = 0.3 }}\n\n\
+         [dictionaries.account-guids]\nvalues = {guids}\n\n\
+         [dictionaries.feature-queries]\nvalues = {queries}\n",
+        tenant = toml_string(openapi::documented_tenant()),
+        guids = toml_array(guids),
+        queries = toml_array(queries.iter().map(String::as_str)),
+    )
+}
+
+/// The checks Schemathesis runs: no 5xx, only documented statuses, the documented media type,
+/// bodies valid against the schemas.
+const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance";
+
+/// Which operation a request of the HAR report went to.
+fn operation_of(url: &str) -> &'static str {
+    let path = url::Url::parse(url).map(|u| u.path().to_owned()).unwrap_or_default();
+    if path.eq_ignore_ascii_case(openapi::SERVICE_CONFIG_PATH) {
+        "config"
+    } else if path.trim_end_matches('/').ends_with("/vppAccounts") {
+        "list"
+    } else {
+        "one"
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_failure_in_the_reference_target() {
+    let Some(st) = tool("st") else { return };
+    let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let (dir, path) = document_in_tempdir();
+    let config = dir.path().join("schemathesis.toml");
+    std::fs::write(&config, schemathesis_config()).unwrap();
+    let (junit, har) = (dir.path().join("junit.xml"), dir.path().join("requests.har.json"));
+    let mut command = Command::new(st);
+    command
+        .arg("--config-file")
+        .arg(&config)
+        .args(["--no-color", "run"])
+        .arg(&path)
+        .args(["--url", &target.url()])
+        .args(["--checks", CHECKS])
+        // Stateful testing needs OpenAPI links, which the description has none of.
+        .args(["--phases", "examples,coverage,fuzzing", "--mode", "all"])
+        .args(["--max-examples", "100", "--seed", "20260420"])
+        // One worker: on CPython 3.11 two threads parsing source at once (Hypothesis describing a
+        // lambda) can fail with "SystemError: AST constructor recursion depth mismatch".
+        .args(["--workers", "1"])
+        .args(["--generation-database", "none", "--request-timeout", "10"])
+        .args(["--report", "junit,har", "--report-junit-path"])
+        .arg(&junit)
+        .arg("--report-har-path")
+        .arg(&har)
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1");
+    let started = Instant::now();
+    // The reference serves from its own thread; the blocking wait happens off the runtime.
+    let output = tokio::task::spawn_blocking(move || run_bounded(command, Duration::from_secs(300))).await.unwrap();
+    eprintln!("schemathesis took {:.1?}", started.elapsed());
+    drop(target);
+    assert!(
+        output.status.success(),
+        "Schemathesis found failures (description: {}, config:\n{}):\n{}",
+        openapi::FILE,
+        schemathesis_config(),
+        describe(&output)
+    );
+
+    // A run that tested nothing would also exit 0: every operation was tested...
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    for op in [
+        format!("POST {}", openapi::SERVICE_CONFIG_PATH),
+        format!("GET {}", openapi::ACCOUNT_LIST_PATH),
+        format!("GET {}", openapi::ACCOUNT_PATH),
+    ] {
+        assert!(junit.contains(&format!("<testcase name=\"{op}\"")), "Schemathesis did not test {op}:\n{junit}");
+    }
+    // ...and its requests found data: accounts listed, accounts got by GUID, unknown GUIDs refused.
+    let har: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
+    let mut seen = std::collections::BTreeMap::<(&str, u64, bool), usize>::new();
+    for entry in har["log"]["entries"].as_array().unwrap() {
+        let op = operation_of(entry["request"]["url"].as_str().unwrap_or_default());
+        let status = entry["response"]["status"].as_u64().unwrap_or_default();
+        let text = entry["response"]["content"]["text"].as_str().unwrap_or_default();
+        let found = serde_json::from_str::<Value>(text)
+            .is_ok_and(|b| b["vppAccounts"].as_array().is_some_and(|a| !a.is_empty()) || b["guid"].is_string());
+        *seen.entry((op, status, found)).or_default() += 1;
+    }
+    eprintln!("requests by (operation, status, found accounts): {seen:?}");
+    for wanted in
+        [("config", 200, false), ("list", 200, true), ("list", 200, false), ("one", 200, true), ("one", 404, false)]
+    {
+        assert!(seen.contains_key(&wanted), "no request answered {wanted:?}: {seen:?}");
+    }
+}
