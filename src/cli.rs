@@ -62,20 +62,24 @@ pub struct DiffArgs {
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// Base URL of the target, for both APIs (for example http://localhost:8080).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_BASE_URL")]
     pub base_url: Option<String>,
     /// Base URL of the Apple VPP service configuration target (overrides --base-url).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_VPP_BASE_URL")]
     pub vpp_base_url: Option<String>,
     /// Base URL of the UEM target (overrides --base-url).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_UEM_BASE_URL")]
     pub uem_base_url: Option<String>,
     /// The tenant GUID that stands for the documented SRP00000.
-    #[arg(long, value_name = "GUID", default_value = "SRP00000")]
+    #[arg(long, value_name = "GUID", default_value = "SRP00000", env = "VPP_CONFORMANCE_TENANT")]
     pub tenant: String,
     /// A header sent with every request, as 'Name: value' (repeatable). Its value never appears in output.
     #[arg(long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
+    /// A header whose value is read from an environment variable, as 'Name=VARIABLE' (repeatable),
+    /// so that a secret appears neither in the process list nor in a CI log.
+    #[arg(long = "header-from-env", value_name = "NAME=VARIABLE")]
+    pub headers_from_env: Vec<String>,
     /// A cucumber tag expression selecting scenarios, for example '@uem and not @sample'.
     #[arg(long, value_name = "EXPR")]
     pub tags: Option<String>,
@@ -154,7 +158,14 @@ impl RunArgs {
             vpp_base_url: vpp.or_else(|| base.clone()),
             uem_base_url: uem.or(base),
             tenant: config::parse_tenant(&self.tenant)?,
-            headers: self.headers.iter().map(|h| config::parse_header(h)).collect::<Result<_, _>>()?,
+            headers: {
+                let mut headers: Vec<(String, String)> =
+                    self.headers.iter().map(|h| config::parse_header(h)).collect::<Result<_, _>>()?;
+                for spec in &self.headers_from_env {
+                    headers.push(config::header_from_env(spec, |var| std::env::var(var).ok())?);
+                }
+                headers
+            },
             tags: self.tags.clone(),
             timeout: Duration::from_secs_f64(self.timeout),
             concurrency: self.concurrency,

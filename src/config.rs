@@ -98,6 +98,17 @@ pub fn parse_header(value: &str) -> Result<(String, String), ConfigError> {
     Ok((name.to_owned(), val.trim().to_owned()))
 }
 
+/// `Name=VARIABLE`: the header `Name` with the value of the environment variable `VARIABLE`.
+pub fn header_from_env(spec: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<(String, String), ConfigError> {
+    let (name, var) =
+        spec.split_once('=').ok_or_else(|| ConfigError(format!("--header-from-env {spec:?}: give 'Name=VARIABLE'")))?;
+    let value = lookup(var.trim()).ok_or_else(|| {
+        ConfigError(format!("--header-from-env {spec:?}: the environment variable {} is not set", var.trim()))
+    })?;
+    parse_header(&format!("{}: {value}", name.trim()))
+        .map_err(|e| ConfigError(format!("--header-from-env {spec:?}: {}", e.0.trim_start_matches("--header "))))
+}
+
 /// A cucumber tag expression (`@uem and not @sample`).
 pub fn parse_tags(expr: &str) -> Result<cucumber::gherkin::tagexpr::TagOperation, ConfigError> {
     expr.parse().map_err(|e| ConfigError(format!("--tags {expr:?}: not a tag expression ({e})")))
@@ -124,5 +135,9 @@ mod tests {
         assert!(parse_header("no colon").is_err());
         assert!(parse_tags("@uem and").is_err());
         assert!(parse_tags("@uem and not @sample").is_ok());
+        let env = |v: &str| (v == "UEM_AUTH").then(|| "Bearer from-env".to_owned());
+        assert_eq!(header_from_env("Authorization=UEM_AUTH", env).unwrap().1, "Bearer from-env");
+        assert!(header_from_env("Authorization=MISSING", env).unwrap_err().0.contains("MISSING is not set"));
+        assert!(header_from_env("Authorization", env).is_err());
     }
 }

@@ -87,7 +87,21 @@ fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<String> {
 /// Runs the binary to completion in `dir` (or the test's own directory), killing it after
 /// [`DEADLINE`].
 fn run_in(dir: Option<&Path>, args: &[&str]) -> Finished {
+    run_env(dir, &[], args)
+}
+
+/// As [`run_in`], with these environment variables set (and the suite's own cleared otherwise).
+fn run_env(dir: Option<&Path>, envs: &[(&str, &str)], args: &[&str]) -> Finished {
     let mut cmd = Command::new(BIN);
+    for var in [
+        "VPP_CONFORMANCE_BASE_URL",
+        "VPP_CONFORMANCE_VPP_BASE_URL",
+        "VPP_CONFORMANCE_UEM_BASE_URL",
+        "VPP_CONFORMANCE_TENANT",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(envs.iter().copied());
     cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     if let Some(d) = dir {
         cmd.current_dir(d);
@@ -570,4 +584,43 @@ fn run_works_from_another_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
     let f = run_in(Some(dir.path()), &["run"]);
     f.assert_passed(default_selection().len());
+}
+
+/// Configuration from the environment: a base URL, and a header whose value never appears on the
+/// command line. Flags win over the environment.
+#[test]
+fn environment_variables_configure_a_run_and_flags_win() {
+    let unreachable = format!("http://127.0.0.1:{}", closed_port());
+    let f = run_env(
+        None,
+        &[("VPP_CONFORMANCE_BASE_URL", &unreachable)],
+        &["run", "--tags", "@APL-CFG-001", "--timeout", "2"],
+    );
+    assert_eq!(f.code, Some(1), "the environment's base URL was used\n{}", f.describe());
+    assert!(f.stdout.contains(&unreachable), "{}", f.describe());
+
+    with_reference(ReferenceOptions::default(), |url| {
+        let secret = "Bearer from-the-environment-31415926";
+        let f = run_env(
+            None,
+            &[("VPP_CONFORMANCE_BASE_URL", &unreachable), ("UEM_AUTH_FOR_TEST", secret)],
+            &[
+                "run",
+                "--base-url",
+                url,
+                "--tags",
+                "@APL-CFG-001",
+                "--header-from-env",
+                "Authorization=UEM_AUTH_FOR_TEST",
+            ],
+        );
+        assert_eq!(f.code, Some(0), "the flag wins over the environment\n{}", f.describe());
+        assert!(
+            !f.stdout.contains("from-the-environment-31415926") && !f.stderr.contains("from-the-environment-31415926")
+        );
+    });
+
+    let f = run_env(None, &[], &["run", "--header-from-env", "Authorization=NOT_SET_ANYWHERE_42"]);
+    assert_eq!(f.code, Some(2), "{}", f.describe());
+    assert!(f.stderr.contains("NOT_SET_ANYWHERE_42 is not set"), "{}", f.describe());
 }
