@@ -100,15 +100,15 @@ impl<W: Write> Write for Redacting<W> {
     }
 }
 
-/// Reads the embedded features from memory, so the binary needs no files at run time.
-struct EmbeddedFeatures;
+/// The embedded features, parsed from memory once per run, so the binary needs no files.
+struct EmbeddedFeatures(Vec<gherkin::Feature>);
 
 impl<I> cucumber::Parser<I> for EmbeddedFeatures {
     type Cli = cucumber::cli::Empty;
     type Output = futures::stream::Iter<std::vec::IntoIter<parser::Result<gherkin::Feature>>>;
 
     fn parse(self, _input: I, _cli: Self::Cli) -> Self::Output {
-        let mut features = catalog::features();
+        let mut features = self.0;
         // Reports name a scenario by its name alone (JUnit test cases, Cucumber JSON elements):
         // the ID goes in front so every report traces back to the documentation.
         for f in &mut features {
@@ -155,13 +155,20 @@ fn open_report(path: &std::path::Path, what: &str) -> Result<Box<dyn Write>, Con
 /// Runs the selected scenarios against the configured target (or the built-in reference),
 /// writing progress and failures to `out`.
 pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, ConfigError> {
-    let filter_check = scenario_filter(config.tags.as_deref(), None)?;
-    let selectable = catalog::features()
+    // An API without a target is left out rather than failed: testing one service alone is normal.
+    let skip_api = match (config.uses_reference(), &config.vpp_base_url, &config.uem_base_url) {
+        (false, None, Some(_)) => Some("apple-vpp"),
+        (false, Some(_), None) => Some("uem"),
+        _ => None,
+    };
+    let filter = scenario_filter(config.tags.as_deref(), skip_api)?;
+    let features = catalog::features();
+    let selectable = features
         .iter()
         .map(|f| {
             let plain = f.scenarios.iter().map(move |s| (f, None, s));
             let ruled = f.rules.iter().flat_map(move |r| r.scenarios.iter().map(move |s| (f, Some(r), s)));
-            plain.chain(ruled).filter(|(f, r, s)| filter_check(f, *r, s)).count()
+            plain.chain(ruled).filter(|(f, r, s)| filter(f, *r, s)).count()
         })
         .sum::<usize>();
     if selectable == 0 {
@@ -208,14 +215,6 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         Some(r) => (r.url(), r.url()),
         None => (config.vpp_base_url.clone().unwrap_or_default(), config.uem_base_url.clone().unwrap_or_default()),
     };
-    // An API without a target is left out rather than failed: testing one service alone is normal.
-    let skip_api = match (vpp_base.is_empty(), uem_base.is_empty()) {
-        (true, false) => Some("apple-vpp"),
-        (false, true) => Some("uem"),
-        _ => None,
-    };
-    let filter = scenario_filter(config.tags.as_deref(), skip_api)?;
-
     let redactor = Redactor::new();
     // Tokens of the canonical data set show as fingerprints too, so expected and actual values in
     // a message are written the same way.
@@ -263,47 +262,49 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         done: Default::default(),
         failed: Default::default(),
         on_terminal: config.progress_on_terminal,
-        out: Mutex::new(out.inner.clone()),
+        out: out.inner.clone(),
     };
     let before_ctx = ctx.clone();
     let after_results = results.clone();
     let runner = cucumber::runner::Basic::default()
         .max_concurrent_scenarios(Some(config.concurrency.max(1)))
         .steps(steps::collection());
-    let cucumber = Cucumber::<VppWorld, _, (), _, _, cucumber::cli::Empty>::custom(EmbeddedFeatures, runner, writer)
-        .fail_on_skipped()
-        .with_default_cli()
-        .before(move |_, _, scenario, world: &mut VppWorld| {
-            world.ctx = Some(before_ctx.clone());
-            world.scenario = catalog::scenario_id(&scenario.tags).unwrap_or_else(|| scenario.name.clone());
-            futures::future::ready(()).boxed_local()
-        })
-        .after(move |_, _, scenario, finished, world| {
-            let (verdict, reason) = match finished {
-                event::ScenarioFinished::StepPassed => (Verdict::Passed, None),
-                event::ScenarioFinished::StepSkipped => {
-                    (Verdict::Failed, Some("a step has no definition in this suite (a bug of the suite)".to_owned()))
-                }
-                event::ScenarioFinished::StepFailed(_, _, err) => (Verdict::Failed, Some(step_error_text(err))),
-                event::ScenarioFinished::BeforeHookFailed(_) => {
-                    (Verdict::Failed, Some("the before hook failed".to_owned()))
-                }
-            };
-            let reason = reason.map(|r| match world.as_ref().and_then(|w| w.ctx.as_ref()) {
-                Some(ctx) => ctx.client.redactor().redact(&r),
-                None => r,
+    let cucumber =
+        Cucumber::<VppWorld, _, (), _, _, cucumber::cli::Empty>::custom(EmbeddedFeatures(features), runner, writer)
+            .fail_on_skipped()
+            .with_default_cli()
+            .before(move |_, _, scenario, world: &mut VppWorld| {
+                world.ctx = Some(before_ctx.clone());
+                world.scenario = catalog::scenario_id(&scenario.tags).unwrap_or_else(|| scenario.name.clone());
+                futures::future::ready(()).boxed_local()
+            })
+            .after(move |_, _, scenario, finished, world| {
+                let (verdict, reason) = match finished {
+                    event::ScenarioFinished::StepPassed => (Verdict::Passed, None),
+                    event::ScenarioFinished::StepSkipped => (
+                        Verdict::Failed,
+                        Some("a step has no definition in this suite (a bug of the suite)".to_owned()),
+                    ),
+                    event::ScenarioFinished::StepFailed(_, _, err) => (Verdict::Failed, Some(step_error_text(err))),
+                    event::ScenarioFinished::BeforeHookFailed(_) => {
+                        (Verdict::Failed, Some("the before hook failed".to_owned()))
+                    }
+                };
+                let reason = reason.map(|r| match world.as_ref().and_then(|w| w.ctx.as_ref()) {
+                    Some(ctx) => ctx.client.redactor().redact(&r),
+                    None => r,
+                });
+                let id = catalog::scenario_id(&scenario.tags).unwrap_or_default();
+                progress.scenario_done(&id, verdict == Verdict::Failed);
+                after_results.lock().unwrap_or_else(|e| e.into_inner()).push(ScenarioResult {
+                    name: scenario.name.strip_prefix(&format!("{id}: ")).unwrap_or(&scenario.name).to_owned(),
+                    id,
+                    verdict,
+                    reason,
+                    warnings: Vec::new(),
+                });
+                futures::future::ready(()).boxed_local()
             });
-            let id = catalog::scenario_id(&scenario.tags).unwrap_or_default();
-            progress.scenario_done(&id, verdict == Verdict::Failed);
-            after_results.lock().unwrap_or_else(|e| e.into_inner()).push(ScenarioResult {
-                name: scenario.name.strip_prefix(&format!("{id}: ")).unwrap_or(&scenario.name).to_owned(),
-                id,
-                verdict,
-                reason,
-                warnings: Vec::new(),
-            });
-            futures::future::ready(()).boxed_local()
-        });
     let finished = cucumber.filter_run((), filter).await;
     use cucumber::writer::Stats as _;
     let harness_errors = finished.parsing_errors() + finished.hook_errors();
@@ -345,7 +346,7 @@ struct Progress {
     done: std::sync::atomic::AtomicUsize,
     failed: std::sync::atomic::AtomicUsize,
     on_terminal: bool,
-    out: Mutex<SharedOut>,
+    out: SharedOut,
 }
 
 impl Progress {
@@ -358,9 +359,10 @@ impl Progress {
             let end = if done == self.total { "\n" } else { "" };
             eprint!("\r\x1b[K[{done}/{}] {failures} failed so far; {id} {verdict}{end}", self.total);
         } else {
-            let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-            writeln!(out, "progress: {done}/{} scenarios done, {failures} failed so far ({id} {verdict})", self.total)
-                .ok();
+            // One write per line, so it cannot interleave with cucumber's own output.
+            let line =
+                format!("progress: {done}/{} scenarios done, {failures} failed so far ({id} {verdict})\n", self.total);
+            self.out.clone().write_all(line.as_bytes()).ok();
         }
     }
 }

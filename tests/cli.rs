@@ -491,6 +491,9 @@ fn uem_base_url_alone_runs_only_the_uem_scenarios() {
     let ran: BTreeSet<String> = parse_cucumber_json(&json).into_keys().collect();
     assert_eq!(ran, ids(uem.iter().copied()));
     assert!(ran.iter().all(|id| id.starts_with("UEM-")), "{ran:?}");
+    // Progress counts only the scenarios that run.
+    let n = uem.len();
+    assert!(f.stdout.contains(&format!("progress: {n}/{n} scenarios done")), "{}", f.describe());
 }
 
 #[test]

@@ -73,7 +73,7 @@ pub fn escape(value: &str) -> String {
 
 /// An instant as the documentation writes one: milliseconds and `Z`.
 pub fn date_text(d: &DateTime<Utc>) -> String {
-    d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    super::accounts::documented_date_form(d)
 }
 
 pub fn millisecond() -> Duration {

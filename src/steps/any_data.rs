@@ -82,13 +82,7 @@ fn lists_every_account<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture
             let url = list_url(w, Some(q));
             let exchange = w.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await.clone();
             match listed_from(&exchange) {
-                Ok(list) => {
-                    for a in list {
-                        if guid_key(&a).is_none_or(|g| seen.insert(g)) {
-                            all.push(a);
-                        }
-                    }
-                }
+                Ok(list) => merge_new(&mut all, &mut seen, list),
                 Err(why) => w.fail(format!("the accounts cannot be listed with query={q}: {why}")),
             }
         }
@@ -104,17 +98,18 @@ fn lists_every_account<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture
                     format!("GET without a query left out {missing} account(s) that date queries find (a page or a default filter: allowed)"),
                 );
             }
-            for a in list {
-                if guid_key(&a).is_none_or(|g| seen.insert(g)) {
-                    all.push(a);
-                }
-            }
+            merge_new(&mut all, &mut seen, list);
         }
         if all.is_empty() {
             w.fail("the tenant lists no account, with or without a query: @any-data has nothing to certify (load some accounts, or check --tenant)".into());
         }
         w.listed = Some(Value::Array(all));
     })
+}
+
+/// Adds the accounts whose GUID is not among those already gathered.
+fn merge_new(all: &mut Vec<Value>, seen: &mut BTreeSet<String>, list: Vec<Value>) {
+    all.extend(list.into_iter().filter(|a| guid_key(a).is_none_or(|g| seen.insert(g))));
 }
 
 fn listed(w: &VppWorld) -> Vec<Value> {
