@@ -5,16 +5,26 @@
 //!
 //! [`Quirk`]s turn it into a defective (or a differently-but-validly behaving) target, so the
 //! suite's own tests can prove both halves of its verdict.
+//!
+//! Besides the two APIs it serves UEM's login route (`POST /{tenantGuid}/api/v1/util/authorization`,
+//! enforced only when [`ReferenceOptions::auth`] is set) and a provider-state route ([`STATE_PATH`])
+//! through which a test suite replaces the data set it serves, as Pact's provider states do.
 
 pub mod apple_vpp;
 pub mod query;
 pub mod uem;
 
 use serde_json::Value;
+use std::fmt;
 use std::net::TcpListener;
+use std::sync::RwLock;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub use uem::Quirk as UemQuirk;
+
+/// Where a test suite POSTs `{"action": "setup" | "teardown", "state": …, "params": {…}}` to choose
+/// the data set the reference serves (setup) or to restore the one it started with (teardown).
+pub const STATE_PATH: &str = "/_vpp-conformance/provider-states";
 
 /// A change to the reference's behaviour: a seeded defect or a benign variation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +35,20 @@ pub enum Quirk {
     Latency(std::time::Duration),
 }
 
+/// The one login the reference's UEM authorization route accepts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: String,
+    /// The plain password (the login request carries it base64-encoded).
+    pub password: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials").field("username", &self.username).field("password", &"‹hidden›").finish()
+    }
+}
+
 /// What the reference serves and how.
 #[derive(Debug, Clone)]
 pub struct ReferenceOptions {
@@ -33,6 +57,11 @@ pub struct ReferenceOptions {
     /// The service configuration response, the documented one by default.
     pub service_config: Value,
     pub quirks: Vec<Quirk>,
+    /// When set, the account resource wants the `Authorization` value that
+    /// `POST /{tenantGuid}/api/v1/util/authorization` issues for these credentials (401 without
+    /// it). When `None` (the default) the login route answers any well-formed request and
+    /// nothing is enforced.
+    pub auth: Option<Credentials>,
 }
 
 impl Default for ReferenceOptions {
@@ -41,6 +70,7 @@ impl Default for ReferenceOptions {
             accounts: crate::catalog::accounts_fixture().clone(),
             service_config: crate::catalog::service_config_fixture().clone(),
             quirks: Vec::new(),
+            auth: None,
         }
     }
 }
@@ -76,15 +106,27 @@ impl ReferenceTarget {
     }
 }
 
-struct Router {
+/// The data set being served; provider states swap it.
+struct Served {
     apple: apple_vpp::ServiceConfig,
     uem: uem::Accounts,
+}
+
+struct Router {
+    served: RwLock<Served>,
+    /// What the reference was started with, restored by a teardown.
+    initial_accounts: Value,
+    initial_service_config: Value,
+    apple_quirks: Vec<apple_vpp::Quirk>,
+    uem_quirks: Vec<uem::Quirk>,
+    /// Issued once per start, so it outlives provider states.
+    authority: uem::Authority,
     latency: Option<std::time::Duration>,
 }
 
 impl Router {
     fn new(options: ReferenceOptions) -> Self {
-        let apple_quirks = options
+        let apple_quirks: Vec<apple_vpp::Quirk> = options
             .quirks
             .iter()
             .filter_map(|q| match q {
@@ -92,7 +134,7 @@ impl Router {
                 _ => None,
             })
             .collect();
-        let uem_quirks = options
+        let uem_quirks: Vec<uem::Quirk> = options
             .quirks
             .iter()
             .filter_map(|q| match q {
@@ -104,21 +146,113 @@ impl Router {
             Quirk::Latency(d) => Some(*d),
             _ => None,
         });
+        let authority = uem::Authority::new(options.auth);
+        let served = Served {
+            apple: apple_vpp::ServiceConfig::new(options.service_config.clone(), apple_quirks.clone()),
+            uem: uem::Accounts::new(&options.accounts, uem_quirks.clone()).with_authority(authority.clone()),
+        };
         Self {
-            apple: apple_vpp::ServiceConfig::new(options.service_config, apple_quirks),
-            uem: uem::Accounts::new(&options.accounts, uem_quirks),
+            served: RwLock::new(served),
+            initial_accounts: options.accounts,
+            initial_service_config: options.service_config,
+            apple_quirks,
+            uem_quirks,
+            authority,
             latency,
         }
     }
+
+    fn accounts(&self, data: &Value) -> uem::Accounts {
+        uem::Accounts::new(data, self.uem_quirks.clone()).with_authority(self.authority.clone())
+    }
+
+    fn service_config(&self, config: Value) -> apple_vpp::ServiceConfig {
+        apple_vpp::ServiceConfig::new(config, self.apple_quirks.clone())
+    }
+
+    /// `POST STATE_PATH`: setup replaces the data set, teardown restores the initial one.
+    fn provider_state(&self, request: &Request) -> ResponseTemplate {
+        if request.method.as_str() != "POST" {
+            return error_response(405, "provider states are POSTed").insert_header("Allow", "POST");
+        }
+        if !media_type_of(request).is_some_and(|m| m.eq_ignore_ascii_case("application/json")) {
+            return error_response(415, "a provider state is sent as application/json");
+        }
+        let body: Value = match serde_json::from_slice(&request.body) {
+            Ok(v) => v,
+            Err(e) => return error_response(400, &format!("the body is not JSON: {e}")),
+        };
+        let Some(body) = body.as_object() else {
+            return error_response(400, "the body must be a JSON object");
+        };
+        let state = match body.get("state") {
+            None | Some(Value::Null) => Value::Null,
+            Some(s @ Value::String(_)) => s.clone(),
+            Some(_) => return error_response(400, "`state` must be a string"),
+        };
+        let (action, accounts, service_config) = match body.get("action").and_then(Value::as_str) {
+            Some("setup") => match setup_params(body.get("params")) {
+                Ok((accounts, config)) => ("setup", accounts, config),
+                Err(e) => return error_response(400, &e),
+            },
+            Some("teardown") => ("teardown", self.initial_accounts.clone(), Some(self.initial_service_config.clone())),
+            Some(other) => {
+                return error_response(400, &format!("unknown action {other:?}: expected \"setup\" or \"teardown\""));
+            }
+            None => return error_response(400, "`action` (\"setup\" or \"teardown\") is required"),
+        };
+        let tenant = accounts["tenantGuid"].clone();
+        let count = accounts["vppAccounts"].as_array().map_or(0, Vec::len);
+        let uem = self.accounts(&accounts);
+        let apple = service_config.map(|c| self.service_config(c));
+        {
+            let mut served = self.served.write().unwrap_or_else(|e| e.into_inner());
+            served.uem = uem;
+            if let Some(apple) = apple {
+                served.apple = apple;
+            }
+        }
+        let reply = serde_json::json!({"action": action, "state": state, "tenantGuid": tenant, "accounts": count});
+        ResponseTemplate::new(200).set_body_raw(reply.to_string(), "application/json")
+    }
+}
+
+/// A setup's `params`: the accounts data (`{"tenantGuid", "vppAccounts"}`) and, when given, the
+/// service configuration.
+fn setup_params(params: Option<&Value>) -> Result<(Value, Option<Value>), String> {
+    let Some(params) = params.and_then(Value::as_object) else {
+        return Err("a setup needs `params`, an object with `tenantGuid` and `vppAccounts`".to_owned());
+    };
+    let tenant = match params.get("tenantGuid").and_then(Value::as_str) {
+        Some(t) if !t.is_empty() && !t.contains('/') => t,
+        Some(_) => return Err("`params.tenantGuid` must be a non-empty path segment".to_owned()),
+        None => return Err("`params.tenantGuid` (a string) is required".to_owned()),
+    };
+    let accounts = match params.get("vppAccounts").and_then(Value::as_array) {
+        Some(a) if a.iter().all(Value::is_object) => a,
+        Some(_) => return Err("every item of `params.vppAccounts` must be an object".to_owned()),
+        None => return Err("`params.vppAccounts` (an array) is required".to_owned()),
+    };
+    let service_config = match params.get("serviceConfiguration") {
+        None | Some(Value::Null) => None,
+        Some(c @ Value::Object(_)) => Some(c.clone()),
+        Some(_) => return Err("`params.serviceConfiguration` must be an object".to_owned()),
+    };
+    Ok((serde_json::json!({"tenantGuid": tenant, "vppAccounts": accounts}), service_config))
 }
 
 impl Respond for Router {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let path = request.url.path();
-        let response = if path.trim_end_matches('/').eq_ignore_ascii_case(apple_vpp::PATH) {
-            self.apple.respond(request.method.as_str())
+        let path = request.url.path().trim_end_matches('/');
+        let response = if path == STATE_PATH {
+            self.provider_state(request)
         } else {
-            self.uem.respond(request)
+            let served = self.served.read().unwrap_or_else(|e| e.into_inner());
+            if path.eq_ignore_ascii_case(apple_vpp::PATH) {
+                served.apple.respond(request.method.as_str())
+            } else {
+                served.uem.respond(request)
+            }
         };
         match self.latency {
             Some(d) => response.set_delay(d),
@@ -131,4 +265,11 @@ impl Respond for Router {
 pub(crate) fn error_response(status: u16, message: &str) -> ResponseTemplate {
     let body = serde_json::json!({"code": status, "message": message});
     ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
+}
+
+/// The request's media type without parameters (`application/json; charset=utf-8` →
+/// `application/json`), `None` without a readable `Content-Type`.
+pub(crate) fn media_type_of(request: &Request) -> Option<&str> {
+    let value = request.headers.get("content-type")?.to_str().ok()?;
+    Some(value.split(';').next().unwrap_or_default().trim())
 }

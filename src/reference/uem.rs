@@ -1,12 +1,20 @@
-//! `GET /{tenantGuid}/api/v1/vppAccounts[?query=…]` and `GET …/vppAccounts/{guid}`.
+//! `GET /{tenantGuid}/api/v1/vppAccounts[?query=…]` and `GET …/vppAccounts/{guid}`, and the login
+//! in front of them, `POST /{tenantGuid}/api/v1/util/authorization`.
 
+use super::Credentials;
 use super::query::{self, Criterion, Field, Op};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicU64, Ordering};
 use wiremock::{Request, ResponseTemplate};
 
 pub const LIST_MEDIA_TYPE: &str = "application/vnd.blackberry.vppaccounts-v1+json";
 pub const ACCOUNT_MEDIA_TYPE: &str = "application/vnd.blackberry.vppaccount-v1+json";
+/// The media type of the login request's body (`application/json` is accepted too).
+pub const AUTHORIZATION_MEDIA_TYPE: &str = "application/vnd.blackberry.authorizationrequest-v1+json";
+/// The scheme of the issued `Authorization` value, and the `WWW-Authenticate` challenge of a 401.
+pub const AUTHORIZATION_SCHEME: &str = "besng-basic";
 
 /// Seeded defects (`Bad…`) and benign variations (`Ok…`) of the account resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,12 +59,47 @@ pub enum Quirk {
     OkUppercaseGuids,
     /// Refuses a list without `query` (400): the documentation does not say a query is optional.
     OkQueryRequired,
+    /// With credentials configured, a request without `Authorization` (absent or blank) is served
+    /// anyway; a wrong value is still refused.
+    BadAuthNotRequired,
+    /// With credentials configured, any non-blank `Authorization` value is accepted; a missing one
+    /// is still refused (401).
+    BadAnyAuthorizationAccepted,
+}
+
+/// The login side of the account resource: the credentials the authorization route wants (none:
+/// any well-formed login) and the one `Authorization` value issued for this server's lifetime.
+#[derive(Clone)]
+pub(crate) struct Authority {
+    required: Option<Credentials>,
+    issued: String,
+}
+
+impl Authority {
+    /// A fresh issued value: `besng-basic ` and the hex SHA-256 of the time, a process-wide
+    /// counter, the process id and the username, so no two servers issue the same one.
+    pub(crate) fn new(required: Option<Credentials>) -> Self {
+        static STARTS: AtomicU64 = AtomicU64::new(0);
+        let count = STARTS.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let mut hash = Sha256::new();
+        hash.update(nanos.to_le_bytes());
+        hash.update(count.to_le_bytes());
+        hash.update(std::process::id().to_le_bytes());
+        hash.update(required.as_ref().map(|c| c.username.as_bytes()).unwrap_or_default());
+        let token: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Self { required, issued: format!("{AUTHORIZATION_SCHEME} {token}") }
+    }
 }
 
 pub struct Accounts {
     tenant: String,
     accounts: Vec<Value>,
     quirks: Vec<Quirk>,
+    authority: Authority,
 }
 
 impl Accounts {
@@ -65,7 +108,14 @@ impl Accounts {
             tenant: data["tenantGuid"].as_str().unwrap_or("SRP00000").to_owned(),
             accounts: data["vppAccounts"].as_array().cloned().unwrap_or_default(),
             quirks,
+            authority: Authority::new(None),
         }
+    }
+
+    /// Serves (and, with credentials, enforces) this authority's login instead of an open one.
+    pub(crate) fn with_authority(mut self, authority: Authority) -> Self {
+        self.authority = authority;
+        self
     }
 
     fn has(&self, q: &Quirk) -> bool {
@@ -81,6 +131,14 @@ impl Accounts {
         if !tenant.eq_ignore_ascii_case(&self.tenant) {
             return super::error_response(404, "unknown tenant");
         }
+        if matches!(rest, ["util", "authorization"]) {
+            return self.authorize(request);
+        }
+        if matches!(rest, ["vppAccounts"] | ["vppAccounts", _])
+            && let Some(refusal) = self.refuse_unauthenticated(request)
+        {
+            return refusal;
+        }
         if request.method.as_str() != "GET" {
             return super::error_response(405, "only GET is supported").insert_header("Allow", "GET");
         }
@@ -92,6 +150,46 @@ impl Accounts {
             ["vppAccounts", guid] => self.one(guid),
             _ => super::error_response(404, "no such resource"),
         }
+    }
+
+    /// `POST …/util/authorization` with `{"username", "password" (base64), "provider"[, "domain"]}`:
+    /// 200 `text/plain` with the issued `Authorization` value, 400 for a malformed body or (with
+    /// credentials configured) any other login.
+    fn authorize(&self, request: &Request) -> ResponseTemplate {
+        if request.method.as_str() != "POST" {
+            return super::error_response(405, "authorization is POSTed").insert_header("Allow", "POST");
+        }
+        let media_type = super::media_type_of(request);
+        if !media_type.is_some_and(|m| {
+            m.eq_ignore_ascii_case(AUTHORIZATION_MEDIA_TYPE) || m.eq_ignore_ascii_case("application/json")
+        }) {
+            return super::error_response(415, &format!("the login is sent as {AUTHORIZATION_MEDIA_TYPE}"));
+        }
+        let (username, password) = match parse_login(&request.body) {
+            Ok(login) => login,
+            Err(e) => return super::error_response(400, &e),
+        };
+        if let Some(wanted) = &self.authority.required
+            && (username != wanted.username || password != wanted.password.as_bytes())
+        {
+            return super::error_response(400, "invalid credentials");
+        }
+        ResponseTemplate::new(200).set_body_raw(self.authority.issued.clone(), "text/plain")
+    }
+
+    /// A 401 when credentials are configured and the request lacks the issued `Authorization`.
+    fn refuse_unauthenticated(&self, request: &Request) -> Option<ResponseTemplate> {
+        self.authority.required.as_ref()?;
+        let given = request.headers.get("authorization").map(|v| v.as_bytes()).filter(|v| !v.trim_ascii().is_empty());
+        let accepted = match given {
+            None => self.has(&Quirk::BadAuthNotRequired),
+            Some(value) => value == self.authority.issued.as_bytes() || self.has(&Quirk::BadAnyAuthorizationAccepted),
+        };
+        if accepted {
+            return None;
+        }
+        let message = if given.is_some() { "invalid Authorization" } else { "Authorization required" };
+        Some(super::error_response(401, message).insert_header("WWW-Authenticate", AUTHORIZATION_SCHEME))
     }
 
     fn list(&self, raw_query: Option<&str>) -> ResponseTemplate {
@@ -254,6 +352,57 @@ impl Accounts {
     }
 }
 
+/// The username and the decoded password of a login body, or why it is malformed.
+fn parse_login(body: &[u8]) -> Result<(String, Vec<u8>), String> {
+    let body: Value = serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    let Some(body) = body.as_object() else {
+        return Err("the body must be a JSON object".to_owned());
+    };
+    let text = |key: &str| match body.get(key) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(format!("`{key}` must be a string")),
+        None => Err(format!("`{key}` is required")),
+    };
+    let username = text("username")?;
+    let password = decode_base64(&text("password")?).ok_or("`password` must be base64 (standard alphabet, padded)")?;
+    text("provider")?;
+    if body.get("domain").is_some_and(|d| !d.is_string() && !d.is_null()) {
+        return Err("`domain` must be a string".to_owned());
+    }
+    Ok((username, password))
+}
+
+/// Standard, padded base64 (RFC 4648 §4); `None` for anything else.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    if !bytes.len().is_multiple_of(4) {
+        return None;
+    }
+    let quads = bytes.len() / 4;
+    let mut out = Vec::with_capacity(quads * 3);
+    for (i, quad) in bytes.chunks(4).enumerate() {
+        let pad = quad.iter().rev().take_while(|&&b| b == b'=').count();
+        if pad > 2 || (pad > 0 && i + 1 != quads) {
+            return None;
+        }
+        let mut n: u32 = 0;
+        for &b in &quad[..4 - pad] {
+            let v = match b {
+                b'A'..=b'Z' => b - b'A',
+                b'a'..=b'z' => b - b'a' + 26,
+                b'0'..=b'9' => b - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                _ => return None,
+            };
+            n = (n << 6) | u32::from(v);
+        }
+        n <<= 6 * pad as u32;
+        out.extend_from_slice(&n.to_be_bytes()[1..4 - pad]);
+    }
+    Some(out)
+}
+
 /// SQL `LIKE`: `%` any run of characters, `_` any one character.
 fn like(text: &str, pattern: &str) -> bool {
     fn go(t: &[char], p: &[char]) -> bool {
@@ -291,5 +440,47 @@ fn wrong_value(v: &Value) -> Value {
         }
         Value::String(s) => format!("{s}-changed").into(),
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_decodes_the_standard_padded_alphabet() {
+        assert_eq!(decode_base64("").as_deref(), Some(&b""[..]));
+        assert_eq!(decode_base64("YQ==").as_deref(), Some(&b"a"[..]));
+        assert_eq!(decode_base64("YWI=").as_deref(), Some(&b"ab"[..]));
+        assert_eq!(decode_base64("cGFzc3dvcmQ=").as_deref(), Some(&b"password"[..]));
+        assert_eq!(decode_base64("+/+/").as_deref(), Some(&[0xfb, 0xff, 0xbf][..]));
+        for bad in ["YQ", "YQ=", "Y===", "YQ=a", "YQ==YQ==", "-_-_", "cGFz c3dv", "===="] {
+            assert_eq!(decode_base64(bad), None, "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn a_login_body_needs_username_base64_password_and_provider() {
+        let ok = br#"{"username":"admin","password":"c2VjcmV0","provider":"LOCAL","domain":"corp"}"#;
+        assert_eq!(parse_login(ok), Ok(("admin".to_owned(), b"secret".to_vec())));
+        for bad in [
+            &br#"{"username":"admin","password":"c2VjcmV0"}"#[..],
+            br#"{"username":"admin","password":"secret!","provider":"LOCAL"}"#,
+            br#"{"username":1,"password":"c2VjcmV0","provider":"LOCAL"}"#,
+            br#"{"username":"admin","password":"c2VjcmV0","provider":"LOCAL","domain":7}"#,
+            br#"["admin"]"#,
+            b"username=admin",
+        ] {
+            assert!(parse_login(bad).is_err(), "{} should be refused", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn every_authority_issues_its_own_value() {
+        let a = Authority::new(None);
+        let b = Authority::new(None);
+        assert!(a.issued.starts_with("besng-basic "), "{}", a.issued);
+        assert_eq!(a.issued.len(), "besng-basic ".len() + 64);
+        assert_ne!(a.issued, b.issued);
     }
 }
