@@ -26,6 +26,7 @@ pub const FEATURES: &[Embedded] = embed!(
     "features/uem/vpp-accounts-media-types.feature",
     "features/uem/vpp-accounts-consistency.feature",
     "features/uem/vpp-accounts-any-data.feature",
+    "features/uem/vpp-accounts-auth.feature",
 );
 
 pub const SCHEMAS: &[Embedded] = embed!(
@@ -97,6 +98,78 @@ pub fn features() -> Vec<cucumber::gherkin::Feature> {
         .collect()
 }
 
+/// How binding a scenario is, from its `@must`, `@should` or `@info` tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    /// The documentation states it: a failure fails the run.
+    Must,
+    /// A reasonable reading the documentation does not state: a warning, a failure under `--strict`.
+    Should,
+    /// Observed and reported only.
+    Info,
+}
+
+impl Level {
+    pub const TAGS: [&'static str; 3] = ["must", "should", "info"];
+
+    /// The level a set of tags gives; a scenario without one is held to MUST, the safe reading
+    /// (the catalog's tests make sure every scenario has exactly one).
+    pub fn from_tags<'a>(tags: impl IntoIterator<Item = &'a String>) -> Level {
+        let mut level = Level::Must;
+        for tag in tags {
+            match tag.as_str() {
+                "should" => level = Level::Should,
+                "info" => level = Level::Info,
+                "must" => level = Level::Must,
+                _ => {}
+            }
+        }
+        level
+    }
+
+    /// The level of a scenario, its own tag winning over its rule's and feature's.
+    pub fn of(
+        feature: &cucumber::gherkin::Feature,
+        rule: Option<&cucumber::gherkin::Rule>,
+        scenario: &cucumber::gherkin::Scenario,
+    ) -> Level {
+        Level::from_tags(feature.tags.iter().chain(rule.iter().flat_map(|r| &r.tags)).chain(&scenario.tags))
+    }
+
+    /// Whether a failure at this level fails the run.
+    pub fn enforced(self, strict: bool) -> bool {
+        match self {
+            Level::Must => true,
+            Level::Should => strict,
+            Level::Info => false,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::Info => "INFO",
+        }
+    }
+
+    /// What a failure that does not fail the run is called in output.
+    pub fn note(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD (a warning; --strict makes it a failure)",
+            Level::Info => "INFO (observed and reported only)",
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One scenario as `list` and the reports show it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ScenarioInfo {
@@ -107,6 +180,7 @@ pub struct ScenarioInfo {
     pub tags: Vec<String>,
     /// The documentation section, from the scenario's `Documentation:` line.
     pub section: String,
+    pub level: Level,
     pub feature: String,
     pub path: String,
 }
@@ -131,6 +205,7 @@ pub fn scenarios() -> Vec<ScenarioInfo> {
         let mut push = |extra: &[String], s: &cucumber::gherkin::Scenario| {
             let tags: Vec<String> = f.tags.iter().chain(extra).chain(&s.tags).cloned().collect();
             out.push(ScenarioInfo {
+                level: Level::from_tags(&tags),
                 id: scenario_id(&s.tags).unwrap_or_default(),
                 name: s.name.clone(),
                 section: documentation_section(s.description.as_deref()).unwrap_or_default(),

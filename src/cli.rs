@@ -4,6 +4,7 @@
 
 use crate::catalog;
 use crate::config::{self, ConfigError, RunConfig};
+use crate::config_file::ConfigFile;
 use crate::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use crate::runner::{self, SharedOut};
 use clap::{Parser, Subcommand};
@@ -59,8 +60,15 @@ pub struct DiffArgs {
     pub format: crate::report::diff::DiffFormat,
 }
 
+/// `run`'s options. Each setting comes from its flag, else its environment variable, else the
+/// `--config` file, else the default shown: so a value with a default here is an `Option`, and the
+/// default is applied in [`RunArgs::to_config`] after the file is read.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
+    /// A TOML file with any of these settings (keys as the long flags: base-url, tenant, headers,
+    /// headers-from-env, tags, timeout, junit, reports, ...); flags and environment variables win.
+    #[arg(long, value_name = "FILE", env = "VPP_CONFORMANCE_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Base URL of the target, for both APIs (for example http://localhost:8080).
     #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_BASE_URL")]
     pub base_url: Option<String>,
@@ -70,9 +78,9 @@ pub struct RunArgs {
     /// Base URL of the UEM target (overrides --base-url).
     #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_UEM_BASE_URL")]
     pub uem_base_url: Option<String>,
-    /// The tenant GUID that stands for the documented SRP00000.
-    #[arg(long, value_name = "GUID", default_value = "SRP00000", env = "VPP_CONFORMANCE_TENANT")]
-    pub tenant: String,
+    /// The tenant GUID that stands for the documented SRP00000 [default: SRP00000].
+    #[arg(long, value_name = "GUID", env = "VPP_CONFORMANCE_TENANT")]
+    pub tenant: Option<String>,
     /// A header sent with every request, as 'Name: value' (repeatable). Its value never appears in output.
     #[arg(long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
@@ -83,12 +91,12 @@ pub struct RunArgs {
     /// A cucumber tag expression selecting scenarios, for example '@uem and not @sample'.
     #[arg(long, value_name = "EXPR")]
     pub tags: Option<String>,
-    /// Seconds each request may take, body included.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
-    pub timeout: f64,
-    /// Scenarios run at once.
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    pub concurrency: usize,
+    /// Seconds each request may take, body included [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Scenarios run at once [default: 8].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
     /// Write a JUnit XML report.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -104,9 +112,21 @@ pub struct RunArgs {
     /// Sign the reports' digest with this Ed25519 private key (PKCS#8 PEM, or 64 hex digits).
     #[arg(long, value_name = "KEY")]
     pub sign_key: Option<PathBuf>,
-    /// At most this many requests per @any-data scenario.
-    #[arg(long, value_name = "N", default_value_t = 200)]
-    pub max_requests: usize,
+    /// At most this many requests per @any-data scenario [default: 200].
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<usize>,
+    /// Trust this CA certificate (PEM) besides the system's, for a target behind a private CA (repeatable).
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    pub ca_certs: Vec<PathBuf>,
+    /// Do not verify the target's TLS certificate. Said in the output and in every report.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Fail the run when a SHOULD scenario fails (by default it is a warning).
+    #[arg(long)]
+    pub strict: bool,
+    /// POST the canonical data set here before the run, and a teardown after (like Pact's provider states).
+    #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_STATE_SETUP_URL")]
+    pub state_setup_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,6 +144,10 @@ pub struct ServeArgs {
     /// Wait this many milliseconds before every response (to measure a run over a slow network).
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
+    /// Require a UEM login, with the credentials of VPP_CONFORMANCE_UEM_USERNAME and
+    /// VPP_CONFORMANCE_UEM_PASSWORD (the variables `run` logs in with).
+    #[arg(long)]
+    pub require_login: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -134,49 +158,72 @@ pub struct ListArgs {
 }
 
 impl RunArgs {
-    /// The validated configuration these flags describe.
+    /// The validated configuration these flags, the environment and the `--config` file describe.
     pub fn to_config(&self) -> Result<RunConfig, ConfigError> {
-        let base = self.base_url.as_deref().map(|u| config::parse_base_url("--base-url", u)).transpose()?;
-        let vpp = self.vpp_base_url.as_deref().map(|u| config::parse_base_url("--vpp-base-url", u)).transpose()?;
-        let uem = self.uem_base_url.as_deref().map(|u| config::parse_base_url("--uem-base-url", u)).transpose()?;
-        if let Some(t) = &self.tags {
+        self.to_config_with(|var| std::env::var(var).ok())
+    }
+
+    /// As [`to_config`](Self::to_config), with the environment given (for tests).
+    pub fn to_config_with(&self, env: impl Fn(&str) -> Option<String>) -> Result<RunConfig, ConfigError> {
+        let file = self.config.as_deref().map(ConfigFile::load).transpose()?.unwrap_or_default();
+        let url = |option: &str, flag: &Option<String>, in_file: &Option<String>| {
+            flag.as_ref().or(in_file.as_ref()).map(|u| config::parse_base_url(option, u)).transpose()
+        };
+        let base = url("--base-url", &self.base_url, &file.base_url)?;
+        let vpp = url("--vpp-base-url", &self.vpp_base_url, &file.vpp_base_url)?;
+        let uem = url("--uem-base-url", &self.uem_base_url, &file.uem_base_url)?;
+        let state_setup_url = url("--state-setup-url", &self.state_setup_url, &file.state_setup_url)?;
+        let tags = self.tags.clone().or(file.tags);
+        if let Some(t) = &tags {
             config::parse_tags(t)?;
         }
-        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0) {
-            return Err(ConfigError(format!(
-                "--timeout {}: give a number of seconds above 0 and at most 3600",
-                self.timeout
-            )));
+        let timeout = self.timeout.or(file.timeout).unwrap_or(30.0);
+        if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
+            return Err(ConfigError(format!("--timeout {timeout}: give a number of seconds above 0 and at most 3600")));
         }
-        if self.max_requests == 0 {
+        let max_requests = self.max_requests.or(file.max_requests).unwrap_or(200);
+        if max_requests == 0 {
             return Err(ConfigError("--max-requests 0: an @any-data scenario needs at least one request".into()));
         }
-        if self.concurrency == 0 {
+        let concurrency = self.concurrency.or(file.concurrency).unwrap_or(8);
+        if concurrency == 0 {
             return Err(ConfigError("--concurrency 0: at least one scenario must run at a time".into()));
         }
+        // Headers merge by name: the file's first, then the flags', a later one replacing an earlier.
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for (literal, from_env) in [(&file.headers, &file.headers_from_env), (&self.headers, &self.headers_from_env)] {
+            let parsed = literal
+                .iter()
+                .map(|h| config::parse_header(h))
+                .chain(from_env.iter().map(|spec| config::header_from_env(spec, &env)));
+            for header in parsed {
+                let header = header?;
+                headers.retain(|(name, _)| !name.eq_ignore_ascii_case(&header.0));
+                headers.push(header);
+            }
+        }
+        let or_file = |flag: &Vec<PathBuf>, in_file: Vec<PathBuf>| if flag.is_empty() { in_file } else { flag.clone() };
         Ok(RunConfig {
             vpp_base_url: vpp.or_else(|| base.clone()),
             uem_base_url: uem.or(base),
-            tenant: config::parse_tenant(&self.tenant)?,
-            headers: {
-                let mut headers: Vec<(String, String)> =
-                    self.headers.iter().map(|h| config::parse_header(h)).collect::<Result<_, _>>()?;
-                for spec in &self.headers_from_env {
-                    headers.push(config::header_from_env(spec, |var| std::env::var(var).ok())?);
-                }
-                headers
-            },
-            tags: self.tags.clone(),
-            timeout: Duration::from_secs_f64(self.timeout),
-            concurrency: self.concurrency,
-            junit: self.junit.clone(),
-            json: self.json.clone(),
+            tenant: config::parse_tenant(self.tenant.as_deref().or(file.tenant.as_deref()).unwrap_or("SRP00000"))?,
+            headers,
+            tags,
+            timeout: Duration::from_secs_f64(timeout),
+            concurrency,
+            junit: self.junit.clone().or(file.junit),
+            json: self.json.clone().or(file.json),
             color: std::io::stdout().is_terminal(),
             progress_on_terminal: std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
-            seed: self.seed,
-            max_requests: self.max_requests,
-            reports: self.reports.clone(),
-            sign_key: self.sign_key.clone(),
+            seed: self.seed.or(file.seed),
+            max_requests,
+            reports: or_file(&self.reports, file.reports),
+            sign_key: self.sign_key.clone().or(file.sign_key),
+            ca_certs: or_file(&self.ca_certs, file.ca_certs),
+            insecure: self.insecure || file.insecure.unwrap_or(false),
+            strict: self.strict || file.strict.unwrap_or(false),
+            state_setup_url,
+            uem_login: config::uem_login_from_env(&env)?,
         })
     }
 }
@@ -308,6 +355,26 @@ async fn serve(args: ServeArgs) -> ExitCode {
     if args.latency_ms > 0 {
         options = options.with_quirk(Quirk::Latency(Duration::from_millis(args.latency_ms)));
     }
+    if args.require_login {
+        match config::uem_login_from_env(|v| std::env::var(v).ok()) {
+            Ok(Some(login)) => {
+                options.auth =
+                    Some(crate::reference::Credentials { username: login.username, password: login.password })
+            }
+            Ok(None) => {
+                eprintln!(
+                    "vpp-conformance: --require-login needs {} and {}",
+                    config::UEM_USERNAME_VAR,
+                    config::UEM_PASSWORD_VAR
+                );
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("vpp-conformance: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let target = match ReferenceTarget::start_on(listener, options).await {
         Ok(t) => t,
         Err(e) => {
@@ -318,6 +385,12 @@ async fn serve(args: ServeArgs) -> ExitCode {
     println!("vpp-conformance reference target listening on {}", target.url());
     println!("  POST {}/mdm/VPPServiceConfigSrv", target.url());
     println!("  GET  {}/SRP00000/api/v1/vppAccounts?query=name=VPP-token-version-3", target.url());
+    println!(
+        "  POST {}/SRP00000/api/v1/util/authorization (a login is {})",
+        target.url(),
+        if args.require_login { "required" } else { "accepted, not required" }
+    );
+    println!("  POST {}{} (provider states: run --state-setup-url)", target.url(), crate::reference::STATE_PATH);
     println!("Press Ctrl-C to stop.");
     std::io::stdout().flush().ok();
     tokio::signal::ctrl_c().await.ok();
@@ -353,12 +426,21 @@ fn write_list(out: &mut impl Write, scenarios: &[catalog::ScenarioInfo], json: b
         let tags: Vec<String> = s.tags.iter().filter(|t| **t != s.id).map(|t| format!("@{t}")).collect();
         writeln!(
             out,
-            "{:<12} {}\n             tags: {}\n             documentation: {}",
+            "{:<12} {:<6} {}\n                    tags: {}\n                    documentation: {}",
             s.id,
+            s.level,
             s.name,
             tags.join(" "),
             s.section
         )?;
     }
-    writeln!(out, "{} scenarios", scenarios.len())
+    let count = |level| scenarios.iter().filter(|s| s.level == level).count();
+    writeln!(
+        out,
+        "{} scenarios: {} MUST (a failure fails the run), {} SHOULD (a warning; a failure under --strict), {} INFO (reported only)",
+        scenarios.len(),
+        count(catalog::Level::Must),
+        count(catalog::Level::Should),
+        count(catalog::Level::Info)
+    )
 }

@@ -22,11 +22,25 @@ pub struct ClientOptions {
     /// Sent with every request (`--header`), for example `Authorization`.
     pub headers: Vec<(String, String)>,
     pub max_body_bytes: usize,
+    /// Extra trusted roots, PEM (`--ca-cert`): a private CA is trusted besides the system's.
+    pub ca_certs: Vec<Vec<u8>>,
+    /// No certificate verification at all (`--insecure`).
+    pub insecure: bool,
+    /// Honour `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` (and their lower-case forms).
+    /// Off for the built-in reference: reqwest sends even loopback requests through a proxy.
+    pub proxies_from_env: bool,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(30), headers: Vec::new(), max_body_bytes: MAX_BODY_BYTES }
+        Self {
+            timeout: Duration::from_secs(30),
+            headers: Vec::new(),
+            max_body_bytes: MAX_BODY_BYTES,
+            ca_certs: Vec::new(),
+            insecure: false,
+            proxies_from_env: true,
+        }
     }
 }
 
@@ -36,6 +50,9 @@ pub struct Client {
     http: reqwest::Client,
     options: ClientOptions,
     redactor: Redactor,
+    /// Headers sent only to URLs under a prefix, replacing a same-named header of `options`: the
+    /// UEM `Authorization` obtained by logging in goes to the UEM target and nowhere else.
+    scoped: Vec<(String, String, String)>,
 }
 
 /// What came back from the target.
@@ -64,13 +81,58 @@ impl Client {
         for (_, value) in &options.headers {
             redactor.add_header_value(value);
         }
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
-            .connect_timeout(options.timeout)
-            .no_proxy()
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Self { http, options, redactor })
+        let roots = options
+            .ca_certs
+            .iter()
+            .map(|pem| reqwest::Certificate::from_pem_bundle(pem))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("a CA certificate is not PEM: {}", chain(&e)))?
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+        let builder = |only_given_roots: bool| {
+            let mut b = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+                .connect_timeout(options.timeout)
+                .tls_danger_accept_invalid_certs(options.insecure);
+            b = if only_given_roots { b.tls_certs_only(roots.clone()) } else { b.tls_certs_merge(roots.clone()) };
+            if !options.proxies_from_env {
+                b = b.no_proxy();
+            }
+            b.build()
+        };
+        // A machine without system CA certificates (a slim container) still tests plain-HTTP
+        // targets and those of the given CAs, rather than refusing to start.
+        let http = builder(false)
+            .or_else(|_| builder(true))
+            .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
+        Ok(Self { http, options, redactor, scoped: Vec::new() })
+    }
+
+    /// This client, sending `name: value` to every URL that starts with `prefix` (and the value
+    /// redacted everywhere).
+    pub fn with_scoped_header(mut self, prefix: &str, name: &str, value: &str) -> Self {
+        self.redactor.add_header_value(value);
+        self.scoped.retain(|(p, n, _)| !(p == prefix && n.eq_ignore_ascii_case(name)));
+        self.scoped.push((prefix.to_owned(), name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// This client without any `Authorization` header, given or obtained: to check that a target
+    /// refuses a request without credentials.
+    pub fn without_credentials(&self) -> Self {
+        let mut c = self.clone();
+        c.options.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
+        c.scoped.retain(|(_, n, _)| !n.eq_ignore_ascii_case("authorization"));
+        c
+    }
+
+    /// This client with `Authorization: value` instead of any other (the value redacted everywhere).
+    pub fn with_authorization(&self, value: &str) -> Self {
+        let mut c = self.without_credentials();
+        c.redactor.add_header_value(value);
+        c.options.headers.push(("Authorization".to_owned(), value.to_owned()));
+        c
     }
 
     pub fn redactor(&self) -> &Redactor {
@@ -81,8 +143,14 @@ impl Client {
         self.options.timeout
     }
 
-    /// Sends one request and reads the whole reply, within the timeout and the body cap.
+    /// Sends one request and reads the whole reply, within the timeout and the body cap. A body
+    /// goes as `application/json`.
     pub async fn send(&self, method: &str, url: &str, body: Option<&str>, accept: Option<&str>) -> Exchange {
+        self.send_as(method, url, body.map(|b| (b, "application/json")), accept).await
+    }
+
+    /// As [`send`](Self::send), with the body's media type given.
+    pub async fn send_as(&self, method: &str, url: &str, body: Option<(&str, &str)>, accept: Option<&str>) -> Exchange {
         let started = Instant::now();
         let outcome = match tokio::time::timeout(self.options.timeout, self.exchange(method, url, body, accept)).await {
             Ok(result) => result,
@@ -95,7 +163,7 @@ impl Client {
         Exchange {
             method: method.to_owned(),
             url: self.redactor.redact(url),
-            request_body: body.map(|b| self.redactor.redact(b)),
+            request_body: body.map(|(b, _)| self.redactor.redact(b)),
             outcome,
             elapsed: started.elapsed(),
         }
@@ -105,7 +173,7 @@ impl Client {
         &self,
         method: &str,
         url: &str,
-        body: Option<&str>,
+        body: Option<(&str, &str)>,
         accept: Option<&str>,
     ) -> Result<Reply, String> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| format!("bad method {method}: {e}"))?;
@@ -115,11 +183,18 @@ impl Client {
         if let Some(accept) = accept.filter(|_| !user_sets("accept")) {
             request = request.header(reqwest::header::ACCEPT, accept);
         }
+        let scoped: Vec<&(String, String, String)> =
+            self.scoped.iter().filter(|(p, _, _)| url.starts_with(p.as_str())).collect();
         for (name, value) in &self.options.headers {
+            if !scoped.iter().any(|(_, n, _)| n.eq_ignore_ascii_case(name)) {
+                request = request.header(name.as_str(), value.as_str());
+            }
+        }
+        for (_, name, value) in scoped {
             request = request.header(name.as_str(), value.as_str());
         }
-        if let Some(body) = body {
-            request = request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body.to_owned());
+        if let Some((body, media_type)) = body {
+            request = request.header(reqwest::header::CONTENT_TYPE, media_type).body(body.to_owned());
         }
         let mut response = request.send().await.map_err(describe_reqwest_error)?;
         let status = response.status().as_u16();

@@ -42,6 +42,62 @@ pub struct RunConfig {
     pub reports: Vec<PathBuf>,
     /// An Ed25519 private key that signs the reports' digest.
     pub sign_key: Option<PathBuf>,
+    /// Extra trusted roots (PEM), for targets behind a private CA.
+    pub ca_certs: Vec<PathBuf>,
+    /// Certificates are not verified: said in the output and in every report.
+    pub insecure: bool,
+    /// A failed SHOULD scenario fails the run instead of warning.
+    pub strict: bool,
+    /// Where the canonical data set is POSTed before the run (and a teardown after), as Pact's
+    /// provider states are.
+    pub state_setup_url: Option<String>,
+    /// UEM credentials: the run obtains an `Authorization` value from the target first.
+    pub uem_login: Option<UemLogin>,
+}
+
+/// Credentials for `POST /{tenantGuid}/api/v1/util/authorization`, read from the environment
+/// only, so they appear in no process list, file or log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UemLogin {
+    pub username: String,
+    /// The plain password; the request carries it base64-encoded, as the API wants.
+    pub password: String,
+    pub provider: String,
+    pub domain: Option<String>,
+}
+
+impl fmt::Debug for UemLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UemLogin")
+            .field("username", &self.username)
+            .field("password", &"‹hidden›")
+            .field("provider", &self.provider)
+            .field("domain", &self.domain)
+            .finish()
+    }
+}
+
+/// The environment variables of [`UemLogin`].
+pub const UEM_USERNAME_VAR: &str = "VPP_CONFORMANCE_UEM_USERNAME";
+pub const UEM_PASSWORD_VAR: &str = "VPP_CONFORMANCE_UEM_PASSWORD";
+pub const UEM_PROVIDER_VAR: &str = "VPP_CONFORMANCE_UEM_PROVIDER";
+pub const UEM_DOMAIN_VAR: &str = "VPP_CONFORMANCE_UEM_DOMAIN";
+
+/// The credentials the environment gives: none when neither user nor password is set, an error
+/// when only one is (a half-configured login must not silently run unauthenticated).
+pub fn uem_login_from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<UemLogin>, ConfigError> {
+    let get = |var: &str| lookup(var).filter(|v| !v.is_empty());
+    match (get(UEM_USERNAME_VAR), get(UEM_PASSWORD_VAR)) {
+        (None, None) => Ok(None),
+        (Some(username), Some(password)) => Ok(Some(UemLogin {
+            username,
+            password,
+            provider: get(UEM_PROVIDER_VAR).unwrap_or_else(|| "LOCAL".to_owned()),
+            domain: get(UEM_DOMAIN_VAR),
+        })),
+        (Some(_), None) => Err(ConfigError(format!("{UEM_USERNAME_VAR} is set but {UEM_PASSWORD_VAR} is not"))),
+        (None, Some(_)) => Err(ConfigError(format!("{UEM_PASSWORD_VAR} is set but {UEM_USERNAME_VAR} is not"))),
+    }
 }
 
 impl Default for RunConfig {
@@ -62,6 +118,11 @@ impl Default for RunConfig {
             max_requests: 200,
             reports: Vec::new(),
             sign_key: None,
+            ca_certs: Vec::new(),
+            insecure: false,
+            strict: false,
+            state_setup_url: None,
+            uem_login: None,
         }
     }
 }
@@ -139,5 +200,19 @@ mod tests {
         assert_eq!(header_from_env("Authorization=UEM_AUTH", env).unwrap().1, "Bearer from-env");
         assert!(header_from_env("Authorization=MISSING", env).unwrap_err().0.contains("MISSING is not set"));
         assert!(header_from_env("Authorization", env).is_err());
+    }
+
+    #[test]
+    fn a_login_needs_both_user_and_password_and_never_prints_the_password() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |v: &str| pairs.iter().find(|(k, _)| *k == v).map(|(_, x)| (*x).to_owned())
+        };
+        assert_eq!(uem_login_from_env(vars(&[])).unwrap(), None);
+        let login =
+            uem_login_from_env(vars(&[(UEM_USERNAME_VAR, "admin"), (UEM_PASSWORD_VAR, "s3cret-pw")])).unwrap().unwrap();
+        assert_eq!((login.provider.as_str(), login.domain.as_deref()), ("LOCAL", None));
+        assert!(!format!("{login:?}").contains("s3cret-pw"));
+        let half = uem_login_from_env(vars(&[(UEM_USERNAME_VAR, "admin")])).unwrap_err();
+        assert!(half.0.contains(UEM_PASSWORD_VAR), "{half}");
     }
 }

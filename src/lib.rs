@@ -11,6 +11,7 @@ pub mod checks;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod config_file;
 pub mod openapi;
 pub mod redact;
 pub mod reference;

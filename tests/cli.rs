@@ -98,6 +98,10 @@ fn run_env(dir: Option<&Path>, envs: &[(&str, &str)], args: &[&str]) -> Finished
         "VPP_CONFORMANCE_VPP_BASE_URL",
         "VPP_CONFORMANCE_UEM_BASE_URL",
         "VPP_CONFORMANCE_TENANT",
+        "VPP_CONFORMANCE_CONFIG",
+        "VPP_CONFORMANCE_STATE_SETUP_URL",
+        "VPP_CONFORMANCE_UEM_USERNAME",
+        "VPP_CONFORMANCE_UEM_PASSWORD",
     ] {
         cmd.env_remove(var);
     }
@@ -173,6 +177,7 @@ struct Scenario {
     name: String,
     tags: Vec<String>,
     section: String,
+    level: String,
     feature: String,
     path: String,
 }
@@ -467,13 +472,22 @@ fn an_id_tag_runs_exactly_that_scenario() {
 #[test]
 fn opt_in_scenarios_run_only_when_a_tag_expression_names_them() {
     let opt_in: Vec<&Scenario> = catalog().iter().filter(|s| s.has("opt-in")).collect();
-    assert!(opt_in.iter().any(|s| s.id == "UEM-QRY-016"), "UEM-QRY-016 is expected to be @opt-in: {opt_in:#?}");
+    assert!(opt_in.iter().any(|s| s.id == "UEM-AUTH-001"), "UEM-AUTH-001 is expected to be @opt-in: {opt_in:#?}");
 
     let (f, _, json) = run_with_reports(&["run"]);
     f.assert_code(0);
     let ran: BTreeSet<String> = parse_cucumber_json(&json).into_keys().collect();
-    assert!(!ran.contains("UEM-QRY-016"), "{ran:?}");
+    assert!(!ran.contains("UEM-AUTH-001"), "{ran:?}");
     assert!(ran.is_disjoint(&ids(opt_in.iter().copied())), "{ran:?}");
+
+    // A tag opt-in scenarios share with the others does not opt in; one only they carry does.
+    let (f, _, json) = run_with_reports(&["run", "--tags", "@uem and not @any-data"]);
+    f.assert_code(0);
+    let ran: BTreeSet<String> = parse_cucumber_json(&json).into_keys().collect();
+    assert!(ran.is_disjoint(&ids(opt_in.iter().copied())), "{ran:?}");
+    let (_, _, json) = run_with_reports(&["run", "--tags", "@auth"]);
+    let ran: BTreeSet<String> = parse_cucumber_json(&json).into_keys().collect();
+    assert!(ran.contains("UEM-AUTH-001"), "{ran:?}");
 
     let (f, _, json) = run_with_reports(&["run", "--tags", "@opt-in"]);
     f.assert_passed(opt_in.len());
@@ -515,7 +529,7 @@ fn list_prints_every_scenario_and_list_json_describes_each() {
     f.assert_code(0);
     for s in scenarios {
         assert!(
-            f.stdout.lines().any(|l| l.starts_with(&s.id) && l.contains(&s.name)),
+            f.stdout.lines().any(|l| l.starts_with(&s.id) && l.contains(&s.name) && l.contains(&s.level)),
             "`list` does not show {} {:?}\n{}",
             s.id,
             s.name,
@@ -523,13 +537,18 @@ fn list_prints_every_scenario_and_list_json_describes_each() {
         );
         assert!(f.stdout.contains(&s.section), "{}", s.section);
     }
-    assert!(f.stdout.lines().any(|l| l == format!("{} scenarios", scenarios.len())), "{}", f.describe());
+    let total = format!("{} scenarios: ", scenarios.len());
+    assert!(f.stdout.lines().any(|l| l.starts_with(&total) && l.contains("SHOULD")), "{}", f.describe());
 }
 
-#[test]
-fn serve_on_port_0_announces_its_url_and_answers_the_service_configuration() {
+/// `serve --port 0` with extra arguments and environment; the child and the URL it announced.
+fn start_serve(args: &[&str], envs: &[(&str, &str)]) -> (KillOnDrop, String) {
     let mut child = Command::new(BIN)
         .args(["serve", "--port", "0"])
+        .args(args)
+        .env_remove("VPP_CONFORMANCE_UEM_USERNAME")
+        .env_remove("VPP_CONFORMANCE_UEM_PASSWORD")
+        .envs(envs.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -556,6 +575,27 @@ fn serve_on_port_0_announces_its_url_and_answers_the_service_configuration() {
         .strip_prefix("vpp-conformance reference target listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
         .to_owned();
+    (child, url)
+}
+
+#[test]
+fn serve_require_login_and_run_log_in_with_the_same_variables() {
+    let creds = [("VPP_CONFORMANCE_UEM_USERNAME", "ci"), ("VPP_CONFORMANCE_UEM_PASSWORD", "serve-pw-16180339")];
+    let (_child, url) = start_serve(&["--require-login"], &creds);
+    let f = run_env(None, &creds, &["run", "--base-url", &url, "--tags", "@UEM-SMP-001 or @UEM-GET-001"]);
+    f.assert_passed(2);
+    assert!(!f.stdout.contains("serve-pw-16180339") && !f.stderr.contains("serve-pw-16180339"));
+    let f = run_env(None, &[], &["run", "--base-url", &url, "--tags", "@UEM-SMP-001"]);
+    assert_eq!(f.code, Some(1), "without the login the target refuses\n{}", f.describe());
+    assert!(f.stdout.contains("HTTP 401"), "{}", f.describe());
+    let f = run_env(None, &creds[..1], &["run", "--base-url", &url]);
+    assert_eq!(f.code, Some(2), "a user without a password is a configuration error\n{}", f.describe());
+    assert!(f.stderr.contains("VPP_CONFORMANCE_UEM_PASSWORD"), "{}", f.describe());
+}
+
+#[test]
+fn serve_on_port_0_announces_its_url_and_answers_the_service_configuration() {
+    let (child, url) = start_serve(&[], &[]);
     let port: u16 = url
         .strip_prefix("http://127.0.0.1:")
         .and_then(|p| p.parse().ok())
@@ -626,4 +666,74 @@ fn environment_variables_configure_a_run_and_flags_win() {
     let f = run_env(None, &[], &["run", "--header-from-env", "Authorization=NOT_SET_ANYWHERE_42"]);
     assert_eq!(f.code, Some(2), "{}", f.describe());
     assert!(f.stderr.contains("NOT_SET_ANYWHERE_42 is not set"), "{}", f.describe());
+}
+
+/// `--config`: flags win over the environment, the environment over the file; the file's paths
+/// are relative to the file; a header's secret stays in the environment; a typo is an error.
+#[test]
+fn a_config_file_is_read_and_flags_and_the_environment_win_over_it() {
+    let unreachable = format!("http://127.0.0.1:{}", closed_port());
+    with_reference(ReferenceOptions::default(), |url| {
+        let dir = tempfile::tempdir().unwrap();
+        let ci = dir.path().join("ci");
+        std::fs::create_dir(&ci).unwrap();
+        let config = ci.join("vpp-conformance.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "base-url = \"{url}\"\ntags = \"@APL-CFG-001 or @UEM-SMP-001\"\ntimeout = 2\n\
+                 junit = \"out/junit.xml\"\nheaders-from-env = [\"Authorization=CONFIG_TEST_AUTH\"]\n"
+            ),
+        )
+        .unwrap();
+        std::fs::create_dir(ci.join("out")).unwrap();
+        let secret = "Bearer from-a-config-file-27182818";
+        let config_arg = config.to_str().unwrap();
+
+        // The file alone: its URL, tags and report path (relative to the file) are used.
+        let f = run_env(Some(dir.path()), &[("CONFIG_TEST_AUTH", secret)], &["run", "--config", config_arg]);
+        f.assert_passed(2);
+        let junit = std::fs::read_to_string(ci.join("out/junit.xml")).expect("the JUnit path is relative to the file");
+        assert!(!junit.contains("27182818") && !f.stdout.contains("27182818"), "the header's value leaked");
+
+        // The environment wins over the file.
+        let f = run_env(
+            Some(dir.path()),
+            &[("CONFIG_TEST_AUTH", secret), ("VPP_CONFORMANCE_BASE_URL", &unreachable)],
+            &["run", "--config", config_arg],
+        );
+        assert_eq!(f.code, Some(1), "the environment's base URL was used\n{}", f.describe());
+        assert!(f.stdout.contains(&unreachable), "{}", f.describe());
+
+        // A flag wins over both; VPP_CONFORMANCE_CONFIG names the file.
+        let f = run_env(
+            Some(dir.path()),
+            &[
+                ("CONFIG_TEST_AUTH", secret),
+                ("VPP_CONFORMANCE_BASE_URL", &unreachable),
+                ("VPP_CONFORMANCE_CONFIG", config_arg),
+            ],
+            &["run", "--base-url", url, "--tags", "@APL-CFG-001"],
+        );
+        f.assert_passed(1);
+
+        // The file's header needs its variable, as the flag does.
+        let f = run_env(Some(dir.path()), &[], &["run", "--config", config_arg]);
+        assert_eq!(f.code, Some(2), "{}", f.describe());
+        assert!(f.stderr.contains("CONFIG_TEST_AUTH is not set"), "{}", f.describe());
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "base_url = \"http://localhost:8080\"\n").unwrap();
+    let f = run_env(None, &[], &["run", "--config", bad.to_str().unwrap()]);
+    assert_eq!(f.code, Some(2), "{}", f.describe());
+    assert!(
+        f.stderr.contains("base_url") && f.stderr.contains("bad.toml"),
+        "the error names the key and file\n{}",
+        f.describe()
+    );
+    let f = run_env(None, &[], &["run", "--config", dir.path().join("missing.toml").to_str().unwrap()]);
+    assert_eq!(f.code, Some(2), "{}", f.describe());
+    assert!(f.stderr.contains("cannot read the file"), "{}", f.describe());
 }

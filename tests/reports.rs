@@ -90,7 +90,10 @@ async fn certification_reports_state_the_verdict_the_matrix_and_each_failure() {
     assert!(md.contains("| `UEM-QRY-001` |") && md.contains("❌ fail"));
     assert!(md.contains("missing 17c24f36"));
     // The opt-in scenario was not selected.
-    assert!(html.contains("<tr id=\"UEM-QRY-016\">") && html.contains("class=\"skipped\""));
+    assert!(html.contains("<tr id=\"UEM-AUTH-001\">") && html.contains("class=\"skipped\""));
+    // Every row states its level.
+    assert!(html.contains("<td>MUST</td>") && html.contains("<td>SHOULD</td>") && html.contains("<td>INFO</td>"));
+    assert!(md.contains("| UEM | SHOULD |") && md.contains("| UEM | INFO |"), "Markdown shows levels");
     assert!(stdout.contains("Report written to"));
 
     // Redaction: no header value and no token, in any report; fingerprints instead.

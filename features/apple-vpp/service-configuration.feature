@@ -10,26 +10,26 @@ Feature: Apple VPP Service Configuration (VPPServiceConfigSrv)
   Background:
     Given the client sends POST /mdm/VPPServiceConfigSrv with the body {}
 
-  @APL-CFG-001 @any-data
+  @APL-CFG-001 @any-data @must
   Scenario: The documented request is answered 200 with application/json
     Documentation: Service Configuration › Response Codes (200 OK, Content-Type: application/json)
 
     Then the response status is 200
     And the response media type is "application/json"
 
-  @APL-CFG-002 @any-data
+  @APL-CFG-002 @any-data @must
   Scenario: The response is a VppServiceConfigResponse
     Documentation: Service Configuration › Topics › Response › VppServiceConfigResponse
 
     Then the response body is valid against the schema "service-config"
 
-  @APL-CFG-003 @any-data
+  @APL-CFG-003 @any-data @must
   Scenario: The status is 0
     Documentation: Service Configuration › Example Response ("status": 0)
 
     Then the response field "status" is 0
 
-  @APL-CFG-004 @any-data
+  @APL-CFG-004 @any-data @must
   Scenario: Every documented service URL is present and absolute
     Documentation: Service Configuration › Example Response; Discussion (service URLs may change)
 
@@ -48,20 +48,20 @@ Feature: Apple VPP Service Configuration (VPPServiceConfigSrv)
       | retireUserSrvUrl                |
       | vppWebsiteUrl                   |
 
-  @APL-CFG-005 @any-data
+  @APL-CFG-005 @any-data @must
   Scenario: The invitation URL keeps its invite-code placeholder
     Documentation: Service Configuration › Example Response (invitationEmailUrl … inviteCode=%25inviteCode%25)
 
     Then the response field "invitationEmailUrl" has the query parameter "inviteCode" equal to "%inviteCode%"
 
-  @APL-CFG-006 @sample
+  @APL-CFG-006 @sample @must
   Scenario: Both license batch limits are 10
     Documentation: Service Configuration › Example Response (maxBatchAssociateLicenseCount, maxBatchDisassociateLicenseCount)
 
     Then the response field "maxBatchAssociateLicenseCount" is 10
     And the response field "maxBatchDisassociateLicenseCount" is 10
 
-  @APL-CFG-007 @any-data
+  @APL-CFG-007 @any-data @must
   Scenario: The error list holds every documented error number with its exact message
     Documentation: Service Configuration › Example Response (errorCodes: 43 errors, 9600 to 9646)
 
@@ -111,7 +111,7 @@ Feature: Apple VPP Service Configuration (VPPServiceConfigSrv)
       | 9644        | Volume Purchase Program is currently in maintenance mode. Please try again later.                                                                                      |
       | 9646        | Too many recent requests. Please try again momentarily                                                                                                                 |
 
-  @APL-CFG-008 @sample
+  @APL-CFG-008 @sample @must
   Scenario: The whole response matches the documented example
     Documentation: Service Configuration › Example Response
 

@@ -12,62 +12,62 @@ Feature: Apple VPP accounts: the documented rules, on whatever data the target h
   Background:
     Given the client lists every account of the tenant
 
-  @UEM-ANY-001
+  @UEM-ANY-001 @must
   Scenario: Every listed account is an Apple VPP account
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Response Body (Apple VPP account (JSON))
 
     Then every listed account is valid against the schema "vpp-account-any-data"
     And every listed account that lacks a documented field is reported in a warning
 
-  @UEM-ANY-002
+  @UEM-ANY-002 @must
   Scenario: Each listed name finds its accounts, whatever its letter case
     Documentation: Apple VPP Account Resource › Request Parameters (query): case-insensitive exact match
 
     Then every name query derived from the listed accounts finds exactly the accounts the documentation says
 
-  @UEM-ANY-003
+  @UEM-ANY-003 @must
   Scenario: A listed name with a character removed or added finds no other account
     Documentation: Apple VPP Account Resource › Request Parameters (query): exact match
 
     Then every altered name query derived from the listed accounts finds exactly the accounts the documentation says
 
-  @UEM-ANY-004
+  @UEM-ANY-004 @must
   Scenario: Names holding a comma or a backslash are found with escapes
     Documentation: Apple VPP Account Resource › Request Parameters (query): special characters (comma, backslash) escaped with a backslash
 
     Then every escaped name query derived from the listed accounts finds exactly the accounts the documentation says
 
-  @UEM-ANY-005
+  @UEM-ANY-005 @must
   Scenario: Each date operator on listed instants and one millisecond either side
     Documentation: Apple VPP Account Resource › Request Parameters (query): > or >= for the minimum date, < or <= for the maximum date
 
     Then every date bound query derived from the listed accounts finds exactly the accounts the documentation says
 
-  @UEM-ANY-006
+  @UEM-ANY-006 @must
   Scenario: Two criteria on the expiry date form a range
     Documentation: Apple VPP Account Resource › Request Parameters (query): > or >= for the minimum date, and/or < or <= for the maximum date
 
     Then every date range query derived from the listed accounts finds exactly the accounts the documentation says
 
-  @UEM-ANY-007
+  @UEM-ANY-007 @must
   Scenario: A name and a date together find the accounts that meet both
     Documentation: Apple VPP Account Resource › Request Parameters (query): pairs separated with a comma, matching all the criteria
 
     Then every name and date query derived from the listed accounts finds exactly the accounts the documentation says
 
-  @UEM-ANY-008
+  @UEM-ANY-008 @must
   Scenario: A query no listed account meets answers 200 with an empty list
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Response Codes (200 OK); Sample 4
 
     Then every unmeetable query derived from the listed accounts finds exactly the accounts the documentation says
 
-  @UEM-ANY-009
+  @UEM-ANY-009 @must
   Scenario: GET by each listed GUID answers the listed account
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts/{vppAccountGuid} › Response Body (Media type)
 
     Then GET by each listed GUID answers that account as the documented media type
 
-  @UEM-ANY-010
+  @UEM-ANY-010 @must
   Scenario: A GUID next to a listed one, or cut short, is not found
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts/{vppAccountGuid} › Response Codes (404 Apple VPP account not found)
 

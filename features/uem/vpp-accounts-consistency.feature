@@ -4,7 +4,7 @@ Feature: Apple VPP accounts: a list and GET by GUID agree
   what GET by its GUID returns. Source: UEM REST API, Apple VPP Account Resource
   (shared/seeds/003_be36be0e2e6b9e62.txt).
 
-  @UEM-CON-001 @rule
+  @UEM-CON-001 @rule @must
   Scenario: Every account of a list equals GET by its GUID
     Documentation: Apple VPP Account Resource › Response Body (both operations: Apple VPP account (JSON))
 

@@ -5,7 +5,7 @@ Feature: Apple VPP accounts: media types
   the letter case of the type are not fixed by the documentation and never fail these checks.
   Source: UEM REST API, Apple VPP Account Resource (shared/seeds/003_be36be0e2e6b9e62.txt).
 
-  @UEM-MT-001 @rule
+  @UEM-MT-001 @rule @must
   Scenario: A list is served as application/vnd.blackberry.vppaccounts-v1+json
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Response Body (Media type)
 
@@ -13,7 +13,7 @@ Feature: Apple VPP accounts: media types
     Then the response status is 200
     And the response media type is "application/vnd.blackberry.vppaccounts-v1+json"
 
-  @UEM-MT-002 @rule
+  @UEM-MT-002 @rule @must
   Scenario: An empty list is served as application/vnd.blackberry.vppaccounts-v1+json
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Response Body (Media type); Sample 4
 
@@ -21,7 +21,7 @@ Feature: Apple VPP accounts: media types
     Then the response status is 200
     And the response media type is "application/vnd.blackberry.vppaccounts-v1+json"
 
-  @UEM-MT-003 @sample
+  @UEM-MT-003 @sample @must
   Scenario: One account is served as application/vnd.blackberry.vppaccount-v1+json
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts/{vppAccountGuid} › Response Body (Media type)
 

@@ -7,7 +7,7 @@ Feature: Apple VPP accounts: the documented query samples
   test (--tenant). The expected accounts are the documented ones, with the values the canonical
   data set gives them where the samples disagree (docs/errata.md). Accounts may come in any order.
 
-  @UEM-SMP-001 @sample
+  @UEM-SMP-001 @sample @must
   Scenario: Sample 1: accounts with the name VPP-token-version-3
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Sample 1
 
@@ -20,7 +20,7 @@ Feature: Apple VPP accounts: the documented query samples
       | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3 |
     And the normalized account response matches the snapshot "uem-sample-1"
 
-  @UEM-SMP-002 @sample
+  @UEM-SMP-002 @sample @must
   Scenario: Sample 2: accounts expiring on or before Jan 1, 2027 00:00:00
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Sample 2
 
@@ -33,7 +33,7 @@ Feature: Apple VPP accounts: the documented query samples
       | 6359d1fc-6b8b-4920-ae0e-9c8405cb08b5 | Beta 6 Test         |
     And the normalized account response matches the snapshot "uem-sample-2"
 
-  @UEM-SMP-003 @sample
+  @UEM-SMP-003 @sample @must
   Scenario: Sample 3: a name and an expiry between Jan 1, 2026 and Jan 1, 2027
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Sample 3
 
@@ -45,7 +45,7 @@ Feature: Apple VPP accounts: the documented query samples
       | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3 |
     And the normalized account response matches the snapshot "uem-sample-3"
 
-  @UEM-SMP-004 @sample
+  @UEM-SMP-004 @sample @must
   Scenario: Sample 4: no account expires on or before Jan 1, 2015
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Sample 4
 

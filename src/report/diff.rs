@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Passed,
+    /// A SHOULD or INFO scenario that failed without failing its run: its steps are `skipped`
+    /// in Cucumber JSON, with the reason embedded (steps the suite has no definition for fail).
+    NotMet,
     Failed,
 }
 
@@ -26,12 +29,15 @@ pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
     for feature in features {
         let mut background_failed = false;
         for element in feature.get("elements").and_then(|e| e.as_array()).into_iter().flatten() {
-            let failed = element
+            let statuses: Vec<&str> = element
                 .get("steps")
                 .and_then(|s| s.as_array())
                 .into_iter()
                 .flatten()
-                .any(|s| s.pointer("/result/status").and_then(|v| v.as_str()).is_some_and(|st| st != "passed"));
+                .map(|s| s.pointer("/result/status").and_then(|v| v.as_str()).unwrap_or("undefined"))
+                .collect();
+            let failed = statuses.iter().any(|st| !matches!(*st, "passed" | "skipped"));
+            let not_met = statuses.contains(&"skipped");
             if element.get("type").and_then(|t| t.as_str()) == Some("background") {
                 background_failed = failed;
                 continue;
@@ -47,7 +53,13 @@ pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
             let Some(id) = crate::catalog::scenario_id(&tags) else { continue };
             let name = element.get("name").and_then(|n| n.as_str()).unwrap_or_default();
             let name = name.strip_prefix(&format!("{id}: ")).unwrap_or(name).to_owned();
-            let outcome = if failed || background_failed { Outcome::Failed } else { Outcome::Passed };
+            let outcome = if failed || background_failed {
+                Outcome::Failed
+            } else if not_met {
+                Outcome::NotMet
+            } else {
+                Outcome::Passed
+            };
             background_failed = false;
             results.scenarios.insert(id, (name, outcome));
         }
@@ -64,6 +76,8 @@ pub struct Changes {
     pub added: Vec<(String, String, Outcome)>,
     pub removed: Vec<(String, String)>,
     pub still_failing: Vec<(String, String)>,
+    /// SHOULD or INFO scenarios that passed before and are not met now: worth a look, not a regression.
+    pub newly_not_met: Vec<(String, String)>,
     pub unchanged_passing: usize,
 }
 
@@ -84,10 +98,14 @@ pub fn compare(base: &RunResults, new: &RunResults) -> Changes {
                     c.newly_failing.push((id.clone(), name.clone()));
                 }
             }
-            (Some(Outcome::Passed), Outcome::Failed) => c.newly_failing.push((id.clone(), name.clone())),
-            (Some(Outcome::Failed), Outcome::Passed) => c.fixed.push((id.clone(), name.clone())),
             (Some(Outcome::Failed), Outcome::Failed) => c.still_failing.push((id.clone(), name.clone())),
-            (Some(Outcome::Passed), Outcome::Passed) => c.unchanged_passing += 1,
+            (Some(_), Outcome::Failed) => c.newly_failing.push((id.clone(), name.clone())),
+            (Some(Outcome::Failed | Outcome::NotMet), Outcome::Passed) => c.fixed.push((id.clone(), name.clone())),
+            (Some(Outcome::Passed), Outcome::NotMet) => c.newly_not_met.push((id.clone(), name.clone())),
+            (Some(Outcome::Failed), Outcome::NotMet) => c.fixed.push((id.clone(), name.clone())),
+            (Some(Outcome::NotMet), Outcome::NotMet) | (Some(Outcome::Passed), Outcome::Passed) => {
+                c.unchanged_passing += 1
+            }
         }
     }
     for (id, (name, _)) in &base.scenarios {
@@ -115,12 +133,18 @@ fn sections(c: &Changes) -> Vec<(&'static str, Vec<(String, String)>)> {
             c.added
                 .iter()
                 .map(|(id, n, o)| {
-                    (id.clone(), format!("{n} ({})", if *o == Outcome::Passed { "passed" } else { "failed" }))
+                    let outcome = match o {
+                        Outcome::Passed => "passed",
+                        Outcome::NotMet => "not met",
+                        Outcome::Failed => "failed",
+                    };
+                    (id.clone(), format!("{n} ({outcome})"))
                 })
                 .collect(),
         ),
         ("Removed", c.removed.clone()),
         ("Still failing", c.still_failing.clone()),
+        ("Newly not met (SHOULD/INFO: a warning, not a regression)", c.newly_not_met.clone()),
     ]
 }
 
@@ -131,11 +155,12 @@ pub fn render(c: &Changes, format: DiffFormat) -> String {
         "NO REGRESSION: nothing newly fails".to_owned()
     };
     let summary = format!(
-        "{} fixed, {} added, {} removed, {} still failing, {} passing in both runs",
+        "{} fixed, {} added, {} removed, {} still failing, {} newly not met, {} unchanged and not failing",
         c.fixed.len(),
         c.added.len(),
         c.removed.len(),
         c.still_failing.len(),
+        c.newly_not_met.len(),
         c.unchanged_passing
     );
     let mut out = String::new();

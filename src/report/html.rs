@@ -12,7 +12,8 @@ h1{font-size:1.6rem;margin-bottom:.3rem}table{border-collapse:collapse;width:100
 th,td{border:1px solid #d0d0d5;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f6}td:first-child{white-space:nowrap}\
 .verdict{font-size:1.5rem;font-weight:700;padding:.6rem 1rem;border-radius:6px;display:inline-block}\
 .PASS{background:#e3f6e8;color:#0f6a2a}.FAIL{background:#fde7e7;color:#9b1c1c}\
-.pass{color:#0f6a2a}.fail{color:#9b1c1c;font-weight:700}.warning{color:#8a5a00}.skipped{color:#777}\
+.pass{color:#0f6a2a}.fail{color:#9b1c1c;font-weight:700}.warning{color:#8a5a00}.not-met{color:#8a5a00;font-style:italic}.skipped{color:#777}\
+.notice{background:#fde7e7;color:#9b1c1c;border:2px solid #9b1c1c;padding:.6rem 1rem;border-radius:6px}\
 pre{white-space:pre-wrap;word-break:break-all;background:#f7f7f9;padding:.6rem;border-radius:4px;font-size:13px}\
 dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:600}code{font-size:13px}";
 
@@ -48,14 +49,10 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     h.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n"));
     h.push_str("<h1>vpp-conformance certification report</h1>\n");
     h.push_str(&format!("<p id=\"verdict\" class=\"verdict {v}\">Verdict: {v}</p>\n", v = esc(&data.verdict)));
-    h.push_str(&format!(
-        "<p id=\"counts\">{} passed, {} passed with warnings, {} failed, {} not selected, of {} documented requirements.</p>\n",
-        data.count("pass"),
-        data.count("warning"),
-        data.count("fail"),
-        data.count("skipped"),
-        data.rows.len()
-    ));
+    for notice in &data.notices {
+        h.push_str(&format!("<p class=\"notice\" role=\"alert\"><strong>WARNING: {}</strong></p>\n", esc(notice)));
+    }
+    h.push_str(&format!("<p id=\"counts\">{}.</p>\n", esc(&data.counts())));
     h.push_str("<dl id=\"run\">\n");
     for (k, v) in [
         ("Target", data.target.clone()),
@@ -63,16 +60,19 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
         ("Suite", format!("{} {}", data.suite, data.suite_version)),
         ("Tags selected", data.tags.clone().unwrap_or_else(|| "(all but opt-in)".into())),
         ("Seed", data.seed.to_string()),
+        ("Levels", data.levels_rule().to_owned()),
     ] {
         h.push_str(&format!("<dt>{}</dt><dd>{}</dd>\n", esc(k), esc(&v)));
     }
-    h.push_str("</dl>\n<h2>Requirements</h2>\n<table id=\"matrix\">\n<thead><tr><th>ID</th><th>Requirement</th><th>Documentation</th><th>API</th><th>Result</th></tr></thead>\n<tbody>\n");
+    h.push_str("</dl>\n<h2>Requirements</h2>\n<table id=\"matrix\">\n<thead><tr><th>ID</th><th>Requirement</th><th>Documentation</th><th>API</th><th>Level</th><th>Result</th></tr></thead>\n<tbody>\n");
     for r in &data.rows {
         h.push_str(&format!(
-            "<tr id=\"{id}\"><td><a href=\"#detail-{id}\"><code>{id}</code></a></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{s}\">{s}</td></tr>\n",
+            "<tr id=\"{id}\"><td><a href=\"#detail-{id}\"><code>{id}</code></a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{c}\">{s}</td></tr>\n",
             esc(&r.name),
             esc(&r.section),
             esc(&r.api),
+            esc(&r.level),
+            c = r.status.replace(' ', "-"),
             id = esc(&r.id),
             s = esc(&r.status)
         ));
@@ -83,9 +83,11 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
         h.push_str("<h2>Failures and warnings</h2>\n");
         for r in detailed {
             h.push_str(&format!(
-                "<section id=\"detail-{id}\"><h3><code>{id}</code> {} <span class=\"{s}\">({s})</span></h3>\n<p>Documentation: {}</p>\n",
+                "<section id=\"detail-{id}\"><h3><code>{id}</code> {} <span class=\"{c}\">({l}, {s})</span></h3>\n<p>Documentation: {}</p>\n",
                 esc(&r.name),
                 esc(&r.section),
+                c = r.status.replace(' ', "-"),
+                l = esc(&r.level),
                 id = esc(&r.id),
                 s = esc(&r.status)
             ));

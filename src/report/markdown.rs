@@ -17,6 +17,7 @@ fn icon(status: &str) -> &'static str {
         "pass" => "✅ pass",
         "fail" => "❌ fail",
         "warning" => "⚠️ warning",
+        "not met" => "🔸 not met",
         _ => "➖ skipped",
     }
 }
@@ -24,28 +25,25 @@ fn icon(status: &str) -> &'static str {
 pub fn render(data: &ReportData, seal: &Seal) -> String {
     let mut m = String::new();
     m.push_str(&format!("# vpp-conformance certification report: {}\n\n", data.verdict));
-    m.push_str(&format!(
-        "**Verdict: {}**: {} passed, {} passed with warnings, {} failed, {} not selected, of {} documented requirements.\n\n",
-        data.verdict,
-        data.count("pass"),
-        data.count("warning"),
-        data.count("fail"),
-        data.count("skipped"),
-        data.rows.len()
-    ));
+    for notice in &data.notices {
+        m.push_str(&format!("> **WARNING: {}**\n\n", cell(notice)));
+    }
+    m.push_str(&format!("**Verdict: {}**: {}.\n\n", data.verdict, data.counts()));
     m.push_str(&format!("- Target: {}\n", cell(&data.target)));
     m.push_str(&format!("- Date: {}\n", data.generated_at));
     m.push_str(&format!("- Suite: {} {}\n", data.suite, data.suite_version));
     m.push_str(&format!("- Tags selected: {}\n", cell(data.tags.as_deref().unwrap_or("(all but opt-in)"))));
-    m.push_str(&format!("- Seed: {}\n\n", data.seed));
-    m.push_str("| ID | Requirement | Documentation | API | Result |\n|---|---|---|---|---|\n");
+    m.push_str(&format!("- Seed: {}\n", data.seed));
+    m.push_str(&format!("- Levels: {}\n\n", data.levels_rule()));
+    m.push_str("| ID | Requirement | Documentation | API | Level | Result |\n|---|---|---|---|---|---|\n");
     for r in &data.rows {
         m.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | {} |\n",
             r.id,
             cell(&r.name),
             cell(&r.section),
             r.api,
+            r.level,
             icon(&r.status)
         ));
     }
@@ -54,9 +52,10 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
         m.push_str("\n## Failures and warnings\n");
         for r in detailed {
             m.push_str(&format!(
-                "\n### `{}` {} ({})\n\nDocumentation: {}\n",
+                "\n### `{}` {} ({}, {})\n\nDocumentation: {}\n",
                 r.id,
                 cell(&r.name),
+                r.level,
                 r.status,
                 cell(&r.section)
             ));

@@ -21,7 +21,10 @@ pub struct Row {
     pub name: String,
     pub section: String,
     pub api: String,
-    /// `pass`, `fail`, `warning` (passed, with notes) or `skipped` (not selected).
+    /// `MUST`, `SHOULD` or `INFO`.
+    pub level: String,
+    /// `pass`, `fail`, `warning` (passed, with notes), `not met` (a SHOULD or INFO scenario that
+    /// failed without failing the run) or `skipped` (not selected).
     pub status: String,
     pub reason: Option<String>,
     pub warnings: Vec<String>,
@@ -36,6 +39,10 @@ pub struct ReportData {
     pub target: String,
     pub tags: Option<String>,
     pub seed: u64,
+    /// Whether failed SHOULD scenarios failed the run.
+    pub strict: bool,
+    /// What the reader must be told before anything else (certificates not verified, for one).
+    pub notices: Vec<String>,
     pub verdict: String,
     pub rows: Vec<Row>,
 }
@@ -50,7 +57,8 @@ impl ReportData {
                 let result = outcome.scenario(&info.id);
                 let status = match result {
                     None => "skipped",
-                    Some(r) if r.verdict == Verdict::Failed => "fail",
+                    Some(r) if r.fails_run(outcome.strict) => "fail",
+                    Some(r) if r.verdict == Verdict::Failed => "not met",
                     Some(r) if !r.warnings.is_empty() => "warning",
                     Some(_) => "pass",
                 };
@@ -59,6 +67,7 @@ impl ReportData {
                     name: info.name.clone(),
                     section: info.section.clone(),
                     api: api.to_owned(),
+                    level: info.level.as_str().to_owned(),
                     status: status.to_owned(),
                     reason: result.and_then(|r| r.reason.clone()),
                     warnings: result.map(|r| r.warnings.clone()).unwrap_or_default(),
@@ -72,6 +81,8 @@ impl ReportData {
             target: outcome.target.clone(),
             tags: tags.map(str::to_owned),
             seed: outcome.seed,
+            strict: outcome.strict,
+            notices: outcome.notices.clone(),
             verdict: if outcome.passed() { "PASS".into() } else { "FAIL".into() },
             rows,
         }
@@ -79,6 +90,28 @@ impl ReportData {
 
     pub fn count(&self, status: &str) -> usize {
         self.rows.iter().filter(|r| r.status == status).count()
+    }
+
+    /// The counts line both formats print.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} passed, {} passed with warnings, {} failed, {} not met (SHOULD/INFO, not failing), {} not selected, of {} documented requirements",
+            self.count("pass"),
+            self.count("warning"),
+            self.count("fail"),
+            self.count("not met"),
+            self.count("skipped"),
+            self.rows.len()
+        )
+    }
+
+    /// How failed SHOULD scenarios were judged, as the run facts say it.
+    pub fn levels_rule(&self) -> &'static str {
+        if self.strict {
+            "strict: a failed MUST or SHOULD requirement fails the run"
+        } else {
+            "a failed MUST requirement fails the run; SHOULD is a warning; INFO is reported only"
+        }
     }
 }
 

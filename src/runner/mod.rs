@@ -1,7 +1,10 @@
 //! Cucumber set up once: the embedded features, the steps, the tag filter, concurrency, the
 //! writers (cucumber's own terminal, JUnit and Cucumber JSON writers, tee'd), and the verdict.
 
-use crate::catalog;
+mod levels;
+pub mod prepare;
+
+use crate::catalog::{self, Level};
 use crate::client::{Client, ClientOptions};
 use crate::config::{ConfigError, RunConfig, parse_tags};
 use crate::redact::Redactor;
@@ -31,6 +34,7 @@ pub enum Verdict {
 pub struct ScenarioResult {
     pub id: String,
     pub name: String,
+    pub level: Level,
     pub verdict: Verdict,
     /// Why it failed: request, response and expectation, redacted.
     pub reason: Option<String>,
@@ -46,11 +50,28 @@ pub struct RunOutcome {
     pub target: String,
     /// The seed of the `@any-data` probes.
     pub seed: u64,
+    /// Whether a failed SHOULD scenario fails the run.
+    pub strict: bool,
+    /// What every reader of the results must be told: certificates not verified, for one.
+    pub notices: Vec<String>,
+}
+
+impl ScenarioResult {
+    /// Whether this result fails the run: a failed MUST scenario (or SHOULD, under `--strict`).
+    pub fn fails_run(&self, strict: bool) -> bool {
+        self.verdict == Verdict::Failed && self.level.enforced(strict)
+    }
 }
 
 impl RunOutcome {
+    /// The scenarios whose failure fails the run.
     pub fn failed(&self) -> impl Iterator<Item = &ScenarioResult> {
-        self.scenarios.iter().filter(|s| s.verdict == Verdict::Failed)
+        self.scenarios.iter().filter(|s| s.fails_run(self.strict))
+    }
+
+    /// SHOULD (without `--strict`) and INFO scenarios that failed: reported, not failing.
+    pub fn not_met(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.scenarios.iter().filter(|s| s.verdict == Verdict::Failed && !s.fails_run(self.strict))
     }
 
     pub fn passed(&self) -> bool {
@@ -122,17 +143,27 @@ impl<I> cucumber::Parser<I> for EmbeddedFeatures {
     }
 }
 
-/// The tag filter: the user's expression, and opt-in scenarios left out unless it names them.
+/// The tag filter: the user's expression, and opt-in scenarios left out unless it names them:
+/// by `@opt-in`, by their ID, or by a tag only opt-in scenarios carry (`@auth`). A tag they share
+/// with the others (`@uem`) does not opt in.
 fn scenario_filter(
     tags: Option<&str>,
     skip_api: Option<&'static str>,
 ) -> Result<impl Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool + 'static, ConfigError> {
     let user: Option<TagOperation> = tags.map(parse_tags).transpose()?;
-    // The tags an expression names, as whole words: `@opt-in`, or an opt-in scenario's own ID.
+    let catalog = catalog::scenarios();
+    let is_opt_in = |s: &catalog::ScenarioInfo| s.tags.iter().any(|t| t == OPT_IN_TAG);
+    let opt_in_only = |tag: &str| {
+        tag == OPT_IN_TAG
+            || catalog.iter().any(|s| is_opt_in(s) && s.tags.iter().any(|t| t == tag))
+                && !catalog.iter().any(|s| !is_opt_in(s) && s.tags.iter().any(|t| t == tag))
+    };
+    // The tags an expression names, as whole words, that opt in.
     let named: Vec<String> = tags
         .map(|t| {
             t.split(|c: char| c.is_whitespace() || c == '(' || c == ')')
                 .filter_map(|w| w.strip_prefix('@'))
+                .filter(|w| opt_in_only(w))
                 .map(str::to_owned)
                 .collect()
         })
@@ -165,12 +196,16 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
     let features = catalog::features();
     let selectable = features
         .iter()
-        .map(|f| {
+        .flat_map(|f| {
             let plain = f.scenarios.iter().map(move |s| (f, None, s));
             let ruled = f.rules.iter().flat_map(move |r| r.scenarios.iter().map(move |s| (f, Some(r), s)));
-            plain.chain(ruled).filter(|(f, r, s)| filter(f, *r, s)).count()
+            plain
+                .chain(ruled)
+                .filter(|(f, r, s)| filter(f, *r, s))
+                .map(|(f, r, s)| (1, usize::from(!needs_any_data(f, r, s))))
         })
-        .sum::<usize>();
+        .fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
+    let (selectable, need_canonical_data) = selectable;
     if selectable == 0 {
         return Err(ConfigError(format!(
             "--tags {:?} selects no scenario (see `vpp-conformance list`)",
@@ -202,14 +237,42 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         Some(p) => open_report(p, "--json")?,
         None => Box::new(io::sink()),
     };
-    let reference = if config.uses_reference() {
-        Some(
-            ReferenceTarget::start(ReferenceOptions::default())
-                .await
-                .map_err(|e| ConfigError(format!("cannot start the built-in reference target: {e}")))?,
-        )
+    let ca_certs = config
+        .ca_certs
+        .iter()
+        .map(|path| {
+            let pem = std::fs::read(path)
+                .map_err(|e| ConfigError(format!("--ca-cert {}: cannot read the file ({e})", path.display())))?;
+            // reqwest skips whatever is not a PEM block: a file without a certificate would be
+            // ignored, and the run would blame the target for the user's file.
+            match reqwest::Certificate::from_pem_bundle(&pem) {
+                Ok(certs) if !certs.is_empty() => Ok(pem),
+                Ok(_) => Err(ConfigError(format!(
+                    "--ca-cert {}: no PEM certificate (-----BEGIN CERTIFICATE-----) in the file",
+                    path.display()
+                ))),
+                Err(e) => Err(ConfigError(format!("--ca-cert {}: not a PEM certificate ({e})", path.display()))),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // The built-in reference requires a login, with credentials made up for this run, so that
+    // every default run goes through the whole authentication flow.
+    let (reference, login) = if config.uses_reference() {
+        let credentials =
+            crate::reference::Credentials { username: "vpp-conformance".to_owned(), password: made_up_password() };
+        let options = ReferenceOptions { auth: Some(credentials.clone()), ..ReferenceOptions::default() };
+        let target = ReferenceTarget::start(options)
+            .await
+            .map_err(|e| ConfigError(format!("cannot start the built-in reference target: {e}")))?;
+        let login = crate::config::UemLogin {
+            username: credentials.username,
+            password: credentials.password,
+            provider: "LOCAL".to_owned(),
+            domain: None,
+        };
+        (Some(target), Some(login))
     } else {
-        None
+        (None, config.uem_login.clone())
     };
     let (vpp_base, uem_base) = match &reference {
         Some(r) => (r.url(), r.url()),
@@ -219,11 +282,44 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
     // Tokens of the canonical data set show as fingerprints too, so expected and actual values in
     // a message are written the same way.
     redactor.learn_tokens_in_value(catalog::accounts_fixture());
-    let client = Client::new(
-        ClientOptions { timeout: config.timeout, headers: config.headers.clone(), ..ClientOptions::default() },
+    let mut client = Client::new(
+        ClientOptions {
+            timeout: config.timeout,
+            headers: config.headers.clone(),
+            ca_certs,
+            insecure: config.insecure,
+            proxies_from_env: reference.is_none(),
+            ..ClientOptions::default()
+        },
         redactor.clone(),
     )
     .map_err(ConfigError)?;
+    let state_url = config.state_setup_url.as_deref().filter(|_| need_canonical_data > 0);
+    if let Some(url) = state_url {
+        prepare::provider_state(&client, url, &config.tenant, prepare::StateAction::Setup)
+            .await
+            .map_err(|e| ConfigError(format!("the target cannot be prepared: {e}")))?;
+    }
+    if let Some(login) = login.as_ref().filter(|_| !uem_base.is_empty()) {
+        let value = match prepare::log_in(&client, &uem_base, &config.tenant, login).await {
+            Ok(v) => v,
+            Err(e) => {
+                if let Some(url) = state_url {
+                    prepare::provider_state(&client, url, &config.tenant, prepare::StateAction::Teardown).await.ok();
+                }
+                return Err(ConfigError(format!("the target cannot be prepared: {e}")));
+            }
+        };
+        let scope = format!("{uem_base}/{}/", crate::steps::common::tenant_segment(&config.tenant));
+        client = client.with_scoped_header(&scope, "Authorization", &value);
+    }
+    let mut notices = Vec::new();
+    if config.insecure {
+        notices.push(
+            "TLS certificates were NOT verified (--insecure): this run cannot tell the real target from an impostor"
+                .to_owned(),
+        );
+    }
     let target = match &reference {
         Some(r) => format!("built-in reference target at {}", r.url()),
         None if vpp_base == uem_base => vpp_base.clone(),
@@ -255,6 +351,7 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         .tee::<VppWorld, _>(writer::JUnit::for_tee(junit, 0))
         .tee::<VppWorld, _>(writer::Json::for_tee(json))
         .normalized::<VppWorld>();
+    let writer = levels::Levels::new(writer, config.strict);
 
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
     let progress = Progress {
@@ -265,6 +362,7 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         out: out.inner.clone(),
     };
     let before_ctx = ctx.clone();
+    let strict = config.strict;
     let after_results = results.clone();
     let runner = cucumber::runner::Basic::default()
         .max_concurrent_scenarios(Some(config.concurrency.max(1)))
@@ -278,7 +376,8 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
                 world.scenario = catalog::scenario_id(&scenario.tags).unwrap_or_else(|| scenario.name.clone());
                 futures::future::ready(()).boxed_local()
             })
-            .after(move |_, _, scenario, finished, world| {
+            .after(move |feature, rule, scenario, finished, world| {
+                let level = Level::of(feature, rule, scenario);
                 let (verdict, reason) = match finished {
                     event::ScenarioFinished::StepPassed => (Verdict::Passed, None),
                     event::ScenarioFinished::StepSkipped => (
@@ -295,14 +394,16 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
                     None => r,
                 });
                 let id = catalog::scenario_id(&scenario.tags).unwrap_or_default();
-                progress.scenario_done(&id, verdict == Verdict::Failed);
-                after_results.lock().unwrap_or_else(|e| e.into_inner()).push(ScenarioResult {
+                let result = ScenarioResult {
                     name: scenario.name.strip_prefix(&format!("{id}: ")).unwrap_or(&scenario.name).to_owned(),
                     id,
+                    level,
                     verdict,
                     reason,
                     warnings: Vec::new(),
-                });
+                };
+                progress.scenario_done(&result, strict);
+                after_results.lock().unwrap_or_else(|e| e.into_inner()).push(result);
                 futures::future::ready(()).boxed_local()
             });
     let finished = cucumber.filter_run((), filter).await;
@@ -318,10 +419,28 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
     }
     let order: Vec<String> = catalog::scenarios().into_iter().map(|s| s.id).collect();
     scenarios.sort_by_key(|s| order.iter().position(|id| *id == s.id).unwrap_or(usize::MAX));
-    let outcome = RunOutcome { scenarios, harness_errors, target, seed };
+    if let Some(url) = state_url
+        && let Err(e) = prepare::provider_state(&ctx.client, url, &config.tenant, prepare::StateAction::Teardown).await
+    {
+        notices.push(format!("the provider state was not torn down: {e}"));
+    }
+    let outcome = RunOutcome { scenarios, harness_errors, target, seed, strict: config.strict, notices };
     write_summary(&mut out, &outcome);
     write_reports(config, &outcome, signing_key.as_ref(), &mut out)?;
     Ok(outcome)
+}
+
+/// Whether a scenario works on whatever data the target holds (`@any-data`), so needs no state.
+fn needs_any_data(f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario) -> bool {
+    f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(&s.tags).any(|t| t == "any-data")
+}
+
+/// A password for the built-in reference, different in every run.
+fn made_up_password() -> String {
+    use sha2::Digest as _;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let digest = sha2::Sha256::digest(format!("{nanos}:{}", std::process::id()).as_bytes());
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
 fn or_none(url: &str) -> &str {
@@ -350,11 +469,17 @@ struct Progress {
 }
 
 impl Progress {
-    fn scenario_done(&self, id: &str, failed: bool) {
+    fn scenario_done(&self, result: &ScenarioResult, strict: bool) {
         use std::sync::atomic::Ordering::SeqCst;
+        let id = &result.id;
+        let failed = result.fails_run(strict);
         let done = self.done.fetch_add(1, SeqCst) + 1;
         let failures = self.failed.fetch_add(usize::from(failed), SeqCst) + usize::from(failed);
-        let verdict = if failed { "failed" } else { "passed" };
+        let verdict = match (&result.verdict, failed) {
+            (Verdict::Passed, _) => "passed".to_owned(),
+            (Verdict::Failed, true) => "failed".to_owned(),
+            (Verdict::Failed, false) => format!("{} not met", result.level),
+        };
         if self.on_terminal {
             let end = if done == self.total { "\n" } else { "" };
             eprint!("\r\x1b[K[{done}/{}] {failures} failed so far; {id} {verdict}{end}", self.total);
@@ -400,10 +525,24 @@ fn write_summary(out: &mut impl Write, outcome: &RunOutcome) {
             }
         }
     }
+    let not_met: Vec<&ScenarioResult> = outcome.not_met().collect();
+    if !not_met.is_empty() {
+        writeln!(out, "\nNot met, without failing the run (SHOULD: a failure under --strict; INFO: observed only):")
+            .ok();
+        for s in &not_met {
+            let why = s.reason.as_deref().and_then(|r| r.lines().next()).unwrap_or("");
+            writeln!(out, "  [{}] {} {}: {why}", s.id, s.level, s.name).ok();
+        }
+    }
+    for notice in &outcome.notices {
+        writeln!(out, "\nNOTICE: {notice}").ok();
+    }
     let failed: Vec<&ScenarioResult> = outcome.failed().collect();
     let total = outcome.scenarios.len();
     if outcome.passed() {
-        writeln!(out, "\nVERDICT: PASS: {total} of {total} scenarios passed ({})", outcome.target).ok();
+        let met = total - not_met.len();
+        let extra = if not_met.is_empty() { String::new() } else { format!("; {} SHOULD/INFO not met", not_met.len()) };
+        writeln!(out, "\nVERDICT: PASS: {met} of {total} scenarios passed{extra} ({})", outcome.target).ok();
     } else {
         let ids: Vec<&str> = failed.iter().map(|s| s.id.as_str()).collect();
         writeln!(

@@ -37,7 +37,7 @@ pub fn request_url(world: &VppWorld, documented: &str) -> String {
         None => (documented, None),
     };
     let path = match path.strip_prefix(&format!("/{DOCUMENTED_TENANT}/")) {
-        Some(rest) => format!("/{}/{rest}", percent_encoding::utf8_percent_encode(&ctx.tenant, QUERY_ENCODE)),
+        Some(rest) => format!("/{}/{rest}", tenant_segment(&ctx.tenant)),
         None => path.to_owned(),
     };
     let base = if path.starts_with("/mdm/") { &ctx.vpp_base } else { &ctx.uem_base };
@@ -47,12 +47,17 @@ pub fn request_url(world: &VppWorld, documented: &str) -> String {
     }
 }
 
+/// The tenant as it stands in request paths.
+pub fn tenant_segment(tenant: &str) -> String {
+    percent_encoding::utf8_percent_encode(tenant, QUERY_ENCODE).to_string()
+}
+
 pub fn encode_query(query: &str) -> String {
     percent_encoding::utf8_percent_encode(query, QUERY_ENCODE).to_string()
 }
 
 /// The media type a request accepts: the documented one for the resource.
-fn accept_for(path: &str) -> &'static str {
+pub fn accept_for(path: &str) -> &'static str {
     if path.starts_with("/mdm/") {
         "application/json"
     } else if path.split('?').next().unwrap_or("").trim_end_matches('/').ends_with("/vppAccounts") {

@@ -4,6 +4,7 @@
 
 pub mod any_data;
 pub mod apple_vpp;
+pub mod auth;
 pub mod common;
 pub mod uem;
 pub mod world;
@@ -29,10 +30,12 @@ pub fn collection() -> Collection<VppWorld> {
     for (pattern, step) in any_data::GIVEN {
         c = c.given(None, re(pattern), *step);
     }
-    for (pattern, step) in common::THEN.iter().chain(apple_vpp::THEN).chain(uem::THEN).chain(any_data::THEN) {
+    for (pattern, step) in
+        common::THEN.iter().chain(apple_vpp::THEN).chain(uem::THEN).chain(auth::THEN).chain(any_data::THEN)
+    {
         c = c.then(None, re(pattern), *step);
     }
-    for (pattern, step) in uem::WHEN {
+    for (pattern, step) in uem::WHEN.iter().chain(auth::WHEN) {
         c = c.given(None, re(pattern), *step).when(None, re(pattern), *step);
     }
     c

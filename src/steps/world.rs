@@ -67,8 +67,20 @@ impl VppWorld {
 
     /// Sends a request and keeps the exchange as the scenario's last one.
     pub async fn send(&mut self, method: &str, url: &str, body: Option<&str>, accept: Option<&str>) -> &Exchange {
-        let ctx = self.ctx();
-        let exchange = ctx.client.send(method, url, body, accept).await;
+        let client = self.ctx().client.clone();
+        self.send_with(&client, method, url, body, accept).await
+    }
+
+    /// As [`send`](Self::send), through another client (one without credentials, say).
+    pub async fn send_with(
+        &mut self,
+        client: &Client,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+        accept: Option<&str>,
+    ) -> &Exchange {
+        let exchange = client.send(method, url, body, accept).await;
         self.last.insert(exchange)
     }
 

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod proxy;
+pub mod tls;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

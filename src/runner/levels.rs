@@ -1,0 +1,97 @@
+//! Conformance levels reach cucumber's own writers. A SHOULD scenario that fails (without
+//! `--strict`) or an INFO scenario that fails is not a failure of the target: the terminal, the
+//! JUnit report and the Cucumber JSON must not call it one, or a CI dashboard reading the JUnit
+//! file would go red for a run whose exit status is 0. So before the writers see it, its failed
+//! step becomes a log line with the reason, followed by a skipped step: JUnit shows a skipped test
+//! case whose output holds the reason, Cucumber JSON a skipped step with the reason embedded.
+
+use crate::catalog::Level;
+use cucumber::event::{Cucumber, Feature, RetryableScenario, Rule, Scenario, Source, Step};
+use cucumber::{Event, Writer, gherkin, parser, writer};
+
+/// Wraps the writers; see the module documentation.
+pub struct Levels<Wr> {
+    inner: Wr,
+    strict: bool,
+}
+
+impl<Wr> Levels<Wr> {
+    pub fn new(inner: Wr, strict: bool) -> Self {
+        Self { inner, strict }
+    }
+}
+
+type ScenarioEvent<W> =
+    (Source<gherkin::Feature>, Option<Source<gherkin::Rule>>, Source<gherkin::Scenario>, RetryableScenario<W>);
+
+/// The parts of a scenario event, or the event back when it is not one.
+fn scenario_event<W>(ev: Cucumber<W>) -> Result<ScenarioEvent<W>, Cucumber<W>> {
+    match ev {
+        Cucumber::Feature(f, Feature::Scenario(sc, ev)) => Ok((f, None, sc, ev)),
+        Cucumber::Feature(f, Feature::Rule(r, Rule::Scenario(sc, ev))) => Ok((f, Some(r), sc, ev)),
+        other => Err(other),
+    }
+}
+
+impl<W, Wr> Writer<W> for Levels<Wr>
+where
+    W: cucumber::World,
+    Wr: Writer<W>,
+{
+    type Cli = Wr::Cli;
+
+    async fn handle_event(&mut self, event: parser::Result<Event<Cucumber<W>>>, cli: &Self::Cli) {
+        let Ok(event) = event else { return self.inner.handle_event(event, cli).await };
+        let (value, meta) = event.split();
+        let (f, r, sc, ev) = match scenario_event(value) {
+            Ok(parts) => parts,
+            Err(other) => return self.inner.handle_event(Ok(meta.insert(other)), cli).await,
+        };
+        let level = Level::of(&f, r.as_deref(), &sc);
+        let RetryableScenario { event: scenario_event, retries } = ev;
+        let (step, background, error) = match scenario_event {
+            Scenario::Step(st, Step::Failed(_, _, _, e)) if !level.enforced(self.strict) => (st, false, e),
+            Scenario::Background(st, Step::Failed(_, _, _, e)) if !level.enforced(self.strict) => (st, true, e),
+            other => {
+                let ev = RetryableScenario { event: other, retries };
+                return self.inner.handle_event(Ok(meta.insert(Cucumber::scenario(f, r, sc, ev))), cli).await;
+            }
+        };
+        let note = format!("{} not met: {}\n", level.note(), super::step_error_text(&error).trim_end());
+        let log = RetryableScenario { event: Scenario::Log(note), retries };
+        self.inner
+            .handle_event(Ok(meta.clone().insert(Cucumber::scenario(f.clone(), r.clone(), sc.clone(), log))), cli)
+            .await;
+        let skipped =
+            if background { Scenario::Background(step, Step::Skipped) } else { Scenario::Step(step, Step::Skipped) };
+        let ev = RetryableScenario { event: skipped, retries };
+        self.inner.handle_event(Ok(meta.insert(Cucumber::scenario(f, r, sc, ev))), cli).await;
+    }
+}
+
+impl<W, Wr> writer::Stats<W> for Levels<Wr>
+where
+    W: cucumber::World,
+    Wr: writer::Stats<W>,
+{
+    fn passed_steps(&self) -> usize {
+        self.inner.passed_steps()
+    }
+    fn skipped_steps(&self) -> usize {
+        self.inner.skipped_steps()
+    }
+    fn failed_steps(&self) -> usize {
+        self.inner.failed_steps()
+    }
+    fn retried_steps(&self) -> usize {
+        self.inner.retried_steps()
+    }
+    fn parsing_errors(&self) -> usize {
+        self.inner.parsing_errors()
+    }
+    fn hook_errors(&self) -> usize {
+        self.inner.hook_errors()
+    }
+}
+
+impl<Wr: writer::Normalized> writer::Normalized for Levels<Wr> {}

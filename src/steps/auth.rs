@@ -1,0 +1,63 @@
+//! Steps of the `@auth` scenarios: requests sent without the credentials the run holds, or with a
+//! value the target never issued, and what a refusal must not give away.
+
+use super::common::{accept_for, request_url};
+use super::{StepFn, VppWorld, arg};
+use cucumber::step::Context;
+use futures::future::LocalBoxFuture;
+
+pub const WHEN: &[(&str, StepFn)] = &[
+    (r"^a client without credentials sends GET (.+)$", sends_without_credentials),
+    (r"^a client with an Authorization value the target never issued sends GET (.+)$", sends_forged),
+];
+
+pub const THEN: &[(&str, StepFn)] = &[(r"^the response gives away none of the tenant's accounts$", gives_nothing_away)];
+
+fn sends_without_credentials<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        let documented = arg(&ctx, 1).to_owned();
+        let url = request_url(w, &documented);
+        let client = w.ctx().client.without_credentials();
+        w.send_with(&client, "GET", &url, None, Some(accept_for(&documented))).await;
+    })
+}
+
+fn sends_forged<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        let documented = arg(&ctx, 1).to_owned();
+        let url = request_url(w, &documented);
+        // Shaped like a real UEM value, so only a target that checks the value itself refuses it.
+        let forged = format!("besng-basic {}", forged_credential(w.ctx().seed, &w.scenario));
+        let client = w.ctx().client.with_authorization(&forged);
+        w.send_with(&client, "GET", &url, None, Some(accept_for(&documented))).await;
+    })
+}
+
+/// Base64-looking text no target issued: derived from the run's seed, so a run can be repeated.
+fn forged_credential(seed: u64, scenario: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("forged:{seed}:{scenario}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A refusal that still carries accounts (a GUID or a token of the data set) gives away what the
+/// credentials were meant to protect.
+fn gives_nothing_away<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        let body = String::from_utf8_lossy(&w.reply().body).to_lowercase();
+        let accounts = crate::catalog::accounts_fixture()["vppAccounts"].as_array().cloned().unwrap_or_default();
+        let leaked: Vec<String> = accounts
+            .iter()
+            .flat_map(|a| ["guid", "token"].map(|f| a[f].as_str().unwrap_or_default().to_lowercase()))
+            .filter(|v| !v.is_empty() && body.contains(v.as_str()))
+            .map(|v| if v.len() > 12 { format!("{}…", &v[..8]) } else { v })
+            .collect();
+        if !leaked.is_empty() {
+            w.fail(format!(
+                "the refusal carries account data: {} GUID or token value(s) of the data set ({})",
+                leaked.len(),
+                leaked.join(", ")
+            ));
+        }
+    })
+}
