@@ -226,6 +226,19 @@ pub fn scenarios() -> Vec<ScenarioInfo> {
     out
 }
 
+/// A scenario's name as the reports show it (JUnit test cases, Cucumber JSON elements, the
+/// terminal), which know a scenario by its name alone: `UEM-QRY-002: Letter case … (SHOULD)`, so
+/// every report traces back to the documentation and says how binding the scenario is.
+pub fn report_name(id: &str, level: Level, name: &str) -> String {
+    format!("{id}: {name} ({level})")
+}
+
+/// The plain name inside a [`report_name`] (or the text itself when it is not one).
+pub fn plain_name<'a>(id: &str, report_name: &'a str) -> &'a str {
+    let name = report_name.strip_prefix(id).and_then(|r| r.strip_prefix(": ")).unwrap_or(report_name);
+    [Level::Must, Level::Should, Level::Info].iter().find_map(|l| name.strip_suffix(&format!(" ({l})"))).unwrap_or(name)
+}
+
 /// The ID tag among a scenario's own tags.
 pub fn scenario_id(tags: &[String]) -> Option<String> {
     tags.iter().find(|t| is_id_tag(t)).cloned()

@@ -169,9 +169,20 @@ impl RunArgs {
         let url = |option: &str, flag: &Option<String>, in_file: &Option<String>| {
             flag.as_ref().or(in_file.as_ref()).map(|u| config::parse_base_url(option, u)).transpose()
         };
-        let base = url("--base-url", &self.base_url, &file.base_url)?;
-        let vpp = url("--vpp-base-url", &self.vpp_base_url, &file.vpp_base_url)?;
-        let uem = url("--uem-base-url", &self.uem_base_url, &file.uem_base_url)?;
+        // Each layer is resolved whole (its own base URL filling its per-API ones) before layers
+        // merge: a --base-url on the command line wins over the file's uem-base-url too.
+        url("--base-url", &self.base_url, &file.base_url)?;
+        let layer = |base: &Option<String>, specific: &Option<String>| specific.clone().or_else(|| base.clone());
+        let vpp = url(
+            "--vpp-base-url",
+            &layer(&self.base_url, &self.vpp_base_url),
+            &layer(&file.base_url, &file.vpp_base_url),
+        )?;
+        let uem = url(
+            "--uem-base-url",
+            &layer(&self.base_url, &self.uem_base_url),
+            &layer(&file.base_url, &file.uem_base_url),
+        )?;
         let state_setup_url = url("--state-setup-url", &self.state_setup_url, &file.state_setup_url)?;
         let tags = self.tags.clone().or(file.tags);
         if let Some(t) = &tags {
@@ -204,8 +215,8 @@ impl RunArgs {
         }
         let or_file = |flag: &Vec<PathBuf>, in_file: Vec<PathBuf>| if flag.is_empty() { in_file } else { flag.clone() };
         Ok(RunConfig {
-            vpp_base_url: vpp.or_else(|| base.clone()),
-            uem_base_url: uem.or(base),
+            vpp_base_url: vpp,
+            uem_base_url: uem,
             tenant: config::parse_tenant(self.tenant.as_deref().or(file.tenant.as_deref()).unwrap_or("SRP00000"))?,
             headers,
             tags,
@@ -443,4 +454,34 @@ fn write_list(out: &mut impl Write, scenarios: &[catalog::ScenarioInfo], json: b
         count(catalog::Level::Should),
         count(catalog::Level::Info)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_args(args: &[&str]) -> RunArgs {
+        let all = ["vpp-conformance", "run"].iter().chain(args).copied();
+        match Cli::try_parse_from(all).expect("valid arguments").command {
+            Command::Run(args) => args,
+            other => panic!("not a run: {other:?}"),
+        }
+    }
+
+    /// A layer is resolved whole before layers merge: a base URL given on the command line (or in
+    /// the environment) wins over the file's per-API URLs, so a login goes where the user said.
+    #[test]
+    fn a_higher_layers_base_url_wins_over_the_files_per_api_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "uem-base-url = \"http://file-uem:1\"\nbase-url = \"http://file:1\"\n").unwrap();
+        let no_env = |_: &str| None;
+        let c = run_args(&["--config", file.to_str().unwrap(), "--base-url", "http://flag:2"]).to_config_with(no_env);
+        let c = c.unwrap();
+        assert_eq!(c.uem_base_url.as_deref(), Some("http://flag:2"));
+        assert_eq!(c.vpp_base_url.as_deref(), Some("http://flag:2"));
+        let c = run_args(&["--config", file.to_str().unwrap()]).to_config_with(no_env).unwrap();
+        assert_eq!(c.uem_base_url.as_deref(), Some("http://file-uem:1"));
+        assert_eq!(c.vpp_base_url.as_deref(), Some("http://file:1"));
+    }
 }

@@ -48,6 +48,9 @@ impl Default for ClientOptions {
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// The same client, following no redirect: a login or a provider state must not carry its
+    /// body (a password, a data set) to wherever a redirect points.
+    http_no_redirect: reqwest::Client,
     options: ClientOptions,
     redactor: Redactor,
     /// Headers sent only to URLs under a prefix, replacing a same-named header of `options`: the
@@ -90,9 +93,14 @@ impl Client {
             .into_iter()
             .flatten()
             .collect::<Vec<_>>();
-        let builder = |only_given_roots: bool| {
+        let builder = |only_given_roots: bool, redirects: usize| {
+            let policy = if redirects == 0 {
+                reqwest::redirect::Policy::none()
+            } else {
+                reqwest::redirect::Policy::limited(redirects)
+            };
             let mut b = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+                .redirect(policy)
                 .connect_timeout(options.timeout)
                 .tls_danger_accept_invalid_certs(options.insecure);
             b = if only_given_roots { b.tls_certs_only(roots.clone()) } else { b.tls_certs_merge(roots.clone()) };
@@ -103,10 +111,29 @@ impl Client {
         };
         // A machine without system CA certificates (a slim container) still tests plain-HTTP
         // targets and those of the given CAs, rather than refusing to start.
-        let http = builder(false)
-            .or_else(|_| builder(true))
-            .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
-        Ok(Self { http, options, redactor, scoped: Vec::new() })
+        let build = |redirects| {
+            builder(false, redirects)
+                .or_else(|_| builder(true, redirects))
+                .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
+        };
+        let (http, http_no_redirect) = (build(MAX_REDIRECTS)?, build(0)?);
+        Ok(Self { http, http_no_redirect, options, redactor, scoped: Vec::new() })
+    }
+
+    /// This client, following no redirect: a 3xx comes back as the reply.
+    pub fn without_redirects(&self) -> Self {
+        let mut c = self.clone();
+        c.http = self.http_no_redirect.clone();
+        c
+    }
+
+    /// This client without any header the user gave or the run obtained (`X-Api-Key` and cookies
+    /// can be credentials as well as `Authorization`): to check what a target does without them.
+    pub fn anonymous(&self) -> Self {
+        let mut c = self.clone();
+        c.options.headers.clear();
+        c.scoped.clear();
+        c
     }
 
     /// This client, sending `name: value` to every URL that starts with `prefix` (and the value
@@ -127,9 +154,10 @@ impl Client {
         c
     }
 
-    /// This client with `Authorization: value` instead of any other (the value redacted everywhere).
+    /// This client with `Authorization: value` and no other header of the user's (the value
+    /// redacted everywhere).
     pub fn with_authorization(&self, value: &str) -> Self {
-        let mut c = self.without_credentials();
+        let mut c = self.anonymous();
         c.redactor.add_header_value(value);
         c.options.headers.push(("Authorization".to_owned(), value.to_owned()));
         c

@@ -144,6 +144,12 @@ pub fn parse_base_url(option: &str, value: &str) -> Result<String, ConfigError> 
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(ConfigError(format!("{option} {value:?}: a base URL has no query or fragment")));
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // It would be printed in every line that names the target; credentials go in a header.
+        return Err(ConfigError(format!(
+            "{option}: a base URL carries no user or password (give them as a header, or as a UEM login)"
+        )));
+    }
     Ok(value.trim_end_matches('/').to_owned())
 }
 
@@ -192,6 +198,8 @@ mod tests {
         assert_eq!(parse_base_url("--base-url", "http://h:1/x/").unwrap(), "http://h:1/x");
         assert!(parse_base_url("--base-url", "ftp://h").is_err());
         assert!(parse_base_url("--base-url", "localhost:8080").is_err());
+        let userinfo = parse_base_url("--base-url", "http://bob:hunter22@h:1").unwrap_err();
+        assert!(!userinfo.0.contains("hunter22"), "the refusal does not repeat the password: {userinfo}");
         assert_eq!(parse_header("Authorization: Bearer x").unwrap(), ("Authorization".into(), "Bearer x".into()));
         assert!(parse_header("no colon").is_err());
         assert!(parse_tags("@uem and").is_err());

@@ -189,3 +189,92 @@ async fn a_refusal_that_carries_accounts_is_caught() {
         assert!(!stdout.contains(a["token"].as_str().unwrap()), "a token leaked");
     }
 }
+
+/// A refusal that echoes the requested path (and so the GUID asked for) gives nothing away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_that_echoes_the_requested_guid_passes() {
+    use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+    struct Echo;
+    impl Respond for Echo {
+        fn respond(&self, request: &Request) -> ResponseTemplate {
+            let body =
+                serde_json::json!({"code": 401, "message": format!("not authorized for {}", request.url.path())});
+            ResponseTemplate::new(401).set_body_raw(body.to_string(), "application/json")
+        }
+    }
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any()).respond_with(Echo).mount(&server).await;
+    let config = RunConfig { tags: Some("@auth".into()), strict: true, ..config_for(&server.uri()) };
+    let (outcome, stdout) = run_with(&config).await;
+    assert!(outcome.passed(), "{stdout}");
+    assert_eq!(outcome.scenarios.len(), 3, "{stdout}");
+}
+
+/// A login that does not really succeed stops the run (exit 2) with the target's own words, and
+/// never follows a redirect with the password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_that_redirects_or_answers_a_page_stops_the_run_and_shows_why() {
+    use wiremock::matchers::{method, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let elsewhere = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_string("token"))
+        .mount(&elsewhere)
+        .await;
+    let cases = [
+        ResponseTemplate::new(307).insert_header("Location", format!("{}/steal", elsewhere.uri()).as_str()),
+        ResponseTemplate::new(200).set_body_raw("<html><body>Please sign in</body></html>", "text/html"),
+        ResponseTemplate::new(200).set_body_raw("besng-basic abc\nbesng-basic def", "text/plain"),
+        ResponseTemplate::new(401)
+            .set_body_raw(r#"{"code":401,"message":"Invalid credentials for user"}"#, "application/json"),
+    ];
+    for (i, reply) in cases.into_iter().enumerate() {
+        let target = MockServer::start().await;
+        Mock::given(method("POST")).and(path_regex("/util/authorization$")).respond_with(reply).mount(&target).await;
+        let config =
+            RunConfig { uem_login: login(PASSWORD), tags: Some("@UEM-SMP-001".into()), ..config_for(&target.uri()) };
+        let out = support::Captured::default();
+        let err = runner::run(&config, SharedOut::new(out.clone())).await.expect_err("the login fails");
+        restore_panic_hook();
+        let text = err.to_string();
+        assert!(text.contains("logging in to the UEM target failed"), "case {i}: {text}");
+        assert!(
+            text.contains("\"password\": \"‹hidden›\""),
+            "case {i}: the password is hidden, not fingerprinted: {text}"
+        );
+        if i == 3 {
+            assert!(text.contains("Invalid credentials for user"), "the target's reason is shown: {text}");
+        }
+    }
+    assert!(elsewhere.received_requests().await.unwrap().is_empty(), "the login followed a redirect");
+}
+
+/// `@auth` leaves out every header of the user's, not only Authorization: a target that takes an
+/// API key as its credential is not blamed for serving a request that carried one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_scenarios_send_none_of_the_users_headers() {
+    use wiremock::matchers::header;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let reference = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let keyed = MockServer::start().await;
+    // With the key, the target answers as the reference would (a 200 list); without, 401.
+    Mock::given(header("x-api-key", "key-1234567890"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"vppAccounts":[]}"#, "application/json"))
+        .with_priority(1)
+        .mount(&keyed)
+        .await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(401).set_body_raw(r#"{"code":401}"#, "application/json"))
+        .with_priority(2)
+        .mount(&keyed)
+        .await;
+    let config = RunConfig {
+        headers: vec![("X-Api-Key".into(), "key-1234567890".into())],
+        tags: Some("@auth".into()),
+        strict: true,
+        ..config_for(&keyed.uri())
+    };
+    let (outcome, stdout) = run_with(&config).await;
+    assert!(outcome.passed(), "{stdout}");
+    drop(reference);
+}

@@ -360,12 +360,15 @@ fn run_writes_junit_and_cucumber_json_with_one_entry_per_scenario() {
     assert_eq!(report.cases.len(), selected.len(), "{:#?}", report.cases);
     assert_eq!(report.failures, 0, "{junit}");
     // cucumber's JUnit writer names a case `Scenario: NAME: PATH:LINE:COL`; the runner puts the ID
-    // in front of the name: every case names exactly one selected scenario, by ID, name and file.
+    // in front of the name and the level after it: every case names exactly one selected
+    // scenario, by ID, name, level and file.
     let mut matched = BTreeSet::new();
     for case in &report.cases {
         let hits: Vec<&&Scenario> = selected
             .iter()
-            .filter(|s| case.contains(&format!("Scenario: {}: {}: ", s.id, s.name)) && case.contains(&s.path))
+            .filter(|s| {
+                case.contains(&format!("Scenario: {}: {} ({}): ", s.id, s.name, s.level)) && case.contains(&s.path)
+            })
             .collect();
         assert_eq!(hits.len(), 1, "test case {case:?} names {} scenarios", hits.len());
         assert!(matched.insert(hits[0].id.clone()), "{} reported twice", hits[0].id);

@@ -21,7 +21,7 @@ fn every_scenario_has_exactly_one_level_and_the_levels_are_where_the_documentati
     let level = |id: &str| catalog::scenarios().into_iter().find(|s| s.id == id).unwrap().level;
     assert_eq!(level("UEM-QRY-001"), Level::Must);
     assert_eq!(level("UEM-QRY-002"), Level::Should);
-    assert_eq!(level("UEM-QRY-016"), Level::Should);
+    assert_eq!(level("UEM-QRY-016"), Level::Info);
     assert_eq!(level("UEM-QRY-023"), Level::Info);
     // Every sample the documentation shows is stated, so binding.
     for s in catalog::scenarios().iter().filter(|s| s.tags.iter().any(|t| t == "sample")) {
@@ -121,4 +121,17 @@ async fn a_failed_must_scenario_fails_the_run_whatever_the_other_levels_do() {
     assert!(failed.contains(&"UEM-QRY-001"), "{failed:?}");
     assert!(failed.iter().all(|id| catalog::scenarios().iter().any(|s| s.id == *id && s.level == Level::Must)));
     assert!(junit_case(&r.junit, "UEM-QRY-001").contains("<failure"));
+}
+
+/// The whole default selection agrees with the levels: a target that folds only ASCII case (a
+/// SHOULD) is not failed by another scenario that would demand it as a MUST (`@any-data`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_selection_fails_no_should_behaviour_as_a_must() {
+    let target = ReferenceTarget::start(ReferenceOptions::default().with_quirk(Quirk::Uem(Uem::BadAsciiCaseFold)))
+        .await
+        .unwrap();
+    let (outcome, stdout) = run_with(&RunConfig { seed: Some(1), ..config_for(&target.url()) }).await;
+    assert!(outcome.passed(), "{stdout}");
+    let not_met: Vec<&str> = outcome.not_met().map(|s| s.id.as_str()).collect();
+    assert_eq!(not_met, ["UEM-QRY-002"], "{stdout}");
 }

@@ -125,3 +125,37 @@ async fn a_failed_setup_stops_the_run_and_a_failed_teardown_is_a_notice() {
     assert!(outcome.notices.iter().any(|n| n.contains("not torn down")), "{:?}", outcome.notices);
     assert!(stdout.contains("NOTICE: the provider state was not torn down"), "{stdout}");
 }
+
+/// The state request carries none of the user's headers (credentials for the target) and follows
+/// no redirect (a login page is no state).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_state_request_carries_no_user_header_and_a_redirect_is_a_failure() {
+    let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let states = recording_state_endpoint(200).await;
+    let config = RunConfig {
+        headers: vec![("Authorization".into(), "Bearer state-secret-77".into())],
+        state_setup_url: Some(format!("{}/state", states.uri())),
+        tags: Some("@UEM-SMP-001".into()),
+        ..config_for(&target.url())
+    };
+    let (outcome, stdout) = run_with(&config).await;
+    assert!(outcome.passed(), "{stdout}");
+    let requests = states.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    assert!(requests.iter().all(|r| !r.headers.contains_key("authorization")), "a user header reached the state URL");
+
+    let redirecting = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", "/login"))
+        .mount(&redirecting)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("login page"))
+        .mount(&redirecting)
+        .await;
+    let config = RunConfig { state_setup_url: Some(format!("{}/state", redirecting.uri())), ..config };
+    let err =
+        runner::run(&config, SharedOut::new(support::Captured::default())).await.expect_err("a redirect is no state");
+    restore_panic_hook();
+    assert!(err.to_string().contains("HTTP 302"), "{err}");
+}

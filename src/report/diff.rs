@@ -52,7 +52,7 @@ pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
                 .collect();
             let Some(id) = crate::catalog::scenario_id(&tags) else { continue };
             let name = element.get("name").and_then(|n| n.as_str()).unwrap_or_default();
-            let name = name.strip_prefix(&format!("{id}: ")).unwrap_or(name).to_owned();
+            let name = crate::catalog::plain_name(&id, name).to_owned();
             let outcome = if failed || background_failed {
                 Outcome::Failed
             } else if not_met {

@@ -13,12 +13,19 @@ use cucumber::{Event, Writer, gherkin, parser, writer};
 pub struct Levels<Wr> {
     inner: Wr,
     strict: bool,
+    /// Cucumber JSON embeds the log line base64-encoded, out of reach of the output's redaction.
+    redactor: crate::redact::Redactor,
 }
 
 impl<Wr> Levels<Wr> {
-    pub fn new(inner: Wr, strict: bool) -> Self {
-        Self { inner, strict }
+    pub fn new(inner: Wr, strict: bool, redactor: crate::redact::Redactor) -> Self {
+        Self { inner, strict, redactor }
     }
+}
+
+/// A step the suite has no definition for is a bug of the suite, whatever the level: never "not met".
+fn enforced(level: Level, strict: bool, error: &cucumber::event::StepError) -> bool {
+    level.enforced(strict) || matches!(error, cucumber::event::StepError::NotFound)
 }
 
 type ScenarioEvent<W> =
@@ -50,14 +57,15 @@ where
         let level = Level::of(&f, r.as_deref(), &sc);
         let RetryableScenario { event: scenario_event, retries } = ev;
         let (step, background, error) = match scenario_event {
-            Scenario::Step(st, Step::Failed(_, _, _, e)) if !level.enforced(self.strict) => (st, false, e),
-            Scenario::Background(st, Step::Failed(_, _, _, e)) if !level.enforced(self.strict) => (st, true, e),
+            Scenario::Step(st, Step::Failed(_, _, _, e)) if !enforced(level, self.strict, &e) => (st, false, e),
+            Scenario::Background(st, Step::Failed(_, _, _, e)) if !enforced(level, self.strict, &e) => (st, true, e),
             other => {
                 let ev = RetryableScenario { event: other, retries };
                 return self.inner.handle_event(Ok(meta.insert(Cucumber::scenario(f, r, sc, ev))), cli).await;
             }
         };
         let note = format!("{} not met: {}\n", level.note(), super::step_error_text(&error).trim_end());
+        let note = self.redactor.redact(&note);
         let log = RetryableScenario { event: Scenario::Log(note), retries };
         self.inner
             .handle_event(Ok(meta.clone().insert(Cucumber::scenario(f.clone(), r.clone(), sc.clone(), log))), cli)

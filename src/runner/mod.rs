@@ -130,13 +130,18 @@ impl<I> cucumber::Parser<I> for EmbeddedFeatures {
 
     fn parse(self, _input: I, _cli: Self::Cli) -> Self::Output {
         let mut features = self.0;
-        // Reports name a scenario by its name alone (JUnit test cases, Cucumber JSON elements):
-        // the ID goes in front so every report traces back to the documentation.
+        fn rename(outer: &[String], s: &mut gherkin::Scenario) {
+            if let Some(id) = catalog::scenario_id(&s.tags) {
+                let level = Level::from_tags(outer.iter().chain(&s.tags));
+                s.name = catalog::report_name(&id, level, &s.name);
+            }
+        }
         for f in &mut features {
-            for s in f.scenarios.iter_mut().chain(f.rules.iter_mut().flat_map(|r| r.scenarios.iter_mut())) {
-                if let Some(id) = catalog::scenario_id(&s.tags) {
-                    s.name = format!("{id}: {}", s.name);
-                }
+            let feature_tags = f.tags.clone();
+            f.scenarios.iter_mut().for_each(|s| rename(&feature_tags, s));
+            for r in &mut f.rules {
+                let outer: Vec<String> = feature_tags.iter().chain(&r.tags).cloned().collect();
+                r.scenarios.iter_mut().for_each(|s| rename(&outer, s));
             }
         }
         futures::stream::iter(features.into_iter().map(Ok).collect::<Vec<_>>())
@@ -194,7 +199,8 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
     };
     let filter = scenario_filter(config.tags.as_deref(), skip_api)?;
     let features = catalog::features();
-    let selectable = features
+    // What the selection needs: the canonical data (a provider state), a UEM login.
+    let selected: Vec<(bool, bool)> = features
         .iter()
         .flat_map(|f| {
             let plain = f.scenarios.iter().map(move |s| (f, None, s));
@@ -202,10 +208,12 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
             plain
                 .chain(ruled)
                 .filter(|(f, r, s)| filter(f, *r, s))
-                .map(|(f, r, s)| (1, usize::from(!needs_any_data(f, r, s))))
+                .map(|(f, r, s)| (!has_tag(f, r, s, "any-data"), has_tag(f, r, s, "uem")))
         })
-        .fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
-    let (selectable, need_canonical_data) = selectable;
+        .collect();
+    let selectable = selected.len();
+    let need_canonical_data = selected.iter().any(|(canonical, _)| *canonical);
+    let need_uem = selected.iter().any(|(_, uem)| *uem);
     if selectable == 0 {
         return Err(ConfigError(format!(
             "--tags {:?} selects no scenario (see `vpp-conformance list`)",
@@ -294,13 +302,13 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         redactor.clone(),
     )
     .map_err(ConfigError)?;
-    let state_url = config.state_setup_url.as_deref().filter(|_| need_canonical_data > 0);
+    let state_url = config.state_setup_url.as_deref().filter(|_| need_canonical_data);
     if let Some(url) = state_url {
         prepare::provider_state(&client, url, &config.tenant, prepare::StateAction::Setup)
             .await
             .map_err(|e| ConfigError(format!("the target cannot be prepared: {e}")))?;
     }
-    if let Some(login) = login.as_ref().filter(|_| !uem_base.is_empty()) {
+    if let Some(login) = login.as_ref().filter(|_| need_uem && !uem_base.is_empty()) {
         let value = match prepare::log_in(&client, &uem_base, &config.tenant, login).await {
             Ok(v) => v,
             Err(e) => {
@@ -351,7 +359,7 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         .tee::<VppWorld, _>(writer::JUnit::for_tee(junit, 0))
         .tee::<VppWorld, _>(writer::Json::for_tee(json))
         .normalized::<VppWorld>();
-    let writer = levels::Levels::new(writer, config.strict);
+    let writer = levels::Levels::new(writer, config.strict, redactor.clone());
 
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
     let progress = Progress {
@@ -377,7 +385,11 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
                 futures::future::ready(()).boxed_local()
             })
             .after(move |feature, rule, scenario, finished, world| {
-                let level = Level::of(feature, rule, scenario);
+                // A step without a definition is a bug of the suite: it fails the run at any level.
+                let level = match finished {
+                    event::ScenarioFinished::StepSkipped => Level::Must,
+                    _ => Level::of(feature, rule, scenario),
+                };
                 let (verdict, reason) = match finished {
                     event::ScenarioFinished::StepPassed => (Verdict::Passed, None),
                     event::ScenarioFinished::StepSkipped => (
@@ -395,7 +407,7 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
                 });
                 let id = catalog::scenario_id(&scenario.tags).unwrap_or_default();
                 let result = ScenarioResult {
-                    name: scenario.name.strip_prefix(&format!("{id}: ")).unwrap_or(&scenario.name).to_owned(),
+                    name: catalog::plain_name(&id, &scenario.name).to_owned(),
                     id,
                     level,
                     verdict,
@@ -430,9 +442,10 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
     Ok(outcome)
 }
 
-/// Whether a scenario works on whatever data the target holds (`@any-data`), so needs no state.
-fn needs_any_data(f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario) -> bool {
-    f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(&s.tags).any(|t| t == "any-data")
+/// Whether a scenario, its rule or its feature carries a tag (`@any-data` needs no provider
+/// state; `@uem` needs the login).
+fn has_tag(f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario, tag: &str) -> bool {
+    f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(&s.tags).any(|t| t == tag)
 }
 
 /// A password for the built-in reference, different in every run.
@@ -530,8 +543,18 @@ fn write_summary(out: &mut impl Write, outcome: &RunOutcome) {
         writeln!(out, "\nNot met, without failing the run (SHOULD: a failure under --strict; INFO: observed only):")
             .ok();
         for s in &not_met {
-            let why = s.reason.as_deref().and_then(|r| r.lines().next()).unwrap_or("");
-            writeln!(out, "  [{}] {} {}: {why}", s.id, s.level, s.name).ok();
+            // What was expected and what came back, before the request and response details.
+            let why: Vec<&str> = s
+                .reason
+                .as_deref()
+                .unwrap_or("")
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.starts_with("request:"))
+                .filter(|l| !l.is_empty())
+                .take(4)
+                .collect();
+            writeln!(out, "  [{}] {} {}: {}", s.id, s.level, s.name, why.join(" / ")).ok();
         }
     }
     for notice in &outcome.notices {

@@ -21,24 +21,43 @@ pub async fn log_in(client: &Client, uem_base: &str, tenant: &str, login: &UemLo
         body["domain"] = serde_json::Value::String(domain.clone());
     }
     let url = format!("{uem_base}/{}/api/v1/util/authorization", crate::steps::common::tenant_segment(tenant));
-    // Sent without any Authorization header: logging in is what obtains one.
-    let exchange = client
+    // Sent without any Authorization header (logging in is what obtains one), and following no
+    // redirect, which would carry the password to wherever it points.
+    let mut exchange = client
         .without_credentials()
+        .without_redirects()
         .send_as("POST", &url, Some((&body.to_string(), AUTHORIZATION_REQUEST_MEDIA_TYPE)), Some("text/plain"))
         .await;
-    let reply = exchange.reply().map_err(|e| failed("logging in to the UEM target", &exchange, &e, client))?;
-    let value = String::from_utf8_lossy(&reply.body).trim().to_owned();
-    client.redactor().add_header_value(&value);
-    if reply.status != 200 {
-        let why = format!("HTTP {}; expected 200 with the Authorization value as text/plain", reply.status);
-        return Err(failed("logging in to the UEM target", &exchange, &why, client));
+    // Even a fingerprint of the password would let a reader of the log test guesses offline.
+    exchange.request_body = Some(format!(
+        "{{\"username\": {}, \"password\": \"‹hidden›\", \"provider\": {}}}",
+        serde_json::Value::String(login.username.clone()),
+        serde_json::Value::String(login.provider.clone())
+    ));
+    let what = "logging in to the UEM target";
+    let reply = exchange.reply().map_err(|e| failed(what, &exchange, &e, client))?;
+    let text = String::from_utf8_lossy(&reply.body);
+    let value = text.trim();
+    let html = reply.content_type.as_deref().is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+    let why = if reply.status != 200 {
+        Some(format!("HTTP {}; expected 200 with the Authorization value as text/plain", reply.status))
+    } else if html || value.is_empty() || value.len() > MAX_AUTHORIZATION_BYTES || value.contains(['\r', '\n']) {
+        Some("the body is no Authorization value (expected one line of text/plain, not a page)".to_owned())
+    } else if reqwest::header::HeaderValue::from_str(value).is_err() {
+        Some("the body is not a valid header value".to_owned())
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        // The body is shown as it came: it is no credential, and it says why the login failed.
+        return Err(failed(what, &exchange, &why, client));
     }
-    if value.is_empty() || reqwest::header::HeaderValue::from_str(&value).is_err() {
-        let why = "the body is not a usable Authorization header value";
-        return Err(failed("logging in to the UEM target", &exchange, why, client));
-    }
-    Ok(value)
+    client.redactor().add_header_value(value);
+    Ok(value.to_owned())
 }
+
+/// An Authorization value is a line of a few hundred bytes; a longer body is no such value.
+const MAX_AUTHORIZATION_BYTES: usize = 8 * 1024;
 
 /// Whether a provider-state request sets the data up or takes it down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +83,13 @@ pub async fn provider_state(client: &Client, url: &str, tenant: &str, action: St
             "serviceConfiguration": crate::catalog::service_config_fixture(),
         },
     });
-    let exchange = client.send("POST", url, Some(&body.to_string()), Some("application/json")).await;
+    // No header of the user's (credentials for the target) and no redirect (the data set would
+    // follow it): the state endpoint is a test fixture, possibly elsewhere.
+    let exchange = client
+        .anonymous()
+        .without_redirects()
+        .send("POST", url, Some(&body.to_string()), Some("application/json"))
+        .await;
     let what = match action {
         StateAction::Setup => "setting up the provider state (--state-setup-url)",
         StateAction::Teardown => "tearing down the provider state (--state-setup-url)",
