@@ -152,16 +152,27 @@ impl<I> cucumber::Parser<I> for EmbeddedFeatures {
 /// by `@opt-in`, by their ID, or by a tag only opt-in scenarios carry (`@auth`). A tag they share
 /// with the others (`@uem`) does not opt in.
 fn scenario_filter(
+    features: &[gherkin::Feature],
     tags: Option<&str>,
     skip_api: Option<&'static str>,
 ) -> Result<impl Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool + 'static, ConfigError> {
     let user: Option<TagOperation> = tags.map(parse_tags).transpose()?;
-    let catalog = catalog::scenarios();
-    let is_opt_in = |s: &catalog::ScenarioInfo| s.tags.iter().any(|t| t == OPT_IN_TAG);
+    // Every scenario's tags (feature, rule and its own), from the features this run already parsed.
+    let all_tags: Vec<Vec<&String>> = features
+        .iter()
+        .flat_map(|f| {
+            let plain = f.scenarios.iter().map(move |s| f.tags.iter().chain(&s.tags).collect());
+            let ruled = f.rules.iter().flat_map(move |r| {
+                r.scenarios.iter().map(move |s| f.tags.iter().chain(&r.tags).chain(&s.tags).collect())
+            });
+            plain.chain(ruled)
+        })
+        .collect();
+    let is_opt_in = |tags: &Vec<&String>| tags.iter().any(|t| *t == OPT_IN_TAG);
     let opt_in_only = |tag: &str| {
         tag == OPT_IN_TAG
-            || catalog.iter().any(|s| is_opt_in(s) && s.tags.iter().any(|t| t == tag))
-                && !catalog.iter().any(|s| !is_opt_in(s) && s.tags.iter().any(|t| t == tag))
+            || all_tags.iter().any(|s| is_opt_in(s) && s.iter().any(|t| *t == tag))
+                && !all_tags.iter().any(|s| !is_opt_in(s) && s.iter().any(|t| *t == tag))
     };
     // The tags an expression names, as whole words, that opt in.
     let named: Vec<String> = tags
@@ -197,8 +208,8 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         (false, Some(_), None) => Some("uem"),
         _ => None,
     };
-    let filter = scenario_filter(config.tags.as_deref(), skip_api)?;
     let features = catalog::features();
+    let filter = scenario_filter(&features, config.tags.as_deref(), skip_api)?;
     // What the selection needs: the canonical data (a provider state), a UEM login.
     let selected: Vec<(bool, bool)> = features
         .iter()
