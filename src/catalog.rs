@@ -5,6 +5,11 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+/// The media type of an account list, as the documentation's Response Body table gives it.
+pub const LIST_MEDIA_TYPE: &str = "application/vnd.blackberry.vppaccounts-v1+json";
+/// The media type of one account (GET by GUID).
+pub const ACCOUNT_MEDIA_TYPE: &str = "application/vnd.blackberry.vppaccount-v1+json";
+
 /// One embedded file: its path relative to the crate root, and its text.
 #[derive(Debug, Clone, Copy)]
 pub struct Embedded {

@@ -115,6 +115,10 @@ pub struct RunArgs {
     /// At most this many requests per @any-data scenario [default: 200].
     #[arg(long, value_name = "N")]
     pub max_requests: Option<usize>,
+    /// The largest response body read, as 64MiB, 512KiB or bytes [default: 4MiB]; raise it for a
+    /// tenant whose account list is larger (about 250 bytes an account).
+    #[arg(long, value_name = "SIZE")]
+    pub max_body_size: Option<String>,
     /// Trust this CA certificate (PEM) besides the system's, for a target behind a private CA (repeatable).
     #[arg(long = "ca-cert", value_name = "FILE")]
     pub ca_certs: Vec<PathBuf>,
@@ -196,6 +200,10 @@ impl RunArgs {
         if max_requests == 0 {
             return Err(ConfigError("--max-requests 0: an @any-data scenario needs at least one request".into()));
         }
+        let max_body_bytes = match self.max_body_size.clone().or(file.max_body_size.as_ref().map(|s| s.text())) {
+            Some(text) => crate::client::parse_size(&text).map_err(|e| ConfigError(format!("--max-body-size {e}")))?,
+            None => crate::client::MAX_BODY_BYTES,
+        };
         let concurrency = self.concurrency.or(file.concurrency).unwrap_or(8);
         if concurrency == 0 {
             return Err(ConfigError("--concurrency 0: at least one scenario must run at a time".into()));
@@ -228,6 +236,7 @@ impl RunArgs {
             progress_on_terminal: std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
             seed: self.seed.or(file.seed),
             max_requests,
+            max_body_bytes,
             reports: or_file(&self.reports, file.reports),
             sign_key: self.sign_key.clone().or(file.sign_key),
             ca_certs: or_file(&self.ca_certs, file.ca_certs),
@@ -483,5 +492,22 @@ mod tests {
         let c = run_args(&["--config", file.to_str().unwrap()]).to_config_with(no_env).unwrap();
         assert_eq!(c.uem_base_url.as_deref(), Some("http://file-uem:1"));
         assert_eq!(c.vpp_base_url.as_deref(), Some("http://file:1"));
+    }
+
+    #[test]
+    fn the_body_cap_comes_from_the_flag_else_the_file_else_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        let no_env = |_: &str| None;
+        let cap = |args: &[&str]| run_args(args).to_config_with(no_env).map(|c| c.max_body_bytes);
+        assert_eq!(cap(&[]).unwrap(), crate::client::MAX_BODY_BYTES);
+        std::fs::write(&file, "max-body-size = \"64MiB\"\n").unwrap();
+        let f = file.to_str().unwrap();
+        assert_eq!(cap(&["--config", f]).unwrap(), 64 << 20);
+        assert_eq!(cap(&["--config", f, "--max-body-size", "8MiB"]).unwrap(), 8 << 20);
+        std::fs::write(&file, "max-body-size = 1048576\n").unwrap();
+        assert_eq!(cap(&["--config", f]).unwrap(), 1 << 20);
+        let err = cap(&["--max-body-size", "lots"]).unwrap_err();
+        assert!(err.0.contains("--max-body-size"), "the error names the flag: {}", err.0);
     }
 }

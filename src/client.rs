@@ -5,10 +5,12 @@
 
 use crate::redact::Redactor;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
-/// Documented responses are a few kilobytes; 4 MiB leaves room for a large tenant while keeping
-/// a hostile target from exhausting memory.
+/// Documented responses are a few kilobytes; 4 MiB holds a list of about 15 000 accounts while
+/// keeping a hostile target from exhausting memory. `--max-body-size` raises it for a larger tenant.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Redirects are not part of either contract; a few are tolerated, a loop is reported.
 pub const MAX_REDIRECTS: usize = 10;
@@ -29,6 +31,9 @@ pub struct ClientOptions {
     /// Honour `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` (and their lower-case forms).
     /// Off for the built-in reference: reqwest sends even loopback requests through a proxy.
     pub proxies_from_env: bool,
+    /// Requests under way at once, across the whole run (`--concurrency`): what the suite holds
+    /// in memory is this many bodies at most, and the target is not flooded.
+    pub max_in_flight: usize,
 }
 
 impl Default for ClientOptions {
@@ -40,6 +45,7 @@ impl Default for ClientOptions {
             ca_certs: Vec::new(),
             insecure: false,
             proxies_from_env: true,
+            max_in_flight: 8,
         }
     }
 }
@@ -56,6 +62,8 @@ pub struct Client {
     /// Headers sent only to URLs under a prefix, replacing a same-named header of `options`: the
     /// UEM `Authorization` obtained by logging in goes to the UEM target and nowhere else.
     scoped: Vec<(String, String, String)>,
+    /// Shared by every clone: one permit per request under way.
+    in_flight: Arc<Semaphore>,
 }
 
 /// What came back from the target.
@@ -117,7 +125,8 @@ impl Client {
                 .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
         };
         let (http, http_no_redirect) = (build(MAX_REDIRECTS)?, build(0)?);
-        Ok(Self { http, http_no_redirect, options, redactor, scoped: Vec::new() })
+        let in_flight = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
+        Ok(Self { http, http_no_redirect, options, redactor, scoped: Vec::new(), in_flight })
     }
 
     /// This client, following no redirect: a 3xx comes back as the reply.
@@ -178,14 +187,38 @@ impl Client {
     }
 
     /// As [`send`](Self::send), with the body's media type given.
+    ///
+    /// The exchange runs as a task of its own, so that the suite's own work elsewhere (judging a
+    /// large answer, say) never holds up reading this reply: the timeout measures the target.
+    /// Secrets in the body are learned after the clock stops, for the same reason.
     pub async fn send_as(&self, method: &str, url: &str, body: Option<(&str, &str)>, accept: Option<&str>) -> Exchange {
-        let started = Instant::now();
-        let outcome = match tokio::time::timeout(self.options.timeout, self.exchange(method, url, body, accept)).await {
-            Ok(result) => result,
-            Err(_) => Err(format!(
-                "no complete response within the timeout of {} (the target hung or sent its body too slowly)",
-                human_duration(self.options.timeout)
-            )),
+        let this = self.clone();
+        let (method_owned, url_owned) = (method.to_owned(), url.to_owned());
+        let body_owned = body.map(|(b, t)| (b.to_owned(), t.to_owned()));
+        let accept_owned = accept.map(str::to_owned);
+        // Waiting for a turn is the suite's own cost: the clock starts once the request may go.
+        let permit = self.in_flight.clone().acquire_owned().await.ok();
+        let task = tokio::spawn(async move {
+            let _permit = permit;
+            let started = Instant::now();
+            let body = body_owned.as_ref().map(|(b, t)| (b.as_str(), t.as_str()));
+            let exchange = this.exchange(&method_owned, &url_owned, body, accept_owned.as_deref());
+            let outcome = match tokio::time::timeout(this.options.timeout, exchange).await {
+                Ok(result) => result,
+                Err(_) => Err(format!(
+                    "no complete response within the timeout of {} (the target hung or sent its body too slowly)",
+                    human_duration(this.options.timeout)
+                )),
+            };
+            let elapsed = started.elapsed();
+            if let Ok(reply) = &outcome {
+                this.redactor.learn_tokens(&reply.body);
+            }
+            (outcome, elapsed)
+        });
+        let (outcome, elapsed) = match task.await {
+            Ok(done) => done,
+            Err(e) => (Err(format!("the exchange was abandoned: {e}")), Duration::ZERO),
         };
         let outcome = outcome.map_err(|e| self.redactor.redact(&e));
         Exchange {
@@ -193,7 +226,7 @@ impl Client {
             url: self.redactor.redact(url),
             request_body: body.map(|(b, _)| self.redactor.redact(b)),
             outcome,
-            elapsed: started.elapsed(),
+            elapsed,
         }
     }
 
@@ -235,11 +268,15 @@ impl Client {
             && len > self.options.max_body_bytes as u64
         {
             return Err(format!(
-                "HTTP {status}: the response announces a body of {len} bytes, over the cap of {} bytes",
-                self.options.max_body_bytes
+                "HTTP {status}: the response announces a body of {len} bytes, over the cap of {} \
+                 (raise it with --max-body-size, for example --max-body-size {})",
+                human_size(self.options.max_body_bytes),
+                human_size(suggested_cap(len as usize))
             ));
         }
-        let mut body = Vec::new();
+        // Room for an announced body up front (within the cap), rather than doubling as it comes.
+        let announced = response.content_length().unwrap_or(0).min(self.options.max_body_bytes as u64) as usize;
+        let mut body = Vec::with_capacity(announced);
         while let Some(chunk) = response
             .chunk()
             .await
@@ -247,13 +284,14 @@ impl Client {
         {
             if body.len() + chunk.len() > self.options.max_body_bytes {
                 return Err(format!(
-                    "HTTP {status}: the response body exceeds the cap of {} bytes",
-                    self.options.max_body_bytes
+                    "HTTP {status}: the response body exceeds the cap of {} (raise it with --max-body-size, \
+                     for example --max-body-size {})",
+                    human_size(self.options.max_body_bytes),
+                    human_size(suggested_cap(self.options.max_body_bytes.saturating_mul(4)))
                 ));
             }
             body.extend_from_slice(&chunk);
         }
-        self.redactor.learn_tokens(&body);
         Ok(Reply { status, redirected_to, content_type, body })
     }
 }
@@ -284,6 +322,45 @@ fn chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+/// A size as `--max-body-size` takes it: `4MiB`, `512KiB`, or bytes.
+pub fn human_size(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{}MiB", bytes / MIB)
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{}KiB", bytes / 1024)
+    } else {
+        format!("{bytes}")
+    }
+}
+
+/// A cap that holds `bytes`, rounded up to a whole number of MiB with room to grow.
+fn suggested_cap(bytes: usize) -> usize {
+    const MIB: usize = 1024 * 1024;
+    (bytes.saturating_mul(2) / MIB + 1).max(8).next_power_of_two() * MIB
+}
+
+/// Parses a `--max-body-size` value: a number of bytes, or with a unit (`KB`/`KiB`, `MB`/`MiB`,
+/// `GB`/`GiB`; the decimal units are taken as their binary neighbours, as people mean them).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let number: usize = digits.parse().map_err(|_| format!("{text:?} is not a size (for example 64MiB)"))?;
+    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("{text:?}: unknown unit {other:?} (use KiB, MiB or GiB)")),
+    };
+    match number.checked_mul(factor) {
+        Some(0) => Err(format!("{text:?}: a body cap must be above 0")),
+        Some(n) if n <= 1 << 32 => Ok(n),
+        _ => Err(format!("{text:?}: at most 4GiB")),
+    }
 }
 
 pub fn human_duration(d: Duration) -> String {
@@ -360,5 +437,31 @@ impl fmt::Display for Exchange {
     /// As [`Exchange::describe`] with only the secrets the URL and errors were redacted with.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.describe(&Redactor::new()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_units_and_refuse_nonsense() {
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("64mb"), Ok(64 << 20));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        for bad in ["", "MiB", "0", "12 parsecs", "-1MiB", "5GiB"] {
+            assert!(parse_size(bad).is_err(), "{bad:?} was taken");
+        }
+        assert_eq!(human_size(MAX_BODY_BYTES), "4MiB");
+        assert_eq!(parse_size(&human_size(MAX_BODY_BYTES)), Ok(MAX_BODY_BYTES));
+    }
+
+    #[test]
+    fn the_suggested_cap_holds_what_was_announced() {
+        for len in [5 << 20, 13 << 20, 100 << 20] {
+            assert!(suggested_cap(len) >= len, "{len}");
+        }
     }
 }

@@ -38,6 +38,9 @@ pub struct RunConfig {
     pub seed: Option<u64>,
     /// At most this many requests per `@any-data` scenario, so a large tenant stays fast.
     pub max_requests: usize,
+    /// The largest response body read (`--max-body-size`): a list of a large tenant needs more
+    /// than the default.
+    pub max_body_bytes: usize,
     /// Certification reports to write (`.html` or `.md`).
     pub reports: Vec<PathBuf>,
     /// An Ed25519 private key that signs the reports' digest.
@@ -116,6 +119,7 @@ impl Default for RunConfig {
             progress_on_terminal: false,
             seed: None,
             max_requests: 200,
+            max_body_bytes: crate::client::MAX_BODY_BYTES,
             reports: Vec::new(),
             sign_key: None,
             ca_certs: Vec::new(),

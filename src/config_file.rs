@@ -30,6 +30,8 @@ pub struct ConfigFile {
     pub timeout: Option<f64>,
     pub concurrency: Option<usize>,
     pub max_requests: Option<usize>,
+    /// `"64MiB"`, or a number of bytes.
+    pub max_body_size: Option<Size>,
     pub seed: Option<u64>,
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
@@ -41,6 +43,23 @@ pub struct ConfigFile {
     pub insecure: Option<bool>,
     pub strict: Option<bool>,
     pub state_setup_url: Option<String>,
+}
+
+/// A size as the file may write it: a number of bytes, or text with a unit.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Size {
+    Bytes(u64),
+    Text(String),
+}
+
+impl Size {
+    pub fn text(&self) -> String {
+        match self {
+            Size::Bytes(n) => n.to_string(),
+            Size::Text(t) => t.clone(),
+        }
+    }
 }
 
 impl ConfigFile {

@@ -16,8 +16,7 @@ pub const FILE: &str = "openapi/vpp-conformance.openapi.json";
 pub const OPENAPI_VERSION: &str = "3.1.0";
 
 /// The documented media types of the UEM resource's responses.
-pub const ACCOUNT_LIST_MEDIA_TYPE: &str = "application/vnd.blackberry.vppaccounts-v1+json";
-pub const ACCOUNT_MEDIA_TYPE: &str = "application/vnd.blackberry.vppaccount-v1+json";
+pub use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE as ACCOUNT_LIST_MEDIA_TYPE};
 
 pub const SERVICE_CONFIG_PATH: &str = "/mdm/VPPServiceConfigSrv";
 pub const ACCOUNT_LIST_PATH: &str = "/{tenantGuid}/api/v1/vppAccounts";

@@ -43,6 +43,90 @@ pub fn listed_accounts(body: &Value) -> Result<&Vec<Value>, Mismatch> {
     })
 }
 
+/// The GUIDs of a list response's accounts, in the order received, read straight from the body
+/// without building a tree of it: the answer to a date query on a large tenant is megabytes, and
+/// only the GUIDs decide it. An account without a string GUID shows as `(no guid)`.
+pub fn listed_guids(body: &[u8]) -> Result<Vec<std::borrow::Cow<'_, str>>, String> {
+    use std::borrow::Cow;
+    #[derive(serde::Deserialize)]
+    struct List<'a> {
+        #[serde(rename = "vppAccounts", borrow)]
+        accounts: Option<Vec<Entry<'a>>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry<'a> {
+        #[serde(borrow)]
+        guid: Option<&'a serde_json::value::RawValue>,
+    }
+    /// The GUID as written, borrowed from the body unless it holds an escape.
+    fn guid(raw: Option<&serde_json::value::RawValue>) -> Cow<'_, str> {
+        let Some(raw) = raw else { return Cow::Borrowed("(no guid)") };
+        match serde_json::from_str::<&str>(raw.get()) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => serde_json::from_str::<String>(raw.get()).map(Cow::Owned).unwrap_or(Cow::Borrowed("(no guid)")),
+        }
+    }
+    match serde_json::from_slice::<List>(body) {
+        Ok(List { accounts: Some(items) }) => Ok(items.into_iter().map(|e| guid(e.guid)).collect()),
+        // Not the shape of a list: say why as the full reading does.
+        _ => {
+            let value: Value = serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+            let items = listed_accounts(&value).map_err(|m| format!("{}: {}", m.rule, m.actual))?;
+            Ok(items
+                .iter()
+                .map(|a| Cow::Owned(a.get("guid").and_then(Value::as_str).unwrap_or("(no guid)").to_owned()))
+                .collect())
+        }
+    }
+}
+
+/// The accounts of a list response, each kept as its JSON text: a tenant of 50 000 accounts is
+/// held in about the size of its body rather than as a tree several times larger.
+pub fn listed_raw(body: &[u8]) -> Result<Vec<Box<serde_json::value::RawValue>>, String> {
+    #[derive(serde::Deserialize)]
+    struct List {
+        #[serde(rename = "vppAccounts")]
+        accounts: Vec<Box<serde_json::value::RawValue>>,
+    }
+    match serde_json::from_slice::<List>(body) {
+        Ok(list) => Ok(list.accounts),
+        Err(_) => {
+            let value: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+            Err(listed_accounts(&value)
+                .map(|_| "vppAccounts cannot be read".to_owned())
+                .unwrap_or_else(|m| m.to_string()))
+        }
+    }
+}
+
+/// What the query rules look at in a listed account: its GUID, name and expiry, when present
+/// and of the documented type.
+#[derive(Debug, Default)]
+pub struct Brief {
+    pub guid: Option<String>,
+    pub name: Option<String>,
+    pub expiry: Option<DateTime<Utc>>,
+}
+
+/// The [`Brief`] of an account's JSON text.
+pub fn brief(raw: &str) -> Brief {
+    #[derive(serde::Deserialize)]
+    struct Fields {
+        guid: Option<Value>,
+        name: Option<Value>,
+        #[serde(rename = "tokenExpiryDate")]
+        expiry: Option<Value>,
+    }
+    let Ok(f) = serde_json::from_str::<Fields>(raw) else {
+        return Brief::default();
+    };
+    let text = |v: Option<Value>| match v {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    Brief { guid: text(f.guid), name: text(f.name), expiry: text(f.expiry).as_deref().and_then(parse_instant) }
+}
+
 /// Compares one account with the expected one, field by field. Only the documented fields must
 /// agree; a field the documentation does not show that differs or is missing is a warning.
 pub fn compare_account(actual: &Value, expected: &Value, at: &str) -> Findings {

@@ -9,8 +9,7 @@ use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
 use wiremock::{Request, ResponseTemplate};
 
-pub const LIST_MEDIA_TYPE: &str = "application/vnd.blackberry.vppaccounts-v1+json";
-pub const ACCOUNT_MEDIA_TYPE: &str = "application/vnd.blackberry.vppaccount-v1+json";
+pub use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 /// The media type of the login request's body (`application/json` is accepted too).
 pub const AUTHORIZATION_MEDIA_TYPE: &str = "application/vnd.blackberry.authorizationrequest-v1+json";
 /// The scheme of the issued `Authorization` value, and the `WWW-Authenticate` challenge of a 401.
@@ -98,18 +97,33 @@ impl Authority {
 pub struct Accounts {
     tenant: String,
     accounts: Vec<Value>,
+    /// Per account, worked out once: what every query compares, and its text as listed, so a
+    /// list of 50 000 accounts is served by copying text rather than cloning and serializing trees.
+    prepared: Vec<Prepared>,
     quirks: Vec<Quirk>,
     authority: Authority,
 }
 
 impl Accounts {
     pub fn new(data: &Value, quirks: Vec<Quirk>) -> Self {
-        Self {
+        let mut this = Self {
             tenant: data["tenantGuid"].as_str().unwrap_or("SRP00000").to_owned(),
             accounts: data["vppAccounts"].as_array().cloned().unwrap_or_default(),
+            prepared: Vec::new(),
             quirks,
             authority: Authority::new(None),
-        }
+        };
+        this.prepared = this
+            .accounts
+            .iter()
+            .map(|a| Prepared {
+                name: a["name"].as_str().unwrap_or_default().to_owned(),
+                lower_name: a["name"].as_str().unwrap_or_default().to_lowercase(),
+                instant: instant_of(a),
+                listed: this.serve(a, false).to_string(),
+            })
+            .collect();
+        this
     }
 
     /// Serves (and, with credentials, enforces) this authority's login instead of an open one.
@@ -203,11 +217,19 @@ impl Accounts {
             None if self.has(&Quirk::OkQueryRequired) => return super::error_response(400, "a query is required"),
             _ => Vec::new(),
         };
-        let mut found: Vec<Value> = self
-            .accounts
+        // Each name criterion lower-cased once, not once per account.
+        let lowered: Vec<String> = criteria
             .iter()
-            .filter(|a| criteria.is_empty() || self.matches_all(a, &criteria))
-            .map(|a| self.serve(a, false))
+            .map(|c| match &c.value {
+                query::Value::Text(t) => t.to_lowercase(),
+                _ => String::new(),
+            })
+            .collect();
+        let mut found: Vec<&str> = self
+            .prepared
+            .iter()
+            .filter(|p| criteria.is_empty() || self.matches_all(p, &criteria, &lowered))
+            .map(|p| p.listed.as_str())
             .collect();
         if found.is_empty() && self.has(&Quirk::BadEmptyAs404) {
             return super::error_response(404, "no accounts");
@@ -215,15 +237,17 @@ impl Accounts {
         if self.has(&Quirk::OkReversedOrder) {
             found.reverse();
         }
+        // The accounts' texts joined: the bytes `serde_json` would write for the same list.
+        let array = format!("[{}]", found.join(","));
         let body = if self.has(&Quirk::BadBareArray) {
-            Value::Array(found)
+            array
         } else if found.is_empty() && self.has(&Quirk::BadEmptyAsNull) {
-            serde_json::json!({"vppAccounts": null})
+            r#"{"vppAccounts":null}"#.to_owned()
         } else {
-            serde_json::json!({"vppAccounts": found})
+            format!(r#"{{"vppAccounts":{array}}}"#)
         };
         let media_type = if self.has(&Quirk::BadListMediaType) { ACCOUNT_MEDIA_TYPE } else { LIST_MEDIA_TYPE };
-        self.reply(body, media_type)
+        self.reply_text(body, media_type)
     }
 
     fn one(&self, guid: &str) -> ResponseTemplate {
@@ -246,6 +270,10 @@ impl Accounts {
     }
 
     fn reply(&self, body: Value, media_type: &str) -> ResponseTemplate {
+        self.reply_text(body.to_string(), media_type)
+    }
+
+    fn reply_text(&self, body: String, media_type: &str) -> ResponseTemplate {
         let media_type = if self.has(&Quirk::OkUppercaseMediaType) {
             media_type.to_ascii_uppercase()
         } else if self.has(&Quirk::OkCharsetParameter) {
@@ -253,7 +281,7 @@ impl Accounts {
         } else {
             media_type.to_owned()
         };
-        ResponseTemplate::new(200).set_body_raw(body.to_string(), &media_type)
+        ResponseTemplate::new(200).set_body_raw(body, &media_type)
     }
 
     /// The account as served, after field-level quirks.
@@ -283,7 +311,8 @@ impl Accounts {
         a
     }
 
-    fn matches_all(&self, account: &Value, criteria: &[Criterion]) -> bool {
+    fn matches_all(&self, account: &Prepared, criteria: &[Criterion], lowered: &[String]) -> bool {
+        let each = criteria.iter().zip(lowered);
         if self.has(&Quirk::BadLastCriterionWins) {
             let slot = |c: &Criterion| match (c.field, c.op) {
                 (Field::Name, _) => 0,
@@ -291,43 +320,41 @@ impl Accounts {
                 (_, Op::Lt | Op::Le) => 2,
                 _ => 3,
             };
-            let kept: Vec<Criterion> = criteria
-                .iter()
+            return each
                 .enumerate()
-                .filter(|(i, c)| !criteria[i + 1..].iter().any(|later| slot(later) == slot(c)))
-                .map(|(_, c)| c.clone())
-                .collect();
-            return kept.iter().all(|c| self.matches(account, c));
+                .filter(|(i, (c, _))| !criteria[i + 1..].iter().any(|later| slot(later) == slot(c)))
+                .all(|(_, (c, l))| self.matches(account, c, l));
         }
         if self.has(&Quirk::BadOrInsteadOfAnd) {
-            criteria.iter().any(|c| self.matches(account, c))
+            each.into_iter().any(|(c, l)| self.matches(account, c, l))
         } else {
-            criteria.iter().all(|c| self.matches(account, c))
+            each.into_iter().all(|(c, l)| self.matches(account, c, l))
         }
     }
 
-    fn matches(&self, account: &Value, c: &Criterion) -> bool {
+    /// Whether the account meets one criterion; `lowered` is a name criterion's value lower-cased.
+    fn matches(&self, account: &Prepared, c: &Criterion, lowered: &str) -> bool {
         match (&c.field, &c.value) {
             (Field::Name, query::Value::Text(wanted)) => {
-                let name = account["name"].as_str().unwrap_or_default();
+                let name = account.lower_name.as_str();
                 if self.has(&Quirk::BadCaseSensitive) {
-                    name == wanted
+                    account.name == *wanted
                 } else if self.has(&Quirk::BadAsciiCaseFold) {
-                    name.to_ascii_lowercase() == wanted.to_ascii_lowercase()
+                    account.name.eq_ignore_ascii_case(wanted)
                 } else if self.has(&Quirk::BadSubstringMatch) {
-                    name.to_lowercase().contains(&wanted.to_lowercase())
+                    name.contains(lowered)
                 } else if self.has(&Quirk::BadLikeWildcards) {
-                    like(&name.to_lowercase(), &wanted.to_lowercase())
+                    like(name, lowered)
                 } else if self.has(&Quirk::BadAccentInsensitive) {
-                    strip_accents(&name.to_lowercase()) == strip_accents(&wanted.to_lowercase())
+                    strip_accents(name) == strip_accents(lowered)
                 } else if self.has(&Quirk::BadPrefixMatch) {
-                    name.to_lowercase().starts_with(&wanted.to_lowercase())
+                    name.starts_with(lowered)
                 } else {
-                    name.to_lowercase() == wanted.to_lowercase()
+                    name == lowered
                 }
             }
             (Field::TokenExpiryDate, query::Value::Instant(bound)) => {
-                let Some(mut instant) = instant_of(account) else {
+                let Some(mut instant) = account.instant else {
                     return false;
                 };
                 let mut bound = *bound;
@@ -350,6 +377,15 @@ impl Accounts {
             _ => false,
         }
     }
+}
+
+/// An account as every query sees it, worked out once.
+struct Prepared {
+    name: String,
+    lower_name: String,
+    instant: Option<DateTime<Utc>>,
+    /// Its JSON text as a list serves it.
+    listed: String,
 }
 
 /// The username and the decoded password of a login body, or why it is malformed.

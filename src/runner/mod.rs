@@ -308,7 +308,8 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
             ca_certs,
             insecure: config.insecure,
             proxies_from_env: reference.is_none(),
-            ..ClientOptions::default()
+            max_body_bytes: config.max_body_bytes,
+            max_in_flight: config.concurrency.max(1),
         },
         redactor.clone(),
     )
@@ -356,7 +357,8 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         seed,
         max_requests: config.max_requests.max(1),
         concurrency: config.concurrency.max(1),
-        warnings: Mutex::new(Vec::new()),
+        warnings: Mutex::default(),
+        listing: Default::default(),
     });
 
     let mut out = Redacting { inner: out, redactor: redactor.clone() };

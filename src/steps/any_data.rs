@@ -3,16 +3,19 @@
 
 use super::common::request_url;
 use super::{StepFn, VppWorld, arg};
+use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
+use crate::checks::accounts::Brief;
 use crate::checks::probes::{self, Family, Probe};
-use crate::checks::query_oracle::Listed;
-use crate::checks::{Findings, accounts, media_type, schema};
+use crate::checks::query_oracle::{Listed, Oracle};
+use crate::checks::{Findings, accounts, schema};
 use crate::client::Exchange;
-use crate::reference::uem::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 use cucumber::step::Context;
 use futures::StreamExt as _;
 use futures::future::LocalBoxFuture;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use serde_json::value::RawValue;
+use std::collections::HashSet;
+use std::sync::Arc;
 
 pub const GIVEN: &[(&str, StepFn)] = &[(r"^the client lists every account of the tenant$", lists_every_account)];
 
@@ -43,167 +46,188 @@ fn list_url(w: &VppWorld, query: Option<&str>) -> String {
     }
 }
 
+/// What the target lists, gathered once per run and shared by every `@any-data` scenario: a
+/// tenant of 50 000 accounts is downloaded and parsed once, and held as JSON text (about the size
+/// of its body) with the oracle's compact view, not once per scenario.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub accounts: Vec<Box<RawValue>>,
+    /// The query rules' view of the accounts that have a GUID.
+    pub oracle: Oracle,
+    /// What each scenario reports about the listing (it is each scenario's background).
+    pub warnings: Vec<String>,
+    /// Why the accounts cannot be listed, with the exchange that shows it.
+    pub failure: Option<(String, Option<Exchange>)>,
+}
+
+impl Listing {
+    /// One listed account as JSON, for the checks that look at every field.
+    fn account(&self, i: usize) -> Value {
+        serde_json::from_str(self.accounts[i].get()).unwrap_or(Value::Null)
+    }
+}
+
 /// The accounts of a list response, or why not.
-fn listed_from(exchange: &Exchange) -> Result<Vec<Value>, String> {
+fn listed_from(exchange: &Exchange) -> Result<Vec<Box<RawValue>>, String> {
     let reply = exchange.reply()?;
     if reply.status != 200 {
         return Err(format!("HTTP {}", reply.status));
     }
-    let body: Value = serde_json::from_slice(&reply.body).map_err(|e| format!("not JSON: {e}"))?;
-    accounts::listed_accounts(&body).map(Clone::clone).map_err(|m| m.to_string())
-}
-
-fn guid_key(a: &Value) -> Option<String> {
-    a.get("guid").and_then(Value::as_str).map(str::to_ascii_lowercase)
+    accounts::listed_raw(&reply.body)
 }
 
 /// Lists the tenant's accounts: a list without a query (when the target answers one) joined with
 /// the gathering queries. A tenant with no account cannot be certified: that fails, rather than
 /// passing every rule for want of data.
+async fn gather(w: &VppWorld) -> Listing {
+    let client = w.ctx().client.clone();
+    let mut listing = Listing::default();
+    let plain = client.send("GET", &list_url(w, None), None, Some(LIST_MEDIA_TYPE)).await;
+    let plain_list = match listed_from(&plain) {
+        Ok(list) => Some(list),
+        Err(why) => {
+            listing.warnings.push(format!(
+                "GET without a query did not list the accounts ({why}); the documentation does not say it must"
+            ));
+            None
+        }
+    };
+    drop(plain);
+    let mut all = Vec::new();
+    let mut seen = HashSet::new();
+    for q in GATHERING_QUERIES {
+        let exchange = client.send("GET", &list_url(w, Some(q)), None, Some(LIST_MEDIA_TYPE)).await;
+        match listed_from(&exchange) {
+            Ok(list) => merge_new(&mut all, &mut seen, briefed(list)),
+            Err(why) => {
+                listing.failure =
+                    Some((format!("the accounts cannot be listed with query={q}: {why}"), Some(exchange)));
+                return listing;
+            }
+        }
+    }
+    if let Some(list) = plain_list {
+        let briefed = briefed(list);
+        let in_plain: HashSet<String> =
+            briefed.iter().filter_map(|(b, _)| b.guid.as_deref().map(str::to_ascii_lowercase)).collect();
+        let missing = seen.iter().filter(|g| !in_plain.contains(*g)).count();
+        if missing > 0 {
+            listing.warnings.push(format!(
+                "GET without a query left out {missing} account(s) that date queries find (a page or a default filter: allowed)"
+            ));
+        }
+        merge_new(&mut all, &mut seen, briefed);
+    }
+    if all.is_empty() {
+        listing.failure = Some((
+            "the tenant lists no account, with or without a query: @any-data has nothing to certify (load some accounts, or check --tenant)".into(),
+            None,
+        ));
+    }
+    let view = all
+        .iter()
+        .filter_map(|(b, _)| Some(Listed { guid: b.guid.clone()?, name: b.name.clone(), expiry: b.expiry }))
+        .collect();
+    listing.oracle = Oracle::new(view);
+    listing.accounts = all.into_iter().map(|(_, raw)| raw).collect();
+    listing
+}
+
 fn lists_every_account<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {
-        let url = list_url(w, None);
-        let plain = w.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await.clone();
-        let mut all: Vec<Value> = Vec::new();
-        let mut seen = BTreeSet::new();
-        let plain_list = match listed_from(&plain) {
-            Ok(list) => Some(list),
-            Err(why) => {
-                w.ctx().warn(
-                    &w.scenario,
-                    format!(
-                        "GET without a query did not list the accounts ({why}); the documentation does not say it must"
-                    ),
-                );
-                None
-            }
-        };
-        for q in GATHERING_QUERIES {
-            let url = list_url(w, Some(q));
-            let exchange = w.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await.clone();
-            match listed_from(&exchange) {
-                Ok(list) => merge_new(&mut all, &mut seen, list),
-                Err(why) => w.fail(format!("the accounts cannot be listed with query={q}: {why}")),
-            }
+        let run = w.ctx();
+        let listing = run.listing.get_or_init(|| async { Arc::new(gather(w).await) }).await.clone();
+        for warning in &listing.warnings {
+            run.warn(&w.scenario, warning.clone());
         }
-        if let Some(list) = plain_list {
-            let missing = all
-                .iter()
-                .filter_map(guid_key)
-                .filter(|g| !list.iter().any(|a| guid_key(a).as_ref() == Some(g)))
-                .count();
-            if missing > 0 {
-                w.ctx().warn(
-                    &w.scenario,
-                    format!("GET without a query left out {missing} account(s) that date queries find (a page or a default filter: allowed)"),
-                );
-            }
-            merge_new(&mut all, &mut seen, list);
+        if let Some((why, exchange)) = &listing.failure {
+            w.last = exchange.clone();
+            w.fail(why.clone());
         }
-        if all.is_empty() {
-            w.fail("the tenant lists no account, with or without a query: @any-data has nothing to certify (load some accounts, or check --tenant)".into());
-        }
-        w.listed = Some(Value::Array(all));
+        w.listing = Some(listing);
     })
 }
 
-/// Adds the accounts whose GUID is not among those already gathered.
-fn merge_new(all: &mut Vec<Value>, seen: &mut BTreeSet<String>, list: Vec<Value>) {
-    all.extend(list.into_iter().filter(|a| guid_key(a).is_none_or(|g| seen.insert(g))));
+/// Each listed account with what the query rules look at.
+fn briefed(list: Vec<Box<RawValue>>) -> Vec<(Brief, Box<RawValue>)> {
+    list.into_iter().map(|raw| (accounts::brief(raw.get()), raw)).collect()
 }
 
-fn listed(w: &VppWorld) -> Vec<Value> {
-    match &w.listed {
-        Some(Value::Array(items)) => items.clone(),
-        _ => w.fail("no accounts were listed before this step".into()),
+/// Adds the accounts whose GUID (in any letter case) is not among those already gathered; an
+/// account without one is kept, for the schema to judge.
+fn merge_new(all: &mut Vec<(Brief, Box<RawValue>)>, seen: &mut HashSet<String>, list: Vec<(Brief, Box<RawValue>)>) {
+    for (brief, raw) in list {
+        if brief.guid.as_deref().is_none_or(|g| seen.insert(g.to_ascii_lowercase())) {
+            all.push((brief, raw));
+        }
     }
 }
 
-fn oracle_view(items: &[Value]) -> Vec<Listed> {
-    items
-        .iter()
-        .filter_map(|a| {
-            Some(Listed {
-                guid: a.get("guid")?.as_str()?.to_owned(),
-                name: a.get("name").and_then(Value::as_str).map(str::to_owned),
-                expiry: a.get("tokenExpiryDate").and_then(Value::as_str).and_then(accounts::parse_instant),
-            })
-        })
-        .collect()
+fn listed(w: &VppWorld) -> Arc<Listing> {
+    match &w.listing {
+        Some(listing) => listing.clone(),
+        None => w.fail("no accounts were listed before this step".into()),
+    }
 }
 
 fn every_listed_account_valid<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {
         let mut findings = Findings::default();
-        for (i, account) in listed(w).iter().enumerate() {
-            for mut m in schema::validate(arg(&ctx, 1), account).failures {
+        let mut more = 0usize;
+        let listing = listed(w);
+        for i in 0..listing.accounts.len() {
+            for mut m in schema::validate(arg(&ctx, 1), &listing.account(i)).failures {
+                if findings.failures.len() >= SHOWN_FAILURES {
+                    more += 1;
+                    continue;
+                }
                 m.at = m.at.replacen('$', &format!("$.vppAccounts[{i}]"), 1);
                 findings.fail(m);
             }
         }
-        w.assert(findings, "listed accounts do not match their schema");
+        let what = if more > 0 {
+            format!("listed accounts do not match their schema ({more} more failures not shown)")
+        } else {
+            "listed accounts do not match their schema".to_owned()
+        };
+        w.assert(findings, &what);
     })
 }
 
 /// Documented fields a vendor's account leaves out or null: allowed on any data, worth knowing.
+/// One warning per field, with a count and a few examples, however many accounts lack it.
 fn warn_on_missing_fields<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {
         let run = w.ctx();
-        for (i, account) in listed(w).iter().enumerate() {
-            let lacking: Vec<&str> = accounts::ACCOUNT_FIELDS
-                .iter()
-                .copied()
-                .filter(|f| account.get(*f).is_none_or(Value::is_null))
+        let listing = listed(w);
+        for field in accounts::ACCOUNT_FIELDS {
+            let lacking: Vec<usize> = (0..listing.accounts.len())
+                .filter(|i| listing.account(*i).get(field).is_none_or(Value::is_null))
                 .collect();
-            if !lacking.is_empty() {
-                run.warn(&w.scenario, format!("$.vppAccounts[{i}] has no (or a null) {}", lacking.join(", ")));
+            if lacking.is_empty() {
+                continue;
             }
+            let examples: Vec<String> = lacking.iter().take(3).map(|i| format!("$.vppAccounts[{i}]")).collect();
+            let etc = if lacking.len() > examples.len() { ", …" } else { "" };
+            run.warn(
+                &w.scenario,
+                format!(
+                    "{} of {} listed accounts have no (or a null) {field}: {}{etc}",
+                    lacking.len(),
+                    listing.accounts.len(),
+                    examples.join(", ")
+                ),
+            );
         }
     })
 }
 
 /// What one probe's answer got wrong, if anything.
-fn judge(probe: &Probe, exchange: &Exchange) -> Option<String> {
-    let reply = match exchange.reply() {
-        Ok(r) => r,
-        Err(e) => return Some(e),
-    };
-    if reply.status != 200 {
-        return Some(format!("HTTP {} instead of 200", reply.status));
+fn judge(probe: &Probe, oracle: &Oracle, exchange: &Exchange) -> Option<String> {
+    match exchange.reply() {
+        Ok(reply) => probes::judge_answer(probe, oracle, reply.status, reply.content_type.as_deref(), &reply.body),
+        Err(e) => Some(e),
     }
-    let mt = media_type::check_media_type(reply.content_type.as_deref(), LIST_MEDIA_TYPE);
-    if let Some(m) = mt.failures.first() {
-        return Some(format!("Content-Type {} instead of {}", m.actual, m.expected));
-    }
-    let body: Value = match serde_json::from_slice(&reply.body) {
-        Ok(v) => v,
-        Err(e) => return Some(format!("the body is not JSON: {e}")),
-    };
-    let items = match accounts::listed_accounts(&body) {
-        Ok(items) => items,
-        Err(m) => return Some(format!("{}: {}", m.rule, m.actual)),
-    };
-    let received: Vec<String> = items
-        .iter()
-        .map(|a| a.get("guid").and_then(Value::as_str).unwrap_or("(no guid)").to_ascii_lowercase())
-        .collect();
-    let received_set: BTreeSet<String> = received.iter().cloned().collect();
-    if !probe.expected.accepts(&received_set) || received.len() != received_set.len() {
-        let mut expected = show_set(&probe.expected.must);
-        if !probe.expected.may.is_empty() {
-            expected.push_str(&format!(" (and possibly {})", show_set(&probe.expected.may)));
-        }
-        return Some(format!("expected {expected}\n      received {}", show_list(&received)));
-    }
-    None
-}
-
-fn show_set(s: &BTreeSet<String>) -> String {
-    format!("[{}]", s.iter().cloned().collect::<Vec<_>>().join(", "))
-}
-
-fn show_list(s: &[String]) -> String {
-    format!("[{}]", s.join(", "))
 }
 
 fn probes_hold<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
@@ -211,20 +235,27 @@ fn probes_hold<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> 
         let words = arg(&ctx, 1);
         let family = Family::from_words(words).unwrap_or_else(|| panic!("unknown probe family {words:?}"));
         let run = w.ctx();
-        let view = oracle_view(&listed(w));
-        let chosen = probes::probes(family, &view, run.seed, run.max_requests);
+        let listing = listed(w);
+        let chosen = probes::probes(family, &listing.oracle, run.seed, run.max_requests);
         if chosen.is_empty() {
             run.warn(&w.scenario, format!("the listed accounts give no {words} query to ask (nothing checked)"));
             return;
         }
-        let urls: Vec<(Probe, String)> = chosen.into_iter().map(|p| (p.clone(), list_url(w, Some(&p.query)))).collect();
+        let urls: Vec<(Probe, String)> = chosen
+            .into_iter()
+            .map(|p| {
+                let url = list_url(w, Some(&p.query));
+                (p, url)
+            })
+            .collect();
         let asked = urls.len();
         let failures: Vec<String> = futures::stream::iter(urls)
             .map(|(probe, url)| {
                 let client = run.client.clone();
+                let listing = listing.clone();
                 async move {
                     let exchange = client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
-                    judge(&probe, &exchange).map(|why| format!("query={} → {why}", probe.query))
+                    judge(&probe, &listing.oracle, &exchange).map(|why| format!("query={} → {why}", probe.query))
                 }
             })
             .buffer_unordered(run.concurrency)
@@ -254,8 +285,14 @@ fn probes_hold<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> 
 
 fn get_by_each_guid<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {
-        let budget = w.ctx().max_requests;
-        let items: Vec<Value> = listed(w).into_iter().take(budget).collect();
+        let run = w.ctx();
+        let listing = listed(w);
+        // A sample chosen by the seed, so a large tenant is not judged by its first page alone.
+        let items: Vec<Value> =
+            probes::sample_positions(listing.accounts.len(), run.max_requests, run.seed, "get by guid")
+                .into_iter()
+                .map(|i| listing.account(i))
+                .collect();
         let findings = super::uem::get_each_and_compare(w, &items, "vpp-account-any-data").await;
         w.last = None;
         w.assert(findings, "GET by GUID disagrees with the list");
@@ -264,7 +301,7 @@ fn get_by_each_guid<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a
 
 fn unlisted_guid_is_404<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {
-        for guid in probes::unlisted_guids(&oracle_view(&listed(w))) {
+        for guid in probes::unlisted_guids(listed(w).oracle.accounts()) {
             let url = request_url(w, &format!("/SRP00000/api/v1/vppAccounts/{guid}"));
             let exchange = w.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await.clone();
             let status = match exchange.reply() {

@@ -61,9 +61,9 @@ pub fn accept_for(path: &str) -> &'static str {
     if path.starts_with("/mdm/") {
         "application/json"
     } else if path.split('?').next().unwrap_or("").trim_end_matches('/').ends_with("/vppAccounts") {
-        crate::reference::uem::LIST_MEDIA_TYPE
+        crate::catalog::LIST_MEDIA_TYPE
     } else {
-        crate::reference::uem::ACCOUNT_MEDIA_TYPE
+        crate::catalog::ACCOUNT_MEDIA_TYPE
     }
 }
 

@@ -2,9 +2,9 @@
 
 use super::common::request_url;
 use super::{StepFn, VppWorld, arg, table_rows};
+use crate::catalog::ACCOUNT_MEDIA_TYPE;
 use crate::checks::{Findings, Mismatch, accounts, media_type, schema, snapshot};
 use crate::client::Exchange;
-use crate::reference::uem::ACCOUNT_MEDIA_TYPE;
 use cucumber::step::Context;
 use futures::StreamExt as _;
 use futures::future::LocalBoxFuture;

@@ -2,9 +2,11 @@
 //! and fail with a message that says what was requested, what came back and what was expected,
 //! secrets already replaced.
 
+use super::any_data::Listing;
 use crate::checks::Findings;
 use crate::client::{Client, Exchange, Reply};
 use serde_json::Value;
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 /// What every scenario of a run shares: where the targets are, and the client.
@@ -24,32 +26,62 @@ pub struct RunContext {
     /// Requests an `@any-data` scenario sends at once.
     pub concurrency: usize,
     /// Warnings, by scenario ID: what the documentation leaves open, reported but never failed.
-    pub warnings: Mutex<Vec<(String, String)>>,
+    pub warnings: Mutex<Warnings>,
+    /// What the target lists, gathered by the first `@any-data` scenario and shared by the others.
+    pub listing: tokio::sync::OnceCell<Arc<Listing>>,
+}
+
+/// Warnings in the order they came, each (scenario, text) once, found by hash.
+#[derive(Debug, Default)]
+pub struct Warnings {
+    list: Vec<(String, String)>,
+    seen: HashSet<(String, String)>,
 }
 
 impl RunContext {
     pub fn warn(&self, scenario: &str, text: String) {
         let text = self.client.redactor().redact(&text);
-        let mut list = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
-        if !list.iter().any(|(s, t)| s == scenario && *t == text) {
-            list.push((scenario.to_owned(), text));
+        let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = (scenario.to_owned(), text);
+        if warnings.seen.insert(entry.clone()) {
+            warnings.list.push(entry);
         }
     }
 
     pub fn take_warnings(&self) -> Vec<(String, String)> {
-        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+        let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
+        warnings.seen.clear();
+        std::mem::take(&mut warnings.list)
     }
 }
 
 /// The cucumber World: one per scenario.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct VppWorld {
     pub ctx: Option<Arc<RunContext>>,
     /// The scenario's ID tag, for warnings.
     pub scenario: String,
     pub last: Option<Exchange>,
-    /// Accounts listed earlier in the scenario, for consistency checks.
-    pub listed: Option<Value>,
+    /// Accounts listed earlier in the scenario (`@any-data`), shared with the run.
+    pub listing: Option<Arc<Listing>>,
+}
+
+/// cucumber formats the World with `{:#?}` on every failed step, whatever the verbosity, and then
+/// discards the text: a derived `Debug` would spell out every byte of a megabyte body and every
+/// account of a large tenant, one per line, for nothing (and unredacted). This says what matters
+/// in one short line.
+impl std::fmt::Debug for VppWorld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let last = self.last.as_ref().map(|e| match &e.outcome {
+            Ok(reply) => format!("{} {}: HTTP {}, {} bytes", e.method, e.url, reply.status, reply.body.len()),
+            Err(_) => format!("{} {}: no response", e.method, e.url),
+        });
+        f.debug_struct("VppWorld")
+            .field("scenario", &self.scenario)
+            .field("last", &last)
+            .field("listed_accounts", &self.listing.as_ref().map(|l| l.accounts.len()))
+            .finish()
+    }
 }
 
 impl cucumber::World for VppWorld {
@@ -124,5 +156,36 @@ impl VppWorld {
         if !findings.is_ok() {
             self.fail(format!("{what}:\n{}", findings.failure_text()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::Reply;
+
+    #[test]
+    fn the_debug_form_never_spells_out_a_body() {
+        let secretish = "x".repeat(1 << 20);
+        let world = VppWorld {
+            scenario: "UEM-ANY-002".into(),
+            last: Some(Exchange {
+                method: "GET".into(),
+                url: "http://t/x".into(),
+                request_body: None,
+                outcome: Ok(Reply {
+                    status: 200,
+                    redirected_to: None,
+                    content_type: None,
+                    body: secretish.clone().into_bytes(),
+                }),
+                elapsed: std::time::Duration::ZERO,
+            }),
+            ..VppWorld::default()
+        };
+        // cucumber formats the World this way on every failed step.
+        let shown = format!("{world:#?}");
+        assert!(shown.len() < 300, "{} bytes", shown.len());
+        assert!(shown.contains("UEM-ANY-002") && shown.contains("1048576 bytes"), "{shown}");
     }
 }
