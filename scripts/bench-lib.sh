@@ -1,0 +1,61 @@
+# Shared by the benchmark scripts (sourced, not run): a private copy of the binary, process
+# bookkeeping that leaves nothing running, a free loopback port, a memory watchdog, KB -> MB.
+# Expects $bin to name the binary; sets $bin to the copy and $bin_label to what was copied.
+
+# Run a private copy, so a concurrent `cargo build` cannot swap the binary between runs.
+bin_label="$bin ($(stat -c '%y' "$bin" | cut -d. -f1))"
+snapshot=$(mktemp "${TMPDIR:-/tmp}/vpp-conformance-bench.XXXXXX")
+cp "$bin" "$snapshot" && chmod 755 "$snapshot"
+bin=$snapshot
+
+# ---- process bookkeeping: every process we start is killed by id on exit ---------------------
+pids=()
+descendants() { # all descendants of a process
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null || true); do echo "$child"; descendants "$child"; done
+}
+
+kill_tree() { # kill a process and its descendants, children first
+  local pid=$1 sig=${2:-TERM} child
+  for child in $(pgrep -P "$pid" 2>/dev/null || true); do kill_tree "$child" "$sig"; done
+  kill -s "$sig" "$pid" 2>/dev/null || true
+}
+cleanup() { # signal the workers first, so GNU time / timeout reap them and exit by themselves
+  local pid child
+  for pid in "${pids[@]}"; do
+    for child in $(descendants "$pid"); do kill -TERM "$child" 2>/dev/null || true; done
+  done
+  sleep 0.3
+  for pid in "${pids[@]}"; do kill_tree "$pid" KILL; done
+  wait 2>/dev/null || true
+  rm -f "$snapshot"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Polls the RSS of every process under $1 (GNU time) and SIGKILLs the one past $2 MB, so its
+# parent reaps it and GNU time still reports its peak; touches $3 when it did.
+mem_watchdog() {
+  local root=$1 limit_kb=$(( $2 * 1024 )) flag=$3 pid rss
+  while kill -0 "$root" 2>/dev/null; do
+    for pid in $(descendants "$root"); do
+      rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+      if [ "${rss:-0}" -gt "$limit_kb" ]; then
+        : >"$flag"
+        kill -KILL "$pid" 2>/dev/null || true
+        return 0
+      fi
+    done
+    sleep 0.5
+  done
+}
+
+mb() { # KB -> MB with one decimal, or "-"
+  if [[ ${1:-} =~ ^[0-9]+$ ]]; then awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; else echo -; fi
+}
+
