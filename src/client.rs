@@ -3,8 +3,10 @@
 //! holds at most [`MAX_BODY_BYTES`] of body. What was sent and what came back is recorded with
 //! secrets already replaced, so that no later layer can leak them.
 
+use crate::gate::Gate;
 use crate::redact::Redactor;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Documented responses are a few kilobytes; 4 MiB leaves room for a large tenant while keeping
@@ -56,6 +58,8 @@ pub struct Client {
     /// Headers sent only to URLs under a prefix, replacing a same-named header of `options`: the
     /// UEM `Authorization` obtained by logging in goes to the UEM target and nowhere else.
     scoped: Vec<(String, String, String)>,
+    /// Whether a request may still go out: the run not stopped, its target not known to be down.
+    gate: Arc<Gate>,
 }
 
 /// What came back from the target.
@@ -77,6 +81,9 @@ pub struct Exchange {
     pub request_body: Option<String>,
     pub outcome: Result<Reply, String>,
     pub elapsed: Duration,
+    /// Why the request was not sent, or was dropped in flight (the run stopped, the target is
+    /// down); the same text is the outcome's error.
+    pub not_run: Option<String>,
 }
 
 impl Client {
@@ -117,7 +124,7 @@ impl Client {
                 .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
         };
         let (http, http_no_redirect) = (build(MAX_REDIRECTS)?, build(0)?);
-        Ok(Self { http, http_no_redirect, options, redactor, scoped: Vec::new() })
+        Ok(Self { http, http_no_redirect, options, redactor, scoped: Vec::new(), gate: Arc::default() })
     }
 
     /// This client, following no redirect: a 3xx comes back as the reply.
@@ -163,6 +170,16 @@ impl Client {
         c
     }
 
+    /// This client, sending through `gate` (shared by its clones).
+    pub fn with_gate(mut self, gate: Arc<Gate>) -> Self {
+        self.gate = gate;
+        self
+    }
+
+    pub fn gate(&self) -> &Arc<Gate> {
+        &self.gate
+    }
+
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
     }
@@ -180,20 +197,44 @@ impl Client {
     /// As [`send`](Self::send), with the body's media type given.
     pub async fn send_as(&self, method: &str, url: &str, body: Option<(&str, &str)>, accept: Option<&str>) -> Exchange {
         let started = Instant::now();
-        let outcome = match tokio::time::timeout(self.options.timeout, self.exchange(method, url, body, accept)).await {
-            Ok(result) => result,
-            Err(_) => Err(format!(
-                "no complete response within the timeout of {} (the target hung or sent its body too slowly)",
-                human_duration(self.options.timeout)
-            )),
+        let mut not_run = self.gate.refusal(url);
+        let outcome = match &not_run {
+            Some(why) => Err(why.clone()),
+            None => {
+                let timed = tokio::time::timeout(self.options.timeout, self.exchange(method, url, body, accept));
+                // A stop drops the request in flight.
+                let outcome = tokio::select! {
+                    result = timed => match result {
+                        Ok(result) => result.map_err(|e| self.redactor.redact(&e)),
+                        Err(_) => {
+                            let why = format!(
+                                "no complete response within the timeout of {} (the target hung or sent its body too slowly)",
+                                human_duration(self.options.timeout)
+                            );
+                            self.gate.timed_out(url, &format!("{method} {}: {why}", self.redactor.redact(url)));
+                            Err(why)
+                        }
+                    },
+                    stop = self.gate.until_stopped() => {
+                        not_run = Some(stop.reason());
+                        Err(stop.reason())
+                    }
+                };
+                match &outcome {
+                    Ok(_) => self.gate.answered(url),
+                    Err(e) if e.starts_with(CANNOT_CONNECT) => self.gate.unreachable(url, e),
+                    Err(_) => {}
+                }
+                outcome
+            }
         };
-        let outcome = outcome.map_err(|e| self.redactor.redact(&e));
         Exchange {
             method: method.to_owned(),
             url: self.redactor.redact(url),
             request_body: body.map(|(b, _)| self.redactor.redact(b)),
             outcome,
             elapsed: started.elapsed(),
+            not_run,
         }
     }
 
@@ -258,11 +299,14 @@ impl Client {
     }
 }
 
+/// How a transport error that reached no server starts (refused, DNS, TLS): the target is down.
+const CANNOT_CONNECT: &str = "cannot connect to the target";
+
 fn describe_reqwest_error(e: reqwest::Error) -> String {
     let what = if e.is_redirect() {
         format!("the target redirected more than {MAX_REDIRECTS} times (a redirect loop?)")
     } else if e.is_connect() {
-        "cannot connect to the target".to_owned()
+        CANNOT_CONNECT.to_owned()
     } else if e.is_timeout() {
         "the request timed out".to_owned()
     } else {
