@@ -250,3 +250,53 @@ pub fn render(c: &Changes, format: DiffFormat) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn step(status: &str, log: Option<&str>) -> serde_json::Value {
+        let embeddings: Vec<serde_json::Value> = log
+            .map(|l| {
+                let data = base64::engine::general_purpose::STANDARD.encode(l);
+                serde_json::json!({"data": data, "mime_type": "text/x.cucumber.log+plain"})
+            })
+            .into_iter()
+            .collect();
+        serde_json::json!({"keyword": "Then ", "name": "x", "result": {"status": status}, "embeddings": embeddings})
+    }
+
+    fn element(kind: &str, id: &str, steps: Vec<serde_json::Value>) -> serde_json::Value {
+        serde_json::json!({"type": kind, "name": format!("{id}: a scenario (MUST)"), "tags": [{"name": id}], "steps": steps})
+    }
+
+    /// cucumber-rs writes a scenario's element, then its background's: each background belongs to
+    /// the scenario of its own ID, not to the next one.
+    #[test]
+    fn a_background_belongs_to_the_scenario_of_its_id_and_not_run_is_its_own_outcome() {
+        let json = serde_json::json!([{"elements": [
+            element("scenario", "UEM-ANY-001", vec![]),
+            element("background", "UEM-ANY-001", vec![step("failed", None)]),
+            element("scenario", "UEM-ANY-002", vec![step("passed", None)]),
+            element("background", "UEM-ANY-002", vec![step("passed", None)]),
+            element("scenario", "UEM-ANY-003", vec![]),
+            element("background", "UEM-ANY-003", vec![step("skipped", Some("not run (interrupted)\n"))]),
+            element("scenario", "UEM-ANY-004", vec![step("skipped", Some("SHOULD (a warning) not met: x"))]),
+        ]}]);
+        let results = parse_cucumber_json(&json.to_string()).unwrap();
+        let outcome = |id: &str| results.scenarios[id].1;
+        assert_eq!(outcome("UEM-ANY-001"), Outcome::Failed);
+        assert_eq!(outcome("UEM-ANY-002"), Outcome::Passed);
+        assert_eq!(outcome("UEM-ANY-003"), Outcome::NotRun);
+        assert_eq!(outcome("UEM-ANY-004"), Outcome::NotMet);
+
+        let mut before = results.clone();
+        before.scenarios.get_mut("UEM-ANY-003").unwrap().1 = Outcome::Passed;
+        let changes = compare(&before, &results);
+        assert!(!changes.regressed(), "a scenario not run is no regression: {changes:?}");
+        assert_eq!(changes.not_run.len(), 1);
+        let back = compare(&results, &before);
+        assert!(back.fixed.is_empty(), "a scenario that ran again was not fixed: {back:?}");
+    }
+}
