@@ -1,7 +1,9 @@
 //! One bounded exchange with a target. Whatever the target does (refuse, hang, drip bytes,
 //! stream a gigabyte, redirect forever) the exchange ends within the timeout with a reason, and
 //! holds at most [`MAX_BODY_BYTES`] of body. What was sent and what came back is recorded with
-//! secrets already replaced, so that no later layer can leak them.
+//! secrets already replaced, so that no later layer can leak them. A request the run's
+//! [`Gate`] refuses (the run stopped, the target known to be down) is not sent, and one in flight
+//! when the run stops is dropped: [`Exchange::not_run`] says why.
 
 use crate::gate::Gate;
 use crate::redact::Redactor;
@@ -174,10 +176,6 @@ impl Client {
     pub fn with_gate(mut self, gate: Arc<Gate>) -> Self {
         self.gate = gate;
         self
-    }
-
-    pub fn gate(&self) -> &Arc<Gate> {
-        &self.gate
     }
 
     pub fn redactor(&self) -> &Redactor {
