@@ -1,17 +1,38 @@
 //! The command line: a stable interface CI scripts depend on. Exit status 0 when every selected
 //! scenario passed, 1 when any failed (an unreachable target included), 2 for a usage or
-//! configuration error.
+//! configuration error, 130 and 143 when SIGINT or SIGTERM interrupted the run (128 + the
+//! signal's number, as shells report it).
 
 use crate::catalog;
 use crate::config::{self, ConfigError, RunConfig};
 use crate::config_file::ConfigFile;
+use crate::gate::{Gate, Signal, Stop};
 use crate::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use crate::runner::{self, SharedOut};
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Every selected scenario passed (a SHOULD or INFO one not met aside).
+pub const EXIT_OK: u8 = 0;
+/// A scenario failed the run, or did not run (its target did not answer).
+pub const EXIT_FAILED: u8 = 1;
+/// A usage or configuration error, or a target that cannot be prepared.
+pub const EXIT_USAGE: u8 = 2;
+/// SIGINT (Ctrl-C) interrupted the run; the reports were written.
+pub const EXIT_INTERRUPTED_SIGINT: u8 = 130;
+/// SIGTERM (a CI system cancelling the job) interrupted the run; the reports were written.
+pub const EXIT_INTERRUPTED_SIGTERM: u8 = 143;
+
+fn exit_code_of(signal: Signal) -> u8 {
+    match signal {
+        Signal::Interrupt => EXIT_INTERRUPTED_SIGINT,
+        Signal::Terminate => EXIT_INTERRUPTED_SIGTERM,
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -128,6 +149,9 @@ pub struct RunArgs {
     /// Fail the run when a SHOULD scenario fails (by default it is a warning).
     #[arg(long)]
     pub strict: bool,
+    /// Stop the run after N failed scenarios; the rest are reported as not run.
+    #[arg(long, value_name = "N")]
+    pub max_failures: Option<usize>,
     /// POST the canonical data set here before the run, and a teardown after (like Pact's provider states).
     #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_STATE_SETUP_URL")]
     pub state_setup_url: Option<String>,
@@ -204,6 +228,10 @@ impl RunArgs {
             Some(text) => crate::client::parse_size(&text).map_err(|e| ConfigError(format!("--max-body-size {e}")))?,
             None => crate::client::MAX_BODY_BYTES,
         };
+        let max_failures = self.max_failures.or(file.max_failures);
+        if max_failures == Some(0) {
+            return Err(ConfigError("--max-failures 0: give at least 1 (leave it out to run every scenario)".into()));
+        }
         let concurrency = self.concurrency.or(file.concurrency).unwrap_or(8);
         if concurrency == 0 {
             return Err(ConfigError("--concurrency 0: at least one scenario must run at a time".into()));
@@ -242,6 +270,7 @@ impl RunArgs {
             ca_certs: or_file(&self.ca_certs, file.ca_certs),
             insecure: self.insecure || file.insecure.unwrap_or(false),
             strict: self.strict || file.strict.unwrap_or(false),
+            max_failures,
             state_setup_url,
             uem_login: config::uem_login_from_env(&env)?,
         })
@@ -252,7 +281,7 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
             e.print().ok();
             return ExitCode::from(code);
         }
@@ -261,7 +290,7 @@ pub fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("vpp-conformance: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     match cli.command {
@@ -272,7 +301,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff(args),
         Command::Openapi => {
             let _ = std::io::stdout().lock().write_all(crate::openapi::document_text().as_bytes());
-            ExitCode::SUCCESS
+            ExitCode::from(EXIT_OK)
         }
     }
 }
@@ -280,7 +309,7 @@ pub fn main() -> ExitCode {
 fn read_or_exit(path: &std::path::Path) -> Result<String, ExitCode> {
     std::fs::read_to_string(path).map_err(|e| {
         eprintln!("vpp-conformance: {}: cannot read the file ({e})", path.display());
-        ExitCode::from(2)
+        ExitCode::from(EXIT_USAGE)
     })
 }
 
@@ -295,7 +324,7 @@ fn verify_report(args: VerifyArgs) -> ExitCode {
             Ok(Ok(k)) => Some(k),
             Ok(Err(e)) => {
                 eprintln!("vpp-conformance: --public-key {}: {e}", path.display());
-                return ExitCode::from(2);
+                return ExitCode::from(EXIT_USAGE);
             }
             Err(code) => return code,
         },
@@ -309,11 +338,11 @@ fn verify_report(args: VerifyArgs) -> ExitCode {
                 (Some(k), false) => println!("signature: present (key {k}), not checked: give --public-key"),
                 (None, _) => println!("signature: none"),
             }
-            ExitCode::SUCCESS
+            ExitCode::from(EXIT_OK)
         }
         Verification::Broken(why) => {
             println!("{}: NOT intact: {why}", args.file.display());
-            ExitCode::from(1)
+            ExitCode::from(EXIT_FAILED)
         }
     }
 }
@@ -326,14 +355,14 @@ fn diff(args: DiffArgs) -> ExitCode {
             Ok(Ok(r)) => runs.push(r),
             Ok(Err(e)) => {
                 eprintln!("vpp-conformance: {}: {e}", path.display());
-                return ExitCode::from(2);
+                return ExitCode::from(EXIT_USAGE);
             }
             Err(code) => return code,
         }
     }
     let changes = diff::compare(&runs[0], &runs[1]);
     print!("{}", diff::render(&changes, args.format));
-    if changes.regressed() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if changes.regressed() { ExitCode::from(EXIT_FAILED) } else { ExitCode::from(EXIT_OK) }
 }
 
 async fn run(args: RunArgs) -> ExitCode {
@@ -341,15 +370,86 @@ async fn run(args: RunArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             eprintln!("vpp-conformance: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
-    match runner::run(&config, SharedOut::new(std::io::stdout())).await {
-        Ok(outcome) if outcome.passed() => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::from(1),
-        Err(e) => {
+    let gate = Arc::new(Gate::new());
+    // Listening starts before the run does: from here on a signal never ends the process unheard.
+    let signals = tokio::spawn(stop_on_signals(Signals::listen(), gate.clone()));
+    let result = runner::run_gated(&config, SharedOut::new(std::io::stdout()), gate.clone()).await;
+    signals.abort();
+    let interrupted = gate.stopped().and_then(Stop::signal);
+    match (result, interrupted) {
+        (Ok(_), Some(signal)) => ExitCode::from(exit_code_of(signal)),
+        (Err(e), Some(signal)) => {
+            eprintln!("vpp-conformance: interrupted by {} before the scenarios ran: {e}", signal.name());
+            ExitCode::from(exit_code_of(signal))
+        }
+        (Ok(outcome), None) if outcome.passed() => ExitCode::from(EXIT_OK),
+        (Ok(_), None) => ExitCode::from(EXIT_FAILED),
+        (Err(e), None) => {
             eprintln!("vpp-conformance: {e}");
-            ExitCode::from(2)
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// The first SIGINT or SIGTERM stops the run through `gate` (the run then writes its reports and
+/// ends); a second one ends the process at once, leaving any earlier report files as they were.
+async fn stop_on_signals(signals: Option<Signals>, gate: Arc<Gate>) {
+    let Some(mut signals) = signals else { return };
+    let first = signals.next().await;
+    eprintln!(
+        "\nvpp-conformance: {} received: stopping the run and writing the reports (send it again to quit at once)",
+        first.name()
+    );
+    gate.stop(Stop::Interrupted(first));
+    let second = signals.next().await;
+    crate::report::atomic::discard_pending();
+    eprintln!("vpp-conformance: {} received again: quitting at once, no report written", second.name());
+    std::process::exit(exit_code_of(second).into());
+}
+
+/// SIGINT and SIGTERM, listened for from creation on.
+#[cfg(unix)]
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    /// `None` when the signals cannot be listened for (they then keep their default action).
+    fn listen() -> Option<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Some(Self {
+            interrupt: signal(SignalKind::interrupt()).ok()?,
+            terminate: signal(SignalKind::terminate()).ok()?,
+        })
+    }
+
+    async fn next(&mut self) -> Signal {
+        tokio::select! {
+            _ = self.interrupt.recv() => Signal::Interrupt,
+            _ = self.terminate.recv() => Signal::Terminate,
+        }
+    }
+}
+
+/// Ctrl-C, where there are no Unix signals.
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn listen() -> Option<Self> {
+        Some(Self)
+    }
+
+    async fn next(&mut self) -> Signal {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => Signal::Interrupt,
+            Err(_) => std::future::pending().await,
         }
     }
 }
@@ -359,7 +459,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => {
             eprintln!("vpp-conformance: cannot listen on {}:{}: {e}", args.host, args.port);
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     let mut options = ReferenceOptions::default();
@@ -368,7 +468,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             Ok(accounts) => options.accounts = accounts,
             Err(e) => {
                 eprintln!("vpp-conformance: --accounts {}: {e}", path.display());
-                return ExitCode::from(2);
+                return ExitCode::from(EXIT_USAGE);
             }
         }
     }
@@ -387,11 +487,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
                     config::UEM_USERNAME_VAR,
                     config::UEM_PASSWORD_VAR
                 );
-                return ExitCode::from(2);
+                return ExitCode::from(EXIT_USAGE);
             }
             Err(e) => {
                 eprintln!("vpp-conformance: {e}");
-                return ExitCode::from(2);
+                return ExitCode::from(EXIT_USAGE);
             }
         }
     }
@@ -399,7 +499,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => {
             eprintln!("vpp-conformance: cannot start the reference target: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     println!("vpp-conformance reference target listening on {}", target.url());
@@ -414,7 +514,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
     println!("Press Ctrl-C to stop.");
     std::io::stdout().flush().ok();
     tokio::signal::ctrl_c().await.ok();
-    ExitCode::SUCCESS
+    ExitCode::from(EXIT_OK)
 }
 
 /// An accounts file: an object with `tenantGuid` and a `vppAccounts` array of objects.
@@ -435,7 +535,7 @@ fn list(args: ListArgs) -> ExitCode {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) ends the listing quietly.
     let _ = write_list(&mut out, &scenarios, args.json);
-    ExitCode::SUCCESS
+    ExitCode::from(EXIT_OK)
 }
 
 fn write_list(out: &mut impl Write, scenarios: &[catalog::ScenarioInfo], json: bool) -> std::io::Result<()> {

@@ -1,8 +1,11 @@
 //! One bounded exchange with a target. Whatever the target does (refuse, hang, drip bytes,
 //! stream a gigabyte, redirect forever) the exchange ends within the timeout with a reason, and
 //! holds at most [`MAX_BODY_BYTES`] of body. What was sent and what came back is recorded with
-//! secrets already replaced, so that no later layer can leak them.
+//! secrets already replaced, so that no later layer can leak them. A request the run's
+//! [`Gate`] refuses (the run stopped, the target known to be down) is not sent, and one in flight
+//! when the run stops is dropped: [`Exchange::not_run`] says why.
 
+use crate::gate::Gate;
 use crate::redact::Redactor;
 use std::fmt;
 use std::sync::Arc;
@@ -64,6 +67,8 @@ pub struct Client {
     scoped: Vec<(String, String, String)>,
     /// Shared by every clone: one permit per request under way.
     in_flight: Arc<Semaphore>,
+    /// Whether a request may still go out: the run not stopped, its target not known to be down.
+    gate: Arc<Gate>,
 }
 
 /// What came back from the target.
@@ -85,6 +90,9 @@ pub struct Exchange {
     pub request_body: Option<String>,
     pub outcome: Result<Reply, String>,
     pub elapsed: Duration,
+    /// Why the request was not sent, or was dropped in flight (the run stopped, the target is
+    /// down); the same text is the outcome's error.
+    pub not_run: Option<String>,
 }
 
 impl Client {
@@ -126,7 +134,7 @@ impl Client {
         };
         let (http, http_no_redirect) = (build(MAX_REDIRECTS)?, build(0)?);
         let in_flight = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
-        Ok(Self { http, http_no_redirect, options, redactor, scoped: Vec::new(), in_flight })
+        Ok(Self { http, http_no_redirect, options, redactor, scoped: Vec::new(), in_flight, gate: Arc::default() })
     }
 
     /// This client, following no redirect: a 3xx comes back as the reply.
@@ -172,6 +180,12 @@ impl Client {
         c
     }
 
+    /// This client, sending through `gate` (shared by its clones).
+    pub fn with_gate(mut self, gate: Arc<Gate>) -> Self {
+        self.gate = gate;
+        self
+    }
+
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
     }
@@ -192,42 +206,90 @@ impl Client {
     /// large answer, say) never holds up reading this reply: the timeout measures the target.
     /// Secrets in the body are learned after the clock stops, for the same reason.
     pub async fn send_as(&self, method: &str, url: &str, body: Option<(&str, &str)>, accept: Option<&str>) -> Exchange {
-        let this = self.clone();
-        let (method_owned, url_owned) = (method.to_owned(), url.to_owned());
-        let body_owned = body.map(|(b, t)| (b.to_owned(), t.to_owned()));
-        let accept_owned = accept.map(str::to_owned);
-        // Waiting for a turn is the suite's own cost: the clock starts once the request may go.
-        let permit = self.in_flight.clone().acquire_owned().await.ok();
-        let task = tokio::spawn(async move {
-            let _permit = permit;
-            let started = Instant::now();
-            let body = body_owned.as_ref().map(|(b, t)| (b.as_str(), t.as_str()));
-            let exchange = this.exchange(&method_owned, &url_owned, body, accept_owned.as_deref());
-            let outcome = match tokio::time::timeout(this.options.timeout, exchange).await {
-                Ok(result) => result,
-                Err(_) => Err(format!(
-                    "no complete response within the timeout of {} (the target hung or sent its body too slowly)",
-                    human_duration(this.options.timeout)
-                )),
-            };
-            let elapsed = started.elapsed();
-            if let Ok(reply) = &outcome {
-                this.redactor.learn_tokens(&reply.body);
+        let started = Instant::now();
+        let mut not_run = self.gate.refusal(url);
+        let (outcome, elapsed) = match not_run.clone() {
+            Some(why) => (Err(why), Duration::ZERO),
+            None => {
+                // A stop drops the request, whether it waits for its turn or is under way.
+                tokio::select! {
+                    done = self.exchange_in_turn(method, url, body, accept) => match done {
+                        Ok(done) => done,
+                        Err(refused) => {
+                            not_run = Some(refused.clone());
+                            (Err(refused), Duration::ZERO)
+                        }
+                    },
+                    stop = self.gate.until_stopped() => {
+                        not_run = Some(stop.reason());
+                        (Err(stop.reason()), started.elapsed())
+                    }
+                }
             }
-            (outcome, elapsed)
-        });
-        let (outcome, elapsed) = match task.await {
-            Ok(done) => done,
-            Err(e) => (Err(format!("the exchange was abandoned: {e}")), Duration::ZERO),
         };
-        let outcome = outcome.map_err(|e| self.redactor.redact(&e));
         Exchange {
             method: method.to_owned(),
             url: self.redactor.redact(url),
             request_body: body.map(|(b, _)| self.redactor.redact(b)),
             outcome,
             elapsed,
+            not_run,
         }
+    }
+
+    /// One exchange once a turn is free, run as a task of its own (dropped, it is aborted), with
+    /// what the gate learns from it; the error redacted. `Err` when the gate refuses the request
+    /// once its turn comes (its target was found down meanwhile): it is not run.
+    async fn exchange_in_turn(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<(&str, &str)>,
+        accept: Option<&str>,
+    ) -> Result<(Result<Reply, String>, Duration), String> {
+        // Waiting for a turn is the suite's own cost: the clock starts once the request may go.
+        let permit = self.in_flight.clone().acquire_owned().await.ok();
+        if let Some(why) = self.gate.refusal(url) {
+            return Err(why);
+        }
+        let this = self.clone();
+        let (method_owned, url_owned) = (method.to_owned(), url.to_owned());
+        let body_owned = body.map(|(b, t)| (b.to_owned(), t.to_owned()));
+        let accept_owned = accept.map(str::to_owned);
+        let task = tokio::spawn(async move {
+            let _permit = permit;
+            let started = Instant::now();
+            let body = body_owned.as_ref().map(|(b, t)| (b.as_str(), t.as_str()));
+            let exchange = this.exchange(&method_owned, &url_owned, body, accept_owned.as_deref());
+            let outcome = tokio::time::timeout(this.options.timeout, exchange).await;
+            let elapsed = started.elapsed();
+            if let Ok(Ok(reply)) = &outcome {
+                this.redactor.learn_tokens(&reply.body);
+            }
+            (outcome, elapsed)
+        });
+        let _abort = AbortOnDrop(task.abort_handle());
+        let (outcome, elapsed) = match task.await {
+            Ok(done) => done,
+            Err(e) => return Ok((Err(format!("the exchange was abandoned: {e}")), Duration::ZERO)),
+        };
+        let outcome = match outcome {
+            Ok(result) => result.map_err(|e| self.redactor.redact(&e)),
+            Err(_) => {
+                let why = format!(
+                    "no complete response within the timeout of {} (the target hung or sent its body too slowly)",
+                    human_duration(self.options.timeout)
+                );
+                self.gate.timed_out(url, &format!("{method} {}: {why}", self.redactor.redact(url)));
+                Err(why)
+            }
+        };
+        match &outcome {
+            Ok(_) => self.gate.answered(url),
+            Err(e) if e.starts_with(CANNOT_CONNECT) => self.gate.unreachable(url, e),
+            Err(_) => {}
+        }
+        Ok((outcome, elapsed))
     }
 
     async fn exchange(
@@ -296,11 +358,14 @@ impl Client {
     }
 }
 
+/// How a transport error that reached no server starts (refused, DNS, TLS): the target is down.
+const CANNOT_CONNECT: &str = "cannot connect to the target";
+
 fn describe_reqwest_error(e: reqwest::Error) -> String {
     let what = if e.is_redirect() {
         format!("the target redirected more than {MAX_REDIRECTS} times (a redirect loop?)")
     } else if e.is_connect() {
-        "cannot connect to the target".to_owned()
+        CANNOT_CONNECT.to_owned()
     } else if e.is_timeout() {
         "the request timed out".to_owned()
     } else {
@@ -322,6 +387,15 @@ fn chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+/// Aborts a spawned exchange when the future waiting for it is dropped (a stop, a cancelled scenario).
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A size as `--max-body-size` takes it: `4MiB`, `512KiB`, or bytes.

@@ -51,6 +51,8 @@ pub struct RunConfig {
     pub insecure: bool,
     /// A failed SHOULD scenario fails the run instead of warning.
     pub strict: bool,
+    /// The run stops after this many failed scenarios (`--max-failures`); the rest are not run.
+    pub max_failures: Option<usize>,
     /// Where the canonical data set is POSTed before the run (and a teardown after), as Pact's
     /// provider states are.
     pub state_setup_url: Option<String>,
@@ -125,6 +127,7 @@ impl Default for RunConfig {
             ca_certs: Vec::new(),
             insecure: false,
             strict: false,
+            max_failures: None,
             state_setup_url: None,
             uem_login: None,
         }

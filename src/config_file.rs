@@ -42,6 +42,7 @@ pub struct ConfigFile {
     pub ca_certs: Vec<PathBuf>,
     pub insecure: Option<bool>,
     pub strict: Option<bool>,
+    pub max_failures: Option<usize>,
     pub state_setup_url: Option<String>,
 }
 

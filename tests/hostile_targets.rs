@@ -1,6 +1,7 @@
 //! Hostile targets: whatever a target does (refuse, hang, drip, flood, redirect forever, crash
 //! mid-reply, answer garbage or HTML), a run ends within its time bound, every selected scenario
-//! fails with a reason that says why, stdout ends with `VERDICT: FAIL`, and nothing panics. And
+//! fails with a reason that says why (or, once the target is known not to answer at all, is
+//! reported as not run with that reason), stdout ends with `VERDICT: FAIL`, and nothing panics. And
 //! whatever a target echoes or sends, the `--header` values and the `token` values never reach
 //! stdout, the JUnit report or the Cucumber JSON report: their fingerprints do.
 //!
@@ -192,7 +193,9 @@ const SUITE_BUG_MARKERS: &[&str] = &[
 ];
 
 /// Every scenario of `ids` ran once and failed with a reason that names the request to `url`
-/// and satisfies `explains` (described by `why`); stdout says `VERDICT: FAIL` with each ID.
+/// and satisfies `explains` (described by `why`), or, once a first one showed that the target
+/// does not answer at all, was not run with that reason; stdout says `VERDICT: FAIL` with each
+/// failed ID.
 fn assert_every_scenario_failed(run: &Run, url: &str, ids: &[&str], why: &str, explains: impl Fn(&str) -> bool) {
     // Shown by the test harness when the test fails (or with --nocapture).
     println!("{}", run.report());
@@ -205,9 +208,23 @@ fn assert_every_scenario_failed(run: &Run, url: &str, ids: &[&str], why: &str, e
     wanted.sort_unstable();
     assert_eq!(ran, wanted, "exactly the selected scenarios ran\n{}", run.report());
     let host = url.trim_start_matches("http://");
+    assert!(
+        outcome.scenarios.iter().any(|s| s.verdict == Verdict::Failed),
+        "the first scenario to meet the target fails\n{}",
+        run.report()
+    );
     for s in &outcome.scenarios {
-        assert_eq!(s.verdict, Verdict::Failed, "{} must fail\n{}", s.id, run.report());
         let reason = s.reason.as_deref().unwrap_or_default();
+        match s.verdict {
+            Verdict::Failed => {}
+            Verdict::NotRun => assert!(
+                reason.starts_with("not run: the target did not answer ("),
+                "{} is not run for another reason than the target's silence: {reason}\n{}",
+                s.id,
+                run.report()
+            ),
+            Verdict::Passed => panic!("{} must fail\n{}", s.id, run.report()),
+        }
         assert!(!reason.trim().is_empty(), "{} failed without a reason\n{}", s.id, run.report());
         assert!(explains(reason), "{}: the reason should say {why}; it is:\n{reason}\n{}", s.id, run.report());
         assert!(reason.contains(host), "{}: the reason should name the request to {host}; it is:\n{reason}", s.id);
@@ -217,8 +234,12 @@ fn assert_every_scenario_failed(run: &Run, url: &str, ids: &[&str], why: &str, e
     }
     assert!(run.stdout.contains("VERDICT: FAIL"), "stdout must end with the verdict\n{}", run.report());
     let verdict_line = run.stdout.lines().find(|l| l.contains("VERDICT: FAIL")).unwrap_or_default();
-    for id in ids {
-        assert!(verdict_line.contains(id), "the verdict line must name {id}: {verdict_line}");
+    for s in outcome.scenarios.iter().filter(|s| s.verdict == Verdict::Failed) {
+        assert!(verdict_line.contains(&s.id), "the verdict line must name {}: {verdict_line}", s.id);
+    }
+    let not_run = outcome.not_run().count();
+    if not_run > 0 {
+        assert!(verdict_line.contains(&format!("; {not_run} not run")), "{verdict_line}");
     }
     assert!(!run.stdout.contains("VERDICT: PASS"), "a failed run never says PASS\n{}", run.report());
 }

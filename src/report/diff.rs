@@ -12,6 +12,32 @@ pub enum Outcome {
     /// in Cucumber JSON, with the reason embedded (steps the suite has no definition for fail).
     NotMet,
     Failed,
+    /// The scenario did not run to its end (the run was interrupted or stopped, or the target
+    /// did not answer): its step is `skipped` with a log line starting "not run". There is
+    /// nothing to compare; it is neither fixed nor a regression.
+    NotRun,
+}
+
+impl Outcome {
+    fn text(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::NotMet => "not met",
+            Outcome::Failed => "failed",
+            Outcome::NotRun => "not run",
+        }
+    }
+}
+
+/// Whether a step's embedded log lines say it was not run.
+fn says_not_run(step: &serde_json::Value) -> bool {
+    use base64::Engine as _;
+    step.get("embeddings").and_then(|e| e.as_array()).into_iter().flatten().any(|e| {
+        e.get("data")
+            .and_then(|d| d.as_str())
+            .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
+            .is_some_and(|text| text.starts_with(crate::gate::NOT_RUN.as_bytes()))
+    })
 }
 
 /// Results of one run by scenario ID, with names for display.
@@ -20,28 +46,24 @@ pub struct RunResults {
     pub scenarios: BTreeMap<String, (String, Outcome)>,
 }
 
-/// Reads Cucumber JSON: features, their elements (scenarios and the backgrounds cucumber writes
-/// before each), tags and step results. A background's failure belongs to the scenario after it.
+/// Reads Cucumber JSON: features, their elements (scenarios, and the backgrounds cucumber writes
+/// for each), tags and step results. A background element carries its scenario's tags, ID tag
+/// included, so the two are matched by that ID (cucumber-rs writes the scenario element first,
+/// then its background: matching by position would give a background's result to the next
+/// scenario).
 pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
+    #[derive(Default)]
+    struct Seen {
+        name: Option<String>,
+        failed: bool,
+        not_run: bool,
+        not_met: bool,
+    }
     let features: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let features = features.as_array().ok_or("not Cucumber JSON: the top level is not an array of features")?;
-    let mut results = RunResults::default();
+    let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
     for feature in features {
-        let mut background_failed = false;
         for element in feature.get("elements").and_then(|e| e.as_array()).into_iter().flatten() {
-            let statuses: Vec<&str> = element
-                .get("steps")
-                .and_then(|s| s.as_array())
-                .into_iter()
-                .flatten()
-                .map(|s| s.pointer("/result/status").and_then(|v| v.as_str()).unwrap_or("undefined"))
-                .collect();
-            let failed = statuses.iter().any(|st| !matches!(*st, "passed" | "skipped"));
-            let not_met = statuses.contains(&"skipped");
-            if element.get("type").and_then(|t| t.as_str()) == Some("background") {
-                background_failed = failed;
-                continue;
-            }
             let tags: Vec<String> = element
                 .get("tags")
                 .and_then(|t| t.as_array())
@@ -51,18 +73,36 @@ pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
                 .map(|n| n.trim_start_matches('@').to_owned())
                 .collect();
             let Some(id) = crate::catalog::scenario_id(&tags) else { continue };
-            let name = element.get("name").and_then(|n| n.as_str()).unwrap_or_default();
-            let name = crate::catalog::plain_name(&id, name).to_owned();
-            let outcome = if failed || background_failed {
-                Outcome::Failed
-            } else if not_met {
-                Outcome::NotMet
-            } else {
-                Outcome::Passed
-            };
-            background_failed = false;
-            results.scenarios.insert(id, (name, outcome));
+            let steps: Vec<&serde_json::Value> =
+                element.get("steps").and_then(|s| s.as_array()).into_iter().flatten().collect();
+            let statuses: Vec<&str> = steps
+                .iter()
+                .map(|s| s.pointer("/result/status").and_then(|v| v.as_str()).unwrap_or("undefined"))
+                .collect();
+            let entry = seen.entry(id.clone()).or_default();
+            entry.failed |= statuses.iter().any(|st| !matches!(*st, "passed" | "skipped"));
+            entry.not_met |= statuses.contains(&"skipped");
+            entry.not_run |= steps.iter().any(|s| says_not_run(s));
+            if element.get("type").and_then(|t| t.as_str()) != Some("background") {
+                let name = element.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+                entry.name = Some(crate::catalog::plain_name(&id, name).to_owned());
+            }
         }
+    }
+    let mut results = RunResults::default();
+    for (id, s) in seen {
+        // A background without its scenario element is no scenario result.
+        let Some(name) = s.name else { continue };
+        let outcome = if s.failed {
+            Outcome::Failed
+        } else if s.not_run {
+            Outcome::NotRun
+        } else if s.not_met {
+            Outcome::NotMet
+        } else {
+            Outcome::Passed
+        };
+        results.scenarios.insert(id, (name, outcome));
     }
     Ok(results)
 }
@@ -78,6 +118,8 @@ pub struct Changes {
     pub still_failing: Vec<(String, String)>,
     /// SHOULD or INFO scenarios that passed before and are not met now: worth a look, not a regression.
     pub newly_not_met: Vec<(String, String)>,
+    /// Not run in the later run (interrupted, stopped, the target down): nothing to compare.
+    pub not_run: Vec<(String, String)>,
     pub unchanged_passing: usize,
 }
 
@@ -91,7 +133,13 @@ impl Changes {
 pub fn compare(base: &RunResults, new: &RunResults) -> Changes {
     let mut c = Changes::default();
     for (id, (name, outcome)) in &new.scenarios {
-        match (base.scenarios.get(id).map(|(_, o)| *o), outcome) {
+        // A scenario the earlier run did not run has no result to compare with: as if new,
+        // except that it is not listed as added.
+        let before = base.scenarios.get(id).map(|(_, o)| *o);
+        match (before, outcome) {
+            (_, Outcome::NotRun) => c.not_run.push((id.clone(), name.clone())),
+            (Some(Outcome::NotRun), Outcome::Failed) => c.newly_failing.push((id.clone(), name.clone())),
+            (Some(Outcome::NotRun), _) => c.unchanged_passing += 1,
             (None, o) => {
                 c.added.push((id.clone(), name.clone(), *o));
                 if *o == Outcome::Failed {
@@ -128,23 +176,11 @@ fn sections(c: &Changes) -> Vec<(&'static str, Vec<(String, String)>)> {
     vec![
         ("Newly failing", c.newly_failing.clone()),
         ("Fixed", c.fixed.clone()),
-        (
-            "Added",
-            c.added
-                .iter()
-                .map(|(id, n, o)| {
-                    let outcome = match o {
-                        Outcome::Passed => "passed",
-                        Outcome::NotMet => "not met",
-                        Outcome::Failed => "failed",
-                    };
-                    (id.clone(), format!("{n} ({outcome})"))
-                })
-                .collect(),
-        ),
+        ("Added", c.added.iter().map(|(id, n, o)| (id.clone(), format!("{n} ({})", o.text()))).collect()),
         ("Removed", c.removed.clone()),
         ("Still failing", c.still_failing.clone()),
         ("Newly not met (SHOULD/INFO: a warning, not a regression)", c.newly_not_met.clone()),
+        ("Not run in the later run (interrupted, stopped, or the target did not answer)", c.not_run.clone()),
     ]
 }
 
@@ -154,7 +190,7 @@ pub fn render(c: &Changes, format: DiffFormat) -> String {
     } else {
         "NO REGRESSION: nothing newly fails".to_owned()
     };
-    let summary = format!(
+    let mut summary = format!(
         "{} fixed, {} added, {} removed, {} still failing, {} newly not met, {} unchanged and not failing",
         c.fixed.len(),
         c.added.len(),
@@ -163,6 +199,9 @@ pub fn render(c: &Changes, format: DiffFormat) -> String {
         c.newly_not_met.len(),
         c.unchanged_passing
     );
+    if !c.not_run.is_empty() {
+        summary.push_str(&format!(", {} not run", c.not_run.len()));
+    }
     let mut out = String::new();
     match format {
         DiffFormat::Text => {
@@ -210,4 +249,54 @@ pub fn render(c: &Changes, format: DiffFormat) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn step(status: &str, log: Option<&str>) -> serde_json::Value {
+        let embeddings: Vec<serde_json::Value> = log
+            .map(|l| {
+                let data = base64::engine::general_purpose::STANDARD.encode(l);
+                serde_json::json!({"data": data, "mime_type": "text/x.cucumber.log+plain"})
+            })
+            .into_iter()
+            .collect();
+        serde_json::json!({"keyword": "Then ", "name": "x", "result": {"status": status}, "embeddings": embeddings})
+    }
+
+    fn element(kind: &str, id: &str, steps: Vec<serde_json::Value>) -> serde_json::Value {
+        serde_json::json!({"type": kind, "name": format!("{id}: a scenario (MUST)"), "tags": [{"name": id}], "steps": steps})
+    }
+
+    /// cucumber-rs writes a scenario's element, then its background's: each background belongs to
+    /// the scenario of its own ID, not to the next one.
+    #[test]
+    fn a_background_belongs_to_the_scenario_of_its_id_and_not_run_is_its_own_outcome() {
+        let json = serde_json::json!([{"elements": [
+            element("scenario", "UEM-ANY-001", vec![]),
+            element("background", "UEM-ANY-001", vec![step("failed", None)]),
+            element("scenario", "UEM-ANY-002", vec![step("passed", None)]),
+            element("background", "UEM-ANY-002", vec![step("passed", None)]),
+            element("scenario", "UEM-ANY-003", vec![]),
+            element("background", "UEM-ANY-003", vec![step("skipped", Some("not run (interrupted)\n"))]),
+            element("scenario", "UEM-ANY-004", vec![step("skipped", Some("SHOULD (a warning) not met: x"))]),
+        ]}]);
+        let results = parse_cucumber_json(&json.to_string()).unwrap();
+        let outcome = |id: &str| results.scenarios[id].1;
+        assert_eq!(outcome("UEM-ANY-001"), Outcome::Failed);
+        assert_eq!(outcome("UEM-ANY-002"), Outcome::Passed);
+        assert_eq!(outcome("UEM-ANY-003"), Outcome::NotRun);
+        assert_eq!(outcome("UEM-ANY-004"), Outcome::NotMet);
+
+        let mut before = results.clone();
+        before.scenarios.get_mut("UEM-ANY-003").unwrap().1 = Outcome::Passed;
+        let changes = compare(&before, &results);
+        assert!(!changes.regressed(), "a scenario not run is no regression: {changes:?}");
+        assert_eq!(changes.not_run.len(), 1);
+        let back = compare(&results, &before);
+        assert!(back.fixed.is_empty(), "a scenario that ran again was not fixed: {back:?}");
+    }
 }

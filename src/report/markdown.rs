@@ -18,6 +18,7 @@ fn icon(status: &str) -> &'static str {
         "fail" => "❌ fail",
         "warning" => "⚠️ warning",
         "not met" => "🔸 not met",
+        "not run" => "⏹️ not run",
         _ => "➖ skipped",
     }
 }

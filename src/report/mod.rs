@@ -5,6 +5,7 @@
 //! A report is a pure function of its [`ReportData`], which it embeds: `verify-report` re-renders
 //! the report from the embedded data and compares every byte, so an edit anywhere is caught.
 
+pub mod atomic;
 pub mod diff;
 pub mod html;
 pub mod markdown;
@@ -24,7 +25,8 @@ pub struct Row {
     /// `MUST`, `SHOULD` or `INFO`.
     pub level: String,
     /// `pass`, `fail`, `warning` (passed, with notes), `not met` (a SHOULD or INFO scenario that
-    /// failed without failing the run) or `skipped` (not selected).
+    /// failed without failing the run), `not run` (selected, but the run was interrupted or
+    /// stopped, or the target did not answer: the reason says which) or `skipped` (not selected).
     pub status: String,
     pub reason: Option<String>,
     pub warnings: Vec<String>,
@@ -57,6 +59,7 @@ impl ReportData {
                 let result = outcome.scenario(&info.id);
                 let status = match result {
                     None => "skipped",
+                    Some(r) if r.verdict == Verdict::NotRun => "not run",
                     Some(r) if r.fails_run(outcome.strict) => "fail",
                     Some(r) if r.verdict == Verdict::Failed => "not met",
                     Some(r) if !r.warnings.is_empty() => "warning",
@@ -83,7 +86,13 @@ impl ReportData {
             seed: outcome.seed,
             strict: outcome.strict,
             notices: outcome.notices.clone(),
-            verdict: if outcome.passed() { "PASS".into() } else { "FAIL".into() },
+            verdict: if outcome.interrupted() {
+                "INTERRUPTED".into()
+            } else if outcome.passed() {
+                "PASS".into()
+            } else {
+                "FAIL".into()
+            },
             rows,
         }
     }
@@ -92,10 +101,15 @@ impl ReportData {
         self.rows.iter().filter(|r| r.status == status).count()
     }
 
-    /// The counts line both formats print.
+    /// The counts line both formats print (`not run` only when there are any, so a complete
+    /// run's report reads as it always did).
     pub fn counts(&self) -> String {
+        let not_run = match self.count("not run") {
+            0 => String::new(),
+            n => format!("{n} not run, "),
+        };
         format!(
-            "{} passed, {} passed with warnings, {} failed, {} not met (SHOULD/INFO, not failing), {} not selected, of {} documented requirements",
+            "{} passed, {} passed with warnings, {} failed, {} not met (SHOULD/INFO, not failing), {not_run}{} not selected, of {} documented requirements",
             self.count("pass"),
             self.count("warning"),
             self.count("fail"),

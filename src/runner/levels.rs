@@ -4,6 +4,10 @@
 //! file would go red for a run whose exit status is 0. So before the writers see it, its failed
 //! step becomes a log line with the reason, followed by a skipped step: JUnit shows a skipped test
 //! case whose output holds the reason, Cucumber JSON a skipped step with the reason embedded.
+//!
+//! A scenario that did not run to its end (the run interrupted or stopped, its target down) is
+//! shown the same way at every level: a skipped step after a log line with the reason, which
+//! starts with "not run".
 
 use crate::catalog::Level;
 use cucumber::event::{Cucumber, Feature, RetryableScenario, Rule, Scenario, Source, Step};
@@ -15,11 +19,27 @@ pub struct Levels<Wr> {
     strict: bool,
     /// Cucumber JSON embeds the log line base64-encoded, out of reach of the output's redaction.
     redactor: crate::redact::Redactor,
+    /// Tells a step that did not run to its end from a failure.
+    gate: std::sync::Arc<crate::gate::Gate>,
 }
 
 impl<Wr> Levels<Wr> {
-    pub fn new(inner: Wr, strict: bool, redactor: crate::redact::Redactor) -> Self {
-        Self { inner, strict, redactor }
+    pub fn new(
+        inner: Wr,
+        strict: bool,
+        redactor: crate::redact::Redactor,
+        gate: std::sync::Arc<crate::gate::Gate>,
+    ) -> Self {
+        Self { inner, strict, redactor, gate }
+    }
+
+    /// The line a failed step is shown with instead, when it is no failure of the run.
+    fn softened(&self, level: Level, error: &cucumber::event::StepError) -> Option<String> {
+        if let Some(why) = super::not_run_reason(error, &self.gate) {
+            return Some(why);
+        }
+        (!enforced(level, self.strict, error))
+            .then(|| format!("{} not met: {}", level.note(), super::step_error_text(error).trim_end()))
     }
 }
 
@@ -56,16 +76,21 @@ where
         };
         let level = Level::of(&f, r.as_deref(), &sc);
         let RetryableScenario { event: scenario_event, retries } = ev;
-        let (step, background, error) = match scenario_event {
-            Scenario::Step(st, Step::Failed(_, _, _, e)) if !enforced(level, self.strict, &e) => (st, false, e),
-            Scenario::Background(st, Step::Failed(_, _, _, e)) if !enforced(level, self.strict, &e) => (st, true, e),
-            other => {
+        let softened = match &scenario_event {
+            Scenario::Step(_, Step::Failed(_, _, _, e)) | Scenario::Background(_, Step::Failed(_, _, _, e)) => {
+                self.softened(level, e)
+            }
+            _ => None,
+        };
+        let (step, background, note) = match (scenario_event, softened) {
+            (Scenario::Step(st, _), Some(note)) => (st, false, note),
+            (Scenario::Background(st, _), Some(note)) => (st, true, note),
+            (other, _) => {
                 let ev = RetryableScenario { event: other, retries };
                 return self.inner.handle_event(Ok(meta.insert(Cucumber::scenario(f, r, sc, ev))), cli).await;
             }
         };
-        let note = format!("{} not met: {}\n", level.note(), super::step_error_text(&error).trim_end());
-        let note = self.redactor.redact(&note);
+        let note = self.redactor.redact(&format!("{note}\n"));
         let log = RetryableScenario { event: Scenario::Log(note), retries };
         self.inner
             .handle_event(Ok(meta.clone().insert(Cucumber::scenario(f.clone(), r.clone(), sc.clone(), log))), cli)

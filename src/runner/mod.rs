@@ -7,8 +7,10 @@ pub mod prepare;
 use crate::catalog::{self, Level};
 use crate::client::{Client, ClientOptions};
 use crate::config::{ConfigError, RunConfig, parse_tags};
+use crate::gate::{Gate, NotRun, Stop};
 use crate::redact::Redactor;
 use crate::reference::{ReferenceOptions, ReferenceTarget};
+use crate::report::atomic::PendingFile;
 use crate::steps::{self, RunContext, VppWorld};
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
@@ -27,6 +29,11 @@ pub const OPT_IN_TAG: &str = "opt-in";
 pub enum Verdict {
     Passed,
     Failed,
+    /// The scenario did not run to its end, for a reason that is not the target's answer: the run
+    /// was interrupted or stopped (`--max-failures`), or its target did not answer at all. The
+    /// reason says which.
+    #[serde(rename = "not run")]
+    NotRun,
 }
 
 /// One scenario's result, for the verdict and the reports.
@@ -54,6 +61,8 @@ pub struct RunOutcome {
     pub strict: bool,
     /// What every reader of the results must be told: certificates not verified, for one.
     pub notices: Vec<String>,
+    /// Why the run stopped before its end (a signal, `--max-failures`), if it did.
+    pub stopped: Option<Stop>,
 }
 
 impl ScenarioResult {
@@ -74,8 +83,22 @@ impl RunOutcome {
         self.scenarios.iter().filter(|s| s.verdict == Verdict::Failed && !s.fails_run(self.strict))
     }
 
+    /// Scenarios that did not run to their end (interrupted, stopped, or their target down).
+    pub fn not_run(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.scenarios.iter().filter(|s| s.verdict == Verdict::NotRun)
+    }
+
+    /// Whether the run was interrupted by a signal.
+    pub fn interrupted(&self) -> bool {
+        self.stopped.and_then(Stop::signal).is_some()
+    }
+
+    /// A run passes when it ran every selected scenario to its end and none failed.
     pub fn passed(&self) -> bool {
-        self.harness_errors == 0 && self.failed().next().is_none()
+        self.harness_errors == 0
+            && self.failed().next().is_none()
+            && self.not_run().next().is_none()
+            && self.stopped.is_none()
     }
 
     /// The result of a scenario by its ID.
@@ -113,12 +136,31 @@ struct Redacting<W: Write> {
 impl<W: Write> Write for Redacting<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        self.inner.write_all(self.redactor.redact(&text).as_bytes())?;
+        self.inner.write_all(suite_wording(&self.redactor.redact(&text)).as_bytes())?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// cucumber words a failed check as a panic ("Step panicked. Captured output: …", a JUnit
+/// failure of type "Step Panicked"), which a vendor reads as a crash of the suite. A step of this
+/// suite fails by design: its message says what was expected and what came, so it is shown as
+/// it is, and the JUnit type says "Step Failed". And a skipped background step is not "failed". Each phrase reaches the output in one write
+/// (a line of the terminal, an XML element, the whole JSON), so replacing it in the stream holds.
+fn suite_wording(text: &str) -> std::borrow::Cow<'_, str> {
+    const WORDING: &[(&str, &str)] = &[
+        ("Step panicked. Captured output: ", ""),
+        ("Step Panicked", "Step Failed"),
+        ("Hook Panicked", "Hook Failed"),
+        // What cucumber prints for a skipped background step (a SHOULD not met, a scenario not run).
+        ("Background step failed: ", "Background step skipped: "),
+    ];
+    if !WORDING.iter().any(|(from, _)| text.contains(from)) {
+        return text.into();
+    }
+    WORDING.iter().fold(text.to_owned(), |t, (from, to)| t.replace(from, to)).into()
 }
 
 /// The embedded features, parsed from memory once per run, so the binary needs no files.
@@ -193,15 +235,27 @@ fn scenario_filter(
     })
 }
 
-fn open_report(path: &std::path::Path, what: &str) -> Result<Box<dyn Write>, ConfigError> {
-    std::fs::File::create(path)
-        .map(|f| Box::new(io::BufWriter::new(f)) as Box<dyn Write>)
+/// A report file, written beside its path and renamed into place when complete.
+fn pending_report(path: &std::path::Path, what: &str) -> Result<PendingFile, ConfigError> {
+    PendingFile::create(path)
         .map_err(|e| ConfigError(format!("{what} {}: cannot create the file ({e})", path.display())))
+}
+
+fn commit_report(file: PendingFile, what: &str) -> Result<(), ConfigError> {
+    let path = file.path().to_owned();
+    file.commit().map_err(|e| ConfigError(format!("{what} {}: cannot write the file ({e})", path.display())))
 }
 
 /// Runs the selected scenarios against the configured target (or the built-in reference),
 /// writing progress and failures to `out`.
 pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, ConfigError> {
+    run_gated(config, out, Arc::new(Gate::new())).await
+}
+
+/// As [`run`], stopped through `gate` (by a signal the caller watches for): the requests in
+/// flight are dropped, every scenario not finished is reported as not run, and the reports are
+/// still written, complete.
+pub async fn run_gated(config: &RunConfig, out: SharedOut, gate: Arc<Gate>) -> Result<RunOutcome, ConfigError> {
     // An API without a target is left out rather than failed: testing one service alone is normal.
     let skip_api = match (config.uses_reference(), &config.vpp_base_url, &config.uem_base_url) {
         (false, None, Some(_)) => Some("apple-vpp"),
@@ -241,21 +295,24 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         ),
         None => None,
     };
+    // Report files are created beside their paths now, and renamed into place when complete: an
+    // older report is replaced only by a complete newer one.
+    let mut report_files = Vec::new();
     for path in &config.reports {
         if crate::report::Format::from_path(path).is_none() {
             return Err(ConfigError(format!("--report {}: the file must end in .html or .md", path.display())));
         }
-        std::fs::write(path, "")
-            .map_err(|e| ConfigError(format!("--report {}: cannot write the file ({e})", path.display())))?;
+        report_files.push(pending_report(path, "--report")?);
     }
-    let junit: Box<dyn Write> = match &config.junit {
-        Some(p) => open_report(p, "--junit")?,
-        None => Box::new(io::sink()),
+    let junit_file = config.junit.as_deref().map(|p| pending_report(p, "--junit")).transpose()?;
+    let json_file = config.json.as_deref().map(|p| pending_report(p, "--json")).transpose()?;
+    let writer_of = |file: &Option<PendingFile>| -> Box<dyn Write> {
+        match file {
+            Some(f) => Box::new(f.writer()),
+            None => Box::new(io::sink()),
+        }
     };
-    let json: Box<dyn Write> = match &config.json {
-        Some(p) => open_report(p, "--json")?,
-        None => Box::new(io::sink()),
-    };
+    let (junit, json) = (writer_of(&junit_file), writer_of(&json_file));
     let ca_certs = config
         .ca_certs
         .iter()
@@ -313,7 +370,8 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         },
         redactor.clone(),
     )
-    .map_err(ConfigError)?;
+    .map_err(ConfigError)?
+    .with_gate(gate.clone());
     let state_url = config.state_setup_url.as_deref().filter(|_| need_canonical_data);
     if let Some(url) = state_url {
         prepare::provider_state(&client, url, &config.tenant, prepare::StateAction::Setup)
@@ -372,7 +430,7 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
         .tee::<VppWorld, _>(writer::JUnit::for_tee(junit, 0))
         .tee::<VppWorld, _>(writer::Json::for_tee(json))
         .normalized::<VppWorld>();
-    let writer = levels::Levels::new(writer, config.strict, redactor.clone());
+    let writer = levels::Levels::new(writer, config.strict, redactor.clone(), gate.clone());
 
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
     let progress = Progress {
@@ -385,6 +443,9 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
     let before_ctx = ctx.clone();
     let strict = config.strict;
     let after_results = results.clone();
+    let after_gate = gate.clone();
+    let max_failures = config.max_failures;
+    let failures = std::sync::atomic::AtomicUsize::new(0);
     let runner = cucumber::runner::Basic::default()
         .max_concurrent_scenarios(Some(config.concurrency.max(1)))
         .steps(steps::collection());
@@ -409,7 +470,10 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
                         Verdict::Failed,
                         Some("a step has no definition in this suite (a bug of the suite)".to_owned()),
                     ),
-                    event::ScenarioFinished::StepFailed(_, _, err) => (Verdict::Failed, Some(step_error_text(err))),
+                    event::ScenarioFinished::StepFailed(_, _, err) => match not_run_reason(err, &after_gate) {
+                        Some(why) => (Verdict::NotRun, Some(why)),
+                        None => (Verdict::Failed, Some(step_error_text(err))),
+                    },
                     event::ScenarioFinished::BeforeHookFailed(_) => {
                         (Verdict::Failed, Some("the before hook failed".to_owned()))
                     }
@@ -428,6 +492,12 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
                     warnings: Vec::new(),
                 };
                 progress.scenario_done(&result, strict);
+                if result.fails_run(strict)
+                    && let Some(max) = max_failures
+                    && failures.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= max
+                {
+                    after_gate.stop(Stop::MaxFailures(max));
+                }
                 after_results.lock().unwrap_or_else(|e| e.into_inner()).push(result);
                 futures::future::ready(()).boxed_local()
             });
@@ -444,14 +514,29 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
     }
     let order: Vec<String> = catalog::scenarios().into_iter().map(|s| s.id).collect();
     scenarios.sort_by_key(|s| order.iter().position(|id| *id == s.id).unwrap_or(usize::MAX));
-    if let Some(url) = state_url
-        && let Err(e) = prepare::provider_state(&ctx.client, url, &config.tenant, prepare::StateAction::Teardown).await
-    {
-        notices.push(format!("the provider state was not torn down: {e}"));
+    let stopped = gate.stopped();
+    if let Some(url) = state_url {
+        // An interrupted run ends now; a run stopped by --max-failures still cleans up.
+        let teardown = match stopped {
+            Some(Stop::Interrupted(_)) => Err("the run was interrupted".to_owned()),
+            Some(Stop::MaxFailures(_)) => {
+                let client = ctx.client.clone().with_gate(Arc::default());
+                prepare::provider_state(&client, url, &config.tenant, prepare::StateAction::Teardown).await
+            }
+            None => prepare::provider_state(&ctx.client, url, &config.tenant, prepare::StateAction::Teardown).await,
+        };
+        if let Err(e) = teardown {
+            notices.push(format!("the provider state was not torn down: {e}"));
+        }
     }
-    let outcome = RunOutcome { scenarios, harness_errors, target, seed, strict: config.strict, notices };
+    let outcome = RunOutcome { scenarios, harness_errors, target, seed, strict: config.strict, notices, stopped };
     write_summary(&mut out, &outcome);
-    write_reports(config, &outcome, signing_key.as_ref(), &mut out)?;
+    for (file, what) in [(junit_file, "--junit"), (json_file, "--json")] {
+        if let Some(file) = file {
+            commit_report(file, what)?;
+        }
+    }
+    write_reports(config, report_files, &outcome, signing_key.as_ref(), &mut out)?;
     Ok(outcome)
 }
 
@@ -479,8 +564,22 @@ fn step_error_text(err: &event::StepError) -> String {
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| info.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .or_else(|| info.downcast_ref::<NotRun>().map(|n| n.0.clone()))
             .unwrap_or_else(|| "the step panicked".to_owned()),
         other => other.to_string(),
+    }
+}
+
+/// Why a step did not run to its end, when it is not the target's answer: a request the gate
+/// refused or dropped (the run stopped, the target down), whether the step said so with
+/// [`NotRun`] or in its own words.
+fn not_run_reason(err: &event::StepError, gate: &Gate) -> Option<String> {
+    match err {
+        event::StepError::Panic(info) => match info.downcast_ref::<NotRun>() {
+            Some(n) => Some(n.0.clone()),
+            None => gate.not_run_reason(&step_error_text(err)),
+        },
+        _ => None,
     }
 }
 
@@ -503,6 +602,7 @@ impl Progress {
         let failures = self.failed.fetch_add(usize::from(failed), SeqCst) + usize::from(failed);
         let verdict = match (&result.verdict, failed) {
             (Verdict::Passed, _) => "passed".to_owned(),
+            (Verdict::NotRun, _) => "not run".to_owned(),
             (Verdict::Failed, true) => "failed".to_owned(),
             (Verdict::Failed, false) => format!("{} not met", result.level),
         };
@@ -521,19 +621,23 @@ impl Progress {
 /// The certification reports the run was asked for, each sealed (and signed with a key).
 fn write_reports(
     config: &RunConfig,
+    files: Vec<PendingFile>,
     outcome: &RunOutcome,
     key: Option<&ed25519_dalek::SigningKey>,
     out: &mut impl Write,
 ) -> Result<(), ConfigError> {
-    if config.reports.is_empty() {
+    if files.is_empty() {
         return Ok(());
     }
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let data = crate::report::ReportData::from_outcome(outcome, config.tags.as_deref(), now);
     let seal = crate::report::seal::seal(&data, key);
-    for path in &config.reports {
-        let format = crate::report::Format::from_path(path).expect("checked before the run");
-        std::fs::write(path, crate::report::render(format, &data, &seal))
+    for file in files {
+        let path = file.path().to_owned();
+        let format = crate::report::Format::from_path(&path).expect("checked before the run");
+        file.writer()
+            .write_all(crate::report::render(format, &data, &seal).as_bytes())
+            .and_then(|()| file.commit())
             .map_err(|e| ConfigError(format!("--report {}: cannot write the file ({e})", path.display())))?;
         writeln!(out, "Report written to {} (SHA-256 {})", path.display(), seal.digest).ok();
     }
@@ -570,12 +674,44 @@ fn write_summary(out: &mut impl Write, outcome: &RunOutcome) {
             writeln!(out, "  [{}] {} {}: {}", s.id, s.level, s.name, why.join(" / ")).ok();
         }
     }
+    // Not run, grouped by reason (one target down, or the interruption, explains them all).
+    let mut not_run: Vec<(&str, Vec<&str>)> = Vec::new();
+    for s in outcome.not_run() {
+        let reason = s.reason.as_deref().unwrap_or(crate::gate::NOT_RUN);
+        match not_run.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, ids)) => ids.push(&s.id),
+            None => not_run.push((reason, vec![&s.id])),
+        }
+    }
+    let not_run_count: usize = not_run.iter().map(|(_, ids)| ids.len()).sum();
+    if !not_run.is_empty() {
+        writeln!(out, "\nNot run ({not_run_count}): the run cannot say whether the target meets these:").ok();
+        for (reason, ids) in &not_run {
+            writeln!(out, "  {reason}: {}", ids.join(", ")).ok();
+        }
+    }
+    if let Some(Stop::MaxFailures(n)) = outcome.stopped {
+        writeln!(out, "\nNOTICE: the run stopped after {n} failed scenario(s) (--max-failures {n})").ok();
+    }
     for notice in &outcome.notices {
         writeln!(out, "\nNOTICE: {notice}").ok();
     }
     let failed: Vec<&ScenarioResult> = outcome.failed().collect();
     let total = outcome.scenarios.len();
-    if outcome.passed() {
+    let not_run_text = if not_run_count == 0 { String::new() } else { format!("; {not_run_count} not run") };
+    if let Some(signal) = outcome.stopped.and_then(Stop::signal) {
+        let ids: Vec<&str> = failed.iter().map(|s| s.id.as_str()).collect();
+        let ids = if ids.is_empty() { String::new() } else { format!(" ({})", ids.join(", ")) };
+        writeln!(
+            out,
+            "\nVERDICT: INTERRUPTED by {}: {} of {total} scenarios finished, {} failed{ids}{not_run_text} ({})",
+            signal.name(),
+            total - not_run_count,
+            failed.len(),
+            outcome.target
+        )
+        .ok();
+    } else if outcome.passed() {
         let met = total - not_met.len();
         let extra = if not_met.is_empty() { String::new() } else { format!("; {} SHOULD/INFO not met", not_met.len()) };
         writeln!(out, "\nVERDICT: PASS: {met} of {total} scenarios passed{extra} ({})", outcome.target).ok();
@@ -583,7 +719,7 @@ fn write_summary(out: &mut impl Write, outcome: &RunOutcome) {
         let ids: Vec<&str> = failed.iter().map(|s| s.id.as_str()).collect();
         writeln!(
             out,
-            "\nVERDICT: FAIL: {} of {total} scenarios failed ({}){}{}",
+            "\nVERDICT: FAIL: {} of {total} scenarios failed ({}){}{not_run_text}{}",
             failed.len(),
             ids.join(", "),
             if outcome.harness_errors > 0 {

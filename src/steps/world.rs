@@ -113,6 +113,10 @@ impl VppWorld {
         accept: Option<&str>,
     ) -> &Exchange {
         let exchange = client.send(method, url, body, accept).await;
+        if let Some(why) = &exchange.not_run {
+            // Not a failure of the target: the run stopped, or the target is known to be down.
+            std::panic::resume_unwind(Box::new(crate::gate::NotRun(why.clone())));
+        }
         self.last.insert(exchange)
     }
 
@@ -180,6 +184,7 @@ mod tests {
                     body: secretish.clone().into_bytes(),
                 }),
                 elapsed: std::time::Duration::ZERO,
+                not_run: None,
             }),
             ..VppWorld::default()
         };

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod process;
 pub mod proxy;
 pub mod tls;
 use std::io::Write;
