@@ -5,6 +5,11 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+/// The tenant the documentation's samples use; a run stands the tenant under test in its place.
+pub const DOCUMENTED_TENANT: &str = "SRP00000";
+/// The Apple endpoint's documented path.
+pub const SERVICE_CONFIG_PATH: &str = "/mdm/VPPServiceConfigSrv";
+
 /// The media type of an account list, as the documentation's Response Body table gives it.
 pub const LIST_MEDIA_TYPE: &str = "application/vnd.blackberry.vppaccounts-v1+json";
 /// The media type of one account (GET by GUID).

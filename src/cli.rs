@@ -8,7 +8,7 @@ use crate::config::{self, ConfigError, RunConfig};
 use crate::config_file::ConfigFile;
 use crate::gate::{Gate, Signal, Stop};
 use crate::reference::{Quirk, ReferenceOptions, ReferenceTarget};
-use crate::runner::{self, SharedOut};
+use crate::runner::SharedOut;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -314,7 +314,8 @@ fn read_or_exit(path: &std::path::Path) -> Result<String, ExitCode> {
 }
 
 fn verify_report(args: VerifyArgs) -> ExitCode {
-    use crate::report::seal::{self, Verification};
+    use crate::report::seal;
+    use crate::report::verify::{self, Verification};
     let text = match read_or_exit(&args.file) {
         Ok(t) => t,
         Err(code) => return code,
@@ -330,7 +331,7 @@ fn verify_report(args: VerifyArgs) -> ExitCode {
         },
         None => None,
     };
-    match seal::verify(&text, key.as_ref()) {
+    match verify::verify(&text, key.as_ref()) {
         Verification::Intact { signer, checked } => {
             println!("{}: intact (the digest matches the results and the text)", args.file.display());
             match (signer, checked) {
@@ -376,7 +377,7 @@ async fn run(args: RunArgs) -> ExitCode {
     let gate = Arc::new(Gate::new());
     // Listening starts before the run does: from here on a signal never ends the process unheard.
     let signals = tokio::spawn(stop_on_signals(Signals::listen(), gate.clone()));
-    let result = runner::run_gated(&config, SharedOut::new(std::io::stdout()), gate.clone()).await;
+    let result = crate::app::run_gated(&config, SharedOut::new(std::io::stdout()), gate.clone()).await;
     signals.abort();
     let interrupted = gate.stopped().and_then(Stop::signal);
     match (result, interrupted) {

@@ -110,7 +110,7 @@ impl Default for RunConfig {
         Self {
             vpp_base_url: None,
             uem_base_url: None,
-            tenant: crate::steps::common::DOCUMENTED_TENANT.to_owned(),
+            tenant: crate::catalog::DOCUMENTED_TENANT.to_owned(),
             headers: Vec::new(),
             tags: None,
             timeout: Duration::from_secs(30),

@@ -13,51 +13,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use tokio::sync::watch;
 
-/// The words every reason for not running a scenario starts with.
-pub const NOT_RUN: &str = "not run";
+pub use crate::outcome::NOT_RUN;
 
-/// The signal that interrupted a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    /// SIGINT: Ctrl-C.
-    Interrupt,
-    /// SIGTERM: a CI system cancelling the job.
-    Terminate,
-}
-
-impl Signal {
-    pub fn name(self) -> &'static str {
-        match self {
-            Signal::Interrupt => "SIGINT",
-            Signal::Terminate => "SIGTERM",
-        }
-    }
-}
-
-/// Why the rest of a run does not run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
-    Interrupted(Signal),
-    /// `--max-failures N` failed scenarios were reached.
-    MaxFailures(usize),
-}
-
-impl Stop {
-    /// What a scenario this stop left unfinished reports.
-    pub fn reason(self) -> String {
-        match self {
-            Stop::Interrupted(_) => format!("{NOT_RUN} (interrupted)"),
-            Stop::MaxFailures(n) => format!("{NOT_RUN} (--max-failures {n} reached)"),
-        }
-    }
-
-    pub fn signal(self) -> Option<Signal> {
-        match self {
-            Stop::Interrupted(s) => Some(s),
-            Stop::MaxFailures(_) => None,
-        }
-    }
-}
+pub use crate::outcome::{Signal, Stop};
 
 /// The payload a step fails with when its request was not sent, so that the runner reports the
 /// scenario as not run rather than failed.

@@ -2,11 +2,14 @@
 //! of the UEM Apple VPP account resource, as Gherkin features run against any base URL.
 //!
 //! Layers, lowest first (a lower layer never imports a higher one):
-//! `catalog` (the embedded contract) · `redact` · `gate` (whether a request may still go out) ·
-//! `client` (one bounded exchange) ·
-//! `checks` (plain functions, no cucumber) · `reference` (the built-in target, shares no
-//! matching code with `checks`) · `steps` (thin cucumber glue) · `config` · `runner` · `cli`.
+//! `catalog` (the embedded contract and the documented facts) · `outcome` (the results model) ·
+//! `redact` · `gate` (whether a request may still go out) · `client` (one bounded exchange) ·
+//! `checks` (plain functions, no cucumber) · `steps` (thin cucumber glue) · `config` ·
+//! `runner` (one run in named stages) · `report` (summary, reports, seal, diff) · `app` (run,
+//! then export) · `cli` (and the exit status). `reference`, the built-in target, stands apart:
+//! it reads the catalog only, and only the runner and the command line start it.
 
+pub mod app;
 pub mod catalog;
 pub mod checks;
 pub mod cli;
@@ -15,6 +18,7 @@ pub mod config;
 pub mod config_file;
 pub mod gate;
 pub mod openapi;
+pub mod outcome;
 pub mod redact;
 pub mod reference;
 pub mod report;

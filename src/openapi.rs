@@ -18,7 +18,7 @@ pub const OPENAPI_VERSION: &str = "3.1.0";
 /// The documented media types of the UEM resource's responses.
 pub use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE as ACCOUNT_LIST_MEDIA_TYPE};
 
-pub const SERVICE_CONFIG_PATH: &str = "/mdm/VPPServiceConfigSrv";
+pub use crate::catalog::SERVICE_CONFIG_PATH;
 pub const ACCOUNT_LIST_PATH: &str = "/{tenantGuid}/api/v1/vppAccounts";
 pub const ACCOUNT_PATH: &str = "/{tenantGuid}/api/v1/vppAccounts/{vppAccountGuid}";
 

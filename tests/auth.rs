@@ -9,7 +9,7 @@ use vpp_conformance::catalog::Level;
 use vpp_conformance::config::{RunConfig, UemLogin};
 use vpp_conformance::reference::uem::Quirk as Uem;
 use vpp_conformance::reference::{Credentials, Quirk, ReferenceOptions, ReferenceTarget};
-use vpp_conformance::runner::{self, SharedOut, Verdict};
+use vpp_conformance::runner::{SharedOut, Verdict};
 
 const USER: &str = "ci-robot";
 const PASSWORD: &str = "pa55-word-for-auth-tests";
@@ -90,7 +90,9 @@ async fn a_wrong_password_stops_the_run_with_the_exchange_and_no_secret() {
     let wrong = "not-the-pa55word-9931";
     let config = RunConfig { uem_login: login(wrong), ..config_for(&target.url()) };
     let out = support::Captured::default();
-    let err = runner::run(&config, SharedOut::new(out.clone())).await.expect_err("a failed login stops the run");
+    let err = vpp_conformance::app::run(&config, SharedOut::new(out.clone()))
+        .await
+        .expect_err("a failed login stops the run");
     restore_panic_hook();
     let text = err.to_string();
     assert!(text.contains("logging in to the UEM target failed") && text.contains("HTTP 400"), "{text}");
@@ -234,7 +236,7 @@ async fn a_login_that_redirects_or_answers_a_page_stops_the_run_and_shows_why() 
         let config =
             RunConfig { uem_login: login(PASSWORD), tags: Some("@UEM-SMP-001".into()), ..config_for(&target.uri()) };
         let out = support::Captured::default();
-        let err = runner::run(&config, SharedOut::new(out.clone())).await.expect_err("the login fails");
+        let err = vpp_conformance::app::run(&config, SharedOut::new(out.clone())).await.expect_err("the login fails");
         restore_panic_hook();
         let text = err.to_string();
         assert!(text.contains("logging in to the UEM target failed"), "case {i}: {text}");

@@ -22,7 +22,7 @@ use vpp_conformance::client::{MAX_BODY_BYTES, human_size};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::redact::fingerprint;
 use vpp_conformance::reference::uem::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
-use vpp_conformance::runner::{self, RunOutcome, SharedOut, Verdict};
+use vpp_conformance::runner::{RunOutcome, SharedOut, Verdict};
 
 /// One scenario per request shape: the Apple POST, a UEM list query, a UEM GET by GUID.
 const THREE_TAGS: &str = "@APL-CFG-001 or @UEM-SMP-001 or @UEM-GET-001";
@@ -173,7 +173,7 @@ fn config(url: &str, tags: &str, timeout: Duration) -> RunConfig {
 async fn run(config: RunConfig) -> Run {
     let out = Captured::default();
     let started = Instant::now();
-    let outcome = tokio::time::timeout(RUN_LIMIT, runner::run(&config, SharedOut::new(out.clone())))
+    let outcome = tokio::time::timeout(RUN_LIMIT, vpp_conformance::app::run(&config, SharedOut::new(out.clone())))
         .await
         .unwrap_or_else(|_| {
             panic!("the run did not end within {RUN_LIMIT:?}: it hung\n--- stdout so far ---\n{}", out.text())

@@ -7,7 +7,7 @@ mod support;
 use support::{config_for, restore_panic_hook, run_with};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget, STATE_PATH};
-use vpp_conformance::runner::{self, SharedOut};
+use vpp_conformance::runner::SharedOut;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -104,7 +104,7 @@ async fn a_failed_setup_stops_the_run_and_a_failed_teardown_is_a_notice() {
         ..config_for(&target.url())
     };
     let out = support::Captured::default();
-    let err = runner::run(&config, SharedOut::new(out)).await.expect_err("a failed setup stops the run");
+    let err = vpp_conformance::app::run(&config, SharedOut::new(out)).await.expect_err("a failed setup stops the run");
     restore_panic_hook();
     let text = err.to_string();
     assert!(text.contains("setting up the provider state") && text.contains("HTTP 503"), "{text}");
@@ -154,8 +154,9 @@ async fn the_state_request_carries_no_user_header_and_a_redirect_is_a_failure() 
         .mount(&redirecting)
         .await;
     let config = RunConfig { state_setup_url: Some(format!("{}/state", redirecting.uri())), ..config };
-    let err =
-        runner::run(&config, SharedOut::new(support::Captured::default())).await.expect_err("a redirect is no state");
+    let err = vpp_conformance::app::run(&config, SharedOut::new(support::Captured::default()))
+        .await
+        .expect_err("a redirect is no state");
     restore_panic_hook();
     assert!(err.to_string().contains("HTTP 302"), "{err}");
 }

@@ -16,7 +16,8 @@ use vpp_conformance::redact::fingerprint;
 use vpp_conformance::reference::uem::Quirk as Uem;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use vpp_conformance::report::diff::{self, DiffFormat};
-use vpp_conformance::report::seal::{self, Verification};
+use vpp_conformance::report::seal;
+use vpp_conformance::report::verify::{self, Verification};
 
 const HEADER_SECRET: &str = "Bearer report-secret-0123456789";
 
@@ -119,13 +120,13 @@ async fn the_digest_catches_a_one_character_edit_anywhere() {
     failing_run(dir.path(), |_| {}).await;
     for file in ["report.html", "report.md"] {
         let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
-        assert_eq!(seal::verify(&text, None), Verification::Intact { signer: None, checked: false }, "{file}");
+        assert_eq!(verify::verify(&text, None), Verification::Intact { signer: None, checked: false }, "{file}");
         let chars = text.chars().count();
         for k in 0..40 {
             let i = k * (chars - 1) / 39;
             let edited = flip(&text, i);
             assert!(
-                matches!(seal::verify(&edited, None), Verification::Broken(_)),
+                matches!(verify::verify(&edited, None), Verification::Broken(_)),
                 "{file}: an edit at character {i} of {chars} went unnoticed"
             );
         }
@@ -144,16 +145,16 @@ async fn the_signature_proves_the_issuer() {
 
     let text = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     let public = seal::load_verifying_key(&public_pem).unwrap();
-    assert!(matches!(seal::verify(&text, Some(&public)), Verification::Intact { checked: true, .. }));
-    assert!(matches!(seal::verify(&text, Some(&other)), Verification::Broken(_)), "another key must not verify");
+    assert!(matches!(verify::verify(&text, Some(&public)), Verification::Intact { checked: true, .. }));
+    assert!(matches!(verify::verify(&text, Some(&other)), Verification::Broken(_)), "another key must not verify");
 
     // A forger who edits the results and recomputes the digest cannot sign it.
     let mut embedded = vpp_conformance::report::html::extract(&text).unwrap();
     embedded.data.verdict = "PASS".into();
     let forged_seal = seal::Seal { digest: seal::digest(&embedded.data), ..embedded.seal.clone() };
     let forged = vpp_conformance::report::render(vpp_conformance::report::Format::Html, &embedded.data, &forged_seal);
-    assert!(matches!(seal::verify(&forged, None), Verification::Intact { .. }), "consistent without a key");
-    assert!(matches!(seal::verify(&forged, Some(&public)), Verification::Broken(_)), "the signature catches it");
+    assert!(matches!(verify::verify(&forged, None), Verification::Intact { .. }), "consistent without a key");
+    assert!(matches!(verify::verify(&forged, Some(&public)), Verification::Broken(_)), "the signature catches it");
 
     // And through the command line.
     let bin = env!("CARGO_BIN_EXE_vpp-conformance");

@@ -3,7 +3,7 @@
 use serde_json::Value;
 use wiremock::ResponseTemplate;
 
-pub const PATH: &str = "/mdm/VPPServiceConfigSrv";
+pub use crate::catalog::SERVICE_CONFIG_PATH as PATH;
 
 /// Seeded defects (`Bad…`) and benign variations (`Ok…`) of the service configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,7 +36,7 @@ fn says_not_run(step: &serde_json::Value) -> bool {
         e.get("data")
             .and_then(|d| d.as_str())
             .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
-            .is_some_and(|text| text.starts_with(crate::gate::NOT_RUN.as_bytes()))
+            .is_some_and(|text| text.starts_with(crate::outcome::NOT_RUN.as_bytes()))
     })
 }
 

@@ -72,9 +72,9 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
             esc(&r.section),
             esc(&r.api),
             esc(&r.level),
-            c = r.status.replace(' ', "-"),
+            c = r.status.as_str().replace(' ', "-"),
             id = esc(&r.id),
-            s = esc(&r.status)
+            s = esc(r.status.as_str())
         ));
     }
     h.push_str("</tbody>\n</table>\n");
@@ -86,10 +86,10 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
                 "<section id=\"detail-{id}\"><h3><code>{id}</code> {} <span class=\"{c}\">({l}, {s})</span></h3>\n<p>Documentation: {}</p>\n",
                 esc(&r.name),
                 esc(&r.section),
-                c = r.status.replace(' ', "-"),
+                c = r.status.as_str().replace(' ', "-"),
                 l = esc(&r.level),
                 id = esc(&r.id),
-                s = esc(&r.status)
+                s = esc(r.status.as_str())
             ));
             if let Some(reason) = &r.reason {
                 h.push_str(&format!("<pre>{}</pre>\n", esc(reason)));

@@ -3,6 +3,7 @@
 
 use super::seal::{Embedded, Seal, hex, unhex};
 use super::{ReportData, Row};
+use crate::outcome::Status;
 
 const DATA_OPEN: &str = "<!-- vpp-conformance-results:";
 const DATA_CLOSE: &str = "-->";
@@ -12,14 +13,14 @@ fn cell(text: &str) -> String {
     text.replace('\\', "\\\\").replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('\n', " ")
 }
 
-fn icon(status: &str) -> &'static str {
+fn icon(status: Status) -> &'static str {
     match status {
-        "pass" => "✅ pass",
-        "fail" => "❌ fail",
-        "warning" => "⚠️ warning",
-        "not met" => "🔸 not met",
-        "not run" => "⏹️ not run",
-        _ => "➖ skipped",
+        Status::Pass => "✅ pass",
+        Status::Fail => "❌ fail",
+        Status::Warning => "⚠️ warning",
+        Status::NotMet => "🔸 not met",
+        Status::NotRun => "⏹️ not run",
+        Status::Skipped => "➖ skipped",
     }
 }
 
@@ -45,7 +46,7 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
             cell(&r.section),
             r.api,
             r.level,
-            icon(&r.status)
+            icon(r.status)
         ));
     }
     let detailed: Vec<&Row> = data.rows.iter().filter(|r| r.reason.is_some() || !r.warnings.is_empty()).collect();

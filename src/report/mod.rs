@@ -7,12 +7,15 @@
 
 pub mod atomic;
 pub mod diff;
+pub mod files;
 pub mod html;
 pub mod markdown;
 pub mod seal;
+pub mod summary;
+pub mod verify;
 
 use crate::catalog;
-use crate::runner::{RunOutcome, Verdict};
+use crate::outcome::{RunOutcome, Status};
 use serde::{Deserialize, Serialize};
 
 /// One documented requirement's result.
@@ -24,10 +27,7 @@ pub struct Row {
     pub api: String,
     /// `MUST`, `SHOULD` or `INFO`.
     pub level: String,
-    /// `pass`, `fail`, `warning` (passed, with notes), `not met` (a SHOULD or INFO scenario that
-    /// failed without failing the run), `not run` (selected, but the run was interrupted or
-    /// stopped, or the target did not answer: the reason says which) or `skipped` (not selected).
-    pub status: String,
+    pub status: Status,
     pub reason: Option<String>,
     pub warnings: Vec<String>,
 }
@@ -57,21 +57,14 @@ impl ReportData {
             .map(|info| {
                 let api = if info.tags.iter().any(|t| t == "apple-vpp") { "Apple VPP" } else { "UEM" };
                 let result = outcome.scenario(&info.id);
-                let status = match result {
-                    None => "skipped",
-                    Some(r) if r.verdict == Verdict::NotRun => "not run",
-                    Some(r) if r.fails_run(outcome.strict) => "fail",
-                    Some(r) if r.verdict == Verdict::Failed => "not met",
-                    Some(r) if !r.warnings.is_empty() => "warning",
-                    Some(_) => "pass",
-                };
+                let status = Status::of(result, outcome.strict);
                 Row {
                     id: info.id.clone(),
                     name: info.name.clone(),
                     section: info.section.clone(),
                     api: api.to_owned(),
                     level: info.level.as_str().to_owned(),
-                    status: status.to_owned(),
+                    status,
                     reason: result.and_then(|r| r.reason.clone()),
                     warnings: result.map(|r| r.warnings.clone()).unwrap_or_default(),
                 }
@@ -97,24 +90,24 @@ impl ReportData {
         }
     }
 
-    pub fn count(&self, status: &str) -> usize {
+    pub fn count(&self, status: Status) -> usize {
         self.rows.iter().filter(|r| r.status == status).count()
     }
 
     /// The counts line both formats print (`not run` only when there are any, so a complete
     /// run's report reads as it always did).
     pub fn counts(&self) -> String {
-        let not_run = match self.count("not run") {
+        let not_run = match self.count(Status::NotRun) {
             0 => String::new(),
             n => format!("{n} not run, "),
         };
         format!(
             "{} passed, {} passed with warnings, {} failed, {} not met (SHOULD/INFO, not failing), {not_run}{} not selected, of {} documented requirements",
-            self.count("pass"),
-            self.count("warning"),
-            self.count("fail"),
-            self.count("not met"),
-            self.count("skipped"),
+            self.count(Status::Pass),
+            self.count(Status::Warning),
+            self.count(Status::Fail),
+            self.count(Status::NotMet),
+            self.count(Status::Skipped),
             self.rows.len()
         )
     }

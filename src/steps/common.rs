@@ -14,7 +14,7 @@ pub const THEN: &[(&str, StepFn)] = &[
 ];
 
 /// The documented tenant in request paths; it stands for the tenant under test.
-pub const DOCUMENTED_TENANT: &str = "SRP00000";
+pub use crate::catalog::DOCUMENTED_TENANT;
 
 /// Characters left raw in a query string: those the documentation writes raw (`=` `,` `:`) and
 /// URL-safe ones. Everything else (space, `\`, `<`, `>`, `+`, non-ASCII…) is percent-encoded,

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
-use vpp_conformance::runner::{self, RunOutcome, SharedOut};
+use vpp_conformance::runner::{RunOutcome, SharedOut};
 
 /// A clonable in-memory stdout.
 #[derive(Clone, Default)]
@@ -57,7 +57,7 @@ static RUN_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 pub async fn run_with(config: &RunConfig) -> (RunOutcome, String) {
     let _turn = RUN_LOCK.lock().await;
     let out = Captured::default();
-    let outcome = runner::run(config, SharedOut::new(out.clone())).await.expect("valid configuration");
+    let outcome = vpp_conformance::app::run(config, SharedOut::new(out.clone())).await.expect("valid configuration");
     restore_panic_hook();
     (outcome, out.text())
 }

@@ -1,0 +1,43 @@
+//! A whole run as the command line does it, after hurl's `main`: open the outputs (every path
+//! and key checked before any request), run, then export the outcome (the summary, the JUnit
+//! and Cucumber JSON files, the sealed reports). The exit status is the caller's to compute from
+//! the outcome.
+
+use crate::config::{ConfigError, RunConfig};
+use crate::gate::Gate;
+use crate::outcome::RunOutcome;
+use crate::redact::Redactor;
+use crate::report::files::{Outputs, Requested};
+use crate::runner::{self, RunIo, SharedOut, output::Redacting};
+use std::sync::Arc;
+
+/// Runs the suite as configured, writing its output to `out` and its files where asked.
+pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, ConfigError> {
+    run_gated(config, out, Arc::new(Gate::new())).await
+}
+
+/// As [`run`], stopped through `gate` (by a signal the caller watches for): the requests in
+/// flight are dropped, every scenario not finished is reported as not run, and the outputs are
+/// still written, complete.
+pub async fn run_gated(config: &RunConfig, out: SharedOut, gate: Arc<Gate>) -> Result<RunOutcome, ConfigError> {
+    let outputs = Outputs::open(Requested {
+        junit: config.junit.as_deref(),
+        json: config.json.as_deref(),
+        reports: &config.reports,
+        sign_key: config.sign_key.as_deref(),
+    })
+    .map_err(ConfigError)?;
+    let redactor = Redactor::new();
+    let io = RunIo {
+        out: out.clone(),
+        junit: outputs.junit_writer(),
+        json: outputs.json_writer(),
+        redactor: redactor.clone(),
+        gate,
+    };
+    let outcome = runner::run(config, io).await?;
+    let mut out = Redacting { inner: out, redactor };
+    crate::report::summary::write(&mut out, &outcome);
+    outputs.finish(config.tags.as_deref(), &outcome, &mut out).map_err(ConfigError)?;
+    Ok(outcome)
+}

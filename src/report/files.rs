@@ -1,0 +1,106 @@
+//! The files a run writes: JUnit and Cucumber JSON (filled by cucumber's writers as the run goes)
+//! and the sealed certification reports (rendered from the outcome). Every path is opened, and
+//! the signing key read, before the run, so a bad one is an error before any request; each file
+//! is renamed into place only when complete.
+
+use super::atomic::PendingFile;
+use super::{Format, ReportData, render, seal};
+use crate::outcome::RunOutcome;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The outputs a run was asked for, open and waiting for their contents.
+pub struct Outputs {
+    junit: Option<PendingFile>,
+    json: Option<PendingFile>,
+    reports: Vec<PendingFile>,
+    signing_key: Option<ed25519_dalek::SigningKey>,
+}
+
+/// What a run writes, and where (the options' values).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Requested<'a> {
+    pub junit: Option<&'a Path>,
+    pub json: Option<&'a Path>,
+    pub reports: &'a [PathBuf],
+    pub sign_key: Option<&'a Path>,
+}
+
+fn pending(path: &Path, what: &str) -> Result<PendingFile, String> {
+    PendingFile::create(path).map_err(|e| format!("{what} {}: cannot create the file ({e})", path.display()))
+}
+
+fn commit(file: PendingFile, what: &str) -> Result<(), String> {
+    let path = file.path().to_owned();
+    file.commit().map_err(|e| format!("{what} {}: cannot write the file ({e})", path.display()))
+}
+
+impl Outputs {
+    /// Opens every requested output beside its path, and reads the signing key; the error names
+    /// the option.
+    pub fn open(requested: Requested) -> Result<Self, String> {
+        let signing_key = match requested.sign_key {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|text| seal::load_signing_key(&text))
+                    .map_err(|e| format!("--sign-key {}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
+        let mut reports = Vec::new();
+        for path in requested.reports {
+            if Format::from_path(path).is_none() {
+                return Err(format!("--report {}: the file must end in .html or .md", path.display()));
+            }
+            reports.push(pending(path, "--report")?);
+        }
+        let junit = requested.junit.map(|p| pending(p, "--junit")).transpose()?;
+        let json = requested.json.map(|p| pending(p, "--json")).transpose()?;
+        Ok(Self { junit, json, reports, signing_key })
+    }
+
+    /// Where cucumber's JUnit writer writes (nowhere without `--junit`).
+    pub fn junit_writer(&self) -> Box<dyn Write> {
+        writer_of(&self.junit)
+    }
+
+    /// Where cucumber's JSON writer writes (nowhere without `--json`).
+    pub fn json_writer(&self) -> Box<dyn Write> {
+        writer_of(&self.json)
+    }
+
+    /// Puts every file in place: JUnit and JSON as cucumber wrote them, and each certification
+    /// report sealed (and signed with a key), saying so on `out`.
+    /// `tags` is the run's tag expression, which the reports state.
+    pub fn finish(self, tags: Option<&str>, outcome: &RunOutcome, out: &mut impl Write) -> Result<(), String> {
+        for (file, what) in [(self.junit, "--junit"), (self.json, "--json")] {
+            if let Some(file) = file {
+                commit(file, what)?;
+            }
+        }
+        if self.reports.is_empty() {
+            return Ok(());
+        }
+        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let data = ReportData::from_outcome(outcome, tags, now);
+        let seal = seal::seal(&data, self.signing_key.as_ref());
+        for file in self.reports {
+            let path = file.path().to_owned();
+            let format = Format::from_path(&path).expect("checked when opened");
+            file.writer()
+                .write_all(render(format, &data, &seal).as_bytes())
+                .and_then(|()| file.commit())
+                .map_err(|e| format!("--report {}: cannot write the file ({e})", path.display()))?;
+            writeln!(out, "Report written to {} (SHA-256 {})", path.display(), seal.digest).ok();
+        }
+        Ok(())
+    }
+}
+
+fn writer_of(file: &Option<PendingFile>) -> Box<dyn Write> {
+    match file {
+        Some(f) => Box::new(f.writer()),
+        None => Box::new(io::sink()),
+    }
+}
