@@ -71,10 +71,10 @@ pub async fn run(config: &RunConfig, io: RunIo) -> Result<RunOutcome, ConfigErro
     let scenarios = collect(results, &ctx);
     let stopped = gate.stopped();
     let mut notices = target.notices(config);
-    if let Some(url) = target.state_url(config, need_canonical_data) {
-        if let Err(e) = tear_down(&ctx.client, url, &config.tenant, stopped).await {
-            notices.push(format!("the provider state was not torn down: {e}"));
-        }
+    if let Some(url) = target.state_url(config, need_canonical_data)
+        && let Err(e) = tear_down(&ctx.client, url, &config.tenant, stopped).await
+    {
+        notices.push(format!("the provider state was not torn down: {e}"));
     }
     Ok(RunOutcome {
         scenarios,
@@ -87,10 +87,13 @@ pub async fn run(config: &RunConfig, io: RunIo) -> Result<RunOutcome, ConfigErro
     })
 }
 
+/// Whether a scenario (with its feature and rule) is selected.
+type Filter = Box<dyn Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool>;
+
 /// The scenarios a run selects, and what they need of the target.
 struct Selection {
     features: Vec<gherkin::Feature>,
-    filter: Box<dyn Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool>,
+    filter: Filter,
     selected: usize,
     /// A scenario needs the canonical data set (all but `@any-data`): a provider state.
     need_canonical_data: bool,
