@@ -5,7 +5,7 @@
 
 use crate::catalog;
 use crate::config::{self, ConfigError, RunConfig};
-use crate::config_file::ConfigFile;
+use crate::config::{Settings, Size};
 use crate::gate::{Gate, Signal, Stop};
 use crate::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use crate::runner::SharedOut;
@@ -193,87 +193,38 @@ impl RunArgs {
 
     /// As [`to_config`](Self::to_config), with the environment given (for tests).
     pub fn to_config_with(&self, env: impl Fn(&str) -> Option<String>) -> Result<RunConfig, ConfigError> {
-        let file = self.config.as_deref().map(ConfigFile::load).transpose()?.unwrap_or_default();
-        let url = |option: &str, flag: &Option<String>, in_file: &Option<String>| {
-            flag.as_ref().or(in_file.as_ref()).map(|u| config::parse_base_url(option, u)).transpose()
-        };
-        // Each layer is resolved whole (its own base URL filling its per-API ones) before layers
-        // merge: a --base-url on the command line wins over the file's uem-base-url too.
-        url("--base-url", &self.base_url, &file.base_url)?;
-        let layer = |base: &Option<String>, specific: &Option<String>| specific.clone().or_else(|| base.clone());
-        let vpp = url(
-            "--vpp-base-url",
-            &layer(&self.base_url, &self.vpp_base_url),
-            &layer(&file.base_url, &file.vpp_base_url),
-        )?;
-        let uem = url(
-            "--uem-base-url",
-            &layer(&self.base_url, &self.uem_base_url),
-            &layer(&file.base_url, &file.uem_base_url),
-        )?;
-        let state_setup_url = url("--state-setup-url", &self.state_setup_url, &file.state_setup_url)?;
-        let tags = self.tags.clone().or(file.tags);
-        if let Some(t) = &tags {
-            config::parse_tags(t)?;
+        let file = self.config.as_deref().map(Settings::load).transpose()?.unwrap_or_default();
+        let mut config = config::resolve(self.settings(), file, env)?;
+        config.color = std::io::stdout().is_terminal();
+        config.progress_on_terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+        Ok(config)
+    }
+
+    /// What the command line (and the environment variables clap reads for it) says.
+    fn settings(&self) -> Settings {
+        Settings {
+            base_url: self.base_url.clone(),
+            vpp_base_url: self.vpp_base_url.clone(),
+            uem_base_url: self.uem_base_url.clone(),
+            tenant: self.tenant.clone(),
+            headers: self.headers.clone(),
+            headers_from_env: self.headers_from_env.clone(),
+            tags: self.tags.clone(),
+            timeout: self.timeout,
+            concurrency: self.concurrency,
+            max_requests: self.max_requests,
+            max_body_size: self.max_body_size.clone().map(Size::Text),
+            seed: self.seed,
+            junit: self.junit.clone(),
+            json: self.json.clone(),
+            reports: self.reports.clone(),
+            sign_key: self.sign_key.clone(),
+            ca_certs: self.ca_certs.clone(),
+            insecure: self.insecure.then_some(true),
+            strict: self.strict.then_some(true),
+            max_failures: self.max_failures,
+            state_setup_url: self.state_setup_url.clone(),
         }
-        let timeout = self.timeout.or(file.timeout).unwrap_or(30.0);
-        if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
-            return Err(ConfigError(format!("--timeout {timeout}: give a number of seconds above 0 and at most 3600")));
-        }
-        let max_requests = self.max_requests.or(file.max_requests).unwrap_or(200);
-        if max_requests == 0 {
-            return Err(ConfigError("--max-requests 0: an @any-data scenario needs at least one request".into()));
-        }
-        let max_body_bytes = match self.max_body_size.clone().or(file.max_body_size.as_ref().map(|s| s.text())) {
-            Some(text) => crate::client::parse_size(&text).map_err(|e| ConfigError(format!("--max-body-size {e}")))?,
-            None => crate::client::MAX_BODY_BYTES,
-        };
-        let max_failures = self.max_failures.or(file.max_failures);
-        if max_failures == Some(0) {
-            return Err(ConfigError("--max-failures 0: give at least 1 (leave it out to run every scenario)".into()));
-        }
-        let concurrency = self.concurrency.or(file.concurrency).unwrap_or(8);
-        if concurrency == 0 {
-            return Err(ConfigError("--concurrency 0: at least one scenario must run at a time".into()));
-        }
-        // Headers merge by name: the file's first, then the flags', a later one replacing an earlier.
-        let mut headers: Vec<(String, String)> = Vec::new();
-        for (literal, from_env) in [(&file.headers, &file.headers_from_env), (&self.headers, &self.headers_from_env)] {
-            let parsed = literal
-                .iter()
-                .map(|h| config::parse_header(h))
-                .chain(from_env.iter().map(|spec| config::header_from_env(spec, &env)));
-            for header in parsed {
-                let header = header?;
-                headers.retain(|(name, _)| !name.eq_ignore_ascii_case(&header.0));
-                headers.push(header);
-            }
-        }
-        let or_file = |flag: &Vec<PathBuf>, in_file: Vec<PathBuf>| if flag.is_empty() { in_file } else { flag.clone() };
-        Ok(RunConfig {
-            vpp_base_url: vpp,
-            uem_base_url: uem,
-            tenant: config::parse_tenant(self.tenant.as_deref().or(file.tenant.as_deref()).unwrap_or("SRP00000"))?,
-            headers,
-            tags,
-            timeout: Duration::from_secs_f64(timeout),
-            concurrency,
-            junit: self.junit.clone().or(file.junit),
-            json: self.json.clone().or(file.json),
-            color: std::io::stdout().is_terminal(),
-            progress_on_terminal: std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
-            seed: self.seed.or(file.seed),
-            max_requests,
-            max_body_bytes,
-            reports: or_file(&self.reports, file.reports),
-            sign_key: self.sign_key.clone().or(file.sign_key),
-            ca_certs: or_file(&self.ca_certs, file.ca_certs),
-            insecure: self.insecure || file.insecure.unwrap_or(false),
-            strict: self.strict || file.strict.unwrap_or(false),
-            max_failures,
-            state_setup_url,
-            uem_login: config::uem_login_from_env(&env)?,
-        })
     }
 }
 

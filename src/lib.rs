@@ -15,7 +15,6 @@ pub mod checks;
 pub mod cli;
 pub mod client;
 pub mod config;
-pub mod config_file;
 pub mod gate;
 pub mod openapi;
 pub mod outcome;

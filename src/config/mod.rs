@@ -1,6 +1,9 @@
 //! One resolved, validated run configuration. Bad input is a [`ConfigError`] naming the option,
 //! which the command line turns into exit status 2.
 
+pub mod file;
+
+pub use file::{Settings, Size};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -139,6 +142,98 @@ impl RunConfig {
     pub fn uses_reference(&self) -> bool {
         self.vpp_base_url.is_none() && self.uem_base_url.is_none()
     }
+}
+
+/// The one place a run's configuration is worked out: the command line's settings (flags, and
+/// the environment variables that stand in for them) over the file's, over the defaults of
+/// [`RunConfig::default`]; each value validated, the error naming the option. Headers merge by
+/// name, the command line's replacing the file's; a list given on the command line replaces the
+/// file's. `env` is read for `--header-from-env` values and the UEM login.
+pub fn resolve(
+    flags: Settings,
+    file: Settings,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<RunConfig, ConfigError> {
+    let defaults = RunConfig::default();
+    let url = |option: &str, flag: &Option<String>, in_file: &Option<String>| {
+        flag.as_ref().or(in_file.as_ref()).map(|u| parse_base_url(option, u)).transpose()
+    };
+    // Each layer is resolved whole (its own base URL filling its per-API ones) before layers
+    // merge: a --base-url on the command line wins over the file's uem-base-url too.
+    url("--base-url", &flags.base_url, &file.base_url)?;
+    let layer = |base: &Option<String>, specific: &Option<String>| specific.clone().or_else(|| base.clone());
+    let vpp = url(
+        "--vpp-base-url",
+        &layer(&flags.base_url, &flags.vpp_base_url),
+        &layer(&file.base_url, &file.vpp_base_url),
+    )?;
+    let uem = url(
+        "--uem-base-url",
+        &layer(&flags.base_url, &flags.uem_base_url),
+        &layer(&file.base_url, &file.uem_base_url),
+    )?;
+    let state_setup_url = url("--state-setup-url", &flags.state_setup_url, &file.state_setup_url)?;
+    let tags = flags.tags.or(file.tags);
+    if let Some(t) = &tags {
+        parse_tags(t)?;
+    }
+    let timeout = flags.timeout.or(file.timeout).unwrap_or(defaults.timeout.as_secs_f64());
+    if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
+        return Err(ConfigError(format!("--timeout {timeout}: give a number of seconds above 0 and at most 3600")));
+    }
+    let max_requests = flags.max_requests.or(file.max_requests).unwrap_or(defaults.max_requests);
+    if max_requests == 0 {
+        return Err(ConfigError("--max-requests 0: an @any-data scenario needs at least one request".into()));
+    }
+    let max_body_bytes = match flags.max_body_size.or(file.max_body_size) {
+        Some(size) => {
+            crate::client::parse_size(&size.text()).map_err(|e| ConfigError(format!("--max-body-size {e}")))?
+        }
+        None => defaults.max_body_bytes,
+    };
+    let max_failures = flags.max_failures.or(file.max_failures);
+    if max_failures == Some(0) {
+        return Err(ConfigError("--max-failures 0: give at least 1 (leave it out to run every scenario)".into()));
+    }
+    let concurrency = flags.concurrency.or(file.concurrency).unwrap_or(defaults.concurrency);
+    if concurrency == 0 {
+        return Err(ConfigError("--concurrency 0: at least one scenario must run at a time".into()));
+    }
+    // Headers merge by name: the file's first, then the flags', a later one replacing an earlier.
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for (literal, from_env) in [(&file.headers, &file.headers_from_env), (&flags.headers, &flags.headers_from_env)] {
+        let parsed =
+            literal.iter().map(|h| parse_header(h)).chain(from_env.iter().map(|spec| header_from_env(spec, &env)));
+        for header in parsed {
+            let header = header?;
+            headers.retain(|(name, _)| !name.eq_ignore_ascii_case(&header.0));
+            headers.push(header);
+        }
+    }
+    let or_file = |flag: Vec<PathBuf>, in_file: Vec<PathBuf>| if flag.is_empty() { in_file } else { flag };
+    Ok(RunConfig {
+        vpp_base_url: vpp,
+        uem_base_url: uem,
+        tenant: parse_tenant(flags.tenant.as_deref().or(file.tenant.as_deref()).unwrap_or(&defaults.tenant))?,
+        headers,
+        tags,
+        timeout: Duration::from_secs_f64(timeout),
+        concurrency,
+        junit: flags.junit.or(file.junit),
+        json: flags.json.or(file.json),
+        seed: flags.seed.or(file.seed),
+        max_requests,
+        max_body_bytes,
+        reports: or_file(flags.reports, file.reports),
+        sign_key: flags.sign_key.or(file.sign_key),
+        ca_certs: or_file(flags.ca_certs, file.ca_certs),
+        insecure: flags.insecure.or(file.insecure).unwrap_or(defaults.insecure),
+        strict: flags.strict.or(file.strict).unwrap_or(defaults.strict),
+        max_failures,
+        state_setup_url,
+        uem_login: uem_login_from_env(&env)?,
+        ..defaults
+    })
 }
 
 /// A base URL as given: absolute http(s), no query; the trailing slash is dropped so paths join.

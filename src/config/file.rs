@@ -6,15 +6,16 @@
 //! in the file are relative to the file's own directory, so the same file works from any
 //! directory (as with Cargo.toml).
 
-use crate::config::ConfigError;
+use super::ConfigError;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// The file's settings; every key is optional, and an unknown key is an error (a typo must not be
-/// silently ignored by a CI gate).
+/// What one source says: the file's keys (every one optional, and an unknown key an error: a
+/// typo must not be silently ignored by a CI gate), and the command line's flags, which carry the
+/// same names. [`super::resolve`] merges the two over the defaults.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ConfigFile {
+pub struct Settings {
     pub base_url: Option<String>,
     pub vpp_base_url: Option<String>,
     pub uem_base_url: Option<String>,
@@ -63,7 +64,7 @@ impl Size {
     }
 }
 
-impl ConfigFile {
+impl Settings {
     /// Reads and checks the file; relative paths become relative to its directory.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
@@ -96,7 +97,7 @@ mod tests {
 
     #[test]
     fn every_documented_key_parses_and_unknown_keys_are_refused() {
-        let file = ConfigFile::parse(
+        let file = Settings::parse(
             r#"
             base-url = "http://localhost:8080"
             tenant = "T1"
@@ -119,14 +120,14 @@ mod tests {
         assert_eq!(file.timeout, Some(5.0));
         assert_eq!(file.headers_from_env, ["Authorization=UEM_AUTH"]);
         assert_eq!(file.strict, Some(true));
-        let err = ConfigFile::parse("base_url = \"http://x\"").unwrap_err();
+        let err = Settings::parse("base_url = \"http://x\"").unwrap_err();
         assert!(err.contains("base_url"), "the error names the unknown key: {err}");
-        assert!(ConfigFile::parse("timeout = \"soon\"").is_err());
+        assert!(Settings::parse("timeout = \"soon\"").is_err());
     }
 
     #[test]
     fn relative_paths_are_relative_to_the_file() {
-        let mut file = ConfigFile::parse("junit = \"out/j.xml\"\nca-certs = [\"/abs/ca.pem\", \"ca.pem\"]").unwrap();
+        let mut file = Settings::parse("junit = \"out/j.xml\"\nca-certs = [\"/abs/ca.pem\", \"ca.pem\"]").unwrap();
         file.resolve_paths(Path::new("/repo/ci"));
         assert_eq!(file.junit.unwrap(), Path::new("/repo/ci/out/j.xml"));
         assert_eq!(file.ca_certs, [PathBuf::from("/abs/ca.pem"), PathBuf::from("/repo/ci/ca.pem")]);
