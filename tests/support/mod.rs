@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod hostile;
 pub mod process;
 pub mod proxy;
 pub mod tls;
