@@ -4,12 +4,12 @@
 
 mod support;
 
-use support::{config_for, restore_panic_hook, run_with};
+use support::{config_for, run_with, try_run_with};
 use vpp_conformance::catalog::Level;
 use vpp_conformance::config::{RunConfig, UemLogin};
 use vpp_conformance::reference::uem::Quirk as Uem;
 use vpp_conformance::reference::{Credentials, Quirk, ReferenceOptions, ReferenceTarget};
-use vpp_conformance::runner::{SharedOut, Verdict};
+use vpp_conformance::runner::Verdict;
 
 const USER: &str = "ci-robot";
 const PASSWORD: &str = "pa55-word-for-auth-tests";
@@ -89,15 +89,12 @@ async fn a_wrong_password_stops_the_run_with_the_exchange_and_no_secret() {
     let target = ReferenceTarget::start(with_auth(&[])).await.unwrap();
     let wrong = "not-the-pa55word-9931";
     let config = RunConfig { uem_login: login(wrong), ..config_for(&target.url()) };
-    let out = support::Captured::default();
-    let err = vpp_conformance::app::run(&config, SharedOut::new(out.clone()))
-        .await
-        .expect_err("a failed login stops the run");
-    restore_panic_hook();
+    let (result, out) = try_run_with(&config).await;
+    let err = result.expect_err("a failed login stops the run");
     let text = err.to_string();
     assert!(text.contains("logging in to the UEM target failed") && text.contains("HTTP 400"), "{text}");
     assert!(text.contains("/SRP00000/api/v1/util/authorization"), "the request is named: {text}");
-    assert!(!text.contains(wrong) && !out.text().contains(wrong), "the password leaked: {text}");
+    assert!(!text.contains(wrong) && !out.contains(wrong), "the password leaked: {text}");
     use base64::Engine as _;
     let encoded = base64::engine::general_purpose::STANDARD.encode(wrong);
     assert!(!text.contains(&encoded), "the encoded password leaked: {text}");
@@ -235,9 +232,8 @@ async fn a_login_that_redirects_or_answers_a_page_stops_the_run_and_shows_why() 
         Mock::given(method("POST")).and(path_regex("/util/authorization$")).respond_with(reply).mount(&target).await;
         let config =
             RunConfig { uem_login: login(PASSWORD), tags: Some("@UEM-SMP-001".into()), ..config_for(&target.uri()) };
-        let out = support::Captured::default();
-        let err = vpp_conformance::app::run(&config, SharedOut::new(out.clone())).await.expect_err("the login fails");
-        restore_panic_hook();
+        let (result, _) = try_run_with(&config).await;
+        let err = result.expect_err("the login fails");
         let text = err.to_string();
         assert!(text.contains("logging in to the UEM target failed"), "case {i}: {text}");
         assert!(

@@ -3,86 +3,22 @@
 //!
 //! Every child process runs under a deadline: a hang fails the test instead of blocking the run.
 
+mod support;
+
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::sync::mpsc;
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::process::{self, Finished, Running, closed_port};
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget, UemQuirk};
 
-const BIN: &str = env!("CARGO_BIN_EXE_vpp-conformance");
 /// How long one invocation of the binary may take before the test fails.
 const DEADLINE: Duration = Duration::from_secs(60);
 
 // ---------------------------------------------------------------------------------------------
-// Running the binary
+// Running the binary (with tests/support/process.rs)
 // ---------------------------------------------------------------------------------------------
-
-/// How one invocation ended.
-struct Finished {
-    args: Vec<String>,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Finished {
-    /// Everything a failing assertion needs to be understood.
-    fn describe(&self) -> String {
-        format!(
-            "vpp-conformance {:?} exited with {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.args, self.code, self.stdout, self.stderr
-        )
-    }
-
-    fn assert_code(&self, expected: i32) -> &Self {
-        assert_eq!(self.code, Some(expected), "unexpected exit status\n{}", self.describe());
-        self
-    }
-
-    /// The `VERDICT: …` line of stdout.
-    fn verdict(&self) -> &str {
-        let lines: Vec<&str> = self.stdout.lines().filter(|l| l.starts_with("VERDICT: ")).collect();
-        assert_eq!(lines.len(), 1, "expected exactly one VERDICT line\n{}", self.describe());
-        lines[0]
-    }
-
-    /// Cucumber's summary line, `N scenarios (…)`.
-    fn scenario_summary(&self) -> &str {
-        self.stdout
-            .lines()
-            .find(|l| {
-                let mut words = l.split(' ');
-                words.next().is_some_and(|n| n.parse::<usize>().is_ok())
-                    && words.next().is_some_and(|w| w == "scenario" || w == "scenarios")
-            })
-            .unwrap_or_else(|| panic!("no scenario summary line\n{}", self.describe()))
-    }
-
-    /// Asserts the run passed exactly `n` scenarios.
-    fn assert_passed(&self, n: usize) {
-        self.assert_code(0);
-        let noun = if n == 1 { "scenario" } else { "scenarios" };
-        assert_eq!(self.scenario_summary(), format!("{n} {noun} ({n} passed)"), "{}", self.describe());
-        assert!(
-            self.verdict().starts_with(&format!("VERDICT: PASS: {n} of {n} scenarios passed")),
-            "{}",
-            self.describe()
-        );
-    }
-}
-
-fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<String> {
-    thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = r.read_to_end(&mut buf);
-        String::from_utf8_lossy(&buf).into_owned()
-    })
-}
 
 /// Runs the binary to completion in `dir` (or the test's own directory), killing it after
 /// [`DEADLINE`].
@@ -90,65 +26,17 @@ fn run_in(dir: Option<&Path>, args: &[&str]) -> Finished {
     run_env(dir, &[], args)
 }
 
-/// As [`run_in`], with these environment variables set (and the suite's own cleared otherwise).
+/// As [`run_in`], with these environment variables set (the suite's own and every proxy setting
+/// cleared otherwise).
 fn run_env(dir: Option<&Path>, envs: &[(&str, &str)], args: &[&str]) -> Finished {
-    let mut cmd = Command::new(BIN);
-    for var in [
-        "VPP_CONFORMANCE_BASE_URL",
-        "VPP_CONFORMANCE_VPP_BASE_URL",
-        "VPP_CONFORMANCE_UEM_BASE_URL",
-        "VPP_CONFORMANCE_TENANT",
-        "VPP_CONFORMANCE_CONFIG",
-        "VPP_CONFORMANCE_STATE_SETUP_URL",
-        "VPP_CONFORMANCE_UEM_USERNAME",
-        "VPP_CONFORMANCE_UEM_PASSWORD",
-    ] {
-        cmd.env_remove(var);
+    match dir {
+        Some(dir) => process::run_in(dir, envs, args, DEADLINE),
+        None => process::run_env(envs, args, DEADLINE),
     }
-    cmd.envs(envs.iter().copied());
-    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    if let Some(d) = dir {
-        cmd.current_dir(d);
-    }
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
-    let out = drain(child.stdout.take().expect("piped stdout"));
-    let err = drain(child.stderr.take().expect("piped stderr"));
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait().expect("try_wait") {
-            Some(status) => break Some(status),
-            None if start.elapsed() > DEADLINE => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            None => thread::sleep(Duration::from_millis(20)),
-        }
-    };
-    let finished = Finished {
-        args: args.iter().map(|a| (*a).to_owned()).collect(),
-        code: status.and_then(|s| s.code()),
-        stdout: out.join().expect("stdout reader"),
-        stderr: err.join().expect("stderr reader"),
-    };
-    if status.is_none() {
-        panic!("still running after {DEADLINE:?}, killed\n{}", finished.describe());
-    }
-    finished
 }
 
 fn run(args: &[&str]) -> Finished {
-    run_in(None, args)
-}
-
-/// A child process that is killed when the test ends, passed or panicked.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    process::run(args, DEADLINE)
 }
 
 /// Runs `f` with the URL of an in-process reference target (with `options`), kept serving on a
@@ -159,12 +47,6 @@ fn with_reference<T>(options: ReferenceOptions, f: impl FnOnce(&str) -> T) -> T 
     let out = f(&target.url());
     rt.block_on(async move { drop(target) });
     out
-}
-
-/// A loopback port nothing listens on (bound, then released).
-fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind a free port");
-    l.local_addr().unwrap().port()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -545,35 +427,12 @@ fn list_prints_every_scenario_and_list_json_describes_each() {
 }
 
 /// `serve --port 0` with extra arguments and environment; the child and the URL it announced.
-fn start_serve(args: &[&str], envs: &[(&str, &str)]) -> (KillOnDrop, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--port", "0"])
-        .args(args)
-        .env_remove("VPP_CONFORMANCE_UEM_USERNAME")
-        .env_remove("VPP_CONFORMANCE_UEM_PASSWORD")
-        .envs(envs.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let stderr = drain(child.stderr.take().expect("piped stderr"));
-    let child = KillOnDrop(child);
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        // The first line, then keep reading so the server never blocks on a full pipe.
-        for line in BufReader::new(stdout).lines() {
-            let _ = tx.send(line);
-        }
-    });
-    let first = match rx.recv_timeout(DEADLINE) {
-        Ok(Ok(line)) => line,
-        other => {
-            drop(child);
-            panic!("serve printed no first line: {other:?}\nstderr: {}", stderr.join().unwrap_or_default());
-        }
-    };
+fn start_serve(args: &[&str], envs: &[(&str, &str)]) -> (Running, String) {
+    let mut all = vec!["serve", "--port", "0"];
+    all.extend_from_slice(args);
+    let mut child = process::spawn_env(envs, &all);
+    // The first line; the rest of stdout keeps being read, so the server never blocks on a full pipe.
+    let first = child.wait_for_line("announcing the URL", DEADLINE, |_| true);
     let url = first
         .strip_prefix("vpp-conformance reference target listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"))

@@ -7,11 +7,14 @@
 //! creates. Without it those tests print "skipped" and pass, unless `VPP_CONFORMANCE_REQUIRE_TOOLS=1`
 //! (CI) makes a missing tool a failure.
 
+mod support;
+
 use regex::Regex;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
+use support::process;
 use vpp_conformance::catalog;
 use vpp_conformance::checks::schema;
 use vpp_conformance::openapi;
@@ -353,51 +356,6 @@ fn tool(name: &str) -> Option<PathBuf> {
     None
 }
 
-/// Runs `command` to completion, killing it after `limit`.
-fn run_bounded(mut command: Command, limit: Duration) -> Output {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
-    // Drain both pipes while waiting, so a chatty tool cannot block on a full pipe.
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut stdout, &mut buf).ok();
-        buf
-    });
-    let err = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut stderr, &mut buf).ok();
-        buf
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("{command:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }
-}
-
-fn describe(output: &Output) -> String {
-    format!(
-        "exit status {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 /// The document in a fresh directory, for tools that read a file.
 fn document_in_tempdir() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -412,9 +370,9 @@ fn openapi_spec_validator_accepts_the_description() {
     let (_dir, path) = document_in_tempdir();
     let mut command = Command::new(validator);
     command.args(["--schema", "3.1", "--validation-errors", "all"]).arg(&path);
-    let output = run_bounded(command, Duration::from_secs(120));
-    assert!(output.status.success(), "openapi-spec-validator refuses the description:\n{}", describe(&output));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("OK"), "{}", describe(&output));
+    let output = process::run_command(command, Duration::from_secs(120));
+    assert!(output.success(), "openapi-spec-validator refuses the description:\n{}", output.describe());
+    assert!(output.stdout.contains("OK"), "{}", output.describe());
 }
 
 /// A TOML basic string.
@@ -509,15 +467,16 @@ async fn schemathesis_finds_no_failure_in_the_reference_target() {
         .env("NO_COLOR", "1");
     let started = Instant::now();
     // The reference serves from its own thread; the blocking wait happens off the runtime.
-    let output = tokio::task::spawn_blocking(move || run_bounded(command, Duration::from_secs(300))).await.unwrap();
+    let output =
+        tokio::task::spawn_blocking(move || process::run_command(command, Duration::from_secs(300))).await.unwrap();
     eprintln!("schemathesis took {:.1?}", started.elapsed());
     drop(target);
     assert!(
-        output.status.success(),
+        output.success(),
         "Schemathesis found failures (description: {}, config:\n{}):\n{}",
         openapi::FILE,
         schemathesis_config(),
-        describe(&output)
+        output.describe()
     );
 
     // A run that tested nothing would also exit 0: every operation was tested...

@@ -4,10 +4,9 @@
 
 mod support;
 
-use support::{config_for, restore_panic_hook, run_with};
+use support::{config_for, run_with, try_run_with};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget, STATE_PATH};
-use vpp_conformance::runner::SharedOut;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -103,9 +102,8 @@ async fn a_failed_setup_stops_the_run_and_a_failed_teardown_is_a_notice() {
         tags: Some("@UEM-SMP-001".into()),
         ..config_for(&target.url())
     };
-    let out = support::Captured::default();
-    let err = vpp_conformance::app::run(&config, SharedOut::new(out)).await.expect_err("a failed setup stops the run");
-    restore_panic_hook();
+    let (result, _) = try_run_with(&config).await;
+    let err = result.expect_err("a failed setup stops the run");
     let text = err.to_string();
     assert!(text.contains("setting up the provider state") && text.contains("HTTP 503"), "{text}");
 
@@ -154,9 +152,7 @@ async fn the_state_request_carries_no_user_header_and_a_redirect_is_a_failure() 
         .mount(&redirecting)
         .await;
     let config = RunConfig { state_setup_url: Some(format!("{}/state", redirecting.uri())), ..config };
-    let err = vpp_conformance::app::run(&config, SharedOut::new(support::Captured::default()))
-        .await
-        .expect_err("a redirect is no state");
-    restore_panic_hook();
+    let (result, _) = try_run_with(&config).await;
+    let err = result.expect_err("a redirect is no state");
     assert!(err.to_string().contains("HTTP 302"), "{err}");
 }

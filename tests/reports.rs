@@ -8,8 +8,10 @@ mod support;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use ed25519_dalek::pkcs8::EncodePublicKey;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
+use support::process::{self, tool};
 use support::{config_for, run_with};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::redact::fingerprint;
@@ -21,18 +23,11 @@ use vpp_conformance::report::verify::{self, Verification};
 
 const HEADER_SECRET: &str = "Bearer report-secret-0123456789";
 
-/// A tool the test needs: found on PATH, or `None` (the test skips) unless CI requires tools.
-fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()));
-    if found.is_none() {
-        assert!(
-            std::env::var("VPP_CONFORMANCE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{name} is required (VPP_CONFORMANCE_REQUIRE_TOOLS=1) but not installed: .ci/run installs it"
-        );
-        eprintln!("skipped: {name} is not installed (.ci/run installs it)");
-    }
-    found
+/// How long one invocation of the binary may take before the test fails.
+const BIN_LIMIT: Duration = Duration::from_secs(60);
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 temporary path")
 }
 
 fn canonical_tokens() -> Vec<String> {
@@ -157,28 +152,16 @@ async fn the_signature_proves_the_issuer() {
     assert!(matches!(verify::verify(&forged, Some(&public)), Verification::Broken(_)), "the signature catches it");
 
     // And through the command line.
-    let bin = env!("CARGO_BIN_EXE_vpp-conformance");
     let pub_path = dir.path().join("issuer.pub.pem");
     std::fs::write(&pub_path, &public_pem).unwrap();
-    let ok = Command::new(bin)
-        .args(["verify-report"])
-        .arg(dir.path().join("report.html"))
-        .arg("--public-key")
-        .arg(&pub_path)
-        .output()
-        .unwrap();
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("signature: valid"));
+    let report = dir.path().join("report.html");
+    let ok = process::run(&["verify-report", path_str(&report), "--public-key", path_str(&pub_path)], BIN_LIMIT);
+    assert_eq!(ok.code, Some(0), "{}", ok.describe());
+    assert!(ok.stdout.contains("signature: valid"), "{}", ok.describe());
     let forged_path = dir.path().join("forged.html");
     std::fs::write(&forged_path, forged).unwrap();
-    let bad = Command::new(bin)
-        .args(["verify-report"])
-        .arg(&forged_path)
-        .arg("--public-key")
-        .arg(&pub_path)
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(1));
+    let bad = process::run(&["verify-report", path_str(&forged_path), "--public-key", path_str(&pub_path)], BIN_LIMIT);
+    assert_eq!(bad.code, Some(1), "{}", bad.describe());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,13 +195,11 @@ async fn diff_names_what_newly_fails_what_was_fixed_added_and_removed() {
         let text = diff::render(&changes, format);
         assert!(text.contains("UEM-QRY-001") && text.contains("REGRESSION"), "{format:?}");
     }
-    let bin = env!("CARGO_BIN_EXE_vpp-conformance");
-    let regressed = Command::new(bin).arg("diff").arg(&base_json).arg(&new_json).output().unwrap();
-    assert_eq!(regressed.status.code(), Some(1));
-    let fixed =
-        Command::new(bin).arg("diff").arg(&new_json).arg(&base_json).args(["--format", "markdown"]).output().unwrap();
-    assert_eq!(fixed.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&fixed.stdout).contains("### Fixed"));
+    let regressed = process::run(&["diff", path_str(&base_json), path_str(&new_json)], BIN_LIMIT);
+    assert_eq!(regressed.code, Some(1), "{}", regressed.describe());
+    let fixed = process::run(&["diff", path_str(&new_json), path_str(&base_json), "--format", "markdown"], BIN_LIMIT);
+    assert_eq!(fixed.code, Some(0), "{}", fixed.describe());
+    assert!(fixed.stdout.contains("### Fixed"), "{}", fixed.describe());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

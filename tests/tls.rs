@@ -9,12 +9,10 @@
 
 mod support;
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use support::process::{self, Finished, closed_port};
 use support::proxy::http_proxy;
 use support::tls::https_front;
 use support::{config_for, run_with};
@@ -22,7 +20,6 @@ use vpp_conformance::config::RunConfig;
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
 use vpp_conformance::runner::{RunOutcome, Verdict};
 
-const BIN: &str = env!("CARGO_BIN_EXE_vpp-conformance");
 /// How long one invocation of the binary may take before the test fails.
 const DEADLINE: Duration = Duration::from_secs(60);
 /// One quick scenario (a GET of the Apple VPP service configuration).
@@ -73,107 +70,15 @@ fn mentions_certificate(reason: &str) -> bool {
     reason.to_lowercase().contains("certificate")
 }
 
-/// How one invocation of the binary ended.
-struct Finished {
-    args: Vec<String>,
-    envs: Vec<(String, String)>,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Finished {
-    fn describe(&self) -> String {
-        format!(
-            "vpp-conformance {:?} (env {:?}) exited with {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.args, self.envs, self.code, self.stdout, self.stderr
-        )
-    }
-
-    fn assert_code(&self, expected: i32) -> &Self {
-        assert_eq!(self.code, Some(expected), "unexpected exit status\n{}", self.describe());
-        self
-    }
-}
-
-fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<String> {
-    thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = r.read_to_end(&mut buf);
-        String::from_utf8_lossy(&buf).into_owned()
-    })
-}
-
-/// Whether the child must not inherit `var`: the suite's own settings and every proxy setting
-/// reqwest reads (either case), so the test depends only on what it sets itself.
-fn scrubbed(var: &str) -> bool {
-    let upper = var.to_ascii_uppercase();
-    upper.starts_with("VPP_CONFORMANCE_")
-        || ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"].contains(&upper.as_str())
-        // reqwest ignores HTTP_PROXY when this CGI variable is set.
-        || upper == "REQUEST_METHOD"
-}
-
-/// Runs the binary with `args` and exactly these proxy/suite variables, killing it after
-/// [`DEADLINE`]. Blocking: call it from `spawn_blocking` while servers run on the runtime.
-fn run_bin(envs: &[(&str, &str)], args: &[&str]) -> Finished {
-    let mut cmd = Command::new(BIN);
-    for (var, _) in std::env::vars_os() {
-        if scrubbed(&var.to_string_lossy()) {
-            cmd.env_remove(&var);
-        }
-    }
-    cmd.envs(envs.iter().copied());
-    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
-    let out = drain(child.stdout.take().expect("piped stdout"));
-    let err = drain(child.stderr.take().expect("piped stderr"));
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait().expect("try_wait") {
-            Some(status) => break Some(status),
-            None if start.elapsed() > DEADLINE => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            None => thread::sleep(Duration::from_millis(20)),
-        }
-    };
-    let finished = Finished {
-        args: args.iter().map(|a| (*a).to_owned()).collect(),
-        envs: envs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-        code: status.and_then(|s| s.code()),
-        stdout: out.join().expect("stdout reader"),
-        stderr: err.join().expect("stderr reader"),
-    };
-    if status.is_none() {
-        panic!("still running after {DEADLINE:?}, killed\n{}", finished.describe());
-    }
-    finished
-}
-
-/// [`run_bin`] off the async runtime, so the servers the test started keep serving.
+/// Runs the binary with `args` and exactly these proxy/suite variables (see
+/// `support::process::command`), off the async runtime so the servers the test started keep
+/// serving, killing it after [`DEADLINE`].
 async fn run_bin_async(envs: &[(&str, &str)], args: &[&str]) -> Finished {
-    let envs: Vec<(String, String)> = envs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_bin(&envs, &args)
-    })
-    .await
-    .expect("the child-running thread panicked")
+    process::run_env_async(envs, args, DEADLINE).await
 }
 
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 temporary path")
-}
-
-/// A loopback port nothing listens on (bound, then released).
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind a free port");
-    listener.local_addr().expect("local addr").port()
 }
 
 // ---------------------------------------------------------------------------------------------

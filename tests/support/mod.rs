@@ -2,13 +2,14 @@
 
 #![allow(dead_code)]
 
+pub mod hostile;
 pub mod process;
 pub mod proxy;
 pub mod tls;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use vpp_conformance::config::RunConfig;
+use vpp_conformance::config::{ConfigError, RunConfig};
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
 use vpp_conformance::runner::{RunOutcome, SharedOut};
 
@@ -53,13 +54,28 @@ pub fn config_for(url: &str) -> RunConfig {
 /// test's run.
 static RUN_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// Awaits `run` (a future that calls `app::run`) in its turn, then puts back the default panic
+/// hook. Every in-process run of the suite goes through here. The future starts only once the
+/// turn is taken, so a clock started inside it measures the run alone.
+pub async fn in_turn<T>(run: impl Future<Output = T>) -> T {
+    let _turn = RUN_LOCK.lock().await;
+    let result = run.await;
+    restore_panic_hook();
+    result
+}
+
 /// Runs the suite with this configuration and returns the outcome with everything it printed.
 pub async fn run_with(config: &RunConfig) -> (RunOutcome, String) {
-    let _turn = RUN_LOCK.lock().await;
+    let (outcome, out) = try_run_with(config).await;
+    (outcome.expect("valid configuration"), out)
+}
+
+/// As [`run_with`], for a run that may stop before its scenarios (a configuration or a target
+/// that cannot be prepared): the result, and everything the run printed.
+pub async fn try_run_with(config: &RunConfig) -> (Result<RunOutcome, ConfigError>, String) {
     let out = Captured::default();
-    let outcome = vpp_conformance::app::run(config, SharedOut::new(out.clone())).await.expect("valid configuration");
-    restore_panic_hook();
-    (outcome, out.text())
+    let result = in_turn(vpp_conformance::app::run(config, SharedOut::new(out.clone()))).await;
+    (result, out.text())
 }
 
 /// Starts a reference target with these options and runs the suite against it.

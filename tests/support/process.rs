@@ -1,6 +1,11 @@
 //! The real binary as a child process, with its output read as it comes, real signals sent to it,
 //! and the misbehaving loopback servers it is pointed at (a closed port, a listener that accepts
 //! and never answers, a body that trickles).
+//!
+//! This is the one place the tests start a process: [`command`] is the binary with a scrubbed
+//! environment, [`spawn`]/[`run`] (and their `_env`/`_in` forms) start it, [`start`]/[`run_command`]
+//! run any other tool under the same deadline. Every child runs under a deadline: a hang fails the
+//! test instead of blocking the run.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -13,22 +18,35 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_vpp-conformance");
 
-/// The suite's own environment variables, cleared so a test depends only on what it sets.
-const SUITE_VARS: &[&str] = &[
-    "VPP_CONFORMANCE_BASE_URL",
-    "VPP_CONFORMANCE_VPP_BASE_URL",
-    "VPP_CONFORMANCE_UEM_BASE_URL",
-    "VPP_CONFORMANCE_TENANT",
-    "VPP_CONFORMANCE_CONFIG",
-    "VPP_CONFORMANCE_STATE_SETUP_URL",
-    "VPP_CONFORMANCE_UEM_USERNAME",
-    "VPP_CONFORMANCE_UEM_PASSWORD",
-];
+/// Whether the binary must not inherit `var` from the test process: the suite's own settings
+/// (every `VPP_CONFORMANCE_*`) and every proxy setting reqwest reads (either case), so a test
+/// depends only on what it sets itself.
+pub fn scrubbed(var: &str) -> bool {
+    let upper = var.to_ascii_uppercase();
+    upper.starts_with("VPP_CONFORMANCE_")
+        || ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"].contains(&upper.as_str())
+        // reqwest ignores HTTP_PROXY when this CGI variable is set.
+        || upper == "REQUEST_METHOD"
+}
 
-/// A running `vpp-conformance`, killed when dropped.
+/// The binary as a command: every [`scrubbed`] variable of this process removed, then `envs` set.
+pub fn command(envs: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    for (var, _) in std::env::vars_os() {
+        if scrubbed(&var.to_string_lossy()) {
+            cmd.env_remove(&var);
+        }
+    }
+    cmd.envs(envs.iter().copied());
+    cmd
+}
+
+/// A running child process, killed when dropped.
 pub struct Running {
     child: Child,
+    program: String,
     args: Vec<String>,
+    envs: Vec<(String, String)>,
     lines: mpsc::Receiver<String>,
     stdout: Arc<Mutex<String>>,
     stdout_reader: Option<thread::JoinHandle<()>>,
@@ -38,7 +56,11 @@ pub struct Running {
 
 /// How a run ended.
 pub struct Finished {
+    /// `vpp-conformance`, or the tool's path.
+    pub program: String,
     pub args: Vec<String>,
+    /// The variables the test set for the child (not the ones it inherited).
+    pub envs: Vec<(String, String)>,
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
@@ -47,11 +69,23 @@ pub struct Finished {
 }
 
 impl Finished {
+    /// Everything a failing assertion needs to be understood.
     pub fn describe(&self) -> String {
+        let envs = if self.envs.is_empty() { String::new() } else { format!(" (env {:?})", self.envs) };
         format!(
-            "vpp-conformance {:?} exited with {:?} after {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.args, self.code, self.elapsed, self.stdout, self.stderr
+            "{} {:?}{envs} exited with {:?} after {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.program, self.args, self.code, self.elapsed, self.stdout, self.stderr
         )
+    }
+
+    /// Whether it exited with status 0.
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    pub fn assert_code(&self, expected: i32) -> &Self {
+        assert_eq!(self.code, Some(expected), "unexpected exit status\n{}", self.describe());
+        self
     }
 
     /// The `VERDICT: …` line of stdout.
@@ -60,27 +94,61 @@ impl Finished {
         assert_eq!(lines.len(), 1, "expected exactly one VERDICT line\n{}", self.describe());
         lines[0]
     }
+
+    /// Cucumber's summary line, `N scenarios (…)`.
+    pub fn scenario_summary(&self) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| {
+                let mut words = l.split(' ');
+                words.next().is_some_and(|n| n.parse::<usize>().is_ok())
+                    && words.next().is_some_and(|w| w == "scenario" || w == "scenarios")
+            })
+            .unwrap_or_else(|| panic!("no scenario summary line\n{}", self.describe()))
+    }
+
+    /// Asserts the run passed exactly `n` scenarios.
+    pub fn assert_passed(&self, n: usize) {
+        self.assert_code(0);
+        let noun = if n == 1 { "scenario" } else { "scenarios" };
+        assert_eq!(self.scenario_summary(), format!("{n} {noun} ({n} passed)"), "{}", self.describe());
+        assert!(
+            self.verdict().starts_with(&format!("VERDICT: PASS: {n} of {n} scenarios passed")),
+            "{}",
+            self.describe()
+        );
+    }
 }
 
-/// Starts the binary with `args` (and the suite's own variables cleared).
-pub fn spawn(args: &[&str]) -> Running {
-    let mut cmd = Command::new(BIN);
-    for var in SUITE_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
+/// Starts `cmd` (any program) with no stdin and both outputs read as they come, so a chatty child
+/// never blocks on a full pipe.
+pub fn start(mut cmd: Command) -> Running {
+    let program = match Path::new(cmd.get_program()) {
+        p if p == Path::new(BIN) => "vpp-conformance".to_owned(),
+        p => p.display().to_string(),
+    };
+    let args = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+    let envs = cmd
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_string_lossy().into_owned(), v?.to_string_lossy().into_owned())))
+        .collect();
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
     let out = child.stdout.take().expect("piped stdout");
     let mut err = child.stderr.take().expect("piped stderr");
     let (tx, lines) = mpsc::channel();
     let stdout = Arc::new(Mutex::new(String::new()));
     let all = stdout.clone();
     let stdout_reader = thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let mut all = all.lock().unwrap();
-            all.push_str(&line);
-            all.push('\n');
-            let _ = tx.send(line);
+        // Line by line, so a test can wait for one; stdout is kept as it came.
+        let mut out = BufReader::new(out);
+        let mut buf = Vec::new();
+        while out.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+            let chunk = String::from_utf8_lossy(&buf);
+            all.lock().unwrap().push_str(&chunk);
+            let line = chunk.strip_suffix('\n').unwrap_or(&chunk);
+            let _ = tx.send(line.strip_suffix('\r').unwrap_or(line).to_owned());
+            buf.clear();
         }
     });
     let stderr = thread::spawn(move || {
@@ -90,7 +158,9 @@ pub fn spawn(args: &[&str]) -> Running {
     });
     Running {
         child,
-        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        program,
+        args,
+        envs,
         lines,
         stdout,
         stdout_reader: Some(stdout_reader),
@@ -99,12 +169,25 @@ pub fn spawn(args: &[&str]) -> Running {
     }
 }
 
+/// Starts the binary with `args`.
+pub fn spawn(args: &[&str]) -> Running {
+    spawn_env(&[], args)
+}
+
+/// Starts the binary with `args` and these variables set (see [`command`]).
+pub fn spawn_env(envs: &[(&str, &str)], args: &[&str]) -> Running {
+    let mut cmd = command(envs);
+    cmd.args(args);
+    start(cmd)
+}
+
 impl Running {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
-    /// Waits for a stdout line that satisfies `pred`; panics after `limit`.
+    /// Waits for a stdout line that satisfies `pred`; kills the child and panics after `limit` or
+    /// when stdout ends first.
     pub fn wait_for_line(&mut self, what: &str, limit: Duration, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + limit;
         loop {
@@ -114,12 +197,16 @@ impl Running {
                 Ok(_) => {}
                 Err(_) => {
                     let _ = self.child.kill();
-                    panic!("no stdout line {what} within {limit:?}\n--- stdout ---\n{}", self.stdout.lock().unwrap());
+                    let _ = self.child.wait();
+                    let stderr = self.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default();
+                    panic!(
+                        "no stdout line {what} within {limit:?}\n--- stdout ---\n{}\n--- stderr ---\n{stderr}",
+                        self.stdout.lock().unwrap()
+                    );
                 }
             }
         }
     }
-
     /// Sends a real signal (`INT`, `TERM`) with kill(1).
     pub fn signal(&self, name: &str) {
         let status =
@@ -142,10 +229,14 @@ impl Running {
             }
         };
         let elapsed = self.started.elapsed();
-        let stderr = self.stderr.take().expect("joined once").join().unwrap_or_default();
-        let _ = self.stdout_reader.take().expect("joined once").join();
+        let stderr = self.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default();
+        if let Some(reader) = self.stdout_reader.take() {
+            let _ = reader.join();
+        }
         let finished = Finished {
+            program: self.program.clone(),
             args: self.args.clone(),
+            envs: self.envs.clone(),
             code: status.and_then(|s| s.code()),
             stdout: self.stdout.lock().unwrap().clone(),
             stderr,
@@ -166,6 +257,36 @@ impl Drop for Running {
 /// Runs the binary to its end, within `limit`.
 pub fn run(args: &[&str], limit: Duration) -> Finished {
     spawn(args).wait(limit)
+}
+
+/// Runs the binary to its end, within `limit`, with these variables set (see [`command`]).
+pub fn run_env(envs: &[(&str, &str)], args: &[&str], limit: Duration) -> Finished {
+    spawn_env(envs, args).wait(limit)
+}
+
+/// As [`run_env`], in the directory `dir`.
+pub fn run_in(dir: &Path, envs: &[(&str, &str)], args: &[&str], limit: Duration) -> Finished {
+    let mut cmd = command(envs);
+    cmd.args(args).current_dir(dir);
+    start(cmd).wait(limit)
+}
+
+/// [`run_env`] off the async runtime, so the servers the test started on it keep serving.
+pub async fn run_env_async(envs: &[(&str, &str)], args: &[&str], limit: Duration) -> Finished {
+    let envs: Vec<(String, String)> = envs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_env(&envs, &args, limit)
+    })
+    .await
+    .expect("the child-running thread panicked")
+}
+
+/// Runs any other program to its end, within `limit` (blocking).
+pub fn run_command(cmd: Command, limit: Duration) -> Finished {
+    start(cmd).wait(limit)
 }
 
 /// A loopback port nothing listens on (bound, then released).

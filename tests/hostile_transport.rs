@@ -1,0 +1,179 @@
+//! Hostile targets, the connection itself: a target that refuses, accepts and never answers,
+//! stalls after its headers, drips its body or crashes mid-reply. Whatever it does, a run ends
+//! within its time bound, every selected scenario fails with a reason that says why (or, once the
+//! target is known not to answer at all, is reported as not run with that reason), stdout ends
+//! with `VERDICT: FAIL`, and nothing panics.
+//!
+//! Each target is a real server on a loopback port (`tests/support/hostile.rs`), written with raw
+//! `TcpListener` and raw HTTP/1.1 bytes, so it can misbehave in ways a well-behaved HTTP server
+//! library would not allow.
+
+mod support;
+
+use std::time::Duration;
+use support::hostile::{
+    JSON_IDS, JSON_TAGS, SHORT_TIMEOUT, THREE_IDS, THREE_TAGS, TIMEOUT, assert_ended_within,
+    assert_every_scenario_failed, config, mentions_timeout, read_request, reply_then_close, run, serve, timeout_bound,
+};
+use tokio::io::AsyncWriteExt;
+
+// ---------------------------------------------------------------------------------------------
+// Refuses connections
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_connection_fails_every_scenario_saying_it_cannot_connect() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+
+    let run = run(config(&url, THREE_TAGS, TIMEOUT)).await;
+
+    assert_every_scenario_failed(&run, &url, THREE_IDS, "that it cannot connect", |r| {
+        r.to_ascii_lowercase().contains("connect")
+    });
+    assert_ended_within(&run, timeout_bound(TIMEOUT, THREE_IDS.len()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accepts and never answers
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_never_answers_fails_by_the_timeout_within_the_bound() {
+    let url = serve(|mut stream| async move {
+        let _request = read_request(&mut stream).await;
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        drop(stream);
+    })
+    .await;
+
+    let run = run(config(&url, THREE_TAGS, SHORT_TIMEOUT)).await;
+
+    assert_every_scenario_failed(&run, &url, THREE_IDS, "that it timed out", mentions_timeout);
+    assert_ended_within(&run, timeout_bound(SHORT_TIMEOUT, THREE_IDS.len()));
+    assert!(
+        run.elapsed >= SHORT_TIMEOUT,
+        "a hang can only be detected by waiting out the timeout; the run took {:?}",
+        run.elapsed
+    );
+}
+
+/// The same, once the status line and headers are out: the timeout covers the body too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_stalls_after_its_headers_fails_by_the_timeout_within_the_bound() {
+    let url = serve(|mut stream| async move {
+        if read_request(&mut stream).await.is_none() {
+            return;
+        }
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{\"vpp";
+        let _ = stream.write_all(head.as_bytes()).await;
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    })
+    .await;
+
+    let run = run(config(&url, THREE_TAGS, SHORT_TIMEOUT)).await;
+
+    assert_every_scenario_failed(&run, &url, THREE_IDS, "that it timed out", mentions_timeout);
+    assert_ended_within(&run, timeout_bound(SHORT_TIMEOUT, THREE_IDS.len()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drips the body
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dripping_body_fails_by_the_timeout_within_the_bound() {
+    let url = serve(|mut stream| async move {
+        if read_request(&mut stream).await.is_none() {
+            return;
+        }
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n";
+        if stream.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        loop {
+            if stream.write_all(b" ").await.is_err() || stream.flush().await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    })
+    .await;
+
+    let run = run(config(&url, THREE_TAGS, SHORT_TIMEOUT)).await;
+
+    assert_every_scenario_failed(&run, &url, THREE_IDS, "that it timed out", mentions_timeout);
+    assert_ended_within(&run, timeout_bound(SHORT_TIMEOUT, THREE_IDS.len()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crashes mid-reply
+// ---------------------------------------------------------------------------------------------
+
+/// A reason for a reply cut short: the exchange failed, and it says how.
+fn says_the_reply_broke(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    (r.contains("failed") || r.contains("error"))
+        && (r.contains("closed") || r.contains("incomplete") || r.contains("connection") || r.contains("reset"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_crashes_mid_headers_fails_with_a_reason() {
+    let url = reply_then_close(b"HTTP/1.1 200 OK\r\nContent-Type: appli".to_vec()).await;
+
+    let run = run(config(&url, THREE_TAGS, TIMEOUT)).await;
+
+    assert_every_scenario_failed(&run, &url, THREE_IDS, "that the connection closed mid-reply", says_the_reply_broke);
+    assert_ended_within(&run, timeout_bound(TIMEOUT, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_crashes_mid_status_line_fails_with_a_reason() {
+    let url = reply_then_close(b"HTTP/1.1 2".to_vec()).await;
+
+    let run = run(config(&url, THREE_TAGS, TIMEOUT)).await;
+
+    assert_every_scenario_failed(&run, &url, THREE_IDS, "that the connection closed mid-reply", says_the_reply_broke);
+    assert_ended_within(&run, timeout_bound(TIMEOUT, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_shorter_than_its_length_fails_saying_the_body_broke_off() {
+    let url = serve(|mut stream| async move {
+        if read_request(&mut stream).await.is_none() {
+            return;
+        }
+        let head =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"vppAccounts\":[";
+        let _ = stream.write_all(head.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+
+    let run = run(config(&url, JSON_TAGS, TIMEOUT)).await;
+
+    assert_every_scenario_failed(&run, &url, JSON_IDS, "that reading the body failed", |r| {
+        r.contains("reading the body failed") && r.contains("HTTP 200")
+    });
+    assert_ended_within(&run, timeout_bound(TIMEOUT, 1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks above can fail
+// ---------------------------------------------------------------------------------------------
+
+/// Against a conformant target (the built-in reference) the hostile-target assertion fails:
+/// it cannot pass vacuously.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[should_panic(expected = "a hostile target must fail the run")]
+async fn the_failure_assertion_rejects_a_passing_run() {
+    let target =
+        vpp_conformance::reference::ReferenceTarget::start(vpp_conformance::reference::ReferenceOptions::default())
+            .await
+            .unwrap();
+    let url = target.url();
+    let run = run(config(&url, THREE_TAGS, TIMEOUT)).await;
+    assert!(run.outcome.passed(), "the reference target must pass\n{}", run.report());
+    assert_every_scenario_failed(&run, &url, THREE_IDS, "anything", |_| true);
+}
