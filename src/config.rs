@@ -24,6 +24,8 @@ pub struct RunConfig {
     pub vpp_base_url: Option<String>,
     pub uem_base_url: Option<String>,
     pub tenant: String,
+    /// Another tenant the target holds (`--second-tenant`), for the opt-in `@tenants` scenarios.
+    pub second_tenant: Option<String>,
     pub headers: Vec<(String, String)>,
     /// A cucumber tag expression; `None` runs every scenario that is not opt-in.
     pub tags: Option<String>,
@@ -111,6 +113,7 @@ impl Default for RunConfig {
             vpp_base_url: None,
             uem_base_url: None,
             tenant: crate::steps::common::DOCUMENTED_TENANT.to_owned(),
+            second_tenant: None,
             headers: Vec::new(),
             tags: None,
             timeout: Duration::from_secs(30),

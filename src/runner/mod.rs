@@ -411,6 +411,7 @@ pub async fn run_gated(config: &RunConfig, out: SharedOut, gate: Arc<Gate>) -> R
         vpp_base,
         uem_base,
         tenant: config.tenant.clone(),
+        second_tenant: config.second_tenant.clone(),
         client,
         seed,
         max_requests: config.max_requests.max(1),
