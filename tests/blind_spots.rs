@@ -123,6 +123,10 @@ async fn the_tenant_scenarios_need_a_second_tenant() {
         assert_eq!(s.verdict, Verdict::NotRun, "{stdout}");
         assert!(s.reason.as_deref().unwrap_or_default().contains("--second-tenant"), "{stdout}");
     }
+    let same = RunConfig { second_tenant: Some("srp00000".into()), ..config };
+    let (outcome, stdout) = run_with(&same).await;
+    assert!(outcome.scenarios.iter().all(|s| s.verdict == Verdict::NotRun), "{stdout}");
+    assert!(stdout.contains("is the tenant under test"), "{stdout}");
     let (outcome, stdout) = run_strict(Vec::new(), Some("@tenants")).await;
     assert_eq!(outcome.scenarios.len(), 2, "{stdout}");
     assert!(outcome.passed() && failed_ids(&outcome).is_empty(), "{stdout}");

@@ -108,6 +108,11 @@ fn sends_in_second_tenant<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFutu
                 "this scenario needs --second-tenant GUID (another tenant the target holds)".to_owned(),
             )));
         };
+        if second.eq_ignore_ascii_case(&w.ctx().tenant) {
+            std::panic::resume_unwind(Box::new(crate::gate::NotRun(format!(
+                "--second-tenant {second} is the tenant under test (--tenant): name another tenant the target holds"
+            ))));
+        }
         let url = request_url_in(w, &documented, &second);
         w.send("GET", &url, None, Some(accept_for(&documented))).await;
     })
