@@ -37,6 +37,7 @@ pub const FEATURES: &[Embedded] = embed!(
     "features/uem/vpp-accounts-consistency.feature",
     "features/uem/vpp-accounts-any-data.feature",
     "features/uem/vpp-accounts-auth.feature",
+    "features/uem/vpp-accounts-tenants.feature",
 );
 
 pub const SCHEMAS: &[Embedded] = embed!(

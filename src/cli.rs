@@ -57,6 +57,9 @@ pub enum Command {
     VerifyReport(VerifyArgs),
     /// Print the OpenAPI 3.1 description of both APIs (also shipped as openapi/vpp-conformance.openapi.json).
     Openapi,
+    /// Print the canonical data set as `serve --accounts` reads it ({"tenantGuid": …, "vppAccounts": [...]}),
+    /// or with --service-config the documented service configuration.
+    Fixtures(FixturesArgs),
     /// Compare the Cucumber JSON results of two runs (`run --json`): exit 1 when anything newly fails.
     Diff(DiffArgs),
 }
@@ -102,6 +105,9 @@ pub struct RunArgs {
     /// The tenant GUID that stands for the documented SRP00000 [default: SRP00000].
     #[arg(long, value_name = "GUID", env = "VPP_CONFORMANCE_TENANT")]
     pub tenant: Option<String>,
+    /// Another tenant the target holds: the opt-in @tenants scenarios check that it sees nothing of --tenant's.
+    #[arg(long, value_name = "GUID")]
+    pub second_tenant: Option<String>,
     /// A header sent with every request, as 'Name: value' (repeatable). Its value never appears in output.
     #[arg(long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
@@ -179,6 +185,13 @@ pub struct ServeArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct FixturesArgs {
+    /// Print the documented service configuration (the response of POST /mdm/VPPServiceConfigSrv) instead.
+    #[arg(long)]
+    pub service_config: bool,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
@@ -207,6 +220,7 @@ impl RunArgs {
             vpp_base_url: self.vpp_base_url.clone(),
             uem_base_url: self.uem_base_url.clone(),
             tenant: self.tenant.clone(),
+            second_tenant: self.second_tenant.clone(),
             headers: self.headers.clone(),
             headers_from_env: self.headers_from_env.clone(),
             tags: self.tags.clone(),
@@ -250,6 +264,16 @@ pub fn main() -> ExitCode {
         Command::List(args) => list(args),
         Command::VerifyReport(args) => verify_report(args),
         Command::Diff(args) => diff(args),
+        Command::Fixtures(args) => {
+            let path = if args.service_config {
+                "fixtures/apple-vpp-service-config.json"
+            } else {
+                "fixtures/uem-vpp-accounts.json"
+            };
+            let text = catalog::FIXTURES.iter().find(|e| e.path == path).map(|e| e.text).unwrap_or_default();
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::from(EXIT_OK)
+        }
         Command::Openapi => {
             let _ = std::io::stdout().lock().write_all(crate::openapi::document_text().as_bytes());
             ExitCode::from(EXIT_OK)

@@ -374,7 +374,8 @@ fn opt_in_scenarios_run_only_when_a_tag_expression_names_them() {
     let ran: BTreeSet<String> = parse_cucumber_json(&json).into_keys().collect();
     assert!(ran.contains("UEM-AUTH-001"), "{ran:?}");
 
-    let (f, _, json) = run_with_reports(&["run", "--tags", "@opt-in"]);
+    // The @tenants scenarios need a second tenant to ask (without one they are not run).
+    let (f, _, json) = run_with_reports(&["run", "--tags", "@opt-in", "--second-tenant", "SRP00001"]);
     f.assert_passed(opt_in.len());
     let ran: BTreeSet<String> = parse_cucumber_json(&json).into_keys().collect();
     assert_eq!(ran, ids(opt_in.iter().copied()));

@@ -5,7 +5,10 @@ Feature: Apple VPP Service Configuration (VPPServiceConfigSrv)
   Service Configuration (shared/seeds/000_d9bd8072b83a0dbf.txt).
 
   The hosts of the service URLs are not part of the contract: "the URLs may change", which is
-  why the endpoint exists. Only their presence and their form are checked.
+  why the endpoint exists. Their presence and form are checked (MUST), and which service each
+  names and the invitation URL's parameters (SHOULD); never their hosts. Redirects are not part of
+  the contract: a followed one is reported as a warning, and one that changes the method or the
+  path of the documented request fails.
 
   Background:
     Given the client sends POST /mdm/VPPServiceConfigSrv with the body {}
@@ -53,6 +56,46 @@ Feature: Apple VPP Service Configuration (VPPServiceConfigSrv)
     Documentation: Service Configuration › Example Response (invitationEmailUrl … inviteCode=%25inviteCode%25)
 
     Then the response field "invitationEmailUrl" has the query parameter "inviteCode" equal to "%inviteCode%"
+
+  @APL-CFG-009 @any-data @should
+  Scenario: Each service URL names its own service, wherever it is hosted
+    Documentation: Service Configuration › Example Response (the service URLs); Discussion (service URLs may change)
+    SHOULD: the example pairs each key with its service (getUserSrvUrl with …/getVPPUserSrv) and the
+    Discussion lets the URLs change without saying which part; a URL that ends in another service's
+    name (getUserSrvUrl ↔ getUsersSrvUrl swapped), or two keys with one URL, send a client to the
+    wrong service. Hosts and what precedes the name in the path may differ.
+
+    Then each of these service URLs names its own service:
+      | field                           | service                        |
+      | clientConfigSrvUrl              | VPPClientConfigSrv             |
+      | contentMetadataLookupUrl        | lookup                         |
+      | editUserSrvUrl                  | editVPPUserSrv                 |
+      | getLicensesSrvUrl               | getVPPLicensesSrv              |
+      | getUserSrvUrl                   | getVPPUserSrv                  |
+      | getUsersSrvUrl                  | getVPPUsersSrv                 |
+      | getVPPAssetsSrvUrl              | getVPPAssetsSrv                |
+      | invitationEmailUrl              | associateVPPUserWithITSAccount |
+      | manageVPPLicensesByAdamIdSrvUrl | manageVPPLicensesByAdamIdSrv   |
+      | registerUserSrvUrl              | registerVPPUserSrv             |
+      | retireUserSrvUrl                | retireVPPUserSrv               |
+
+  @APL-CFG-010 @any-data @should
+  Scenario: The invitation URL keeps its documented query parameters
+    Documentation: Service Configuration › Example Response (invitationEmailUrl …?cc=us&inviteCode=%25inviteCode%25&mt=8)
+    SHOULD, as the other URL values: the parameters must be there; a value other than the
+    documented one is a warning (cc names a storefront's country). The inviteCode placeholder is
+    APL-CFG-005's (MUST).
+
+    Then the response field "invitationEmailUrl" keeps these query parameters:
+      | parameter | documented value |
+      | cc        | us               |
+      | mt        | 8                |
+
+  @APL-CFG-011 @any-data @must
+  Scenario: The documented request is answered as sent, not redirected to another method or path
+    Documentation: Service Configuration › URL (POST https://vpp.itunes.apple.com/mdm/VPPServiceConfigSrv); Response Codes (200 OK)
+
+    Then the documented request is answered without a redirect that changes its method or its path
 
   @APL-CFG-006 @sample @must
   Scenario: Both license batch limits are 10

@@ -193,6 +193,9 @@ Feature: Apple VPP accounts: the rules of the query language
   @UEM-QRY-019 @rule @must
   Scenario: Accents count: a name without its accent does not match
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+    MUST: the documentation relaxes "exact match" by letter case only. É and E are not a case pair
+    under any case mapping, so every reading of "case-insensitive exact match" keeps them apart
+    (UEM-QRY-002 is SHOULD because which pairs are case pairs beyond ASCII is not stated).
 
     When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=Ecole Laval
     Then the response status is 200
@@ -201,6 +204,8 @@ Feature: Apple VPP accounts: the rules of the query language
   @UEM-QRY-020 @rule @must
   Scenario: Two names: an account would need both
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): matching all the criteria
+    MUST: "multiple field-value pairs can be provided … only accounts matching all the criteria";
+    the words put no limit on which fields, and Sample 3 already gives one field twice.
 
     When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=Beta 6 Test,name=VPP-token-version-3
     Then the response status is 200
@@ -227,6 +232,32 @@ Feature: Apple VPP accounts: the rules of the query language
       | guid                                 | name                |
       | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3 |
       | 6359d1fc-6b8b-4920-ae0e-9c8405cb08b5 | Beta 6 Test         |
+
+  @UEM-QRY-024 @rule @must
+  Scenario: tokenExpiryDate= is an exact match on the date
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): <field name>=<query value>; "by default, a case-insensitive exact match will be performed for each field"
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate=2026-04-20T04:04:00.000Z
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name                |
+      | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3 |
+
+  @UEM-QRY-025 @rule @must
+  Scenario: tokenExpiryDate= does not match an expiry one millisecond later
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): "by default, a case-insensitive exact match will be performed for each field"
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate=2027-01-01T00:00:00.000Z
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-026 @rule @must
+  Scenario: name= matches the name only, not the account holder
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): fields (name: the name of the Apple VPP account)
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=For Beta testing only
+    Then the response status is 200
+    And the response lists no accounts
 
   @UEM-QRY-016 @rule @info
   Scenario: A malformed query is refused with 400

@@ -27,6 +27,90 @@ pub fn documented_date_form(instant: &DateTime<Utc>) -> String {
     instant.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
+/// Why a date is not written in the documented form (`2028-04-20T04:04:00.000Z`: UTC, to the
+/// millisecond), or `None` when it is, or when it is no instant at all (the schema says so).
+pub fn undocumented_date_form(text: &str) -> Option<String> {
+    let instant = parse_instant(text)?;
+    let documented = documented_date_form(&instant);
+    if documented == text {
+        return None;
+    }
+    let seconds = text.get(17..19).is_some_and(|s| s.chars().all(|c| c.is_ascii_digit()));
+    let fraction = text.get(19..20) == Some(".");
+    let how = if seconds && !fraction {
+        "no milliseconds"
+    } else if !text.ends_with('Z') {
+        "an offset instead of Z"
+    } else {
+        "another number of fractional digits"
+    };
+    Some(format!("\"{text}\" ({how}; the same instant is {documented})"))
+}
+
+/// Every expiry date of these accounts is written in the documented form. At most `shown`
+/// failures are spelled out; the rest are counted.
+pub fn check_date_forms(accounts: impl IntoIterator<Item = (usize, Value)>, shown: usize) -> Findings {
+    let mut findings = Findings::default();
+    let mut more = 0usize;
+    for (i, account) in accounts {
+        let Some(why) = account.get("tokenExpiryDate").and_then(Value::as_str).and_then(undocumented_date_form) else {
+            continue;
+        };
+        if findings.failures.len() >= shown {
+            more += 1;
+            continue;
+        }
+        findings.fail(Mismatch::new(
+            format!("$.vppAccounts[{i}].tokenExpiryDate"),
+            "a date is written as the documentation writes every date: UTC, to the millisecond",
+            "YYYY-MM-DDThh:mm:ss.sssZ, as 2028-04-20T04:04:00.000Z",
+            why,
+        ));
+    }
+    if more > 0 {
+        findings.fail(Mismatch::new("$.vppAccounts", "(more of the same)", "", format!("{more} more dates")));
+    }
+    findings
+}
+
+/// The account data a response gives away: each of `values` (GUIDs and tokens of the tenant's
+/// accounts) found in `body`, in any letter case, except those the request itself holds (`requested`:
+/// the GUID in its path may be echoed). Each is shortened, so no token is printed whole.
+pub fn account_data_in(body: &[u8], requested: &str, values: impl IntoIterator<Item = String>) -> Vec<String> {
+    let body = String::from_utf8_lossy(body).to_lowercase();
+    let requested = requested.to_lowercase();
+    let mut found: Vec<String> = values
+        .into_iter()
+        .map(|v| v.to_lowercase())
+        .filter(|v| v.len() >= 8 && body.contains(v.as_str()) && !requested.contains(v.as_str()))
+        .map(|v| if v.len() > 12 { format!("{}…", &v[..8]) } else { v })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The GUID and token of each account, the values [`account_data_in`] looks for.
+pub fn identifying_values(account: &Value) -> impl Iterator<Item = String> + '_ {
+    ["guid", "token"].into_iter().filter_map(|f| account.get(f).and_then(Value::as_str).map(str::to_owned))
+}
+
+/// Text as the data holds it, between quotes: no escape added (a backslash stays one backslash),
+/// except for control characters, which would break the message's lines.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// The canonical account with this GUID.
 pub fn canonical_account(guid: &str) -> Option<&'static Value> {
     canonical_accounts().iter().find(|a| a["guid"].as_str().is_some_and(|g| g.eq_ignore_ascii_case(guid)))
@@ -264,7 +348,7 @@ fn describe_guids(guids: &[&String]) -> String {
     guids
         .iter()
         .map(|g| match canonical_account(g).and_then(|a| a["name"].as_str()) {
-            Some(name) => format!("{g} ({name:?})"),
+            Some(name) => format!("{g} ({})", quoted(name)),
             None => (*g).clone(),
         })
         .collect::<Vec<_>>()
@@ -278,6 +362,30 @@ mod tests {
 
     fn listed(guids: &[&str]) -> Value {
         json!({"vppAccounts": guids.iter().map(|g| canonical_account(g).unwrap().clone()).collect::<Vec<_>>()})
+    }
+
+    #[test]
+    fn names_show_as_the_data_holds_them() {
+        let text = describe_guids(&[&"76d6358f-acfb-4771-9e1f-22bc4446f8a8".to_owned()]);
+        assert_eq!(text, r#"76d6358f-acfb-4771-9e1f-22bc4446f8a8 ("Acme, Retail\East")"#);
+        assert_eq!(quoted("a\nb"), r#""a\nb""#);
+    }
+
+    #[test]
+    fn dates_without_milliseconds_or_with_an_offset_are_not_the_documented_form() {
+        assert_eq!(undocumented_date_form("2026-04-20T04:04:00.000Z"), None);
+        assert!(undocumented_date_form("2026-04-20T04:04:00Z").unwrap().contains("no milliseconds"));
+        assert!(undocumented_date_form("2026-04-20T06:04:00.000+02:00").unwrap().contains("an offset"));
+        assert!(undocumented_date_form("2026-04-20T04:04:00.0Z").unwrap().contains("fractional"));
+        assert_eq!(undocumented_date_form("yesterday"), None);
+    }
+
+    #[test]
+    fn account_data_is_found_unless_the_request_holds_it() {
+        let body = br#"{"closest":{"guid":"17C24F36-B724-4591-9624-E76BB197B466","token":"57b32e41506964c8"}}"#;
+        let values = ["17c24f36-b724-4591-9624-e76bb197b466".to_owned(), "57b32e41506964c8".to_owned()];
+        assert_eq!(account_data_in(body, "/x", values.clone()), vec!["17c24f36…", "57b32e41…"]);
+        assert_eq!(account_data_in(body, "/vppAccounts/17c24f36-b724-4591-9624-e76bb197b466", values).len(), 1);
     }
 
     #[test]

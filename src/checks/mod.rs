@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod media_type;
 pub mod probes;
 pub mod query_oracle;
+pub mod redirects;
 pub mod schema;
 pub mod service_config;
 pub mod snapshot;

@@ -71,6 +71,89 @@ pub fn check_query_placeholder(body: &Value, key: &str, name: &str, placeholder:
     findings
 }
 
+/// Each service URL names its own service: its path ends with the documented service name
+/// (`getUserSrvUrl` → `…/getVPPUserSrv`), and no two of them are the same URL. Hosts and what
+/// precedes the name in the path may differ ("the URLs may change").
+pub fn check_service_names(body: &Value, services: &[(String, String)]) -> Findings {
+    let mut findings = Findings::default();
+    let mut seen: Vec<(&str, String)> = Vec::new();
+    for (key, service) in services {
+        let Some(text) = body.get(key).and_then(Value::as_str) else {
+            continue; // APL-CFG-004 reports a missing or non-string URL
+        };
+        let Ok(parsed) = url::Url::parse(text) else {
+            continue; // and one that is not a URL
+        };
+        let last = parsed.path().trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
+        if last != *service {
+            let whose = services
+                .iter()
+                .find(|(k, s)| k != key && *s == last)
+                .map(|(k, _)| format!(" (the service {k} names)"))
+                .unwrap_or_default();
+            findings.fail(Mismatch::new(
+                format!("$.{key}"),
+                format!("{key} names its own service"),
+                format!("a URL whose path ends in /{service} (any host)"),
+                format!("\"{text}\", whose path ends in /{last}{whose}"),
+            ));
+        }
+        let normalized = format!("{}{}", parsed.origin().ascii_serialization(), parsed.path().trim_end_matches('/'));
+        match seen.iter().find(|(_, u)| u.eq_ignore_ascii_case(&normalized)) {
+            Some((other, _)) => findings.fail(Mismatch::new(
+                format!("$.{key}"),
+                "each service has a URL of its own",
+                format!("a URL other than {other}'s"),
+                format!("\"{text}\", the same as {other}"),
+            )),
+            None => seen.push((key, normalized)),
+        }
+    }
+    findings
+}
+
+/// The URL in `key` keeps every documented query parameter. A value other than the documented
+/// one is a warning (`cc` is a storefront's country); the `inviteCode` placeholder is
+/// [`check_query_placeholder`]'s.
+pub fn check_query_parameters(body: &Value, key: &str, documented: &[(String, String)]) -> Findings {
+    let mut findings = Findings::default();
+    let at = format!("$.{key}");
+    let Some(text) = body.get(key).and_then(Value::as_str) else {
+        findings.fail(Mismatch::new(at, "the URL is present", "a URL with its documented parameters", "missing"));
+        return findings;
+    };
+    let raw_query = text.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or(q)).unwrap_or("");
+    let pairs: Vec<(&str, String)> = raw_query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k, percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+        })
+        .collect();
+    let missing: Vec<String> = documented
+        .iter()
+        .filter(|(name, _)| !pairs.iter().any(|(k, _)| k == name))
+        .map(|(name, value)| format!("{name}={}", utf8_percent_encode_all(value)))
+        .collect();
+    if !missing.is_empty() {
+        findings.fail(Mismatch::new(
+            format!("{at} (query)"),
+            "the URL keeps its documented query parameters",
+            documented.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
+            format!("\"{text}\": no {}", missing.join(", no ")),
+        ));
+    }
+    for (name, value) in documented {
+        if let Some((_, got)) = pairs.iter().find(|(k, v)| k == name && v != value) {
+            findings.warn(format!(
+                "{at}: the query parameter {name} is \"{got}\" where the documentation shows \"{value}\" (allowed)"
+            ));
+        }
+    }
+    findings
+}
+
 fn utf8_percent_encode_all(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
@@ -184,6 +267,38 @@ mod tests {
         let f = check_error_codes(&body, &documented);
         assert_eq!(f.failures.len(), 2, "{}", f.failure_text());
         assert_eq!(f.warnings.len(), 2);
+    }
+
+    fn services() -> Vec<(String, String)> {
+        [("getUserSrvUrl", "getVPPUserSrv"), ("getUsersSrvUrl", "getVPPUsersSrv")]
+            .map(|(k, s)| (k.to_owned(), s.to_owned()))
+            .to_vec()
+    }
+
+    #[test]
+    fn a_service_url_names_its_own_service_on_any_host() {
+        let moved = json!({"getUserSrvUrl": "https://h.test/moved/mdm/getVPPUserSrv", "getUsersSrvUrl": "https://x.test/getVPPUsersSrv/"});
+        assert!(check_service_names(&moved, &services()).is_ok());
+        let swapped =
+            json!({"getUserSrvUrl": "https://h/mdm/getVPPUsersSrv", "getUsersSrvUrl": "https://h/mdm/getVPPUserSrv"});
+        let f = check_service_names(&swapped, &services());
+        assert_eq!(f.failures.len(), 2, "{}", f.failure_text());
+        assert!(f.failure_text().contains("the service getUsersSrvUrl names"), "{}", f.failure_text());
+        let same =
+            json!({"getUserSrvUrl": "https://h/mdm/getVPPUserSrv", "getUsersSrvUrl": "https://h/mdm/getVPPUserSrv"});
+        assert!(check_service_names(&same, &services()).failure_text().contains("the same as getUserSrvUrl"));
+    }
+
+    #[test]
+    fn documented_parameters_must_stay_and_other_values_warn() {
+        let documented: Vec<(String, String)> =
+            [("cc", "us"), ("mt", "8")].map(|(k, v)| (k.to_owned(), v.to_owned())).to_vec();
+        let ok = json!({"u": "https://h/x?cc=ca&inviteCode=%25inviteCode%25&mt=8"});
+        let f = check_query_parameters(&ok, "u", &documented);
+        assert!(f.is_ok() && f.warnings.len() == 1, "{f:?}");
+        let stripped = json!({"u": "https://h/x?inviteCode=%25inviteCode%25"});
+        let text = check_query_parameters(&stripped, "u", &documented).failure_text();
+        assert!(text.contains("no cc=us, no mt=8"), "{text}");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub struct Settings {
     pub vpp_base_url: Option<String>,
     pub uem_base_url: Option<String>,
     pub tenant: Option<String>,
+    pub second_tenant: Option<String>,
     /// `Name: value`, as `--header` takes them.
     #[serde(default)]
     pub headers: Vec<String>,

@@ -27,6 +27,8 @@ pub struct RunConfig {
     pub vpp_base_url: Option<String>,
     pub uem_base_url: Option<String>,
     pub tenant: String,
+    /// Another tenant the target holds (`--second-tenant`), for the opt-in `@tenants` scenarios.
+    pub second_tenant: Option<String>,
     pub headers: Vec<(String, String)>,
     /// A cucumber tag expression; `None` runs every scenario that is not opt-in.
     pub tags: Option<String>,
@@ -114,6 +116,7 @@ impl Default for RunConfig {
             vpp_base_url: None,
             uem_base_url: None,
             tenant: crate::catalog::DOCUMENTED_TENANT.to_owned(),
+            second_tenant: None,
             headers: Vec::new(),
             tags: None,
             timeout: Duration::from_secs(30),
@@ -215,6 +218,11 @@ pub fn resolve(
         vpp_base_url: vpp,
         uem_base_url: uem,
         tenant: parse_tenant(flags.tenant.as_deref().or(file.tenant.as_deref()).unwrap_or(&defaults.tenant))?,
+        second_tenant: flags
+            .second_tenant
+            .or(file.second_tenant)
+            .map(|t| parse_tenant(&t).map_err(|e| ConfigError(e.0.replacen("--tenant", "--second-tenant", 1))))
+            .transpose()?,
         headers,
         tags,
         timeout: Duration::from_secs_f64(timeout),

@@ -1,9 +1,11 @@
 //! `POST /mdm/VPPServiceConfigSrv`: answers the documented service configuration.
 
 use serde_json::Value;
-use wiremock::ResponseTemplate;
+use wiremock::{Request, ResponseTemplate};
 
 pub use crate::catalog::SERVICE_CONFIG_PATH as PATH;
+/// Where [`Quirk::BadRedirectToGet`] sends the documented request, served by `GET`.
+pub const MOVED_PATH: &str = "/mdm/serviceConfiguration";
 
 /// Seeded defects (`Bad…`) and benign variations (`Ok…`) of the service configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,17 +22,28 @@ pub enum Quirk {
     BadErrorMissing(i64),
     BadErrorDuplicated(i64),
     BadBrokenJson,
+    /// `getUserSrvUrl` and `getUsersSrvUrl` hold each other's URL.
+    BadSwappedServiceUrls,
+    /// The invitation URL keeps `inviteCode` and loses its other parameters (`cc`, `mt`).
+    BadInvitationParamsStripped,
+    /// The documented `POST` is answered `303 See Other` to [`MOVED_PATH`], which `GET` serves.
+    BadRedirectToGet,
     /// Hosts moved (the reason the endpoint exists).
     OkOtherHosts,
     OkCharsetParameter,
     OkShuffledErrors,
     OkExtraErrorAndField,
+    /// The documented `POST` to `127.0.0.1` is answered `307 Temporary Redirect` to the same path
+    /// at `localhost` (same method, same path, another host: the URLs may move).
+    OkRedirectToOtherHost,
 }
 
 pub struct ServiceConfig {
     body: String,
     media_type: &'static str,
     status: u16,
+    redirect_to_get: bool,
+    redirect_to_other_host: bool,
 }
 
 impl ServiceConfig {
@@ -75,6 +88,28 @@ impl ServiceConfig {
                     }
                 }),
                 Quirk::BadBrokenJson => broken = true,
+                Quirk::BadSwappedServiceUrls => {
+                    if let Some(map) = config.as_object_mut() {
+                        let user = map.get("getUserSrvUrl").cloned().unwrap_or_default();
+                        let users = map.get("getUsersSrvUrl").cloned().unwrap_or_default();
+                        map.insert("getUserSrvUrl".into(), users);
+                        map.insert("getUsersSrvUrl".into(), user);
+                    }
+                }
+                Quirk::BadInvitationParamsStripped => {
+                    if let Some(mut u) = config["invitationEmailUrl"].as_str().and_then(|u| url::Url::parse(u).ok()) {
+                        let kept: Vec<String> = u
+                            .query()
+                            .unwrap_or_default()
+                            .split('&')
+                            .filter(|p| p.starts_with("inviteCode="))
+                            .map(str::to_owned)
+                            .collect();
+                        u.set_query(Some(&kept.join("&")));
+                        config["invitationEmailUrl"] = u.to_string().into();
+                    }
+                }
+                Quirk::BadRedirectToGet | Quirk::OkRedirectToOtherHost => {}
                 Quirk::OkOtherHosts => {
                     if let Some(map) = config.as_object_mut() {
                         for (key, value) in map.iter_mut().filter(|(k, _)| k.ends_with("Url")) {
@@ -105,13 +140,47 @@ impl ServiceConfig {
         if broken {
             body.truncate(body.len() / 2);
         }
-        Self { body, media_type, status }
+        Self {
+            body,
+            media_type,
+            status,
+            redirect_to_get: quirks.contains(&Quirk::BadRedirectToGet),
+            redirect_to_other_host: quirks.contains(&Quirk::OkRedirectToOtherHost),
+        }
     }
 
-    pub fn respond(&self, method: &str) -> ResponseTemplate {
-        if method != "POST" {
-            return super::error_response(405, "VPPServiceConfigSrv answers POST").insert_header("Allow", "POST");
+    /// The answer to a request for one of this service's paths; `None` for any other path.
+    pub fn respond(&self, request: &Request) -> Option<ResponseTemplate> {
+        let path = request.url.path().trim_end_matches('/');
+        let method = request.method.as_str();
+        if self.redirect_to_get && path.eq_ignore_ascii_case(MOVED_PATH) {
+            return Some(if method == "GET" {
+                self.answer()
+            } else {
+                super::error_response(405, "the moved service configuration answers GET").insert_header("Allow", "GET")
+            });
         }
+        if !path.eq_ignore_ascii_case(PATH) {
+            return None;
+        }
+        if method != "POST" {
+            return Some(super::error_response(405, "VPPServiceConfigSrv answers POST").insert_header("Allow", "POST"));
+        }
+        if self.redirect_to_get {
+            return Some(ResponseTemplate::new(303).insert_header("Location", MOVED_PATH));
+        }
+        let host = request.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or_default();
+        if self.redirect_to_other_host
+            && let Some(port) = host.strip_prefix("127.0.0.1:")
+        {
+            return Some(
+                ResponseTemplate::new(307).insert_header("Location", format!("http://localhost:{port}{PATH}")),
+            );
+        }
+        Some(self.answer())
+    }
+
+    fn answer(&self) -> ResponseTemplate {
         ResponseTemplate::new(self.status).set_body_raw(self.body.clone(), self.media_type)
     }
 }

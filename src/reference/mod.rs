@@ -248,11 +248,7 @@ impl Respond for Router {
             self.provider_state(request)
         } else {
             let served = self.served.read().unwrap_or_else(|e| e.into_inner());
-            if path.eq_ignore_ascii_case(apple_vpp::PATH) {
-                served.apple.respond(request.method.as_str())
-            } else {
-                served.uem.respond(request)
-            }
+            served.apple.respond(request).unwrap_or_else(|| served.uem.respond(request))
         };
         match self.latency {
             Some(d) => response.set_delay(d),

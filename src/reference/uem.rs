@@ -50,6 +50,19 @@ pub enum Quirk {
     BadLastCriterionWins,
     /// GET by GUID matches any account whose GUID starts with the given text.
     BadGuidPrefix,
+    /// A 404 carries another account's full record, token included.
+    BadNotFoundLeaksAccount,
+    /// Expiry dates on a whole second are written without milliseconds (`2026-04-20T04:04:00Z`).
+    BadDatesWithoutMillis,
+    /// A `name=` criterion also matches `accountHolderInfo`.
+    BadNameMatchesHolder,
+    /// `tokenExpiryDate=` (the documented default, exact match) is refused with 400: only the
+    /// range operators are supported.
+    BadDateExactMatchRefused,
+    /// The tenant in the path is not looked at: every tenant sees this data set.
+    BadTenantIgnored,
+    /// A GUID that is not of the GUID form is refused with 400 rather than not found (404).
+    OkMalformedGuid400,
     OkReversedOrder,
     OkExtraFields,
     OkCharsetParameter,
@@ -119,6 +132,7 @@ impl Accounts {
             .map(|a| Prepared {
                 name: a["name"].as_str().unwrap_or_default().to_owned(),
                 lower_name: a["name"].as_str().unwrap_or_default().to_lowercase(),
+                lower_holder: a["accountHolderInfo"].as_str().unwrap_or_default().to_lowercase(),
                 instant: instant_of(a),
                 listed: this.serve(a, false).to_string(),
             })
@@ -142,7 +156,7 @@ impl Accounts {
             [tenant, "api", "v1", rest @ ..] => (*tenant, rest),
             _ => return super::error_response(404, "no such resource"),
         };
-        if !tenant.eq_ignore_ascii_case(&self.tenant) {
+        if !tenant.eq_ignore_ascii_case(&self.tenant) && !self.has(&Quirk::BadTenantIgnored) {
             return super::error_response(404, "unknown tenant");
         }
         if matches!(rest, ["util", "authorization"]) {
@@ -217,6 +231,11 @@ impl Accounts {
             None if self.has(&Quirk::OkQueryRequired) => return super::error_response(400, "a query is required"),
             _ => Vec::new(),
         };
+        if self.has(&Quirk::BadDateExactMatchRefused)
+            && criteria.iter().any(|c| c.field == Field::TokenExpiryDate && c.op == Op::Eq)
+        {
+            return super::error_response(400, "tokenExpiryDate takes >, >=, < or <=");
+        }
         // Each name criterion lower-cased once, not once per account.
         let lowered: Vec<String> = criteria
             .iter()
@@ -263,6 +282,15 @@ impl Accounts {
             })
             .or_else(|| if self.has(&Quirk::BadUnknownGuidFound) { self.accounts.first() } else { None });
         let Some(account) = found else {
+            if self.has(&Quirk::OkMalformedGuid400) && !is_guid(guid) {
+                return super::error_response(400, "vppAccountGuid is not a GUID");
+            }
+            if self.has(&Quirk::BadNotFoundLeaksAccount)
+                && let Some(other) = self.accounts.first()
+            {
+                let body = serde_json::json!({"code": 404, "message": "Apple VPP account not found", "closest": self.serve(other, true)});
+                return ResponseTemplate::new(404).set_body_raw(body.to_string(), "application/json");
+            }
             return super::error_response(404, "Apple VPP account not found");
         };
         let media_type = if self.has(&Quirk::BadAccountMediaType) { LIST_MEDIA_TYPE } else { ACCOUNT_MEDIA_TYPE };
@@ -300,6 +328,13 @@ impl Accounts {
                         let offset = chrono::FixedOffset::east_opt(2 * 3600).expect("valid offset");
                         a["tokenExpiryDate"] =
                             instant.with_timezone(&offset).format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string().into();
+                    }
+                }
+                Quirk::BadDatesWithoutMillis => {
+                    if let Some(instant) = instant_of(&a)
+                        && instant.timestamp_subsec_millis() == 0
+                    {
+                        a["tokenExpiryDate"] = instant.format("%Y-%m-%dT%H:%M:%SZ").to_string().into();
                     }
                 }
                 Quirk::OkUppercaseGuids => {
@@ -349,6 +384,8 @@ impl Accounts {
                     strip_accents(name) == strip_accents(lowered)
                 } else if self.has(&Quirk::BadPrefixMatch) {
                     name.starts_with(lowered)
+                } else if self.has(&Quirk::BadNameMatchesHolder) {
+                    name == lowered || account.lower_holder == lowered
                 } else {
                     name == lowered
                 }
@@ -383,6 +420,7 @@ impl Accounts {
 struct Prepared {
     name: String,
     lower_name: String,
+    lower_holder: String,
     instant: Option<DateTime<Utc>>,
     /// Its JSON text as a list serves it.
     listed: String,
@@ -412,6 +450,13 @@ fn parse_login(body: &[u8]) -> Result<(String, Vec<u8>), String> {
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
+/// The GUID form: 8-4-4-4-12 hexadecimal digits.
+fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// SQL `LIKE`: `%` any run of characters, `_` any one character.

@@ -55,6 +55,7 @@ pub async fn run(config: &RunConfig, io: RunIo) -> Result<RunOutcome, ConfigErro
         vpp_base: target.vpp_base.clone(),
         uem_base: target.uem_base.clone(),
         tenant: config.tenant.clone(),
+        second_tenant: config.second_tenant.clone(),
         client,
         seed,
         max_requests: config.max_requests.max(1),

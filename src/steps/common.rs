@@ -5,10 +5,15 @@ use crate::checks::{media_type, schema};
 use cucumber::step::Context;
 use futures::future::LocalBoxFuture;
 
-pub const WHEN: &[(&str, StepFn)] = &[(r"^the client sends (GET|POST) (.+?)(?: with the body (.+))?$", sends)];
+pub const WHEN: &[(&str, StepFn)] = &[
+    (r"^the client sends (GET|POST) (.+?)(?: with the body (.+))?$", sends),
+    (r"^a client of the second tenant sends GET (.+)$", sends_in_second_tenant),
+];
 
 pub const THEN: &[(&str, StepFn)] = &[
     (r"^the response status is (\d{3})$", status_is),
+    (r"^the response status is (\d{3}) or (\d{3})$", status_is_either),
+    (r"^the documented request is answered without a redirect that changes its method or its path$", not_moved),
     (r#"^the response media type is "([^"]+)"$"#, media_type_is),
     (r#"^the response body is valid against the schema "([^"]+)"$"#, valid_against_schema),
 ];
@@ -31,13 +36,18 @@ const QUERY_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
 /// The URL for a documented request line: the right API's base, the tenant under test, and the
 /// query percent-encoded.
 pub fn request_url(world: &VppWorld, documented: &str) -> String {
+    request_url_in(world, documented, &world.ctx().tenant)
+}
+
+/// As [`request_url`], with `tenant` standing for the documented one.
+pub fn request_url_in(world: &VppWorld, documented: &str, tenant: &str) -> String {
     let ctx = world.ctx();
     let (path, query) = match documented.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (documented, None),
     };
     let path = match path.strip_prefix(&format!("/{DOCUMENTED_TENANT}/")) {
-        Some(rest) => format!("/{}/{rest}", tenant_segment(&ctx.tenant)),
+        Some(rest) => format!("/{}/{rest}", tenant_segment(tenant)),
         None => path.to_owned(),
     };
     let base = if path.starts_with("/mdm/") { &ctx.vpp_base } else { &ctx.uem_base };
@@ -73,7 +83,61 @@ fn sends<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
         let documented = arg(&ctx, 2).to_owned();
         let body = ctx.matches.get(3).map(|(_, b)| b.clone()).filter(|b| !b.is_empty());
         let url = request_url(w, &documented);
-        w.send(&method, &url, body.as_deref(), Some(accept_for(&documented))).await;
+        let exchange = w.send(&method, &url, body.as_deref(), Some(accept_for(&documented))).await;
+        // Redirects are not part of either contract: a followed one is reported wherever it happens.
+        let sent = url::Url::parse(&exchange.url).map(|u| u.to_string()).unwrap_or_default();
+        let moved = exchange.reply().ok().and_then(|r| r.redirected_to.clone()).filter(|to| *to != sent);
+        if let Some(to) = moved {
+            let path = documented.split('?').next().unwrap_or_default();
+            w.ctx().warn(
+                &w.scenario,
+                format!("the documented {method} {path} was redirected to {to}, and answered from there (a redirect is not part of the contract)"),
+            );
+        }
+    })
+}
+
+/// The documented request, with the tenant given by `--second-tenant` in place of the tenant
+/// under test. Without that option the scenario is not run: the target's second tenant is the
+/// user's to name.
+fn sends_in_second_tenant<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        let documented = arg(&ctx, 1).to_owned();
+        let Some(second) = w.ctx().second_tenant.clone() else {
+            std::panic::resume_unwind(Box::new(crate::gate::NotRun(
+                "this scenario needs --second-tenant GUID (another tenant the target holds)".to_owned(),
+            )));
+        };
+        if second.eq_ignore_ascii_case(&w.ctx().tenant) {
+            std::panic::resume_unwind(Box::new(crate::gate::NotRun(format!(
+                "--second-tenant {second} is the tenant under test (--tenant): name another tenant the target holds"
+            ))));
+        }
+        let url = request_url_in(w, &documented, &second);
+        w.send("GET", &url, None, Some(accept_for(&documented))).await;
+    })
+}
+
+/// A documented request answered after a redirect: one that changed the method (a 301, 302 or
+/// 303 on POST) or the path fails; one that kept both was reported when the request was sent.
+fn not_moved<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        let exchange = w.exchange().clone();
+        let Some(to) = w.reply().redirected_to.clone() else { return };
+        if url::Url::parse(&exchange.url).is_ok_and(|u| u.as_str() == to) {
+            return;
+        }
+        // The client follows redirects and keeps only where they led; the first one's status,
+        // which decides the method the client went on with, comes from asking again without following.
+        let first = w
+            .ctx()
+            .client
+            .without_redirects()
+            .send(&exchange.method, &exchange.url, exchange.request_body.as_deref(), None)
+            .await;
+        let first_status = first.reply().ok().map(|r| r.status).filter(|s| (300..400).contains(s));
+        let findings = crate::checks::redirects::judge(&exchange.method, &exchange.url, first_status, &to);
+        w.assert(findings, "the documented request was answered elsewhere");
     })
 }
 
@@ -83,6 +147,16 @@ fn status_is<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
         let status = w.reply().status;
         if status != expected {
             w.fail(format!("HTTP status\n    expected: {expected}\n    actual:   {status}"));
+        }
+    })
+}
+
+fn status_is_either<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        let (a, b): (u16, u16) = (arg(&ctx, 1).parse().expect("3 digits"), arg(&ctx, 2).parse().expect("3 digits"));
+        let status = w.reply().status;
+        if status != a && status != b {
+            w.fail(format!("HTTP status\n    expected: {a} or {b}\n    actual:   {status}"));
         }
     })
 }

@@ -6,6 +6,7 @@ pub mod any_data;
 pub mod apple_vpp;
 pub mod auth;
 pub mod common;
+pub mod decisions;
 pub mod uem;
 pub mod world;
 

@@ -18,7 +18,41 @@ pub const THEN: &[(&str, StepFn)] = &[
     (r"^the response is the account ([0-9A-Fa-f-]{36})$", is_the_account),
     (r#"^the normalized account response matches the snapshot "([^"]+)"$"#, matches_snapshot),
     (r"^every listed account equals what GET by its GUID returns$", list_agrees_with_get),
+    (r"^the response gives away none of the tenant's accounts$", gives_nothing_away),
 ];
+
+/// The account data a response carries (`values`: the accounts' GUIDs and tokens), and the words
+/// that fail a step over it; `None` when it carries none. A value the request itself holds (the
+/// GUID in its path) may be echoed back: that gives nothing away.
+pub fn leaked(exchange: &Exchange, values: impl IntoIterator<Item = String>) -> Option<String> {
+    let reply = exchange.reply().ok()?;
+    let found = accounts::account_data_in(&reply.body, &exchange.url, values);
+    if found.is_empty() {
+        return None;
+    }
+    let what = match reply.status {
+        401 | 403 => "the refusal".to_owned(),
+        404 => "the 404 (\"not found\")".to_owned(),
+        s => format!("the HTTP {s} answer"),
+    };
+    Some(format!(
+        "{what} carries account data: {} GUID or token value(s) of the tenant's accounts ({})",
+        found.len(),
+        found.join(", ")
+    ))
+}
+
+/// A refusal, a 404 or another tenant's answer that carries accounts of the canonical data set
+/// gives away what it is meant to keep.
+fn gives_nothing_away<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        w.reply();
+        let values = accounts::canonical_accounts().iter().flat_map(accounts::identifying_values);
+        if let Some(why) = leaked(w.exchange(), values) {
+            w.fail(why);
+        }
+    })
+}
 
 fn lists_accounts<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
     Box::pin(async move {

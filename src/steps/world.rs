@@ -18,6 +18,8 @@ pub struct RunContext {
     pub uem_base: String,
     /// The tenant that stands for the documented `SRP00000`.
     pub tenant: String,
+    /// Another tenant the target holds (`--second-tenant`), for the `@tenants` scenarios.
+    pub second_tenant: Option<String>,
     pub client: Client,
     /// Seed of the `@any-data` probes, printed in every run so a failure can be reproduced.
     pub seed: u64,
@@ -144,6 +146,9 @@ impl VppWorld {
     pub fn fail(&self, message: String) -> ! {
         let redactor = self.ctx.as_ref().map(|c| c.client.redactor().clone()).unwrap_or_default();
         let mut text = redactor.redact(&message);
+        if let Some(section) = super::decisions::decision_for(&self.scenario) {
+            text.push_str(&format!("\n    decision: {} › {section}", super::decisions::ERRATA));
+        }
         if let Some(exchange) = &self.last {
             text.push('\n');
             text.push_str(&exchange.describe(&redactor));
