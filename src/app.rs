@@ -7,8 +7,9 @@ use crate::config::{ConfigError, RunConfig};
 use crate::gate::Gate;
 use crate::outcome::RunOutcome;
 use crate::redact::Redactor;
+use crate::reference::{Credentials, ReferenceOptions, ReferenceTarget};
 use crate::report::files::{Outputs, Requested};
-use crate::runner::{self, RunIo, SharedOut, output::Redacting};
+use crate::runner::{self, RunIo, SharedOut, Target, output::Redacting};
 use std::sync::Arc;
 
 /// Runs the suite as configured, writing its output to `out` and its files where asked.
@@ -35,9 +36,47 @@ pub async fn run_gated(config: &RunConfig, out: SharedOut, gate: Arc<Gate>) -> R
         redactor: redactor.clone(),
         gate,
     };
-    let outcome = runner::run(config, io).await?;
+    // The built-in reference lives as long as the run.
+    let (target, _reference) = target(config).await?;
+    let outcome = runner::run(config, target, io).await?;
     let mut out = Redacting { inner: out, redactor };
     crate::report::summary::write(&mut out, &outcome);
     outputs.finish(config.tags.as_deref(), &outcome, &mut out).map_err(ConfigError)?;
     Ok(outcome)
+}
+
+/// The configured target, or with no base URL the built-in reference, started on a loopback
+/// port; it requires a login with credentials made up for this run, so that every default run
+/// goes through the whole authentication flow.
+async fn target(config: &RunConfig) -> Result<(Target, Option<ReferenceTarget>), ConfigError> {
+    if !config.uses_reference() {
+        return Ok((Target::configured(config), None));
+    }
+    let credentials = Credentials { username: "vpp-conformance".to_owned(), password: made_up_password() };
+    let options = ReferenceOptions { auth: Some(credentials.clone()), ..ReferenceOptions::default() };
+    let reference = ReferenceTarget::start(options)
+        .await
+        .map_err(|e| ConfigError(format!("cannot start the built-in reference target: {e}")))?;
+    let login = crate::config::UemLogin {
+        username: credentials.username,
+        password: credentials.password,
+        provider: "LOCAL".to_owned(),
+        domain: None,
+    };
+    let target = Target {
+        vpp_base: reference.url(),
+        uem_base: reference.url(),
+        login: Some(login),
+        described: format!("built-in reference target at {}", reference.url()),
+        direct: true,
+    };
+    Ok((target, Some(reference)))
+}
+
+/// A password for the built-in reference, different in every run.
+fn made_up_password() -> String {
+    use sha2::Digest as _;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let digest = sha2::Sha256::digest(format!("{nanos}:{}", std::process::id()).as_bytes());
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }

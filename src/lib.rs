@@ -7,7 +7,7 @@
 //! `checks` (plain functions, no cucumber) · `steps` (thin cucumber glue) · `config` ·
 //! `runner` (one run in named stages) · `report` (summary, reports, seal, diff) · `app` (run,
 //! then export) · `cli` (and the exit status). `reference`, the built-in target, stands apart:
-//! it reads the catalog only, and only the runner and the command line start it.
+//! it reads the catalog only, and only `app` (a run with no base URL) and `cli` (`serve`) start it.
 
 pub mod app;
 pub mod catalog;

@@ -1,6 +1,5 @@
-//! One run, in named stages: select the scenarios, start the target (the built-in reference
-//! when no base URL is given), prepare it (provider state, login), execute the cucumber run with
-//! the suite's writers, and collect the outcome. The runner writes the live output (cucumber's
+//! One run, in named stages: select the scenarios, prepare the target (provider state, login),
+//! execute the cucumber run with the suite's writers, and collect the outcome. The runner writes the live output (cucumber's
 //! terminal writer and progress) and no file: the caller exports the outcome (summary, reports)
 //! and computes the exit status from it.
 
@@ -19,7 +18,6 @@ use crate::client::{Client, ClientOptions};
 use crate::config::{ConfigError, RunConfig};
 use crate::gate::{Gate, NotRun};
 use crate::redact::Redactor;
-use crate::reference::{ReferenceOptions, ReferenceTarget};
 use crate::steps::{self, RunContext, VppWorld};
 use cucumber::{Cucumber, WriterExt as _, event, gherkin, writer};
 use futures::FutureExt as _;
@@ -42,10 +40,9 @@ pub struct RunIo {
     pub gate: Arc<Gate>,
 }
 
-/// Runs the selected scenarios against the configured target (or the built-in reference).
-pub async fn run(config: &RunConfig, io: RunIo) -> Result<RunOutcome, ConfigError> {
+/// Runs the selected scenarios against `target`.
+pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOutcome, ConfigError> {
     let selection = Selection::of(config)?;
-    let target = Target::start(config).await?;
     let client = prepare(config, &selection, &target, &io).await?;
     let seed = config.seed.unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
@@ -139,48 +136,32 @@ impl Selection {
     }
 }
 
-/// Where the run sends its requests.
-struct Target {
-    /// The built-in reference, when no base URL was given; it lives as long as the run.
-    reference: Option<ReferenceTarget>,
-    login: Option<crate::config::UemLogin>,
-    vpp_base: String,
-    uem_base: String,
+/// Where the run sends its requests: the configured base URLs, or a target the caller started
+/// (the built-in reference, which the runner knows nothing of).
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub vpp_base: String,
+    pub uem_base: String,
+    /// The UEM login, when the target wants one.
+    pub login: Option<crate::config::UemLogin>,
     /// As the output and the reports name it.
-    described: String,
+    pub described: String,
+    /// Reached directly, never through a proxy of the environment (a target on this machine the
+    /// caller started: reqwest would send even loopback requests through a proxy).
+    pub direct: bool,
 }
 
 impl Target {
-    /// The configured target, or the built-in reference, which requires a login with credentials
-    /// made up for this run, so that every default run goes through the whole authentication flow.
-    async fn start(config: &RunConfig) -> Result<Self, ConfigError> {
-        let (reference, login) = if config.uses_reference() {
-            let credentials =
-                crate::reference::Credentials { username: "vpp-conformance".to_owned(), password: made_up_password() };
-            let options = ReferenceOptions { auth: Some(credentials.clone()), ..ReferenceOptions::default() };
-            let target = ReferenceTarget::start(options)
-                .await
-                .map_err(|e| ConfigError(format!("cannot start the built-in reference target: {e}")))?;
-            let login = crate::config::UemLogin {
-                username: credentials.username,
-                password: credentials.password,
-                provider: "LOCAL".to_owned(),
-                domain: None,
-            };
-            (Some(target), Some(login))
+    /// The target the configuration names.
+    pub fn configured(config: &RunConfig) -> Self {
+        let vpp_base = config.vpp_base_url.clone().unwrap_or_default();
+        let uem_base = config.uem_base_url.clone().unwrap_or_default();
+        let described = if vpp_base == uem_base {
+            vpp_base.clone()
         } else {
-            (None, config.uem_login.clone())
+            format!("Apple VPP: {}; UEM: {}", or_none(&vpp_base), or_none(&uem_base))
         };
-        let (vpp_base, uem_base) = match &reference {
-            Some(r) => (r.url(), r.url()),
-            None => (config.vpp_base_url.clone().unwrap_or_default(), config.uem_base_url.clone().unwrap_or_default()),
-        };
-        let described = match &reference {
-            Some(r) => format!("built-in reference target at {}", r.url()),
-            None if vpp_base == uem_base => vpp_base.clone(),
-            None => format!("Apple VPP: {}; UEM: {}", or_none(&vpp_base), or_none(&uem_base)),
-        };
-        Ok(Self { reference, login, vpp_base, uem_base, described })
+        Self { vpp_base, uem_base, login: config.uem_login.clone(), described, direct: false }
     }
 
     /// The provider-state URL, when the selection needs the canonical data set.
@@ -219,7 +200,7 @@ async fn prepare(
             headers: config.headers.clone(),
             ca_certs,
             insecure: config.insecure,
-            proxies_from_env: target.reference.is_none(),
+            proxies_from_env: !target.direct,
             max_body_bytes: config.max_body_bytes,
             max_in_flight: config.concurrency.max(1),
         },
@@ -416,14 +397,6 @@ fn collect(mut scenarios: Vec<ScenarioResult>, ctx: &RunContext) -> Vec<Scenario
         catalog::scenarios().into_iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     scenarios.sort_by_key(|s| order.get(&s.id).copied().unwrap_or(usize::MAX));
     scenarios
-}
-
-/// A password for the built-in reference, different in every run.
-fn made_up_password() -> String {
-    use sha2::Digest as _;
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let digest = sha2::Sha256::digest(format!("{nanos}:{}", std::process::id()).as_bytes());
-    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
 fn or_none(url: &str) -> &str {
