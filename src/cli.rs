@@ -105,6 +105,10 @@ pub struct RunArgs {
     /// The tenant GUID that stands for the documented SRP00000 [default: SRP00000].
     #[arg(long, value_name = "GUID", env = "VPP_CONFORMANCE_TENANT")]
     pub tenant: Option<String>,
+    /// Which scenarios to certify: full (every one; the target holds the canonical data set) or
+    /// live (only those that need no particular data, for a production service) [default: full].
+    #[arg(long, value_name = "full|live")]
+    pub profile: Option<String>,
     /// Another tenant the target holds: the opt-in @tenants scenarios check that it sees nothing of --tenant's.
     #[arg(long, value_name = "GUID")]
     pub second_tenant: Option<String>,
@@ -221,6 +225,7 @@ impl RunArgs {
             uem_base_url: self.uem_base_url.clone(),
             tenant: self.tenant.clone(),
             second_tenant: self.second_tenant.clone(),
+            profile: self.profile.clone(),
             headers: self.headers.clone(),
             headers_from_env: self.headers_from_env.clone(),
             tags: self.tags.clone(),

@@ -92,6 +92,8 @@ pub struct RunOutcome {
     pub notices: Vec<String>,
     /// Why the run stopped before its end (a signal, `--max-failures`), if it did.
     pub stopped: Option<Stop>,
+    /// The profile certified: `full` or `live`.
+    pub profile: String,
 }
 
 impl ScenarioResult {

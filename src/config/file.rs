@@ -21,6 +21,8 @@ pub struct Settings {
     pub uem_base_url: Option<String>,
     pub tenant: Option<String>,
     pub second_tenant: Option<String>,
+    /// `full` or `live`.
+    pub profile: Option<String>,
     /// `Name: value`, as `--header` takes them.
     #[serde(default)]
     pub headers: Vec<String>,

@@ -27,6 +27,8 @@ pub struct RunConfig {
     pub vpp_base_url: Option<String>,
     pub uem_base_url: Option<String>,
     pub tenant: String,
+    /// Which scenarios a run certifies: all, or only those that need no canonical data set.
+    pub profile: Profile,
     /// Another tenant the target holds (`--second-tenant`), for the opt-in `@tenants` scenarios.
     pub second_tenant: Option<String>,
     pub headers: Vec<(String, String)>,
@@ -63,6 +65,25 @@ pub struct RunConfig {
     pub state_setup_url: Option<String>,
     /// UEM credentials: the run obtains an `Authorization` value from the target first.
     pub uem_login: Option<UemLogin>,
+}
+
+/// Which scenarios a run certifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Every scenario: the target holds the canonical data set (a test or staging system).
+    Full,
+    /// Only the scenarios that need no particular data (`@any-data`): a live service, whose data
+    /// is its customers'. Those that need the canonical data set are not run.
+    Live,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Full => "full",
+            Profile::Live => "live",
+        }
+    }
 }
 
 /// Credentials for `POST /{tenantGuid}/api/v1/util/authorization`, read from the environment
@@ -116,6 +137,7 @@ impl Default for RunConfig {
             vpp_base_url: None,
             uem_base_url: None,
             tenant: crate::catalog::DOCUMENTED_TENANT.to_owned(),
+            profile: Profile::Full,
             second_tenant: None,
             headers: Vec::new(),
             tags: None,
@@ -218,6 +240,15 @@ pub fn resolve(
         vpp_base_url: vpp,
         uem_base_url: uem,
         tenant: parse_tenant(flags.tenant.as_deref().or(file.tenant.as_deref()).unwrap_or(&defaults.tenant))?,
+        profile: match flags.profile.or(file.profile).as_deref() {
+            None | Some("full") => Profile::Full,
+            Some("live") => Profile::Live,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "--profile {other:?}: give full (every scenario; the target holds the canonical data set) or live (only those that need no particular data)"
+                )));
+            }
+        },
         second_tenant: flags
             .second_tenant
             .or(file.second_tenant)

@@ -61,7 +61,10 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
         ("Tags selected", data.tags.clone().unwrap_or_else(|| "(all but opt-in)".into())),
         ("Seed", data.seed.to_string()),
         ("Levels", data.levels_rule().to_owned()),
-    ] {
+    ]
+    .into_iter()
+    .chain(data.profile_line().map(|p| ("Profile", p)))
+    {
         h.push_str(&format!("<dt>{}</dt><dd>{}</dd>\n", esc(k), esc(&v)));
     }
     h.push_str("</dl>\n<h2>Requirements</h2>\n<table id=\"matrix\">\n<thead><tr><th>ID</th><th>Requirement</th><th>Documentation</th><th>API</th><th>Level</th><th>Result</th></tr></thead>\n<tbody>\n");

@@ -36,6 +36,9 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     m.push_str(&format!("- Suite: {} {}\n", data.suite, data.suite_version));
     m.push_str(&format!("- Tags selected: {}\n", cell(data.tags.as_deref().unwrap_or("(all but opt-in)"))));
     m.push_str(&format!("- Seed: {}\n", data.seed));
+    if let Some(profile) = data.profile_line() {
+        m.push_str(&format!("- Profile: {}\n", cell(&profile)));
+    }
     m.push_str(&format!("- Levels: {}\n\n", data.levels_rule()));
     m.push_str("| ID | Requirement | Documentation | API | Level | Result |\n|---|---|---|---|---|---|\n");
     for r in &data.rows {

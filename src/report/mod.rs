@@ -40,6 +40,10 @@ pub struct ReportData {
     pub generated_at: String,
     pub target: String,
     pub tags: Option<String>,
+    /// The profile certified when it is not the full one (`live`): absent from reports of full
+    /// runs, whose data (and digests) are as they always were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     pub seed: u64,
     /// Whether failed SHOULD scenarios failed the run.
     pub strict: bool,
@@ -76,6 +80,7 @@ impl ReportData {
             generated_at,
             target: outcome.target.clone(),
             tags: tags.map(str::to_owned),
+            profile: (outcome.profile == "live").then(|| outcome.profile.clone()),
             seed: outcome.seed,
             strict: outcome.strict,
             notices: outcome.notices.clone(),
@@ -110,6 +115,13 @@ impl ReportData {
             self.count(Status::Skipped),
             self.rows.len()
         )
+    }
+
+    /// The profile line, when the run was not a full one.
+    pub fn profile_line(&self) -> Option<String> {
+        self.profile.as_ref().map(|p| {
+            format!("{p}: only the scenarios that need no particular data; those that need the canonical data set were not run")
+        })
     }
 
     /// How failed SHOULD scenarios were judged, as the run facts say it.

@@ -77,11 +77,11 @@ pub fn write(out: &mut impl Write, outcome: &RunOutcome) {
         writeln!(out, "\nVERDICT: PASS: {met} of {total} scenarios passed{extra} ({})", outcome.target).ok();
     } else {
         let ids: Vec<&str> = failed.iter().map(|s| s.id.as_str()).collect();
+        let ids = if ids.is_empty() { String::new() } else { format!(" ({})", ids.join(", ")) };
         writeln!(
             out,
-            "\nVERDICT: FAIL: {} of {total} scenarios failed ({}){}{not_run_text}{}",
+            "\nVERDICT: FAIL: {} of {total} scenarios failed{ids}{}{not_run_text}{}",
             failed.len(),
-            ids.join(", "),
             if outcome.harness_errors > 0 {
                 format!("; {} harness errors", outcome.harness_errors)
             } else {

@@ -44,6 +44,16 @@ pub struct RunIo {
 pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOutcome, ConfigError> {
     let selection = Selection::of(config)?;
     let client = prepare(config, &selection, &target, &io).await?;
+    let mut notices = target.notices(config);
+    // The canonical data set, asked for once before the scenarios that need it.
+    let canonical_data_missing = if selection.canonical_uem.is_empty() || target.uem_base.is_empty() {
+        None
+    } else {
+        prepare::canonical_data_gaps(&client, &target.uem_base, &config.tenant).await.err().map(|gaps| {
+            notices.push(canonical_data_notice(&gaps));
+            format!("{} of {} canonical accounts missing or different", gaps.len(), catalog_accounts())
+        })
+    };
     let seed = config.seed.unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
             % 1_000_000_000
@@ -59,16 +69,30 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
         concurrency: config.concurrency.max(1),
         warnings: Mutex::default(),
         listing: Default::default(),
+        canonical_data_missing,
+        needs_canonical_data: selection.canonical_uem.clone(),
     });
     let mut out = Redacting { inner: io.out.clone(), redactor: io.redactor.clone() };
-    writeln!(out, "vpp-conformance {}: running against {} (seed {seed})", env!("CARGO_PKG_VERSION"), target.described)
-        .ok();
+    let profile = match config.profile {
+        crate::config::Profile::Live => " in the live profile",
+        crate::config::Profile::Full => "",
+    };
+    writeln!(
+        out,
+        "vpp-conformance {}: running against {}{profile} (seed {seed})",
+        env!("CARGO_PKG_VERSION"),
+        target.described
+    )
+    .ok();
+    // Said once, up front, before the failures it explains.
+    for notice in notices.iter().filter(|n| n.starts_with(CANONICAL_DATA_NOTICE)) {
+        writeln!(out, "NOTICE: {notice}").ok();
+    }
     let gate = io.gate.clone();
     let need_canonical_data = selection.need_canonical_data;
     let (results, harness_errors) = execute(config, selection, ctx.clone(), io).await;
     let scenarios = collect(results, &ctx);
     let stopped = gate.stopped();
-    let mut notices = target.notices(config);
     if let Some(url) = target.state_url(config, need_canonical_data)
         && let Err(e) = tear_down(&ctx.client, url, &config.tenant, stopped).await
     {
@@ -82,7 +106,29 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
         strict: config.strict,
         notices,
         stopped,
+        profile: config.profile.as_str().to_owned(),
     })
+}
+
+/// How the notice of a target without the canonical data set begins.
+const CANONICAL_DATA_NOTICE: &str = "the target does not hold the canonical data set";
+
+fn catalog_accounts() -> usize {
+    crate::checks::accounts::canonical_accounts().len()
+}
+
+/// What a run says once when the target lacks the canonical data set: what is missing, and how
+/// to go on.
+fn canonical_data_notice(gaps: &[String]) -> String {
+    format!(
+        "{CANONICAL_DATA_NOTICE} that the @sample and @rule scenarios need ({} of {} accounts missing or different: {}). \
+         Load it first (`vpp-conformance fixtures` prints it in the format `serve --accounts` reads; \
+         `--state-setup-url` loads it through a provider-state endpoint), or certify a live service with \
+         `--profile live`, which runs only the scenarios that need no particular data.",
+        gaps.len(),
+        catalog_accounts(),
+        gaps.join("; ")
+    )
 }
 
 /// Whether a scenario (with its feature and rule) is selected.
@@ -97,6 +143,8 @@ struct Selection {
     need_canonical_data: bool,
     /// A UEM scenario is selected: the login.
     need_uem: bool,
+    /// The UEM scenarios that need the canonical data set, by ID.
+    canonical_uem: std::collections::HashSet<String>,
 }
 
 impl Selection {
@@ -108,28 +156,31 @@ impl Selection {
             _ => None,
         };
         let features = catalog::features();
-        let filter = scenario_filter(&features, config.tags.as_deref(), skip_api)?;
-        let needs: Vec<(bool, bool)> = features
+        let live = config.profile == crate::config::Profile::Live;
+        let filter = scenario_filter(&features, config.tags.as_deref(), skip_api, live)?;
+        let needs: Vec<(String, bool, bool)> = features
             .iter()
             .flat_map(|f| {
                 let plain = f.scenarios.iter().map(move |s| (f, None, s));
                 let ruled = f.rules.iter().flat_map(move |r| r.scenarios.iter().map(move |s| (f, Some(r), s)));
-                plain
-                    .chain(ruled)
-                    .filter(|(f, r, s)| filter(f, *r, s))
-                    .map(|(f, r, s)| (!has_tag(f, r, s, "any-data"), has_tag(f, r, s, "uem")))
+                plain.chain(ruled).filter(|(f, r, s)| filter(f, *r, s)).map(|(f, r, s)| {
+                    let id = catalog::scenario_id(&s.tags).unwrap_or_default();
+                    (id, !has_tag(f, r, s, select::ANY_DATA_TAG), has_tag(f, r, s, "uem"))
+                })
             })
             .collect();
         if needs.is_empty() {
             return Err(ConfigError(format!(
-                "--tags {:?} selects no scenario (see `vpp-conformance list`)",
-                config.tags.as_deref().unwrap_or_default()
+                "--tags {:?} selects no scenario (see `vpp-conformance list`){}",
+                config.tags.as_deref().unwrap_or_default(),
+                if live { " in the live profile" } else { "" }
             )));
         }
         Ok(Self {
             selected: needs.len(),
-            need_canonical_data: needs.iter().any(|(canonical, _)| *canonical),
-            need_uem: needs.iter().any(|(_, uem)| *uem),
+            need_canonical_data: needs.iter().any(|(_, canonical, _)| *canonical),
+            need_uem: needs.iter().any(|(_, _, uem)| *uem),
+            canonical_uem: needs.iter().filter(|(_, c, u)| *c && *u).map(|(id, _, _)| id.clone()).collect(),
             features,
             filter: Box::new(filter),
         })

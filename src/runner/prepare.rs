@@ -106,3 +106,39 @@ fn failed(what: &str, exchange: &Exchange, why: &str, client: &Client) -> String
     // The request body of a login holds the password: only its redacted form is ever shown.
     format!("{what} failed: {}\n{}", redactor.redact(why), exchange.describe(redactor))
 }
+
+/// Whether the UEM target holds the canonical data set, asked once before the scenarios that
+/// need it: GET by the GUID of each canonical account, under the tenant being tested. `Ok` when
+/// every one answers as the data set has it; otherwise what is missing or differs, one entry an
+/// account, so that the run can say so once, up front, rather than through query-rule failures.
+/// A request that gets no answer ends the check with `Ok`: that is the target being down, which
+/// the run reports in its own words.
+pub async fn canonical_data_gaps(client: &Client, uem_base: &str, tenant: &str) -> Result<(), Vec<String>> {
+    use crate::checks::accounts;
+    let segment = crate::steps::common::tenant_segment(tenant);
+    let mut gaps = Vec::new();
+    for canonical in accounts::canonical_accounts() {
+        let guid = canonical["guid"].as_str().unwrap_or_default();
+        let name = canonical["name"].as_str().unwrap_or_default();
+        let url = format!("{uem_base}/{segment}/api/v1/vppAccounts/{guid}");
+        let exchange = client.send("GET", &url, None, Some(crate::catalog::ACCOUNT_MEDIA_TYPE)).await;
+        let gap = match exchange.reply() {
+            // A target that does not answer lacks nothing we know of: the gate has taken note,
+            // and the scenarios will say it did not answer.
+            Err(_) => return Ok(()),
+            Ok(reply) if reply.status != 200 => Some(format!("HTTP {}", reply.status)),
+            Ok(reply) => match serde_json::from_slice::<serde_json::Value>(&reply.body) {
+                Err(_) => Some("not a JSON account".to_owned()),
+                Ok(actual) => {
+                    let findings = accounts::compare_account(&actual, canonical, "$");
+                    let differs: Vec<&str> = findings.failures.iter().map(|m| m.at.trim_start_matches("$.")).collect();
+                    (!differs.is_empty()).then(|| format!("{} differs", differs.join(", ")))
+                }
+            },
+        };
+        if let Some(gap) = gap {
+            gaps.push(format!("{guid} ({name}): {}", client.redactor().redact(&gap)));
+        }
+    }
+    if gaps.is_empty() { Ok(()) } else { Err(gaps) }
+}

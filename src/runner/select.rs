@@ -7,6 +7,10 @@ use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
 use cucumber::{gherkin, parser};
 
+/// Scenarios with this tag need no particular data: the live profile runs only these, and no
+/// other needs the canonical data set.
+pub const ANY_DATA_TAG: &str = "any-data";
+
 /// Scenarios with this tag check behaviour the documentation does not state; they run only when
 /// a tag expression names it.
 pub const OPT_IN_TAG: &str = "opt-in";
@@ -45,6 +49,7 @@ pub fn scenario_filter(
     features: &[gherkin::Feature],
     tags: Option<&str>,
     skip_api: Option<&'static str>,
+    only_any_data: bool,
 ) -> Result<impl Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool + 'static, ConfigError> {
     let user: Option<TagOperation> = tags.map(parse_tags).transpose()?;
     // Every scenario's tags (feature, rule and its own), from the features this run already parsed.
@@ -79,7 +84,8 @@ pub fn scenario_filter(
         let selected = user.as_ref().is_none_or(|op| op.eval(all()));
         let opt_in_ok = !all().any(|t| t == OPT_IN_TAG) || all().any(|t| named.contains(t));
         let api_ok = skip_api.is_none_or(|api| !all().any(|t| t == api));
-        selected && opt_in_ok && api_ok
+        let profile_ok = !only_any_data || all().any(|t| t == ANY_DATA_TAG);
+        selected && opt_in_ok && api_ok && profile_ok
     })
 }
 

@@ -29,6 +29,10 @@ pub struct RunContext {
     pub concurrency: usize,
     /// Warnings, by scenario ID: what the documentation leaves open, reported but never failed.
     pub warnings: Mutex<Warnings>,
+    /// Why the target does not hold the canonical data set, when it does not (said once, up front).
+    pub canonical_data_missing: Option<String>,
+    /// The scenarios that need it, by ID: their failures say so first.
+    pub needs_canonical_data: std::collections::HashSet<String>,
     /// What the target lists, gathered by the first `@any-data` scenario and shared by the others.
     pub listing: tokio::sync::OnceCell<Arc<Listing>>,
 }
@@ -146,6 +150,15 @@ impl VppWorld {
     pub fn fail(&self, message: String) -> ! {
         let redactor = self.ctx.as_ref().map(|c| c.client.redactor().clone()).unwrap_or_default();
         let mut text = redactor.redact(&message);
+        if let Some(ctx) = &self.ctx
+            && let Some(missing) = &ctx.canonical_data_missing
+            && ctx.needs_canonical_data.contains(&self.scenario)
+        {
+            text = format!(
+                "needs the canonical data set, which the target does not hold ({missing}: see the NOTICE at the \
+                 top of the run); so this says nothing of the rule yet:\n{text}"
+            );
+        }
         if let Some(section) = super::decisions::decision_for(&self.scenario) {
             text.push_str(&format!("\n    decision: {} › {section}", super::decisions::ERRATA));
         }
