@@ -1,5 +1,6 @@
-//! The canonical data set is asked for once, up front: a target that lacks it is told so at the
-//! top of the run and in the reports, with how to load it, and each scenario that needs it says
+//! The canonical data set is asked for once, before the first scenario that needs it: a target
+//! that lacks it is told so once, before the failures it explains, and first in the reports, with
+//! how to load it, and each scenario that needs it says
 //! so before its own words; a live service is certified with `--profile live`, which runs only
 //! the scenarios that need no particular data.
 
@@ -29,15 +30,18 @@ async fn a_target_without_the_canonical_data_set_is_told_so_once_up_front() {
     let target = target_with(documented_accounts_only()).await;
     let (outcome, stdout) = run_with(&config_for(&target.url())).await;
     assert!(!outcome.passed(), "the scenarios that need the data set fail\n{stdout}");
-    // Once, at the top, before any scenario: what is missing and how to go on.
-    let notice_at = stdout.find("NOTICE: the target does not hold the canonical data set").expect(&stdout);
-    let first_scenario = stdout.find("Scenario:").expect("scenarios ran");
-    assert!(notice_at < first_scenario, "the notice comes first\n{stdout}");
+    // Once, before the failures it explains: what is missing and how to go on.
+    let notice = "NOTICE: the target does not hold the canonical data set";
+    let notice_at = stdout.find(notice).expect(&stdout);
+    // Once when found, and once more in the summary's notices at the end; never per scenario.
+    assert_eq!(stdout.matches(notice).count(), 2, "said once, and in the summary\n{stdout}");
+    let first_failure = stdout.find("needs the canonical data set, which").expect("failures say why");
+    assert!(notice_at < first_failure, "the notice comes before the failures it explains\n{stdout}");
     let notice = stdout[notice_at..].lines().next().unwrap();
     assert!(notice.contains("4 of 7 accounts missing or different"), "{notice}");
     assert!(notice.contains("76d6358f") && notice.contains("HTTP 404"), "names what is missing: {notice}");
     assert!(notice.contains("vpp-conformance fixtures") && notice.contains("--profile live"), "{notice}");
-    assert!(outcome.notices.iter().any(|n| n.starts_with("the target does not hold")), "in the reports too");
+    assert!(outcome.notices[0].starts_with("the target does not hold"), "first in the reports too");
     // Every failure of a scenario that needs the data set says so first; no @any-data one fails.
     let failed: Vec<_> = outcome.scenarios.iter().filter(|s| s.verdict == Verdict::Failed).collect();
     assert!(!failed.is_empty(), "{stdout}");

@@ -45,15 +45,6 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
     let selection = Selection::of(config)?;
     let client = prepare(config, &selection, &target, &io).await?;
     let mut notices = target.notices(config);
-    // The canonical data set, asked for once before the scenarios that need it.
-    let canonical_data_missing = if selection.canonical_uem.is_empty() || target.uem_base.is_empty() {
-        None
-    } else {
-        prepare::canonical_data_gaps(&client, &target.uem_base, &config.tenant).await.err().map(|gaps| {
-            notices.push(canonical_data_notice(&gaps));
-            format!("{} of {} canonical accounts missing or different", gaps.len(), catalog_accounts())
-        })
-    };
     let seed = config.seed.unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
             % 1_000_000_000
@@ -69,7 +60,7 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
         concurrency: config.concurrency.max(1),
         warnings: Mutex::default(),
         listing: Default::default(),
-        canonical_data_missing,
+        canonical_data_missing: Default::default(),
         needs_canonical_data: selection.canonical_uem.clone(),
     });
     let mut out = Redacting { inner: io.out.clone(), redactor: io.redactor.clone() };
@@ -84,14 +75,14 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
         target.described
     )
     .ok();
-    // Said once, up front, before the failures it explains.
-    for notice in notices.iter().filter(|n| n.starts_with(CANONICAL_DATA_NOTICE)) {
-        writeln!(out, "NOTICE: {notice}").ok();
-    }
     let gate = io.gate.clone();
     let need_canonical_data = selection.need_canonical_data;
     let (results, harness_errors) = execute(config, selection, ctx.clone(), io).await;
     let scenarios = collect(results, &ctx);
+    if let Some(Some(missing)) = ctx.canonical_data_missing.get() {
+        // First: it explains the failures the reports list after it.
+        notices.insert(0, missing.notice.clone());
+    }
     let stopped = gate.stopped();
     if let Some(url) = target.state_url(config, need_canonical_data)
         && let Err(e) = tear_down(&ctx.client, url, &config.tenant, stopped).await
@@ -112,6 +103,23 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
 
 /// How the notice of a target without the canonical data set begins.
 const CANONICAL_DATA_NOTICE: &str = "the target does not hold the canonical data set";
+
+/// Asks the target for the canonical data set, once, when the first scenario that needs it is
+/// about to start (the others wait for the answer; scenarios that need no data go on meanwhile),
+/// and says so on `out` at once when it lacks any of it.
+async fn check_canonical_data(ctx: &RunContext, out: &mut impl Write) {
+    ctx.canonical_data_missing
+        .get_or_init(|| async {
+            let gaps = prepare::canonical_data_gaps(&ctx.client, &ctx.uem_base, &ctx.tenant).await.err()?;
+            let notice = canonical_data_notice(&gaps);
+            writeln!(out, "NOTICE: {notice}").ok();
+            Some(crate::steps::CanonicalDataMissing {
+                summary: format!("{} of {} canonical accounts missing or different", gaps.len(), catalog_accounts()),
+                notice,
+            })
+        })
+        .await;
+}
 
 fn catalog_accounts() -> usize {
     crate::checks::accounts::canonical_accounts().len()
@@ -354,6 +362,8 @@ async fn execute(
         .max_concurrent_scenarios(Some(config.concurrency.max(1)))
         .steps(steps::collection());
     let before_ctx = ctx.clone();
+    let before_out = io.out.clone();
+    let before_redactor = io.redactor.clone();
     let finished =
         Cucumber::<VppWorld, _, (), _, _, cucumber::cli::Empty>::custom(EmbeddedFeatures(features), runner, writer)
             .fail_on_skipped()
@@ -361,7 +371,15 @@ async fn execute(
             .before(move |_, _, scenario, world: &mut VppWorld| {
                 world.ctx = Some(before_ctx.clone());
                 world.scenario = catalog::scenario_id(&scenario.tags).unwrap_or_else(|| scenario.name.clone());
-                futures::future::ready(()).boxed_local()
+                let ctx = before_ctx.clone();
+                let needs_data = ctx.needs_canonical_data.contains(&world.scenario) && !ctx.uem_base.is_empty();
+                let mut out = Redacting { inner: before_out.clone(), redactor: before_redactor.clone() };
+                async move {
+                    if needs_data {
+                        check_canonical_data(&ctx, &mut out).await;
+                    }
+                }
+                .boxed_local()
             })
             .after(move |feature, rule, scenario, finished, world| {
                 recorder.record(feature, rule, scenario, finished, world.map(|w| &*w));

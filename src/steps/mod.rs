@@ -10,7 +10,7 @@ pub mod decisions;
 pub mod uem;
 pub mod world;
 
-pub use world::{RunContext, VppWorld};
+pub use world::{CanonicalDataMissing, RunContext, VppWorld};
 
 use cucumber::step::{Collection, Context};
 use futures::future::LocalBoxFuture;

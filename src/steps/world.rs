@@ -29,12 +29,22 @@ pub struct RunContext {
     pub concurrency: usize,
     /// Warnings, by scenario ID: what the documentation leaves open, reported but never failed.
     pub warnings: Mutex<Warnings>,
-    /// Why the target does not hold the canonical data set, when it does not (said once, up front).
-    pub canonical_data_missing: Option<String>,
+    /// Whether the target holds the canonical data set: asked once, before the first scenario
+    /// that needs it; `Some(None)` when it does.
+    pub canonical_data_missing: tokio::sync::OnceCell<Option<CanonicalDataMissing>>,
     /// The scenarios that need it, by ID: their failures say so first.
     pub needs_canonical_data: std::collections::HashSet<String>,
     /// What the target lists, gathered by the first `@any-data` scenario and shared by the others.
     pub listing: tokio::sync::OnceCell<Arc<Listing>>,
+}
+
+/// What a target without the canonical data set is told.
+#[derive(Debug, Clone)]
+pub struct CanonicalDataMissing {
+    /// A few words, which each failure of a scenario that needs the data set starts with.
+    pub summary: String,
+    /// The whole notice: what is missing, and how to go on.
+    pub notice: String,
 }
 
 /// Warnings in the order they came, each (scenario, text) once, found by hash.
@@ -151,12 +161,13 @@ impl VppWorld {
         let redactor = self.ctx.as_ref().map(|c| c.client.redactor().clone()).unwrap_or_default();
         let mut text = redactor.redact(&message);
         if let Some(ctx) = &self.ctx
-            && let Some(missing) = &ctx.canonical_data_missing
+            && let Some(Some(missing)) = ctx.canonical_data_missing.get()
             && ctx.needs_canonical_data.contains(&self.scenario)
         {
             text = format!(
-                "needs the canonical data set, which the target does not hold ({missing}: see the NOTICE at the \
-                 top of the run); so this says nothing of the rule yet:\n{text}"
+                "needs the canonical data set, which the target does not hold ({}: see the NOTICE at the \
+                 top of the run); so this says nothing of the rule yet:\n{text}",
+                missing.summary
             );
         }
         if let Some(section) = super::decisions::decision_for(&self.scenario) {
