@@ -371,6 +371,39 @@ async fn the_reference_refuses_exactly_what_the_pattern_refuses() {
     }
 }
 
+/// The silent points of `docs/errata.md` › Silent points the OpenAPI description decides: the
+/// description says what the reference does.
+#[tokio::test]
+async fn the_description_and_the_reference_agree_where_the_documentation_is_silent() {
+    let doc = openapi::document();
+    let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let client = reqwest::Client::new();
+
+    // An unknown tenant: 404, listed for both operations of the account resource.
+    for (path, url) in [
+        (openapi::ACCOUNT_LIST_PATH, format!("{}/00/api/v1/vppAccounts?query=name%3Dx", target.url())),
+        (openapi::ACCOUNT_PATH, format!("{}/00/api/v1/vppAccounts/{}", target.url(), openapi::ACCOUNT_SAMPLE_GUID)),
+    ] {
+        assert!(doc["paths"][path]["get"]["responses"]["404"].is_object(), "{path} lists 404");
+        assert_eq!(client.get(url).send().await.unwrap().status(), 404, "{path}, an unknown tenant");
+    }
+
+    // The service configuration's body: optional, any JSON, answered as the documented `{}`.
+    let body = &doc["paths"][openapi::SERVICE_CONFIG_PATH]["post"]["requestBody"];
+    assert_eq!(body["required"], false, "{body}");
+    assert_eq!(body["content"]["application/json"]["schema"], json!({}), "{body}");
+    let url = format!("{}{}", target.url(), openapi::SERVICE_CONFIG_PATH);
+    for sent in [None, Some("{}"), Some("[]"), Some("\"x\""), Some("null"), Some(r#"{"sToken":"abc"}"#)] {
+        let mut request = client.post(&url);
+        if let Some(text) = sent {
+            request = request.header("Content-Type", "application/json").body(text);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "body {sent:?}");
+        assert_eq!(&response.json::<Value>().await.unwrap(), catalog::service_config_fixture(), "body {sent:?}");
+    }
+}
+
 /// The example responses are what the reference target answers to the example requests (up to
 /// the order of the accounts, which the documentation does not fix).
 #[tokio::test]
