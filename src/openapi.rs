@@ -197,15 +197,28 @@ pub fn documented_tenant() -> &'static str {
     catalog::accounts_fixture()["tenantGuid"].as_str().expect("the fixture names its tenant")
 }
 
-const DATE: &str = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\
-                    (\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])";
+/// A leap year of four digits: divisible by 4, and by 400 when it is by 100.
+const LEAP_YEAR: &str = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)";
+
+/// An instant as the documentation writes them, on a day the calendar has: Schemathesis and other
+/// generators draw from this pattern, and a day such as 31 November would be a valid request that
+/// any server refuses.
+fn date_pattern() -> String {
+    let month_day =
+        "((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))";
+    format!(
+        "([0-9]{{4}}-{month_day}|{LEAP_YEAR}-02-29)T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\
+         (\\.[0-9]{{1,9}})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+    )
+}
 
 /// The documented query language as a regular expression (ECMA 262, as JSON Schema reads it):
 /// criteria separated by commas; `name=` a non-empty value in which a comma or a backslash is
-/// escaped with a backslash; `tokenExpiryDate` with `=`, `>`, `>=`, `<` or `<=` and an instant.
+/// escaped with a backslash (and a backslash escapes nothing else); `tokenExpiryDate` with `=`,
+/// `>`, `>=`, `<` or `<=` and an instant on a day of the calendar.
 pub fn query_pattern() -> String {
     let name = "name=([^,\\\\]|\\\\[,\\\\])+";
-    let date = format!("tokenExpiryDate(>=|<=|>|<|=){DATE}");
+    let date = format!("tokenExpiryDate(>=|<=|>|<|=){}", date_pattern());
     let criterion = format!("({name}|{date})");
     format!("^{criterion}(,{criterion})*$")
 }
@@ -227,8 +240,9 @@ Special characters (comma, backslash) in query values must be escaped with a bac
 `<` or `<=` for the maximum date. For example: `tokenExpiryDate>=2021-07-01T00:00:00.000Z,tokenExpiryDate<2021-07-31T00:00:00.000Z` |
 
 How the suite reads it: letter case is ignored beyond ASCII (`école LAVAL` finds `École Laval`); an exact \
-match is neither a prefix nor a part; dates compare as instants, to the millisecond. The `pattern` is this \
-description's reading of the grammar, which the documentation gives in prose only. The documentation does not \
+match is neither a prefix nor a part; dates compare as instants, to the millisecond; a backslash escapes a comma \
+or a backslash and nothing else; field names and dates are written as the documentation writes them, on days the \
+calendar has (docs/errata.md › A query outside the grammar). The `pattern` is this description's reading of the grammar, which the documentation gives in prose only. The documentation does not \
 say whether `query` may be left out, nor how a server answers a query outside the grammar (an unknown field, an \
 empty value, a malformed date).
 
@@ -262,7 +276,9 @@ documented;
 - the letter case of a GUID, and the offset an instant is written with (`2026-04-20T06:04:00+02:00` is \
 `2026-04-20T04:04:00.000Z`);
 - the body and media type of any error response, a request without `query`, and the answer to a query outside \
-the documented language.
+the documented language;
+- the body of the service configuration request (the documented one is `{}`; none, or any other, is answered \
+alike), and the answer for a tenant the server does not hold (404 here).
 
 Generated from `src/openapi.rs`; do not edit by hand (`UPDATE_OPENAPI=1 cargo test --test openapi` rewrites it).";
 
@@ -279,12 +295,13 @@ fn service_config_operation() -> Value {
             `POST https://vpp.itunes.apple.com/mdm/VPPServiceConfigSrv`.",
         "deprecated": true,
         "requestBody": {
-            "required": true,
-            "description": "The documented request is the empty object `{}`; the documentation names no field, and \
-                does not say how a server answers a request without a body or with another one.",
+            "required": false,
+            "description": "The documented request is the empty object `{}`. The documentation names no field and \
+                never requires a body: the answer does not depend on it, so a request without one, or with another \
+                JSON value, is answered as the documented one (docs/errata.md › A request body that says nothing).",
             "content": {
                 "application/json": {
-                    "schema": { "type": "object" },
+                    "schema": {},
                     "examples": {
                         "documented": { "summary": "The documented request", "value": {} }
                     }
@@ -316,8 +333,9 @@ fn tenant_parameter() -> Value {
         "in": "path",
         "required": true,
         "description": "The tenant. Every documented sample uses `SRP00000`, which stands for the tenant under test \
-            (`vpp-conformance run --tenant`). The documentation does not say what a server answers for an unknown \
-            tenant.",
+            (`vpp-conformance run --tenant`). The documentation does not say what a server answers for a tenant it \
+            does not hold; this description gives 404 (docs/errata.md › An unknown tenant), which the suite does not \
+            check.",
         "schema": { "type": "string", "minLength": 1 },
         "example": documented_tenant(),
     })
@@ -362,9 +380,14 @@ fn list_operation() -> Value {
             },
             "400": {
                 "description": "Not in the documentation: a query outside the documented language (an unknown field, \
-                    an empty value, a malformed date). The documentation does not say how a server answers one; the \
+                    an empty value, a backslash that escapes neither a comma nor a backslash, a malformed date or a \
+                    day the calendar does not have). The documentation does not say how a server answers one; the \
                     reference target answers 400, which the suite checks only on request (`@opt-in`). The body and \
                     its media type are not documented."
+            },
+            "404": {
+                "description": "Not in the documentation: a tenant the server does not hold (docs/errata.md › An \
+                    unknown tenant). The body and its media type are not documented."
             }
         }
     })
@@ -413,7 +436,8 @@ fn account_operation() -> Value {
                 }
             },
             "404": {
-                "description": "Apple VPP account not found. The body and its media type are not documented."
+                "description": "Apple VPP account not found; also, not in the documentation, a tenant the server does \
+                    not hold (docs/errata.md › An unknown tenant). The body and its media type are not documented."
             }
         }
     })

@@ -301,11 +301,106 @@ fn the_query_pattern_reads_every_query_of_the_features_and_refuses_malformed_one
         "tokenExpiryDate=>2026-01-01T00:00:00.000Z",
         "tokenExpiryDate<2026-13-01T00:00:00.000Z",
         "tokenExpiryDate<2026-01-01T00:00:00",
+        // Days the calendar does not have (issue 18: Schemathesis drew the first one).
+        "tokenExpiryDate>=4783-11-31T15:42:24.32-22:50",
+        "tokenExpiryDate<2025-02-29T00:00:00Z",
+        "tokenExpiryDate<1900-02-29T00:00:00Z",
+        "tokenExpiryDate<2026-04-31T00:00:00Z",
     ] {
         assert!(!pattern.is_match(bad), "{bad:?} should be outside the grammar");
     }
-    for good in ["name=Acme\\, Retail\\\\East", "tokenExpiryDate=2026-04-20T06:04:00+02:00", "name=x,name=y"] {
+    for good in [
+        "name=Acme\\, Retail\\\\East",
+        "tokenExpiryDate=2026-04-20T06:04:00+02:00",
+        "name=x,name=y",
+        "tokenExpiryDate<2024-02-29T00:00:00Z",
+        "tokenExpiryDate<2000-02-29T00:00:00.5-23:59",
+        "tokenExpiryDate<1999-12-31T23:59:59.123456789Z",
+    ] {
         assert!(pattern.is_match(good), "{good:?} should be inside the grammar");
+    }
+}
+
+/// The reference refuses (400) exactly the queries the description's pattern refuses, and answers
+/// the others: a generator that draws from the pattern finds no valid request refused, and no
+/// invalid one served (issue 18).
+#[tokio::test]
+async fn the_reference_refuses_exactly_what_the_pattern_refuses() {
+    let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let client = reqwest::Client::new();
+    let pattern = Regex::new(&openapi::query_pattern()).unwrap();
+    let url = format!("{}/{}/api/v1/vppAccounts", target.url(), openapi::documented_tenant());
+    let mut queries = feature_queries();
+    queries.extend(
+        [
+            "",
+            "name=",
+            "NAME=a",
+            "Name=a",
+            "tokenexpirydate<2026-01-01T00:00:00Z",
+            "name=a\\b",
+            "name=a\\",
+            "name=a\\\\",
+            "name=a,",
+            "name=a=b<c>d",
+            "name=\n",
+            "tokenExpiryDate<2026-01-01T00:00:00",
+            "tokenExpiryDate<2026-01-01t00:00:00Z",
+            "tokenExpiryDate<2026-01-01T00:00:00z",
+            "tokenExpiryDate<2026-01-01 00:00:00Z",
+            "tokenExpiryDate<2026-01-01T00:00:60Z",
+            "tokenExpiryDate<2026-01-01T00:00:00.Z",
+            "tokenExpiryDate<2026-01-01T00:00:00.1234567890Z",
+            "tokenExpiryDate<2026-01-01T00:00:00+24:00",
+            "tokenExpiryDate<2026-01-01T00:00:00+0100",
+            "tokenExpiryDate<2026-01-01T00:00:00Z\n",
+            "tokenExpiryDate<4783-11-31T15:42:24.32-22:50",
+            "tokenExpiryDate<2025-02-29T00:00:00Z",
+            "tokenExpiryDate<2024-02-29T00:00:00Z",
+            "tokenExpiryDate<0000-02-29T00:00:00-23:59",
+            "tokenExpiryDate<9999-12-31T23:59:59.999999999+23:59",
+            "tokenExpiryDate<2026-01-01T00:00:00.5Z,name=x",
+        ]
+        .map(str::to_owned),
+    );
+    for q in &queries {
+        let request = url::Url::parse_with_params(&url, [("query", q)]).unwrap();
+        let status = client.get(request).send().await.unwrap().status();
+        let expected = if pattern.is_match(q) { 200 } else { 400 };
+        assert_eq!(status, expected, "query {q:?}");
+    }
+}
+
+/// The silent points of `docs/errata.md` › Silent points the OpenAPI description decides: the
+/// description says what the reference does.
+#[tokio::test]
+async fn the_description_and_the_reference_agree_where_the_documentation_is_silent() {
+    let doc = openapi::document();
+    let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let client = reqwest::Client::new();
+
+    // An unknown tenant: 404, listed for both operations of the account resource.
+    for (path, url) in [
+        (openapi::ACCOUNT_LIST_PATH, format!("{}/00/api/v1/vppAccounts?query=name%3Dx", target.url())),
+        (openapi::ACCOUNT_PATH, format!("{}/00/api/v1/vppAccounts/{}", target.url(), openapi::ACCOUNT_SAMPLE_GUID)),
+    ] {
+        assert!(doc["paths"][path]["get"]["responses"]["404"].is_object(), "{path} lists 404");
+        assert_eq!(client.get(url).send().await.unwrap().status(), 404, "{path}, an unknown tenant");
+    }
+
+    // The service configuration's body: optional, any JSON, answered as the documented `{}`.
+    let body = &doc["paths"][openapi::SERVICE_CONFIG_PATH]["post"]["requestBody"];
+    assert_eq!(body["required"], false, "{body}");
+    assert_eq!(body["content"]["application/json"]["schema"], json!({}), "{body}");
+    let url = format!("{}{}", target.url(), openapi::SERVICE_CONFIG_PATH);
+    for sent in [None, Some("{}"), Some("[]"), Some("\"x\""), Some("null"), Some(r#"{"sToken":"abc"}"#)] {
+        let mut request = client.post(&url);
+        if let Some(text) = sent {
+            request = request.header("Content-Type", "application/json").body(text);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "body {sent:?}");
+        assert_eq!(&response.json::<Value>().await.unwrap(), catalog::service_config_fixture(), "body {sent:?}");
     }
 }
 
@@ -394,8 +489,8 @@ fn toml_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
     format!("[{}]", items.into_iter().map(toml_string).collect::<Vec<_>>().join(", "))
 }
 
-/// Schemathesis' configuration: the tenant is always the documented one (another tenant has no
-/// data, and what a server answers for it is not documented), and half the generated GUIDs and
+/// The narrowed run's configuration: the tenant is always the documented one (another tenant has
+/// no data, and is answered 404), and half the generated GUIDs and
 /// queries are the canonical data set's GUIDs and the queries the features send, so generated
 /// requests find accounts.
 fn schemathesis_config() -> String {
@@ -436,29 +531,27 @@ fn operation_of(url: &str) -> &'static str {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn schemathesis_finds_no_failure_in_the_reference_target() {
-    let Some(st) = tool("st") else { return };
+/// What one Schemathesis run left behind.
+struct SchemathesisRun {
+    output: process::Finished,
+    junit: String,
+    har: Value,
+}
+
+/// Runs `st run` against a fresh reference target with `config` as its `schemathesis.toml` (in
+/// the working directory, where a user keeps it) and `args` after the URL, with JUnit and HAR
+/// reports (which change nothing of what is tested).
+async fn run_schemathesis(st: PathBuf, config: String, args: &[&str]) -> SchemathesisRun {
     let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
     let (dir, path) = document_in_tempdir();
-    let config = dir.path().join("schemathesis.toml");
-    std::fs::write(&config, schemathesis_config()).unwrap();
+    std::fs::write(dir.path().join("schemathesis.toml"), &config).unwrap();
     let (junit, har) = (dir.path().join("junit.xml"), dir.path().join("requests.har.json"));
     let mut command = Command::new(st);
     command
-        .arg("--config-file")
-        .arg(&config)
         .args(["--no-color", "run"])
         .arg(&path)
         .args(["--url", &target.url()])
-        .args(["--checks", CHECKS])
-        // Stateful testing needs OpenAPI links, which the description has none of.
-        .args(["--phases", "examples,coverage,fuzzing", "--mode", "all"])
-        .args(["--max-examples", "100", "--seed", "20260420"])
-        // One worker: on CPython 3.11 two threads parsing source at once (Hypothesis describing a
-        // lambda) can fail with "SystemError: AST constructor recursion depth mismatch".
-        .args(["--workers", "1"])
-        .args(["--generation-database", "none", "--request-timeout", "10"])
+        .args(args)
         .args(["--report", "junit,har", "--report-junit-path"])
         .arg(&junit)
         .arg("--report-har-path")
@@ -469,40 +562,103 @@ async fn schemathesis_finds_no_failure_in_the_reference_target() {
     // The reference serves from its own thread; the blocking wait happens off the runtime.
     let output =
         tokio::task::spawn_blocking(move || process::run_command(command, Duration::from_secs(300))).await.unwrap();
-    eprintln!("schemathesis took {:.1?}", started.elapsed());
+    eprintln!("schemathesis {args:?} took {:.1?}", started.elapsed());
     drop(target);
     assert!(
         output.success(),
-        "Schemathesis found failures (description: {}, config:\n{}):\n{}",
+        "Schemathesis found failures (description: {}, schemathesis.toml:\n{config}):\n{}",
         openapi::FILE,
-        schemathesis_config(),
         output.describe()
     );
-
-    // A run that tested nothing would also exit 0: every operation was tested...
     let junit = std::fs::read_to_string(&junit).unwrap();
-    for op in [
-        format!("POST {}", openapi::SERVICE_CONFIG_PATH),
-        format!("GET {}", openapi::ACCOUNT_LIST_PATH),
-        format!("GET {}", openapi::ACCOUNT_PATH),
-    ] {
-        assert!(junit.contains(&format!("<testcase name=\"{op}\"")), "Schemathesis did not test {op}:\n{junit}");
+    let har = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
+    SchemathesisRun { output, junit, har }
+}
+
+impl SchemathesisRun {
+    /// A run that tested nothing would also exit 0: every operation was tested, and the requests
+    /// found data (accounts listed, accounts got by GUID, unknown GUIDs refused).
+    fn assert_tested_everything(&self) {
+        for op in [
+            format!("POST {}", openapi::SERVICE_CONFIG_PATH),
+            format!("GET {}", openapi::ACCOUNT_LIST_PATH),
+            format!("GET {}", openapi::ACCOUNT_PATH),
+        ] {
+            assert!(
+                self.junit.contains(&format!("<testcase name=\"{op}\"")),
+                "Schemathesis did not test {op}:\n{}",
+                self.junit
+            );
+        }
+        let mut seen = std::collections::BTreeMap::<(&str, u64, bool), usize>::new();
+        for entry in self.har["log"]["entries"].as_array().unwrap() {
+            let op = operation_of(entry["request"]["url"].as_str().unwrap_or_default());
+            let status = entry["response"]["status"].as_u64().unwrap_or_default();
+            let text = entry["response"]["content"]["text"].as_str().unwrap_or_default();
+            let found = serde_json::from_str::<Value>(text)
+                .is_ok_and(|b| b["vppAccounts"].as_array().is_some_and(|a| !a.is_empty()) || b["guid"].is_string());
+            *seen.entry((op, status, found)).or_default() += 1;
+        }
+        eprintln!("requests by (operation, status, found accounts): {seen:?}");
+        for wanted in
+            [("config", 200, false), ("list", 200, true), ("list", 200, false), ("one", 200, true), ("one", 404, false)]
+        {
+            assert!(seen.contains_key(&wanted), "no request answered {wanted:?}: {seen:?}");
+        }
     }
-    // ...and its requests found data: accounts listed, accounts got by GUID, unknown GUIDs refused.
-    let har: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
-    let mut seen = std::collections::BTreeMap::<(&str, u64, bool), usize>::new();
-    for entry in har["log"]["entries"].as_array().unwrap() {
-        let op = operation_of(entry["request"]["url"].as_str().unwrap_or_default());
-        let status = entry["response"]["status"].as_u64().unwrap_or_default();
-        let text = entry["response"]["content"]["text"].as_str().unwrap_or_default();
-        let found = serde_json::from_str::<Value>(text)
-            .is_ok_and(|b| b["vppAccounts"].as_array().is_some_and(|a| !a.is_empty()) || b["guid"].is_string());
-        *seen.entry((op, status, found)).or_default() += 1;
+}
+
+/// A narrowed run that goes deep where the data is: the four checks on responses, half the
+/// generated GUIDs and queries from the data set and the features, 100 examples.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_failure_in_the_reference_target() {
+    let Some(st) = tool("st") else { return };
+    let run = run_schemathesis(
+        st,
+        schemathesis_config(),
+        &[
+            "--checks",
+            CHECKS,
+            // The stateful phase runs in `schemathesis_default_run_is_clean`.
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--mode",
+            "all",
+            "--max-examples",
+            "100",
+            "--seed",
+            "20260420",
+            // One worker: on CPython 3.11 two threads parsing source at once (Hypothesis describing a
+            // lambda) can fail with "SystemError: AST constructor recursion depth mismatch".
+            "--workers",
+            "1",
+            "--generation-database",
+            "none",
+            "--request-timeout",
+            "10",
+        ],
+    )
+    .await;
+    run.assert_tested_everything();
+}
+
+/// What a user who points Schemathesis at their own server writes in `schemathesis.toml` (the
+/// README's OpenAPI section): the documented tenant, which holds the documented accounts.
+fn schemathesis_user_config() -> String {
+    format!("[parameters]\n\"path.tenantGuid\" = {}\n", toml_string(openapi::documented_tenant()))
+}
+
+/// Schemathesis as a user runs it: every default check and phase (stateful included), only the
+/// documented tenant configured, a fixed seed. Nothing it reports may be the description's fault
+/// (issue 18, `docs/errata.md` › Silent points the OpenAPI description decides).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_default_run_is_clean() {
+    let Some(st) = tool("st") else { return };
+    let run = run_schemathesis(st, schemathesis_user_config(), &["--max-examples", "100", "--seed", "18"]).await;
+    let stdout = &run.output.stdout;
+    for phase in ["Examples", "Coverage", "Fuzzing", "Stateful"] {
+        assert!(stdout.contains(&format!("✅ {phase}")), "the {phase} phase did not pass:\n{stdout}");
     }
-    eprintln!("requests by (operation, status, found accounts): {seen:?}");
-    for wanted in
-        [("config", 200, false), ("list", 200, true), ("list", 200, false), ("one", 200, true), ("one", 404, false)]
-    {
-        assert!(seen.contains_key(&wanted), "no request answered {wanted:?}: {seen:?}");
-    }
+    assert!(stdout.contains("No issues found"), "{stdout}");
+    run.assert_tested_everything();
 }

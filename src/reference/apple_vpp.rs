@@ -149,7 +149,9 @@ impl ServiceConfig {
         }
     }
 
-    /// The answer to a request for one of this service's paths; `None` for any other path.
+    /// The answer to a request for one of this service's paths; `None` for any other path. The
+    /// body is not read: the documented request is `{}`, which names nothing, so none or any other
+    /// is answered alike (`docs/errata.md` › A request body that says nothing).
     pub fn respond(&self, request: &Request) -> Option<ResponseTemplate> {
         let path = request.url.path().trim_end_matches('/');
         let method = request.method.as_str();
