@@ -161,6 +161,23 @@ pub struct RunArgs {
     /// POST the canonical data set here before the run, and a teardown after (like Pact's provider states).
     #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_STATE_SETUP_URL")]
     pub state_setup_url: Option<String>,
+    /// At most N requests per second (N/s) or per minute (N/m) leave the suite, across the whole run.
+    #[arg(long, value_name = "N/s")]
+    pub rate_limit: Option<String>,
+    /// The longest a request waits, in all, for a target that answers 429 (or 503 with Retry-After)
+    /// before it fails saying the target pushed back [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub max_retry_after: Option<f64>,
+    /// Send a request again, up to N times with backoff, after a transport error (a reset, a
+    /// timeout); a scenario that passes only then is reported flaky. A failed check is never retried.
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// A client certificate (PEM) for a target that asks for one; with --client-key.
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM); the environment variable VPP_CONFORMANCE_CLIENT_KEY may name it.
+    #[arg(long, value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -238,6 +255,11 @@ impl RunArgs {
             strict: self.strict.then_some(true),
             max_failures: self.max_failures,
             state_setup_url: self.state_setup_url.clone(),
+            rate_limit: self.rate_limit.clone(),
+            max_retry_after: self.max_retry_after,
+            retries: self.retries,
+            client_cert: self.client_cert.clone(),
+            client_key: self.client_key.clone(),
         }
     }
 }

@@ -100,6 +100,12 @@ impl ReferenceTarget {
         Ok(Self { server })
     }
 
+    /// Mounts `mock` ahead of the reference's own routes: a test's target that pushes back
+    /// (429) or answers otherwise before the reference does, when the mock's matchers say so.
+    pub async fn mount_ahead(&self, mock: Mock) {
+        mock.with_priority(1).mount(&self.server).await;
+    }
+
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
         self.server.uri()
