@@ -199,6 +199,15 @@ pub struct ServeArgs {
     /// VPP_CONFORMANCE_UEM_PASSWORD (the variables `run` logs in with).
     #[arg(long)]
     pub require_login: bool,
+    /// Serve HTTPS with this certificate (PEM); with --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Require a client certificate signed by this CA (PEM), as a production target may; needs --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -493,6 +502,24 @@ async fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     }
+    let tls = match tls_files(&args) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("vpp-conformance: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    // With TLS, the reference listens on a loopback port of its own behind the TLS front.
+    let (listener, front_listener) = match tls {
+        Some(_) => match std::net::TcpListener::bind(("127.0.0.1", 0)) {
+            Ok(inner) => (inner, Some(listener)),
+            Err(e) => {
+                eprintln!("vpp-conformance: cannot listen on loopback: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        None => (listener, None),
+    };
     let target = match ReferenceTarget::start_on(listener, options).await {
         Ok(t) => t,
         Err(e) => {
@@ -500,7 +527,29 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    let mut _front = None;
+    let url = match (tls, front_listener) {
+        (Some(files), Some(front_listener)) => {
+            let upstream = target.url().trim_start_matches("http://").parse().expect("the reference's own address");
+            match crate::reference::tls::start(front_listener, upstream, &files) {
+                Ok(front) => {
+                    let url = format!("https://{}:{}", args.host, front.addr.port());
+                    _front = Some(front);
+                    url
+                }
+                Err(e) => {
+                    eprintln!("vpp-conformance: {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            }
+        }
+        _ => target.url(),
+    };
+    let target = Served { url, _reference: target };
     println!("vpp-conformance reference target listening on {}", target.url());
+    if args.client_ca.is_some() {
+        println!("  a client certificate signed by --client-ca is required");
+    }
     println!("  POST {}/mdm/VPPServiceConfigSrv", target.url());
     println!("  GET  {}/SRP00000/api/v1/vppAccounts?query=name=VPP-token-version-3", target.url());
     println!(
@@ -513,6 +562,33 @@ async fn serve(args: ServeArgs) -> ExitCode {
     std::io::stdout().flush().ok();
     tokio::signal::ctrl_c().await.ok();
     ExitCode::from(EXIT_OK)
+}
+
+/// The reference (and its TLS front), as `serve` names it.
+struct Served {
+    url: String,
+    _reference: ReferenceTarget,
+}
+
+impl Served {
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+}
+
+/// The files of `serve --tls-cert --tls-key --client-ca`, read and checked.
+fn tls_files(args: &ServeArgs) -> Result<Option<crate::reference::tls::TlsFiles>, String> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else { return Ok(None) };
+    let read = |flag: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| format!("{flag} {}: cannot read the file ({e})", path.display()))
+    };
+    let files = crate::reference::tls::TlsFiles {
+        cert_pem: read("--tls-cert", cert)?,
+        key_pem: read("--tls-key", key)?,
+        client_ca_pem: args.client_ca.as_deref().map(|p| read("--client-ca", p)).transpose()?,
+    };
+    crate::reference::tls::server_config(&files)?;
+    Ok(Some(files))
 }
 
 /// An accounts file: an object with `tenantGuid` and a `vppAccounts` array of objects.

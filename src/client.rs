@@ -712,7 +712,17 @@ fn describe_reqwest_error(e: reqwest::Error) -> String {
     } else {
         "the exchange failed".to_owned()
     };
-    format!("{what}: {}", chain(&e))
+    let text = chain(&e);
+    // TLS 1.3 refuses a missing or unknown client certificate only after the handshake, with an
+    // alert that reads obscurely: say what it means.
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("certificaterequired") || lower.contains("unknownca") || lower.contains("badcertificate") {
+        return format!(
+            "{what}: the target refused the connection for want of an acceptable client certificate \
+             (give --client-cert and --client-key, signed by a CA the target trusts): {text}"
+        );
+    }
+    format!("{what}: {text}")
 }
 
 /// The error with its sources, since reqwest's top-level message alone rarely says why.

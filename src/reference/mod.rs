@@ -12,6 +12,7 @@
 
 pub mod apple_vpp;
 pub mod query;
+pub mod tls;
 pub mod uem;
 
 use serde_json::Value;
