@@ -165,6 +165,23 @@ pub struct RunArgs {
     /// POST the canonical data set here before the run, and a teardown after (like Pact's provider states).
     #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_STATE_SETUP_URL")]
     pub state_setup_url: Option<String>,
+    /// At most N requests per second (N/s) or per minute (N/m) leave the suite, across the whole run.
+    #[arg(long, value_name = "N/s")]
+    pub rate_limit: Option<String>,
+    /// The longest a request waits, in all, for a target that answers 429 (or 503 with Retry-After)
+    /// before it fails saying the target pushed back [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub max_retry_after: Option<f64>,
+    /// Send a request again, up to N times with backoff, after a transport error (a reset, a
+    /// timeout); a scenario that passes only then is reported flaky. A failed check is never retried.
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// A client certificate (PEM) for a target that asks for one; with --client-key.
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM); the environment variable VPP_CONFORMANCE_CLIENT_KEY may name it.
+    #[arg(long, value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -186,6 +203,15 @@ pub struct ServeArgs {
     /// VPP_CONFORMANCE_UEM_PASSWORD (the variables `run` logs in with).
     #[arg(long)]
     pub require_login: bool,
+    /// Serve HTTPS with this certificate (PEM); with --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Require a client certificate signed by this CA (PEM), as a production target may; needs --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -243,6 +269,11 @@ impl RunArgs {
             strict: self.strict.then_some(true),
             max_failures: self.max_failures,
             state_setup_url: self.state_setup_url.clone(),
+            rate_limit: self.rate_limit.clone(),
+            max_retry_after: self.max_retry_after,
+            retries: self.retries,
+            client_cert: self.client_cert.clone(),
+            client_key: self.client_key.clone(),
         }
     }
 }
@@ -476,6 +507,24 @@ async fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     }
+    let tls = match tls_files(&args) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("vpp-conformance: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    // With TLS, the reference listens on a loopback port of its own behind the TLS front.
+    let (listener, front_listener) = match tls {
+        Some(_) => match std::net::TcpListener::bind(("127.0.0.1", 0)) {
+            Ok(inner) => (inner, Some(listener)),
+            Err(e) => {
+                eprintln!("vpp-conformance: cannot listen on loopback: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        None => (listener, None),
+    };
     let target = match ReferenceTarget::start_on(listener, options).await {
         Ok(t) => t,
         Err(e) => {
@@ -483,7 +532,29 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    let mut _front = None;
+    let url = match (tls, front_listener) {
+        (Some(files), Some(front_listener)) => {
+            let upstream = target.url().trim_start_matches("http://").parse().expect("the reference's own address");
+            match crate::reference::tls::start(front_listener, upstream, &files) {
+                Ok(front) => {
+                    let url = format!("https://{}:{}", args.host, front.addr.port());
+                    _front = Some(front);
+                    url
+                }
+                Err(e) => {
+                    eprintln!("vpp-conformance: {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            }
+        }
+        _ => target.url(),
+    };
+    let target = Served { url, _reference: target };
     println!("vpp-conformance reference target listening on {}", target.url());
+    if args.client_ca.is_some() {
+        println!("  a client certificate signed by --client-ca is required");
+    }
     println!("  POST {}/mdm/VPPServiceConfigSrv", target.url());
     println!("  GET  {}/SRP00000/api/v1/vppAccounts?query=name=VPP-token-version-3", target.url());
     println!(
@@ -496,6 +567,33 @@ async fn serve(args: ServeArgs) -> ExitCode {
     std::io::stdout().flush().ok();
     tokio::signal::ctrl_c().await.ok();
     ExitCode::from(EXIT_OK)
+}
+
+/// The reference (and its TLS front), as `serve` names it.
+struct Served {
+    url: String,
+    _reference: ReferenceTarget,
+}
+
+impl Served {
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+}
+
+/// The files of `serve --tls-cert --tls-key --client-ca`, read and checked.
+fn tls_files(args: &ServeArgs) -> Result<Option<crate::reference::tls::TlsFiles>, String> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else { return Ok(None) };
+    let read = |flag: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| format!("{flag} {}: cannot read the file ({e})", path.display()))
+    };
+    let files = crate::reference::tls::TlsFiles {
+        cert_pem: read("--tls-cert", cert)?,
+        key_pem: read("--tls-key", key)?,
+        client_ca_pem: args.client_ca.as_deref().map(|p| read("--client-ca", p)).transpose()?,
+    };
+    crate::reference::tls::server_config(&files)?;
+    Ok(Some(files))
 }
 
 /// An accounts file: an object with `tenantGuid` and a `vppAccounts` array of objects.

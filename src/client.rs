@@ -7,8 +7,9 @@
 
 use crate::gate::Gate;
 use crate::redact::Redactor;
+use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
@@ -37,7 +38,63 @@ pub struct ClientOptions {
     /// Requests under way at once, across the whole run (`--concurrency`): what the suite holds
     /// in memory is this many bodies at most, and the target is not flooded.
     pub max_in_flight: usize,
+    /// At most this many requests leave per period, across the whole run (`--rate-limit`).
+    pub rate_limit: Option<RateLimit>,
+    /// The longest a request waits, in all, for a target that pushes back (429, or 503 with
+    /// `Retry-After`) before it fails saying so (`--max-retry-after`).
+    pub max_retry_after: Duration,
+    /// Times a request is sent again after a transport error (`--retries`): a reset, a connection
+    /// refused after the target answered, a timeout. Never after an answer, whatever it says.
+    pub retries: u32,
+    /// A client certificate and its private key, PEM (`--client-cert`, `--client-key`).
+    pub identity_pem: Option<Vec<u8>>,
 }
+
+/// `--rate-limit N/s` or `N/m`: at most `requests` per `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub requests: u32,
+    pub per: Duration,
+}
+
+impl RateLimit {
+    /// `15/s`, `600/m`, `2/min`, or a bare number of requests per second.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        let (n, unit) = t.split_once('/').unwrap_or((t, "s"));
+        let requests: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?} is not a rate (give requests per second or minute, as 15/s or 600/m)"))?;
+        if requests == 0 {
+            return Err(format!("{text:?}: a rate must be above 0"));
+        }
+        let per = match unit.trim().to_ascii_lowercase().as_str() {
+            "s" | "sec" | "second" => Duration::from_secs(1),
+            "m" | "min" | "minute" => Duration::from_secs(60),
+            other => return Err(format!("{text:?}: unknown unit {other:?} (use /s or /m)")),
+        };
+        Ok(Self { requests, per })
+    }
+
+    pub fn per_second(&self) -> f64 {
+        f64::from(self.requests) / self.per.as_secs_f64()
+    }
+}
+
+impl fmt::Display for RateLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = if self.per == Duration::from_secs(60) { "m" } else { "s" };
+        write!(f, "{}/{unit}", self.requests)
+    }
+}
+
+/// The wait for a 429 that does not say how long (no `Retry-After`).
+const DEFAULT_PUSHBACK_WAIT: Duration = Duration::from_secs(1);
+/// A target that keeps answering `Retry-After: 0` is not asked forever.
+const MAX_PUSHBACKS_PER_REQUEST: u32 = 10;
+/// The first pause before a request is sent again after a transport error; it doubles.
+const RETRY_BACKOFF: Duration = Duration::from_millis(200);
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -49,9 +106,177 @@ impl Default for ClientOptions {
             insecure: false,
             proxies_from_env: true,
             max_in_flight: 8,
+            rate_limit: None,
+            max_retry_after: Duration::from_secs(60),
+            retries: 0,
+            identity_pem: None,
         }
     }
 }
+
+/// What the whole run shares to be polite to its targets: the rate limiter, the instant before
+/// which no request leaves (a target asked for a pause), and what was sent.
+struct Politeness {
+    limiter: Option<governor::DefaultDirectRateLimiter>,
+    not_before: Mutex<Option<tokio::time::Instant>>,
+    traffic: Mutex<Traffic>,
+    /// Origins that answered a request of this run: a refused connection to one of them is worth
+    /// another try, to another it means the target is down.
+    answered: Mutex<HashSet<String>>,
+}
+
+impl fmt::Debug for Politeness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Politeness").field("traffic", &self.traffic).finish_non_exhaustive()
+    }
+}
+
+/// What a run sent and how its targets pushed back.
+#[derive(Debug, Clone, Default)]
+pub struct Traffic {
+    /// Requests that left the suite (each resend counted).
+    pub sent: u64,
+    /// When the first and the last request left.
+    pub first: Option<Instant>,
+    pub last: Option<Instant>,
+    /// Answers 429 (or 503 with `Retry-After`) that made the run wait.
+    pub pushbacks: u64,
+    /// How long the whole run was paused for them (overlapping pauses counted once).
+    pub paused: Duration,
+    /// Requests sent again after a transport error, each with the error, redacted.
+    pub retried: Vec<String>,
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl Traffic {
+    /// Requests per second between the first request that left and the last one.
+    pub fn measured_rate(&self) -> Option<f64> {
+        let span = self.last?.duration_since(self.first?).as_secs_f64();
+        (self.sent > 1 && span > 0.0).then(|| (self.sent - 1) as f64 / span)
+    }
+
+    /// What the summary and every report must say about the run's traffic: nothing for a run
+    /// without a rate limit, pushback or retry.
+    pub fn notices(&self) -> Vec<String> {
+        let mut notices = Vec::new();
+        if let Some(limit) = self.rate_limit {
+            let span = match (self.first, self.last) {
+                (Some(a), Some(b)) => b.duration_since(a),
+                _ => Duration::ZERO,
+            };
+            let rate = self.measured_rate().map_or("-".to_owned(), |r| format!("{r:.1}"));
+            notices.push(format!(
+                "rate: {} requests in {:.1}s, {rate} requests/s (--rate-limit {limit}, {:.1} requests/s)",
+                self.sent,
+                span.as_secs_f64(),
+                limit.per_second()
+            ));
+        }
+        if self.pushbacks > 0 {
+            notices.push(format!(
+                "the target pushed back {} time(s) (HTTP 429, or 503 with Retry-After): the run waited {:.1}s in all \
+                 and sent those requests again",
+                self.pushbacks,
+                self.paused.as_secs_f64()
+            ));
+        }
+        if !self.retried.is_empty() {
+            notices.push(format!(
+                "{} request(s) sent again after a transport error (--retries): {}",
+                self.retried.len(),
+                self.retried.join("; ")
+            ));
+        }
+        notices
+    }
+}
+
+impl Politeness {
+    fn new(rate_limit: Option<RateLimit>) -> Self {
+        // One request per period, no burst: "N per second" holds over any second, not only on average.
+        let limiter = rate_limit.and_then(|r| {
+            let quota = governor::Quota::with_period(r.per / r.requests)?;
+            Some(governor::RateLimiter::direct(quota.allow_burst(std::num::NonZeroU32::MIN)))
+        });
+        let traffic = Traffic { rate_limit, ..Traffic::default() };
+        Self { limiter, not_before: Mutex::default(), traffic: Mutex::new(traffic), answered: Mutex::default() }
+    }
+
+    /// Waits until a request may leave (after any pause a target asked for, within the rate),
+    /// and counts it as sent.
+    async fn turn(&self) {
+        loop {
+            let until = *lock(&self.not_before);
+            match until {
+                Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
+                _ => {}
+            }
+            if let Some(limiter) = &self.limiter {
+                limiter.until_ready().await;
+            }
+            // A pause asked for while this request waited for the rate holds it too.
+            if lock(&self.not_before).is_none_or(|t| t <= tokio::time::Instant::now()) {
+                break;
+            }
+        }
+        let now = Instant::now();
+        let mut traffic = lock(&self.traffic);
+        traffic.sent += 1;
+        traffic.first.get_or_insert(now);
+        traffic.last = Some(now);
+    }
+
+    /// A target asked for a pause of `wait`: no request of the run leaves before it is over.
+    fn push_back(&self, wait: Duration) {
+        let now = tokio::time::Instant::now();
+        let until = now + wait;
+        let mut not_before = lock(&self.not_before);
+        let added = match *not_before {
+            Some(t) if t >= until => Duration::ZERO,
+            Some(t) if t > now => until - t,
+            _ => wait,
+        };
+        if not_before.is_none_or(|t| t < until) {
+            *not_before = Some(until);
+        }
+        drop(not_before);
+        let mut traffic = lock(&self.traffic);
+        traffic.pushbacks += 1;
+        traffic.paused += added;
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The wait a `Retry-After` value asks for: seconds, or an HTTP date (none if it is past).
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    Some((date.with_timezone(&chrono::Utc) - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Whether a failure is the transport's (worth sending again under `--retries`), and which kind.
+fn transport_failure(error: &str) -> Option<bool> {
+    // Some(true): a connection could not be made at all.
+    if error.starts_with(CANNOT_CONNECT) {
+        Some(true)
+    } else if error.starts_with("the exchange failed")
+        || error.starts_with("the request timed out")
+        || error.starts_with(NO_COMPLETE_RESPONSE)
+        || error.contains(": reading the body failed after ")
+    {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+const NO_COMPLETE_RESPONSE: &str = "no complete response within the timeout";
 
 /// An HTTP client for one run; cheap to clone.
 #[derive(Debug, Clone)]
@@ -69,6 +294,8 @@ pub struct Client {
     in_flight: Arc<Semaphore>,
     /// Whether a request may still go out: the run not stopped, its target not known to be down.
     gate: Arc<Gate>,
+    /// Shared by every clone: the rate, the pauses targets ask for, what was sent.
+    politeness: Arc<Politeness>,
 }
 
 /// What came back from the target.
@@ -93,6 +320,9 @@ pub struct Exchange {
     /// Why the request was not sent, or was dropped in flight (the run stopped, the target is
     /// down); the same text is the outcome's error.
     pub not_run: Option<String>,
+    /// Each transport error after which the request was sent again (`--retries`), redacted: an
+    /// answer that came only then makes its scenario flaky.
+    pub retried: Vec<String>,
 }
 
 impl Client {
@@ -109,6 +339,7 @@ impl Client {
             .into_iter()
             .flatten()
             .collect::<Vec<_>>();
+        let identity = options.identity_pem.as_deref().map(identity_from_pem).transpose()?;
         let builder = |only_given_roots: bool, redirects: usize| {
             let policy = if redirects == 0 {
                 reqwest::redirect::Policy::none()
@@ -123,6 +354,9 @@ impl Client {
             if !options.proxies_from_env {
                 b = b.no_proxy();
             }
+            if let Some(identity) = &identity {
+                b = b.identity(identity.clone());
+            }
             b.build()
         };
         // A machine without system CA certificates (a slim container) still tests plain-HTTP
@@ -134,7 +368,17 @@ impl Client {
         };
         let (http, http_no_redirect) = (build(MAX_REDIRECTS)?, build(0)?);
         let in_flight = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
-        Ok(Self { http, http_no_redirect, options, redactor, scoped: Vec::new(), in_flight, gate: Arc::default() })
+        let politeness = Arc::new(Politeness::new(options.rate_limit));
+        Ok(Self {
+            http,
+            http_no_redirect,
+            options,
+            redactor,
+            scoped: Vec::new(),
+            in_flight,
+            gate: Arc::default(),
+            politeness,
+        })
     }
 
     /// This client, following no redirect: a 3xx comes back as the reply.
@@ -194,6 +438,11 @@ impl Client {
         self.options.timeout
     }
 
+    /// What the run sent so far, and how its targets pushed back (shared by every clone).
+    pub fn traffic(&self) -> Traffic {
+        lock(&self.politeness.traffic).clone()
+    }
+
     /// Sends one request and reads the whole reply, within the timeout and the body cap. A body
     /// goes as `application/json`.
     pub async fn send(&self, method: &str, url: &str, body: Option<&str>, accept: Option<&str>) -> Exchange {
@@ -208,13 +457,17 @@ impl Client {
     pub async fn send_as(&self, method: &str, url: &str, body: Option<(&str, &str)>, accept: Option<&str>) -> Exchange {
         let started = Instant::now();
         let mut not_run = self.gate.refusal(url);
+        let mut retried = Vec::new();
         let (outcome, elapsed) = match not_run.clone() {
             Some(why) => (Err(why), Duration::ZERO),
             None => {
                 // A stop drops the request, whether it waits for its turn or is under way.
                 tokio::select! {
                     done = self.exchange_in_turn(method, url, body, accept) => match done {
-                        Ok(done) => done,
+                        Ok((outcome, elapsed, again)) => {
+                            retried = again;
+                            (outcome, elapsed)
+                        }
                         Err(refused) => {
                             not_run = Some(refused.clone());
                             (Err(refused), Duration::ZERO)
@@ -234,19 +487,21 @@ impl Client {
             outcome,
             elapsed,
             not_run,
+            retried,
         }
     }
 
     /// One exchange once a turn is free, run as a task of its own (dropped, it is aborted), with
-    /// what the gate learns from it; the error redacted. `Err` when the gate refuses the request
-    /// once its turn comes (its target was found down meanwhile): it is not run.
+    /// what the gate learns from it; the error redacted, and the transport errors it was sent
+    /// again after. `Err` when the gate refuses the request once its turn comes (its target was
+    /// found down meanwhile): it is not run.
     async fn exchange_in_turn(
         &self,
         method: &str,
         url: &str,
         body: Option<(&str, &str)>,
         accept: Option<&str>,
-    ) -> Result<(Result<Reply, String>, Duration), String> {
+    ) -> Result<(Result<Reply, String>, Duration, Vec<String>), String> {
         // Waiting for a turn is the suite's own cost: the clock starts once the request may go.
         let permit = self.in_flight.clone().acquire_owned().await.ok();
         if let Some(why) = self.gate.refusal(url) {
@@ -258,38 +513,96 @@ impl Client {
         let accept_owned = accept.map(str::to_owned);
         let task = tokio::spawn(async move {
             let _permit = permit;
-            let started = Instant::now();
             let body = body_owned.as_ref().map(|(b, t)| (b.as_str(), t.as_str()));
-            let exchange = this.exchange(&method_owned, &url_owned, body, accept_owned.as_deref());
-            let outcome = tokio::time::timeout(this.options.timeout, exchange).await;
-            let elapsed = started.elapsed();
-            if let Ok(Ok(reply)) = &outcome {
-                this.redactor.learn_tokens(&reply.body);
-            }
-            (outcome, elapsed)
+            this.politely(&method_owned, &url_owned, body, accept_owned.as_deref()).await
         });
         let _abort = AbortOnDrop(task.abort_handle());
-        let (outcome, elapsed) = match task.await {
+        let (outcome, elapsed, retried) = match task.await {
             Ok(done) => done,
-            Err(e) => return Ok((Err(format!("the exchange was abandoned: {e}")), Duration::ZERO)),
+            Err(e) => return Ok((Err(format!("the exchange was abandoned: {e}")), Duration::ZERO, Vec::new())),
         };
-        let outcome = match outcome {
-            Ok(result) => result.map_err(|e| self.redactor.redact(&e)),
-            Err(_) => {
-                let why = format!(
-                    "no complete response within the timeout of {} (the target hung or sent its body too slowly)",
-                    human_duration(self.options.timeout)
-                );
-                self.gate.timed_out(url, &format!("{method} {}: {why}", self.redactor.redact(url)));
-                Err(why)
-            }
-        };
+        let outcome = outcome.map_err(|e| self.redactor.redact(&e));
         match &outcome {
             Ok(_) => self.gate.answered(url),
+            Err(e) if e.starts_with(NO_COMPLETE_RESPONSE) => {
+                self.gate.timed_out(url, &format!("{method} {}: {e}", self.redactor.redact(url)))
+            }
             Err(e) if e.starts_with(CANNOT_CONNECT) => self.gate.unreachable(url, e),
             Err(_) => {}
         }
-        Ok((outcome, elapsed))
+        Ok((outcome, elapsed, retried))
+    }
+
+    /// Sends until an answer that is not a push-back comes, or an error that is not worth another
+    /// try: each attempt waits for its turn in the run's rate and pauses, and is timed alone (a
+    /// pause a target asked for is not the target's slowness). Secrets in a body are learned after
+    /// the clock stops.
+    async fn politely(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<(&str, &str)>,
+        accept: Option<&str>,
+    ) -> (Result<Reply, String>, Duration, Vec<String>) {
+        let mut retried = Vec::new();
+        let (mut attempts, mut pushbacks, mut waited) = (0u32, 0u32, Duration::ZERO);
+        loop {
+            self.politeness.turn().await;
+            let started = Instant::now();
+            let outcome = tokio::time::timeout(self.options.timeout, self.exchange(method, url, body, accept)).await;
+            let elapsed = started.elapsed();
+            let outcome = outcome.unwrap_or_else(|_| {
+                Err(format!(
+                    "{NO_COMPLETE_RESPONSE} of {} (the target hung or sent its body too slowly)",
+                    human_duration(self.options.timeout)
+                ))
+            });
+            match outcome {
+                Ok((reply, retry_after)) => {
+                    self.redactor.learn_tokens(&reply.body);
+                    lock(&self.politeness.answered).insert(origin(url));
+                    let asked = match (reply.status, retry_after.as_deref()) {
+                        (429 | 503, Some(value)) => {
+                            Some(parse_retry_after(value, chrono::Utc::now()).unwrap_or(DEFAULT_PUSHBACK_WAIT))
+                        }
+                        (429, None) => Some(DEFAULT_PUSHBACK_WAIT),
+                        _ => None,
+                    };
+                    let Some(wait) = asked else { return (Ok(reply), elapsed, retried) };
+                    pushbacks += 1;
+                    if waited + wait > self.options.max_retry_after || pushbacks > MAX_PUSHBACKS_PER_REQUEST {
+                        let why = format!(
+                            "the target pushed back (HTTP {} {} time(s) for this request, the last asking for a \
+                             wait of {}s; the suite waited {}s already and gives up at --max-retry-after {}s): \
+                             this is the target's rate limiting, not a failure of a documented rule (slow the \
+                             run down with --rate-limit, or raise --max-retry-after)",
+                            reply.status,
+                            pushbacks,
+                            wait.as_secs_f64().ceil(),
+                            waited.as_secs_f64().ceil(),
+                            self.options.max_retry_after.as_secs()
+                        );
+                        return (Err(why), elapsed, retried);
+                    }
+                    waited += wait;
+                    self.politeness.push_back(wait);
+                }
+                Err(e) => {
+                    let worth = match transport_failure(&e) {
+                        Some(refused) => !refused || lock(&self.politeness.answered).contains(&origin(url)),
+                        None => false,
+                    };
+                    if !worth || attempts >= self.options.retries {
+                        return (Err(e), elapsed, retried);
+                    }
+                    attempts += 1;
+                    let note = self.redactor.redact(&format!("{method} {url} (attempt {attempts}): {e}"));
+                    lock(&self.politeness.traffic).retried.push(note.clone());
+                    retried.push(note);
+                    tokio::time::sleep(RETRY_BACKOFF * 2u32.saturating_pow(attempts - 1)).await;
+                }
+            }
+        }
     }
 
     async fn exchange(
@@ -298,7 +611,7 @@ impl Client {
         url: &str,
         body: Option<(&str, &str)>,
         accept: Option<&str>,
-    ) -> Result<Reply, String> {
+    ) -> Result<(Reply, Option<String>), String> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| format!("bad method {method}: {e}"))?;
         let mut request = self.http.request(method, url);
         // A header given by the user replaces the suite's own (one Accept, not two).
@@ -326,6 +639,8 @@ impl Client {
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let retry_after =
+            response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         if let Some(len) = response.content_length()
             && len > self.options.max_body_bytes as u64
         {
@@ -354,8 +669,34 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Reply { status, redirected_to, content_type, body })
+        Ok((Reply { status, redirected_to, content_type, body }, retry_after))
     }
+}
+
+/// The origin of a URL (`http://host:port`).
+fn origin(url: &str) -> String {
+    url::Url::parse(url).map(|u| u.origin().ascii_serialization()).unwrap_or_else(|_| url.to_owned())
+}
+
+/// Whether a client certificate and its key (PEM, the key first or last) make a usable identity:
+/// both parse and the key is the certificate's. Checked before any request is sent.
+pub fn check_identity(pem: &[u8]) -> Result<(), String> {
+    let identity = identity_from_pem(pem)?;
+    reqwest::Client::builder().tls_certs_only(Vec::new()).identity(identity).build().map(drop).map_err(|e| {
+        let text = chain(&e);
+        if text.to_lowercase().contains("inconsistent") || text.to_lowercase().contains("mismatch") {
+            "the private key is not the key of the certificate (a wrong --client-key?)".to_owned()
+        } else {
+            format!("the certificate and key cannot be used ({text})")
+        }
+    })
+}
+
+/// A client certificate and its key, PEM, as the TLS stack takes them; the error says which
+/// part is wrong and never shows the key.
+fn identity_from_pem(pem: &[u8]) -> Result<reqwest::Identity, String> {
+    reqwest::Identity::from_pem(pem)
+        .map_err(|e| format!("--client-cert/--client-key: not a PEM certificate and private key ({})", chain(&e)))
 }
 
 /// How a transport error that reached no server starts (refused, DNS, TLS): the target is down.
@@ -371,7 +712,17 @@ fn describe_reqwest_error(e: reqwest::Error) -> String {
     } else {
         "the exchange failed".to_owned()
     };
-    format!("{what}: {}", chain(&e))
+    let text = chain(&e);
+    // TLS 1.3 refuses a missing or unknown client certificate only after the handshake, with an
+    // alert that reads obscurely: say what it means.
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("certificaterequired") || lower.contains("unknownca") || lower.contains("badcertificate") {
+        return format!(
+            "{what}: the target refused the connection for want of an acceptable client certificate \
+             (give --client-cert and --client-key, signed by a CA the target trusts): {text}"
+        );
+    }
+    format!("{what}: {text}")
 }
 
 /// The error with its sources, since reqwest's top-level message alone rarely says why.

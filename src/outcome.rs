@@ -75,6 +75,10 @@ pub struct ScenarioResult {
     /// Why it failed: request, response and expectation, redacted.
     pub reason: Option<String>,
     pub warnings: Vec<String>,
+    /// Requests sent again after a transport error (`--retries`): a scenario that passed with
+    /// any is flaky. Left out when empty, so results of runs without retries read as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flaky: Vec<String>,
 }
 
 /// The results of a run.
@@ -112,6 +116,11 @@ impl RunOutcome {
     /// SHOULD (without `--strict`) and INFO scenarios that failed: reported, not failing.
     pub fn not_met(&self) -> impl Iterator<Item = &ScenarioResult> {
         self.scenarios.iter().filter(|s| s.verdict == Verdict::Failed && !s.fails_run(self.strict))
+    }
+
+    /// Scenarios that passed only after a request was sent again (`--retries`).
+    pub fn flaky(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.scenarios.iter().filter(|s| s.verdict == Verdict::Passed && !s.flaky.is_empty())
     }
 
     /// Scenarios that did not run to their end (interrupted, stopped, or their target down).
@@ -207,6 +216,7 @@ mod tests {
             verdict,
             reason: None,
             warnings: vec!["w".into(); warnings],
+            flaky: Vec::new(),
         }
     }
 

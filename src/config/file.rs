@@ -48,6 +48,15 @@ pub struct Settings {
     pub strict: Option<bool>,
     pub max_failures: Option<usize>,
     pub state_setup_url: Option<String>,
+    /// `"15/s"` or `"600/m"`: requests per second or minute, across the whole run.
+    pub rate_limit: Option<String>,
+    /// Seconds a request waits at most, in all, for a target that pushes back (429/503).
+    pub max_retry_after: Option<f64>,
+    /// Times a request is sent again after a transport error.
+    pub retries: Option<u32>,
+    /// A client certificate (PEM) and its private key (PEM), for a target that asks for one.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 /// A size as the file may write it: a number of bytes, or text with a unit.
@@ -89,7 +98,13 @@ impl Settings {
                 *p = dir.join(&*p);
             }
         };
-        self.junit.iter_mut().chain(self.json.iter_mut()).chain(self.sign_key.iter_mut()).for_each(join);
+        self.junit
+            .iter_mut()
+            .chain(self.json.iter_mut())
+            .chain(self.sign_key.iter_mut())
+            .chain(self.client_cert.iter_mut())
+            .chain(self.client_key.iter_mut())
+            .for_each(join);
         self.reports.iter_mut().chain(self.ca_certs.iter_mut()).for_each(join);
     }
 }
@@ -117,12 +132,18 @@ mod tests {
             insecure = false
             strict = true
             state-setup-url = "http://localhost:8080/_state"
+            rate-limit = "15/s"
+            max-retry-after = 30
+            retries = 2
+            client-cert = "client.pem"
+            client-key = "client.key"
             "#,
         )
         .unwrap();
         assert_eq!(file.timeout, Some(5.0));
         assert_eq!(file.headers_from_env, ["Authorization=UEM_AUTH"]);
         assert_eq!(file.strict, Some(true));
+        assert_eq!((file.rate_limit.as_deref(), file.retries), (Some("15/s"), Some(2)));
         let err = Settings::parse("base_url = \"http://x\"").unwrap_err();
         assert!(err.contains("base_url"), "the error names the unknown key: {err}");
         assert!(Settings::parse("timeout = \"soon\"").is_err());

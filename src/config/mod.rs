@@ -65,6 +65,17 @@ pub struct RunConfig {
     pub state_setup_url: Option<String>,
     /// UEM credentials: the run obtains an `Authorization` value from the target first.
     pub uem_login: Option<UemLogin>,
+    /// At most this many requests leave per second (or minute), across the whole run.
+    pub rate_limit: Option<crate::client::RateLimit>,
+    /// The longest a request waits, in all, for a target that pushes back (429, 503 with
+    /// `Retry-After`) before it fails saying so.
+    pub max_retry_after: Duration,
+    /// Times a request is sent again after a transport error; a scenario that passed only then is
+    /// flaky.
+    pub retries: u32,
+    /// A client certificate (PEM) and its private key (PEM), checked before any request.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 /// Which scenarios a run certifies.
@@ -85,6 +96,10 @@ impl Profile {
         }
     }
 }
+
+/// The environment variable that may name the client key's file (`--client-key`), so that the
+/// path of a secret stays out of the command line and the config file.
+pub const CLIENT_KEY_VAR: &str = "VPP_CONFORMANCE_CLIENT_KEY";
 
 /// Credentials for `POST /{tenantGuid}/api/v1/util/authorization`, read from the environment
 /// only, so they appear in no process list, file or log.
@@ -158,6 +173,11 @@ impl Default for RunConfig {
             max_failures: None,
             state_setup_url: None,
             uem_login: None,
+            rate_limit: None,
+            max_retry_after: Duration::from_secs(60),
+            retries: 0,
+            client_cert: None,
+            client_key: None,
         }
     }
 }
@@ -235,6 +255,35 @@ pub fn resolve(
             headers.push(header);
         }
     }
+    let rate_limit = flags
+        .rate_limit
+        .or(file.rate_limit)
+        .map(|r| crate::client::RateLimit::parse(&r).map_err(|e| ConfigError(format!("--rate-limit {e}"))))
+        .transpose()?;
+    let max_retry_after = flags.max_retry_after.or(file.max_retry_after).unwrap_or(60.0);
+    if !(max_retry_after.is_finite() && (0.0..=3600.0).contains(&max_retry_after)) {
+        return Err(ConfigError(format!(
+            "--max-retry-after {max_retry_after}: give a number of seconds from 0 to 3600"
+        )));
+    }
+    let retries = flags.retries.or(file.retries).unwrap_or(defaults.retries);
+    if retries > 10 {
+        return Err(ConfigError(format!("--retries {retries}: at most 10 (a target that needs more is not healthy)")));
+    }
+    let client_cert = flags.client_cert.or(file.client_cert);
+    let client_key = flags
+        .client_key
+        .or_else(|| env(CLIENT_KEY_VAR).filter(|v| !v.is_empty()).map(PathBuf::from))
+        .or(file.client_key);
+    match (&client_cert, &client_key) {
+        (Some(_), None) => {
+            return Err(ConfigError(format!(
+                "--client-cert needs --client-key (or {CLIENT_KEY_VAR}): the private key"
+            )));
+        }
+        (None, Some(_)) => return Err(ConfigError("--client-key needs --client-cert: the certificate".into())),
+        _ => {}
+    }
     let or_file = |flag: Vec<PathBuf>, in_file: Vec<PathBuf>| if flag.is_empty() { in_file } else { flag };
     Ok(RunConfig {
         vpp_base_url: vpp,
@@ -271,6 +320,11 @@ pub fn resolve(
         max_failures,
         state_setup_url,
         uem_login: uem_login_from_env(&env)?,
+        rate_limit,
+        max_retry_after: Duration::from_secs_f64(max_retry_after),
+        retries,
+        client_cert,
+        client_key,
         ..defaults
     })
 }

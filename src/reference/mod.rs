@@ -12,6 +12,7 @@
 
 pub mod apple_vpp;
 pub mod query;
+pub mod tls;
 pub mod uem;
 
 use serde_json::Value;
@@ -98,6 +99,12 @@ impl ReferenceTarget {
         let server = MockServer::builder().listener(listener).disable_request_recording().start().await;
         Mock::given(wiremock::matchers::any()).respond_with(Router::new(options)).mount(&server).await;
         Ok(Self { server })
+    }
+
+    /// Mounts `mock` ahead of the reference's own routes: a test's target that pushes back
+    /// (429) or answers otherwise before the reference does, when the mock's matchers say so.
+    pub async fn mount_ahead(&self, mock: Mock) {
+        mock.with_priority(1).mount(&self.server).await;
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.

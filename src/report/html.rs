@@ -81,7 +81,8 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
         ));
     }
     h.push_str("</tbody>\n</table>\n");
-    let detailed: Vec<&Row> = data.rows.iter().filter(|r| r.reason.is_some() || !r.warnings.is_empty()).collect();
+    let detailed: Vec<&Row> =
+        data.rows.iter().filter(|r| r.reason.is_some() || !r.warnings.is_empty() || !r.flaky.is_empty()).collect();
     if !detailed.is_empty() {
         h.push_str("<h2>Failures and warnings</h2>\n");
         for r in detailed {
@@ -101,6 +102,15 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
                 h.push_str("<ul>\n");
                 for w in &r.warnings {
                     h.push_str(&format!("<li>{}</li>\n", esc(w)));
+                }
+                h.push_str("</ul>\n");
+            }
+            if !r.flaky.is_empty() {
+                h.push_str(
+                    "<p class=\"flaky\">Flaky: passed only after requests were sent again (--retries):</p>\n<ul>\n",
+                );
+                for f in &r.flaky {
+                    h.push_str(&format!("<li>{}</li>\n", esc(f)));
                 }
                 h.push_str("</ul>\n");
             }

@@ -52,7 +52,8 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
             icon(r.status)
         ));
     }
-    let detailed: Vec<&Row> = data.rows.iter().filter(|r| r.reason.is_some() || !r.warnings.is_empty()).collect();
+    let detailed: Vec<&Row> =
+        data.rows.iter().filter(|r| r.reason.is_some() || !r.warnings.is_empty() || !r.flaky.is_empty()).collect();
     if !detailed.is_empty() {
         m.push_str("\n## Failures and warnings\n");
         for r in detailed {
@@ -71,6 +72,13 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
                 m.push_str(&format!("\n- {}", cell(w)));
             }
             if !r.warnings.is_empty() {
+                m.push('\n');
+            }
+            if !r.flaky.is_empty() {
+                m.push_str("\n**Flaky**: passed only after requests were sent again (--retries):\n");
+                for f in &r.flaky {
+                    m.push_str(&format!("\n- {}", cell(f)));
+                }
                 m.push('\n');
             }
         }

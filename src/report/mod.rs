@@ -30,6 +30,10 @@ pub struct Row {
     pub status: Status,
     pub reason: Option<String>,
     pub warnings: Vec<String>,
+    /// Requests sent again after a transport error: the scenario is flaky. Left out when empty,
+    /// so reports of runs without retries (and their digests) are as they were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flaky: Vec<String>,
 }
 
 /// Everything a certification report states.
@@ -71,6 +75,7 @@ impl ReportData {
                     status,
                     reason: result.and_then(|r| r.reason.clone()),
                     warnings: result.map(|r| r.warnings.clone()).unwrap_or_default(),
+                    flaky: result.map(|r| r.flaky.clone()).unwrap_or_default(),
                 }
             })
             .collect();

@@ -15,6 +15,15 @@ pub fn write(out: &mut impl Write, outcome: &RunOutcome) {
             }
         }
     }
+    let flaky: Vec<&ScenarioResult> = outcome.flaky().collect();
+    if !flaky.is_empty() {
+        writeln!(out, "\nFlaky: passed, but only after requests were sent again (--retries):").ok();
+        for s in flaky {
+            for r in &s.flaky {
+                writeln!(out, "  [{}] FLAKY {r}", s.id).ok();
+            }
+        }
+    }
     let not_met: Vec<&ScenarioResult> = outcome.not_met().collect();
     if !not_met.is_empty() {
         writeln!(out, "\nNot met, without failing the run (SHOULD: a failure under --strict; INFO: observed only):")

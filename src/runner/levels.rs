@@ -21,6 +21,10 @@ pub struct Levels<Wr> {
     redactor: crate::redact::Redactor,
     /// Tells a step that did not run to its end from a failure.
     gate: std::sync::Arc<crate::gate::Gate>,
+    /// Where the requests sent again (`--retries`) are noted, and how many of each scenario's
+    /// were shown: each becomes a log line before its step's result, so JUnit and Cucumber JSON
+    /// say the scenario is flaky.
+    retries: Option<(std::sync::Arc<crate::steps::RunContext>, std::collections::HashMap<String, usize>)>,
 }
 
 impl<Wr> Levels<Wr> {
@@ -30,7 +34,27 @@ impl<Wr> Levels<Wr> {
         redactor: crate::redact::Redactor,
         gate: std::sync::Arc<crate::gate::Gate>,
     ) -> Self {
-        Self { inner, strict, redactor, gate }
+        Self { inner, strict, redactor, gate, retries: None }
+    }
+
+    /// Shows the requests sent again after a transport error, as noted in `ctx`.
+    pub fn with_retries(mut self, ctx: std::sync::Arc<crate::steps::RunContext>) -> Self {
+        self.retries = Some((ctx, Default::default()));
+        self
+    }
+
+    /// Lines for the requests of scenario `id` sent again since the last call.
+    fn new_retries(&mut self, id: &str) -> Vec<String> {
+        let Some((ctx, shown)) = &mut self.retries else { return Vec::new() };
+        let all = ctx.retried_of(id);
+        let seen = shown.entry(id.to_owned()).or_default();
+        let new = all
+            .iter()
+            .skip(*seen)
+            .map(|r| format!("FLAKY: a request was sent again after a transport error (--retries): {r}\n"))
+            .collect();
+        *seen = all.len();
+        new
     }
 
     /// The line a failed step is shown with instead, when it is no failure of the run.
@@ -76,6 +100,19 @@ where
         };
         let level = Level::of(&f, r.as_deref(), &sc);
         let RetryableScenario { event: scenario_event, retries } = ev;
+        if matches!(&scenario_event, Scenario::Step(_, s) | Scenario::Background(_, s) if !matches!(s, Step::Started)) {
+            let id = crate::catalog::scenario_id(&sc.tags).unwrap_or_default();
+            for line in self.new_retries(&id) {
+                let log =
+                    RetryableScenario { event: Scenario::Log(self.redactor.redact(&line)), retries: retries.clone() };
+                self.inner
+                    .handle_event(
+                        Ok(meta.clone().insert(Cucumber::scenario(f.clone(), r.clone(), sc.clone(), log))),
+                        cli,
+                    )
+                    .await;
+            }
+        }
         let softened = match &scenario_event {
             Scenario::Step(_, Step::Failed(_, _, _, e)) | Scenario::Background(_, Step::Failed(_, _, _, e)) => {
                 self.softened(level, e)

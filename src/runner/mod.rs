@@ -62,6 +62,7 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
         listing: Default::default(),
         canonical_data_missing: Default::default(),
         needs_canonical_data: selection.canonical_uem.clone(),
+        retried: Mutex::default(),
     });
     let mut out = Redacting { inner: io.out.clone(), redactor: io.redactor.clone() };
     let profile = match config.profile {
@@ -84,6 +85,7 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
         notices.insert(0, missing.notice.clone());
     }
     let stopped = gate.stopped();
+    notices.extend(ctx.client.traffic().notices());
     if let Some(url) = target.state_url(config, need_canonical_data)
         && let Err(e) = tear_down(&ctx.client, url, &config.tenant, stopped).await
     {
@@ -262,6 +264,10 @@ async fn prepare(
             proxies_from_env: !target.direct,
             max_body_bytes: config.max_body_bytes,
             max_in_flight: config.concurrency.max(1),
+            rate_limit: config.rate_limit,
+            max_retry_after: config.max_retry_after,
+            retries: config.retries,
+            identity_pem: identity(config)?,
         },
         io.redactor.clone(),
     )
@@ -288,6 +294,36 @@ async fn prepare(
             Err(ConfigError(format!("the target cannot be prepared: {e}")))
         }
     }
+}
+
+/// The client certificate and its key (`--client-cert`, `--client-key`), read and checked before
+/// any request: a file that cannot be read, holds no certificate or no key, or a key that is not
+/// the certificate's, is a usage error. The key's text is never shown.
+fn identity(config: &RunConfig) -> Result<Option<Vec<u8>>, ConfigError> {
+    let (Some(cert), Some(key)) = (&config.client_cert, &config.client_key) else { return Ok(None) };
+    let read = |flag: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| ConfigError(format!("{flag} {}: cannot read the file ({e})", path.display())))
+    };
+    let (cert_pem, key_pem) = (read("--client-cert", cert)?, read("--client-key", key)?);
+    let has = |pem: &[u8], what: &str| String::from_utf8_lossy(pem).contains(&format!("-----BEGIN {what}"));
+    if !has(&cert_pem, "CERTIFICATE-----") {
+        return Err(ConfigError(format!(
+            "--client-cert {}: no PEM certificate (-----BEGIN CERTIFICATE-----) in the file",
+            cert.display()
+        )));
+    }
+    if !["PRIVATE KEY-----", "RSA PRIVATE KEY-----", "EC PRIVATE KEY-----"].iter().any(|w| has(&key_pem, w)) {
+        return Err(ConfigError(format!(
+            "--client-key {}: no PEM private key (-----BEGIN PRIVATE KEY-----) in the file",
+            key.display()
+        )));
+    }
+    let mut pem = key_pem;
+    pem.push(b'\n');
+    pem.extend_from_slice(&cert_pem);
+    crate::client::check_identity(&pem)
+        .map_err(|e| ConfigError(format!("--client-cert {} --client-key {}: {e}", cert.display(), key.display())))?;
+    Ok(Some(pem))
 }
 
 /// The `--ca-cert` files, each holding at least one PEM certificate.
@@ -342,7 +378,8 @@ async fn execute(
         .tee::<VppWorld, _>(writer::JUnit::for_tee(redacting(io.junit), 0))
         .tee::<VppWorld, _>(writer::Json::for_tee(redacting(io.json)))
         .normalized::<VppWorld>();
-    let writer = levels::Levels::new(writer, config.strict, io.redactor.clone(), io.gate.clone());
+    let writer =
+        levels::Levels::new(writer, config.strict, io.redactor.clone(), io.gate.clone()).with_retries(ctx.clone());
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
     let recorder = Recorder {
         progress: Progress {
@@ -443,6 +480,7 @@ impl Recorder {
             verdict,
             reason,
             warnings: Vec::new(),
+            flaky: Vec::new(),
         };
         self.progress.scenario_done(&result, self.strict);
         if result.fails_run(self.strict)
@@ -460,6 +498,11 @@ fn collect(mut scenarios: Vec<ScenarioResult>, ctx: &RunContext) -> Vec<Scenario
     for (id, warning) in ctx.take_warnings() {
         if let Some(s) = scenarios.iter_mut().find(|s| s.id == id) {
             s.warnings.push(warning);
+        }
+    }
+    for (id, retried) in ctx.take_retried() {
+        if let Some(s) = scenarios.iter_mut().find(|s| s.id == id) {
+            s.flaky.push(retried);
         }
     }
     let order: std::collections::HashMap<String, usize> =

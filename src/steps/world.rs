@@ -36,6 +36,8 @@ pub struct RunContext {
     pub needs_canonical_data: std::collections::HashSet<String>,
     /// What the target lists, gathered by the first `@any-data` scenario and shared by the others.
     pub listing: tokio::sync::OnceCell<Arc<Listing>>,
+    /// Requests sent again after a transport error (`--retries`), by scenario ID.
+    pub retried: Mutex<Vec<(String, String)>>,
 }
 
 /// What a target without the canonical data set is told.
@@ -62,6 +64,25 @@ impl RunContext {
         if warnings.seen.insert(entry.clone()) {
             warnings.list.push(entry);
         }
+    }
+
+    /// Notes the requests of `exchange` that were sent again, for `scenario`'s flaky marker.
+    pub fn note_retries(&self, scenario: &str, exchange: &Exchange) {
+        if exchange.retried.is_empty() {
+            return;
+        }
+        let mut retried = self.retried.lock().unwrap_or_else(|e| e.into_inner());
+        retried.extend(exchange.retried.iter().map(|r| (scenario.to_owned(), r.clone())));
+    }
+
+    /// The requests of `scenario` sent again so far.
+    pub fn retried_of(&self, scenario: &str) -> Vec<String> {
+        let retried = self.retried.lock().unwrap_or_else(|e| e.into_inner());
+        retried.iter().filter(|(s, _)| s == scenario).map(|(_, r)| r.clone()).collect()
+    }
+
+    pub fn take_retried(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.retried.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     pub fn take_warnings(&self) -> Vec<(String, String)> {
@@ -129,6 +150,7 @@ impl VppWorld {
         accept: Option<&str>,
     ) -> &Exchange {
         let exchange = client.send(method, url, body, accept).await;
+        self.ctx().note_retries(&self.scenario, &exchange);
         if let Some(why) = &exchange.not_run {
             // Not a failure of the target: the run stopped, or the target is known to be down.
             std::panic::resume_unwind(Box::new(crate::gate::NotRun(why.clone())));
@@ -214,6 +236,7 @@ mod tests {
                 }),
                 elapsed: std::time::Duration::ZERO,
                 not_run: None,
+                retried: Vec::new(),
             }),
             ..VppWorld::default()
         };

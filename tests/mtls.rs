@@ -1,0 +1,135 @@
+//! Client certificates, end to end: the reference behind the TLS front `serve --tls-cert
+//! --tls-key --client-ca` uses, requiring a client certificate signed by a CA of the test's own.
+//! A run with the right certificate passes, one without is refused with a message that says a
+//! client certificate is wanted, and one whose key is not the certificate's is a usage error
+//! (exit 2) before any request.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+};
+use support::{config_for, process, run_with};
+use vpp_conformance::config::RunConfig;
+use vpp_conformance::reference::tls::{TlsFiles, start};
+use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
+use vpp_conformance::runner::Verdict;
+
+fn ca(name: &str) -> (String, Issuer<'static, KeyPair>) {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    let key = KeyPair::generate().unwrap();
+    let pem = params.self_signed(&key).unwrap().pem();
+    (pem, Issuer::new(params, key))
+}
+
+/// A leaf (certificate PEM, key PEM) for `names`, for a server or a client.
+fn leaf(issuer: &Issuer<'static, KeyPair>, names: &[&str], usage: ExtendedKeyUsagePurpose) -> (String, String) {
+    let mut params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, names[0]);
+    params.extended_key_usages = vec![usage];
+    params.use_authority_key_identifier_extension = true;
+    let key = KeyPair::generate().unwrap();
+    (params.signed_by(&key, issuer).unwrap().pem(), key.serialize_pem())
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    _reference: ReferenceTarget,
+    _front: vpp_conformance::reference::tls::TlsFront,
+    url: String,
+    server_ca: std::path::PathBuf,
+    client_cert: std::path::PathBuf,
+    client_key: std::path::PathBuf,
+    wrong_key: std::path::PathBuf,
+}
+
+async fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let (server_ca_pem, server_ca) = ca("test server CA");
+    let (client_ca_pem, client_ca) = ca("test client CA");
+    let (server_cert, server_key) = leaf(&server_ca, &["127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth);
+    let (client_cert, client_key) = leaf(&client_ca, &["vpp-conformance client"], ExtendedKeyUsagePurpose::ClientAuth);
+    let wrong_key = KeyPair::generate().unwrap().serialize_pem();
+    let reference = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let upstream = reference.url().trim_start_matches("http://").parse().unwrap();
+    let files = TlsFiles {
+        cert_pem: server_cert.into_bytes(),
+        key_pem: server_key.into_bytes(),
+        client_ca_pem: Some(client_ca_pem.into_bytes()),
+    };
+    let front = start(listener, upstream, &files).expect("the TLS front starts");
+    Setup {
+        url: format!("https://127.0.0.1:{}", front.addr.port()),
+        server_ca: write("server-ca.pem", &server_ca_pem),
+        client_cert: write("client.pem", &client_cert),
+        client_key: write("client.key", &client_key),
+        wrong_key: write("wrong.key", &wrong_key),
+        _dir: dir,
+        _reference: reference,
+        _front: front,
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_right_client_certificate_passes_and_none_is_refused_clearly() {
+    let t = setup().await;
+    let base = RunConfig { tags: Some("@apple-vpp".into()), ca_certs: vec![t.server_ca.clone()], ..config_for(&t.url) };
+    let with_cert =
+        RunConfig { client_cert: Some(t.client_cert.clone()), client_key: Some(t.client_key.clone()), ..base.clone() };
+    let (outcome, out) = run_with(&with_cert).await;
+    assert!(outcome.passed(), "the run with the client certificate failed:\n{out}");
+
+    let (outcome, out) = run_with(&base).await;
+    assert!(!outcome.passed(), "a run without a client certificate passed:\n{out}");
+    let s0 = &outcome.scenarios[0];
+    assert_ne!(s0.verdict, Verdict::Passed);
+    let reason = s0.reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("client certificate"), "the refusal says why: {reason}\n{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_that_is_not_the_certificates_is_a_usage_error_before_any_request() {
+    let t = setup().await;
+    let args = [
+        "run",
+        "--base-url",
+        &t.url,
+        "--ca-cert",
+        s(&t.server_ca),
+        "--client-cert",
+        s(&t.client_cert),
+        "--client-key",
+        s(&t.wrong_key),
+    ];
+    let done = process::run_env_async(&[], &args, Duration::from_secs(60)).await;
+    assert_eq!(done.code, Some(2), "{}", done.describe());
+    assert!(done.stderr.contains("not the key of the certificate"), "{}", done.describe());
+    assert!(!done.stdout.contains("running against"), "no run started: {}", done.describe());
+    let key = std::fs::read_to_string(&t.wrong_key).unwrap();
+    let body = key.lines().nth(1).unwrap();
+    assert!(!done.stdout.contains(body) && !done.stderr.contains(body), "the key leaked");
+
+    // The key's path may come from the environment instead.
+    let args = ["run", "--base-url", &t.url, "--ca-cert", s(&t.server_ca), "--client-cert", s(&t.client_cert)];
+    let done =
+        process::run_env_async(&[("VPP_CONFORMANCE_CLIENT_KEY", s(&t.wrong_key))], &args, Duration::from_secs(60))
+            .await;
+    assert_eq!(done.code, Some(2), "{}", done.describe());
+    assert!(done.stderr.contains("not the key of the certificate"), "{}", done.describe());
+}

@@ -1,0 +1,293 @@
+//! A production target without harming it, against real servers on loopback: a target that
+//! answers 429 with `Retry-After` is waited for and asked again (and the run says how long it
+//! waited), `--rate-limit` keeps a run under a target's own limit, and `--retries` resends a
+//! request after a reset connection, reporting its scenario as flaky.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::{config_for, run_with};
+use tokio::io::AsyncReadExt as _;
+use tokio::net::{TcpListener, TcpStream};
+use vpp_conformance::client::RateLimit;
+use vpp_conformance::config::RunConfig;
+use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
+use vpp_conformance::runner::{RunOutcome, Verdict};
+use wiremock::{Match, Mock, Request, ResponseTemplate};
+
+/// A subset of scenarios that sends a few dozen requests, of both APIs.
+const SOME: &str = "@apple-vpp or @UEM-QRY-001 or @UEM-QRY-002 or @UEM-QRY-003";
+/// Enough requests (a few dozen) to measure a rate.
+const MANY: &str = "not @any-data";
+
+fn results(outcome: &RunOutcome) -> String {
+    outcome
+        .scenarios
+        .iter()
+        .map(|s| format!("{} {:?} flaky={:?}: {}", s.id, s.verdict, s.flaky, s.reason.as_deref().unwrap_or("-")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn assert_passed(outcome: &RunOutcome, out: &str) {
+    assert!(outcome.passed(), "the run failed\n{}\n--- output ---\n{out}", results(outcome));
+    assert!(!outcome.scenarios.is_empty());
+}
+
+/// Matches the first `n` requests it sees.
+struct FirstN {
+    n: usize,
+    seen: AtomicUsize,
+}
+
+impl Match for FirstN {
+    fn matches(&self, _: &Request) -> bool {
+        self.seen.fetch_add(1, Ordering::SeqCst) < self.n
+    }
+}
+
+/// Matches a request that arrives when `limit` requests already arrived within the last second
+/// (it is then refused, and not counted), recording every arrival.
+#[derive(Clone, Default)]
+struct OverRate {
+    limit: usize,
+    accepted: Arc<Mutex<Vec<Instant>>>,
+    refused: Arc<AtomicUsize>,
+}
+
+impl Match for OverRate {
+    fn matches(&self, _: &Request) -> bool {
+        let now = Instant::now();
+        let mut accepted = self.accepted.lock().unwrap();
+        let recent = accepted.iter().filter(|t| now.duration_since(**t) < Duration::from_secs(1)).count();
+        if recent >= self.limit {
+            self.refused.fetch_add(1, Ordering::SeqCst);
+            true
+        } else {
+            accepted.push(now);
+            false
+        }
+    }
+}
+
+impl OverRate {
+    /// The most requests that arrived within any one second.
+    fn busiest_second(&self) -> usize {
+        let accepted = self.accepted.lock().unwrap();
+        accepted
+            .iter()
+            .map(|start| {
+                accepted.iter().filter(|t| **t >= *start && t.duration_since(*start) < Duration::from_secs(1)).count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+async fn reference() -> ReferenceTarget {
+    ReferenceTarget::start(ReferenceOptions::default()).await.expect("reference starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_asks_to_wait_is_waited_for_and_the_report_says_so() {
+    let target = reference().await;
+    target
+        .mount_ahead(
+            Mock::given(FirstN { n: 3, seen: AtomicUsize::new(0) })
+                .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1")),
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.md");
+    let config = RunConfig { tags: Some(SOME.into()), reports: vec![report.clone()], ..config_for(&target.url()) };
+    let started = Instant::now();
+    let (outcome, out) = run_with(&config).await;
+    let took = started.elapsed();
+    assert_passed(&outcome, &out);
+    let notice = outcome
+        .notices
+        .iter()
+        .find(|n| n.contains("pushed back"))
+        .unwrap_or_else(|| panic!("no pushback notice: {:?}\n{out}", outcome.notices));
+    assert!(notice.contains("pushed back 3 time(s)"), "{notice}");
+    // The three 429s may come at once: the run pauses for one second at least, not per request.
+    let waited: f64 = notice.split("waited ").nth(1).and_then(|t| t.split('s').next()).unwrap().parse().unwrap();
+    assert!((1.0..=3.5).contains(&waited), "{notice}");
+    assert!(took >= Duration::from_secs(1), "the run did not wait: {took:?}");
+    assert!(out.contains("NOTICE: the target pushed back 3 time(s)"), "{out}");
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(md.contains("the target pushed back 3 time(s)"), "the report shows the waits:\n{md}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_keeps_pushing_back_fails_saying_so_not_as_a_broken_rule() {
+    let target = reference().await;
+    target
+        .mount_ahead(
+            Mock::given(wiremock::matchers::path("/mdm/VPPServiceConfigSrv"))
+                .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "5")),
+        )
+        .await;
+    let config = RunConfig {
+        tags: Some("@APL-CFG-001".into()),
+        max_retry_after: Duration::from_secs(2),
+        ..config_for(&target.url())
+    };
+    let started = Instant::now();
+    let (outcome, out) = run_with(&config).await;
+    assert!(started.elapsed() < Duration::from_secs(20), "it did not give up in time");
+    assert!(!outcome.passed(), "{out}");
+    let s = &outcome.scenarios[0];
+    assert_eq!(s.verdict, Verdict::Failed, "{}", results(&outcome));
+    let reason = s.reason.as_deref().unwrap();
+    assert!(reason.contains("the target pushed back"), "{reason}");
+    assert!(reason.contains("--max-retry-after 2s"), "{reason}");
+    assert!(!reason.contains("expected"), "not worded as a documented rule: {reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_keeps_the_run_under_the_targets_own_limit() {
+    let target = reference().await;
+    let limiter = OverRate { limit: 20, ..OverRate::default() };
+    target.mount_ahead(Mock::given(limiter.clone()).respond_with(ResponseTemplate::new(429))).await;
+    let config = RunConfig {
+        tags: Some(MANY.into()),
+        rate_limit: Some(RateLimit::parse("15/s").unwrap()),
+        ..config_for(&target.url())
+    };
+    let (outcome, out) = run_with(&config).await;
+    assert_passed(&outcome, &out);
+    assert_eq!(limiter.refused.load(Ordering::SeqCst), 0, "the target had to push back\n{out}");
+    let sent = limiter.accepted.lock().unwrap().len();
+    assert!(sent >= 20, "too few requests to measure a rate: {sent}");
+    let busiest = limiter.busiest_second();
+    // One request per 1/15 s: at most 16 fall within any second (both ends counted).
+    assert!(busiest <= 16, "{busiest} requests arrived within one second under --rate-limit 15/s");
+    let rate = outcome.notices.iter().find(|n| n.starts_with("rate: ")).unwrap_or_else(|| panic!("{out}"));
+    let measured: f64 = rate.split(", ").nth(1).and_then(|t| t.split(' ').next()).unwrap().parse().unwrap();
+    assert!(measured > 0.0 && measured <= 15.0 * 1.01, "{rate}");
+    assert!(out.contains("NOTICE: rate: ") && out.contains("(--rate-limit 15/s"), "{out}");
+    eprintln!("rate-limit 15/s: {sent} requests, busiest second {busiest}, {rate}");
+
+    // Without the limit the same target does push back: the limit above is what kept it calm.
+    let limiter = OverRate { limit: 20, ..OverRate::default() };
+    let target = reference().await;
+    target.mount_ahead(Mock::given(limiter.clone()).respond_with(ResponseTemplate::new(429))).await;
+    let (outcome, out) = run_with(&RunConfig { tags: Some(MANY.into()), ..config_for(&target.url()) }).await;
+    assert!(limiter.refused.load(Ordering::SeqCst) > 0, "the unlimited run stayed under 20/s\n{out}");
+    // A 429 is the target's rate limiting, never a failed rule: the run waits and passes.
+    assert_passed(&outcome, &out);
+}
+
+/// A TCP front for `upstream` that resets every `nth` connection once the request arrives.
+async fn resetting_front(upstream: std::net::SocketAddr, nth: usize) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let resets = Arc::new(AtomicUsize::new(0));
+    let count = resets.clone();
+    tokio::spawn(async move {
+        let mut n = 0usize;
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else { continue };
+            n += 1;
+            if n % nth == 0 {
+                let count = count.clone();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    // Counted only when a request came: a connection the client opened and
+                    // never used is no reset request.
+                    if !matches!(client.read(&mut buf).await, Ok(n) if n > 0) {
+                        return;
+                    }
+                    // A linger of zero makes the close a reset (RST), not an orderly end; it does not
+                    // block on drop, since nothing is left to send.
+                    #[allow(deprecated)]
+                    let _ = client.set_linger(Some(Duration::ZERO));
+                    count.fetch_add(1, Ordering::SeqCst);
+                    drop(client);
+                });
+                continue;
+            }
+            tokio::spawn(async move {
+                let Ok(mut server) = TcpStream::connect(upstream).await else { return };
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            });
+        }
+    });
+    (url, resets)
+}
+
+fn upstream_of(target: &ReferenceTarget) -> std::net::SocketAddr {
+    target.url().trim_start_matches("http://").parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_get_past_reset_connections_and_mark_the_scenarios_flaky() {
+    let target = reference().await;
+    let (url, resets) = resetting_front(upstream_of(&target), 5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json, md, html) =
+        (dir.path().join("j.xml"), dir.path().join("c.json"), dir.path().join("r.md"), dir.path().join("r.html"));
+    let config = RunConfig {
+        tags: Some(SOME.into()),
+        retries: 2,
+        junit: Some(junit.clone()),
+        json: Some(json.clone()),
+        reports: vec![md.clone(), html.clone()],
+        ..config_for(&url)
+    };
+    let (outcome, out) = run_with(&config).await;
+    assert!(resets.load(Ordering::SeqCst) > 0, "no request was reset");
+    assert_passed(&outcome, &out);
+    let flaky: Vec<_> = outcome.flaky().collect();
+    assert!(!flaky.is_empty(), "no scenario marked flaky\n{}\n{out}", results(&outcome));
+    let id = flaky[0].id.clone();
+    assert!(flaky[0].flaky[0].contains("attempt 1"), "{:?}", flaky[0].flaky);
+    assert!(out.contains(&format!("[{id}] FLAKY ")), "the summary lists it:\n{out}");
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    assert!(junit.contains("FLAKY: a request was sent again"), "JUnit says so:\n{junit}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let embedded = json.to_string();
+    let decoded = embedded
+        .split('"')
+        .filter_map(|piece| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, piece).ok())
+        .any(|bytes| String::from_utf8_lossy(&bytes).contains("FLAKY: a request was sent again"));
+    assert!(decoded || embedded.contains("FLAKY"), "Cucumber JSON says so");
+    for report in [md, html] {
+        let text = std::fs::read_to_string(&report).unwrap();
+        assert!(text.contains("Flaky") && text.contains(&id), "{} shows it:\n{text}", report.display());
+    }
+    eprintln!("resets: {}, flaky scenarios: {}", resets.load(Ordering::SeqCst), flaky.len());
+
+    // Without --retries the same resets fail scenarios: the retries above are what passed them.
+    let target = reference().await;
+    let (url, resets) = resetting_front(upstream_of(&target), 5).await;
+    let (outcome, out) = run_with(&RunConfig { tags: Some(SOME.into()), ..config_for(&url) }).await;
+    // Which connection the client opens fifth, and whether it sends a request on it, is its own
+    // business: judged only when a request was reset.
+    if resets.load(Ordering::SeqCst) > 0 {
+        // (a SHOULD or INFO scenario it hit is not met rather than failed)
+        let hit = outcome.scenarios.iter().any(|s| s.verdict != Verdict::Passed);
+        assert!(hit, "a reset request passed without --retries\n{out}");
+    }
+    assert_eq!(outcome.flaky().count(), 0);
+}
+
+#[test]
+fn rates_and_retry_after_values_parse() {
+    use vpp_conformance::client::parse_retry_after;
+    assert_eq!(RateLimit::parse("15/s").unwrap().per_second(), 15.0);
+    assert_eq!(RateLimit::parse("600/m").unwrap().per_second(), 10.0);
+    assert_eq!(RateLimit::parse("15/s").unwrap().to_string(), "15/s");
+    for bad in ["0/s", "x/s", "15/h", ""] {
+        assert!(RateLimit::parse(bad).is_err(), "{bad:?} was taken");
+    }
+    let now = chrono::DateTime::parse_from_rfc2822("Wed, 21 Oct 2015 07:28:00 GMT").unwrap().to_utc();
+    assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+    assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(Duration::from_secs(30)));
+    assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
+    assert_eq!(parse_retry_after("soon", now), None);
+}
