@@ -46,6 +46,12 @@ pub struct Settings {
     pub strict: Option<bool>,
     pub max_failures: Option<usize>,
     pub state_setup_url: Option<String>,
+    /// The expectations file (waivers): see [`super::expectations`].
+    pub expectations: Option<PathBuf>,
+    /// `I/N`: run the I-th of N parts of the selection.
+    pub shard: Option<String>,
+    /// The Cucumber JSON of an earlier run: run only what it did not pass.
+    pub only_failed: Option<PathBuf>,
 }
 
 /// A size as the file may write it: a number of bytes, or text with a unit.
@@ -88,6 +94,7 @@ impl Settings {
             }
         };
         self.junit.iter_mut().chain(self.json.iter_mut()).chain(self.sign_key.iter_mut()).for_each(join);
+        self.expectations.iter_mut().chain(self.only_failed.iter_mut()).for_each(join);
         self.reports.iter_mut().chain(self.ca_certs.iter_mut()).for_each(join);
     }
 }

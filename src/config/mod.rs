@@ -1,8 +1,10 @@
 //! One resolved, validated run configuration. Bad input is a [`ConfigError`] naming the option,
 //! which the command line turns into exit status 2.
 
+pub mod expectations;
 pub mod file;
 
+pub use expectations::Expectations;
 pub use file::{Settings, Size};
 use std::fmt;
 use std::path::PathBuf;
@@ -63,6 +65,37 @@ pub struct RunConfig {
     pub state_setup_url: Option<String>,
     /// UEM credentials: the run obtains an `Authorization` value from the target first.
     pub uem_login: Option<UemLogin>,
+    /// The waivers the run is judged under (`--expectations`), validated.
+    pub expectations: Option<Expectations>,
+    /// `--shard I/N`: the I-th (from 1) of N parts of the selection.
+    pub shard: Option<Shard>,
+    /// `--only-failed FILE`: the Cucumber JSON of an earlier run; only what it did not pass runs.
+    pub only_failed: Option<PathBuf>,
+}
+
+/// `--shard I/N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// From 1 to `total`.
+    pub index: usize,
+    pub total: usize,
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.total)
+    }
+}
+
+/// `I/N`, with 1 <= I <= N.
+pub fn parse_shard(value: &str) -> Result<Shard, ConfigError> {
+    let bad = || ConfigError(format!("--shard {value:?}: give I/N, as 2/3 (the second of three parts), 1 <= I <= N"));
+    let (i, n) = value.split_once('/').ok_or_else(bad)?;
+    let (index, total) = (i.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
+    if index == 0 || total == 0 || index > total {
+        return Err(bad());
+    }
+    Ok(Shard { index, total })
 }
 
 /// Credentials for `POST /{tenantGuid}/api/v1/util/authorization`, read from the environment
@@ -136,6 +169,9 @@ impl Default for RunConfig {
             max_failures: None,
             state_setup_url: None,
             uem_login: None,
+            expectations: None,
+            shard: None,
+            only_failed: None,
         }
     }
 }
@@ -240,6 +276,9 @@ pub fn resolve(
         max_failures,
         state_setup_url,
         uem_login: uem_login_from_env(&env)?,
+        expectations: flags.expectations.or(file.expectations).map(|p| Expectations::load(&p)).transpose()?,
+        shard: flags.shard.or(file.shard).map(|s| parse_shard(&s)).transpose()?,
+        only_failed: flags.only_failed.or(file.only_failed),
         ..defaults
     })
 }
@@ -318,6 +357,10 @@ mod tests {
         assert_eq!(header_from_env("Authorization=UEM_AUTH", env).unwrap().1, "Bearer from-env");
         assert!(header_from_env("Authorization=MISSING", env).unwrap_err().0.contains("MISSING is not set"));
         assert!(header_from_env("Authorization", env).is_err());
+        assert_eq!(parse_shard("2/3").unwrap(), Shard { index: 2, total: 3 });
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
