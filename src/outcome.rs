@@ -140,7 +140,12 @@ impl Waiver {
     /// The line a waived scenario is shown with.
     pub fn note(&self) -> String {
         let link = self.link.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
-        format!("waived (expected to {}): {}{link}", self.expect.as_str(), self.reason)
+        let expected = match self.expect {
+            Expect::Fail => "expected to fail",
+            Expect::Flaky => "known to be flaky",
+            Expect::Skip => "skipped",
+        };
+        format!("waived ({expected}): {}{link}", self.reason)
     }
 }
 

@@ -174,3 +174,20 @@ pub fn render(format: Format, data: &ReportData, seal: &seal::Seal) -> String {
         Format::Markdown => markdown::render(data, seal),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports issued without waivers keep the canonical JSON (so the digest) they always had.
+    #[test]
+    fn data_without_waivers_serializes_as_before() {
+        let outcome = RunOutcome { target: "t".into(), ..RunOutcome::default() };
+        let data = ReportData::from_outcome(&outcome, None, "now".into());
+        let json = seal::canonical(&data);
+        assert!(!json.contains("expectations") && !json.contains("\"waiver\""), "{json}");
+        assert!(!data.counts().contains("waived"));
+        let html = html::render(&data, &seal::seal(&data, None));
+        assert!(!html.contains("Waivers") && !html.contains(".waived"));
+    }
+}
