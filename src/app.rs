@@ -80,3 +80,29 @@ fn made_up_password() -> String {
     let digest = sha2::Sha256::digest(format!("{nanos}:{}", std::process::id()).as_bytes());
     digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
+
+/// `merge`: the runs of these Cucumber JSON files (`run --json`) as one outcome, its summary on
+/// `out` and its sealed reports written; the error says which runs cannot be merged, and why.
+pub fn merge(
+    files: &[std::path::PathBuf],
+    reports: &[std::path::PathBuf],
+    sign_key: Option<&std::path::Path>,
+    out: &mut impl std::io::Write,
+) -> Result<RunOutcome, String> {
+    use crate::report::merge;
+    let outputs = Outputs::open(Requested { junit: None, json: None, reports, sign_key })?;
+    let mut runs = Vec::new();
+    for path in files {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read the file ({e})", path.display()))?;
+        match merge::read(&text).map_err(|e| format!("{}: {e}", path.display()))? {
+            Some(facts) => runs.push((path.display().to_string(), facts)),
+            None => writeln!(out, "{}: a run of no scenario (an empty shard)", path.display()).unwrap_or(()),
+        }
+    }
+    let (outcome, tags) = merge::merge(&runs)?;
+    writeln!(out, "Merged {} run(s): {} scenario results", runs.len(), outcome.scenarios.len()).ok();
+    crate::report::summary::write(out, &outcome);
+    outputs.finish(tags.as_deref(), &outcome, out)?;
+    Ok(outcome)
+}

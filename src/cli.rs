@@ -62,6 +62,24 @@ pub enum Command {
     Fixtures(FixturesArgs),
     /// Compare the Cucumber JSON results of two runs (`run --json`): exit 1 when anything newly fails.
     Diff(DiffArgs),
+    /// Merge several runs (`run --json` files: shards, or halves run against different hosts) into
+    /// one verdict and one sealed report: exit 0 when the merged run passes, 1 when it fails, 2
+    /// when the runs cannot be merged (different suite versions or expectations, or overlapping
+    /// scenarios with different results).
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The Cucumber JSON files `run --json` wrote.
+    #[arg(required = true, value_name = "RUN.json")]
+    pub files: Vec<PathBuf>,
+    /// Write a certification report (.html or .md) of the merged run; repeatable.
+    #[arg(long = "report", value_name = "FILE")]
+    pub reports: Vec<PathBuf>,
+    /// Sign the reports' digest with this Ed25519 private key (PKCS#8 PEM, or 64 hex digits).
+    #[arg(long, value_name = "KEY")]
+    pub sign_key: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -182,6 +200,16 @@ pub struct RunArgs {
     /// The client certificate's private key (PEM); the environment variable VPP_CONFORMANCE_CLIENT_KEY may name it.
     #[arg(long, value_name = "FILE")]
     pub client_key: Option<PathBuf>,
+    /// A TOML file of waivers (known deviations, each with a reason): an expected failure does not
+    /// fail the run and is reported as waived; the file's entries are sealed into the reports.
+    #[arg(long, value_name = "FILE")]
+    pub expectations: Option<PathBuf>,
+    /// Run the I-th of N parts of the selection (a deterministic split: every scenario in exactly one part).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Run only what an earlier run (its Cucumber JSON, from --json) failed or did not run.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub only_failed: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -274,6 +302,9 @@ impl RunArgs {
             retries: self.retries,
             client_cert: self.client_cert.clone(),
             client_key: self.client_key.clone(),
+            expectations: self.expectations.clone(),
+            shard: self.shard.clone(),
+            only_failed: self.only_failed.clone(),
         }
     }
 }
@@ -300,6 +331,7 @@ pub fn main() -> ExitCode {
         Command::List(args) => list(args),
         Command::VerifyReport(args) => verify_report(args),
         Command::Diff(args) => diff(args),
+        Command::Merge(args) => merge(args),
         Command::Fixtures(args) => {
             let path = if args.service_config {
                 "fixtures/apple-vpp-service-config.json"
@@ -375,6 +407,18 @@ fn diff(args: DiffArgs) -> ExitCode {
     let changes = diff::compare(&runs[0], &runs[1]);
     print!("{}", diff::render(&changes, args.format));
     if changes.regressed() { ExitCode::from(EXIT_FAILED) } else { ExitCode::from(EXIT_OK) }
+}
+
+fn merge(args: MergeArgs) -> ExitCode {
+    let mut out = std::io::stdout();
+    match crate::app::merge(&args.files, &args.reports, args.sign_key.as_deref(), &mut out) {
+        Ok(outcome) if outcome.passed() => ExitCode::from(EXIT_OK),
+        Ok(_) => ExitCode::from(EXIT_FAILED),
+        Err(e) => {
+            eprintln!("vpp-conformance merge: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
 }
 
 async fn run(args: RunArgs) -> ExitCode {

@@ -98,6 +98,61 @@ pub struct RunOutcome {
     pub stopped: Option<Stop>,
     /// The profile certified: `full` or `live`.
     pub profile: String,
+    /// The waivers of the expectations file (`--expectations`) the run was judged under.
+    pub waivers: Vec<Waiver>,
+    /// The SHA-256 (hex) of the expectations file's content, when one was given.
+    pub expectations_digest: Option<String>,
+}
+
+/// The words a scenario that a `skip` waiver kept out of the run reports.
+pub const SKIPPED_BY_WAIVER: &str = "not run (an expectations file skips it)";
+
+/// The outcome an expectations file says a scenario is expected to have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    /// It fails: a failure does not fail the run; a pass is a stale waiver.
+    Fail,
+    /// It may pass or fail: a failure does not fail the run.
+    Flaky,
+    /// It is not run at all.
+    Skip,
+}
+
+impl Expect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expect::Fail => "fail",
+            Expect::Flaky => "flaky",
+            Expect::Skip => "skip",
+        }
+    }
+}
+
+/// One entry of an expectations file: a known deviation, and why it is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiver {
+    pub scenario: String,
+    pub expect: Expect,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// `YYYY-MM-DD`: after this day the waiver is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+impl Waiver {
+    /// The line a waived scenario is shown with.
+    pub fn note(&self) -> String {
+        let link = self.link.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
+        let expected = match self.expect {
+            Expect::Fail => "expected to fail",
+            Expect::Flaky => "known to be flaky",
+            Expect::Skip => "skipped",
+        };
+        format!("waived ({expected}): {}{link}", self.reason)
+    }
 }
 
 impl ScenarioResult {
@@ -107,15 +162,42 @@ impl ScenarioResult {
     }
 }
 
+/// Whether a waiver covers this result: a failure expected (`fail` or `flaky`), or a scenario a
+/// `skip` waiver kept out of the run.
+pub fn is_waived(result: &ScenarioResult, waiver: Option<&Waiver>) -> bool {
+    match (waiver.map(|w| w.expect), &result.verdict) {
+        (Some(Expect::Fail | Expect::Flaky), Verdict::Failed) => true,
+        (Some(Expect::Skip), Verdict::NotRun) => result.reason.as_deref() == Some(SKIPPED_BY_WAIVER),
+        _ => false,
+    }
+}
+
+/// Whether a waiver expects this result to fail and it passed: the waiver is stale.
+pub fn is_stale(result: &ScenarioResult, waiver: Option<&Waiver>) -> bool {
+    waiver.is_some_and(|w| w.expect == Expect::Fail) && result.verdict == Verdict::Passed
+}
+
 impl RunOutcome {
-    /// The scenarios whose failure fails the run.
+    /// The waiver of a scenario, if the expectations file has one.
+    pub fn waiver(&self, id: &str) -> Option<&Waiver> {
+        self.waivers.iter().find(|w| w.scenario == id)
+    }
+
+    /// Whether a waiver covers this result (see [`is_waived`]).
+    pub fn is_waived(&self, result: &ScenarioResult) -> bool {
+        is_waived(result, self.waiver(&result.id))
+    }
+
+    /// The scenarios whose failure fails the run (a waived failure does not).
     pub fn failed(&self) -> impl Iterator<Item = &ScenarioResult> {
-        self.scenarios.iter().filter(|s| s.fails_run(self.strict))
+        self.scenarios.iter().filter(|s| s.fails_run(self.strict) && !self.is_waived(s))
     }
 
     /// SHOULD (without `--strict`) and INFO scenarios that failed: reported, not failing.
     pub fn not_met(&self) -> impl Iterator<Item = &ScenarioResult> {
-        self.scenarios.iter().filter(|s| s.verdict == Verdict::Failed && !s.fails_run(self.strict))
+        self.scenarios
+            .iter()
+            .filter(|s| s.verdict == Verdict::Failed && !s.fails_run(self.strict) && !self.is_waived(s))
     }
 
     /// Scenarios that passed only after a request was sent again (`--retries`).
@@ -123,9 +205,21 @@ impl RunOutcome {
         self.scenarios.iter().filter(|s| s.verdict == Verdict::Passed && !s.flaky.is_empty())
     }
 
-    /// Scenarios that did not run to their end (interrupted, stopped, or their target down).
+    /// Scenarios that did not run to their end (interrupted, stopped, or their target down);
+    /// not those a `skip` waiver kept out.
     pub fn not_run(&self) -> impl Iterator<Item = &ScenarioResult> {
-        self.scenarios.iter().filter(|s| s.verdict == Verdict::NotRun)
+        self.scenarios.iter().filter(|s| s.verdict == Verdict::NotRun && !self.is_waived(s))
+    }
+
+    /// Scenarios whose failure (or absence) a waiver covers.
+    pub fn waived(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.scenarios.iter().filter(|s| self.is_waived(s))
+    }
+
+    /// Scenarios a `fail` waiver expected to fail that passed: the waiver is stale (a failure
+    /// of the run under `--strict`, as the OpenID suite fails when expected failures are not found).
+    pub fn stale(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.scenarios.iter().filter(|s| is_stale(s, self.waiver(&s.id)))
     }
 
     /// Whether the run was interrupted by a signal.
@@ -139,6 +233,7 @@ impl RunOutcome {
             && self.failed().next().is_none()
             && self.not_run().next().is_none()
             && self.stopped.is_none()
+            && !(self.strict && self.stale().next().is_some())
     }
 
     /// The result of a scenario by its ID.
@@ -167,11 +262,34 @@ pub enum Status {
     /// Not selected.
     #[serde(rename = "skipped")]
     Skipped,
+    /// Failed as an expectations file says it would (or kept out by a `skip` waiver): not failing.
+    #[serde(rename = "waived")]
+    Waived,
+    /// A `fail` waiver covers it, and it passed.
+    #[serde(rename = "stale waiver")]
+    StaleWaiver,
 }
 
 impl Status {
-    pub const ALL: [Status; 6] =
-        [Status::Pass, Status::Warning, Status::Fail, Status::NotMet, Status::NotRun, Status::Skipped];
+    pub const ALL: [Status; 8] = [
+        Status::Pass,
+        Status::Warning,
+        Status::Fail,
+        Status::NotMet,
+        Status::NotRun,
+        Status::Skipped,
+        Status::Waived,
+        Status::StaleWaiver,
+    ];
+
+    /// As [`Status::of`], with the scenario's waiver, if any.
+    pub fn judged(result: Option<&ScenarioResult>, strict: bool, waiver: Option<&Waiver>) -> Self {
+        match result {
+            Some(r) if is_waived(r, waiver) => Status::Waived,
+            Some(r) if is_stale(r, waiver) => Status::StaleWaiver,
+            _ => Status::of(result, strict),
+        }
+    }
 
     /// The status of a catalogued scenario in a run (`None`: it was not selected).
     pub fn of(result: Option<&ScenarioResult>, strict: bool) -> Self {
@@ -194,6 +312,8 @@ impl Status {
             Status::NotMet => "not met",
             Status::NotRun => "not run",
             Status::Skipped => "skipped",
+            Status::Waived => "waived",
+            Status::StaleWaiver => "stale waiver",
         }
     }
 }

@@ -57,6 +57,12 @@ pub struct Settings {
     /// A client certificate (PEM) and its private key (PEM), for a target that asks for one.
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
+    /// The expectations file (waivers): see [`super::expectations`].
+    pub expectations: Option<PathBuf>,
+    /// `I/N`: run the I-th of N parts of the selection.
+    pub shard: Option<String>,
+    /// The Cucumber JSON of an earlier run: run only what it did not pass.
+    pub only_failed: Option<PathBuf>,
 }
 
 /// A size as the file may write it: a number of bytes, or text with a unit.
@@ -105,6 +111,7 @@ impl Settings {
             .chain(self.client_cert.iter_mut())
             .chain(self.client_key.iter_mut())
             .for_each(join);
+        self.expectations.iter_mut().chain(self.only_failed.iter_mut()).for_each(join);
         self.reports.iter_mut().chain(self.ca_certs.iter_mut()).for_each(join);
     }
 }

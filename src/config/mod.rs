@@ -1,8 +1,10 @@
 //! One resolved, validated run configuration. Bad input is a [`ConfigError`] naming the option,
 //! which the command line turns into exit status 2.
 
+pub mod expectations;
 pub mod file;
 
+pub use expectations::Expectations;
 pub use file::{Settings, Size};
 use std::fmt;
 use std::path::PathBuf;
@@ -76,6 +78,37 @@ pub struct RunConfig {
     /// A client certificate (PEM) and its private key (PEM), checked before any request.
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
+    /// The waivers the run is judged under (`--expectations`), validated.
+    pub expectations: Option<Expectations>,
+    /// `--shard I/N`: the I-th (from 1) of N parts of the selection.
+    pub shard: Option<Shard>,
+    /// `--only-failed FILE`: the Cucumber JSON of an earlier run; only what it did not pass runs.
+    pub only_failed: Option<PathBuf>,
+}
+
+/// `--shard I/N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// From 1 to `total`.
+    pub index: usize,
+    pub total: usize,
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.total)
+    }
+}
+
+/// `I/N`, with 1 <= I <= N.
+pub fn parse_shard(value: &str) -> Result<Shard, ConfigError> {
+    let bad = || ConfigError(format!("--shard {value:?}: give I/N, as 2/3 (the second of three parts), 1 <= I <= N"));
+    let (i, n) = value.split_once('/').ok_or_else(bad)?;
+    let (index, total) = (i.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
+    if index == 0 || total == 0 || index > total {
+        return Err(bad());
+    }
+    Ok(Shard { index, total })
 }
 
 /// Which scenarios a run certifies.
@@ -178,6 +211,9 @@ impl Default for RunConfig {
             retries: 0,
             client_cert: None,
             client_key: None,
+            expectations: None,
+            shard: None,
+            only_failed: None,
         }
     }
 }
@@ -325,6 +361,9 @@ pub fn resolve(
         retries,
         client_cert,
         client_key,
+        expectations: flags.expectations.or(file.expectations).map(|p| Expectations::load(&p)).transpose()?,
+        shard: flags.shard.or(file.shard).map(|s| parse_shard(&s)).transpose()?,
+        only_failed: flags.only_failed.or(file.only_failed),
         ..defaults
     })
 }
@@ -403,6 +442,10 @@ mod tests {
         assert_eq!(header_from_env("Authorization=UEM_AUTH", env).unwrap().1, "Bearer from-env");
         assert!(header_from_env("Authorization=MISSING", env).unwrap_err().0.contains("MISSING is not set"));
         assert!(header_from_env("Authorization", env).is_err());
+        assert_eq!(parse_shard("2/3").unwrap(), Shard { index: 2, total: 3 });
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -62,6 +62,14 @@ impl PendingFile {
         self.buffer.clone()
     }
 
+    /// The contents written so far, replaced by what `edit` makes of them (the Cucumber JSON,
+    /// once complete, gets the run's facts).
+    pub fn edit(&self, edit: impl FnOnce(&[u8]) -> Result<Vec<u8>, String>) -> Result<(), String> {
+        let mut bytes = self.buffer.0.lock().unwrap_or_else(|e| e.into_inner());
+        *bytes = edit(&bytes)?;
+        Ok(())
+    }
+
     /// Writes the contents to the temporary file and renames it into place.
     pub fn commit(mut self) -> io::Result<()> {
         let mut tmp = self.tmp.take().expect("committed once");

@@ -16,6 +16,9 @@ pub enum Outcome {
     /// did not answer): its step is `skipped` with a log line starting "not run". There is
     /// nothing to compare; it is neither fixed nor a regression.
     NotRun,
+    /// A failure an expectations file expects (its step is `skipped` with a log line starting
+    /// "waived"), or a scenario a `skip` waiver kept out: not a failure of its run.
+    Waived,
 }
 
 impl Outcome {
@@ -25,18 +28,29 @@ impl Outcome {
             Outcome::NotMet => "not met",
             Outcome::Failed => "failed",
             Outcome::NotRun => "not run",
+            Outcome::Waived => "waived",
         }
     }
 }
 
 /// Whether a step's embedded log lines say it was not run.
 fn says_not_run(step: &serde_json::Value) -> bool {
+    says(step, crate::outcome::NOT_RUN)
+}
+
+/// Whether a step's embedded log lines say its failure was waived.
+fn says_waived(step: &serde_json::Value) -> bool {
+    says(step, "waived")
+}
+
+/// Whether one of a step's embedded log lines starts with `prefix`.
+fn says(step: &serde_json::Value, prefix: &str) -> bool {
     use base64::Engine as _;
     step.get("embeddings").and_then(|e| e.as_array()).into_iter().flatten().any(|e| {
         e.get("data")
             .and_then(|d| d.as_str())
             .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
-            .is_some_and(|text| text.starts_with(crate::outcome::NOT_RUN.as_bytes()))
+            .is_some_and(|text| text.starts_with(prefix.as_bytes()))
     })
 }
 
@@ -58,6 +72,7 @@ pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
         failed: bool,
         not_run: bool,
         not_met: bool,
+        waived: bool,
     }
     let features: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let features = features.as_array().ok_or("not Cucumber JSON: the top level is not an array of features")?;
@@ -83,6 +98,7 @@ pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
             entry.failed |= statuses.iter().any(|st| !matches!(*st, "passed" | "skipped"));
             entry.not_met |= statuses.contains(&"skipped");
             entry.not_run |= steps.iter().any(|s| says_not_run(s));
+            entry.waived |= steps.iter().any(|s| says_waived(s));
             if element.get("type").and_then(|t| t.as_str()) != Some("background") {
                 let name = element.get("name").and_then(|n| n.as_str()).unwrap_or_default();
                 entry.name = Some(crate::catalog::plain_name(&id, name).to_owned());
@@ -97,6 +113,8 @@ pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
             Outcome::Failed
         } else if s.not_run {
             Outcome::NotRun
+        } else if s.waived {
+            Outcome::Waived
         } else if s.not_met {
             Outcome::NotMet
         } else {
@@ -132,10 +150,12 @@ impl Changes {
 
 pub fn compare(base: &RunResults, new: &RunResults) -> Changes {
     let mut c = Changes::default();
+    let as_compared = |o: Outcome| if o == Outcome::Waived { Outcome::NotMet } else { o };
     for (id, (name, outcome)) in &new.scenarios {
+        let outcome = &as_compared(*outcome);
         // A scenario the earlier run did not run has no result to compare with: as if new,
         // except that it is not listed as added.
-        let before = base.scenarios.get(id).map(|(_, o)| *o);
+        let before = base.scenarios.get(id).map(|(_, o)| as_compared(*o));
         match (before, outcome) {
             (_, Outcome::NotRun) => c.not_run.push((id.clone(), name.clone())),
             (Some(Outcome::NotRun), Outcome::Failed) => c.newly_failing.push((id.clone(), name.clone())),
@@ -151,6 +171,8 @@ pub fn compare(base: &RunResults, new: &RunResults) -> Changes {
             (Some(Outcome::Failed | Outcome::NotMet), Outcome::Passed) => c.fixed.push((id.clone(), name.clone())),
             (Some(Outcome::Passed), Outcome::NotMet) => c.newly_not_met.push((id.clone(), name.clone())),
             (Some(Outcome::Failed), Outcome::NotMet) => c.fixed.push((id.clone(), name.clone())),
+            // A waived outcome is compared as not met (mapped above).
+            (Some(Outcome::Waived), _) | (_, Outcome::Waived) => c.unchanged_passing += 1,
             (Some(Outcome::NotMet), Outcome::NotMet) | (Some(Outcome::Passed), Outcome::Passed) => {
                 c.unchanged_passing += 1
             }

@@ -74,6 +74,18 @@ impl Outputs {
     /// report sealed (and signed with a key), saying so on `out`.
     /// `tags` is the run's tag expression, which the reports state.
     pub fn finish(self, tags: Option<&str>, outcome: &RunOutcome, out: &mut impl Write) -> Result<(), String> {
+        if let Some(json) = &self.json {
+            // The run's facts, for `merge` and `--only-failed`; an empty document (a run that
+            // stopped before cucumber wrote) is left as it is.
+            json.edit(|bytes| {
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    return Ok(bytes.to_vec());
+                }
+                let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+                super::merge::annotate(text, outcome, tags).map(String::into_bytes)
+            })
+            .map_err(|e| format!("--json {}: cannot add the run's facts ({e})", json.path().display()))?;
+        }
         for (file, what) in [(self.junit, "--junit"), (self.json, "--json")] {
             if let Some(file) = file {
                 commit(file, what)?;

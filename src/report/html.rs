@@ -46,7 +46,13 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.push_str(&format!("<title>vpp-conformance certification report: {}</title>\n", esc(&data.verdict)));
-    h.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n"));
+    h.push_str(&format!("<style>{STYLE}</style>\n"));
+    if data.expectations.is_some() {
+        h.push_str(
+            "<style>.waived{color:#3a4fa0;font-style:italic}.stale-waiver{color:#9b1c1c;font-weight:700}</style>\n",
+        );
+    }
+    h.push_str("</head>\n<body>\n");
     h.push_str("<h1>vpp-conformance certification report</h1>\n");
     h.push_str(&format!("<p id=\"verdict\" class=\"verdict {v}\">Verdict: {v}</p>\n", v = esc(&data.verdict)));
     for notice in &data.notices {
@@ -81,8 +87,30 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
         ));
     }
     h.push_str("</tbody>\n</table>\n");
-    let detailed: Vec<&Row> =
-        data.rows.iter().filter(|r| r.reason.is_some() || !r.warnings.is_empty() || !r.flaky.is_empty()).collect();
+    if let Some(e) = &data.expectations {
+        h.push_str(&format!(
+            "<h2>Waivers</h2>\n<p>Issued under an expectations file of {} waiver(s), SHA-256 <code id=\"expectations-digest\">{}</code>.</p>\n",
+            e.waivers.len(),
+            esc(&e.digest)
+        ));
+        h.push_str("<table id=\"waivers\">\n<thead><tr><th>ID</th><th>Expected</th><th>Reason</th><th>Link</th><th>Expires</th></tr></thead>\n<tbody>\n");
+        for w in &e.waivers {
+            h.push_str(&format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                esc(&w.scenario),
+                esc(w.expect.as_str()),
+                esc(&w.reason),
+                esc(w.link.as_deref().unwrap_or("")),
+                esc(w.expires.as_deref().unwrap_or(""))
+            ));
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    let detailed: Vec<&Row> = data
+        .rows
+        .iter()
+        .filter(|r| r.reason.is_some() || !r.warnings.is_empty() || r.waiver.is_some() || !r.flaky.is_empty())
+        .collect();
     if !detailed.is_empty() {
         h.push_str("<h2>Failures and warnings</h2>\n");
         for r in detailed {
@@ -95,6 +123,9 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
                 id = esc(&r.id),
                 s = esc(r.status.as_str())
             ));
+            if let Some(waiver) = &r.waiver {
+                h.push_str(&format!("<p class=\"waiver\">{}</p>\n", esc(waiver)));
+            }
             if let Some(reason) = &r.reason {
                 h.push_str(&format!("<pre>{}</pre>\n", esc(reason)));
             }

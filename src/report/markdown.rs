@@ -21,6 +21,8 @@ fn icon(status: Status) -> &'static str {
         Status::NotMet => "🔸 not met",
         Status::NotRun => "⏹️ not run",
         Status::Skipped => "➖ skipped",
+        Status::Waived => "🏷️ waived",
+        Status::StaleWaiver => "❗ stale waiver",
     }
 }
 
@@ -52,8 +54,28 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
             icon(r.status)
         ));
     }
-    let detailed: Vec<&Row> =
-        data.rows.iter().filter(|r| r.reason.is_some() || !r.warnings.is_empty() || !r.flaky.is_empty()).collect();
+    if let Some(e) = &data.expectations {
+        m.push_str(&format!(
+            "\n## Waivers\n\nIssued under an expectations file of {} waiver(s), SHA-256 `{}`.\n\n| ID | Expected | Reason | Link | Expires |\n|---|---|---|---|---|\n",
+            e.waivers.len(),
+            e.digest
+        ));
+        for w in &e.waivers {
+            m.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                cell(&w.scenario),
+                w.expect.as_str(),
+                cell(&w.reason),
+                cell(w.link.as_deref().unwrap_or("")),
+                cell(w.expires.as_deref().unwrap_or(""))
+            ));
+        }
+    }
+    let detailed: Vec<&Row> = data
+        .rows
+        .iter()
+        .filter(|r| r.reason.is_some() || !r.warnings.is_empty() || r.waiver.is_some() || !r.flaky.is_empty())
+        .collect();
     if !detailed.is_empty() {
         m.push_str("\n## Failures and warnings\n");
         for r in detailed {
@@ -65,6 +87,9 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
                 r.status,
                 cell(&r.section)
             ));
+            if let Some(waiver) = &r.waiver {
+                m.push_str(&format!("\n{}\n", cell(waiver)));
+            }
             if let Some(reason) = &r.reason {
                 m.push_str(&format!("\n```text\n{}\n```\n", reason.replace("```", "`\u{200b}``")));
             }

@@ -10,12 +10,13 @@ pub mod diff;
 pub mod files;
 pub mod html;
 pub mod markdown;
+pub mod merge;
 pub mod seal;
 pub mod summary;
 pub mod verify;
 
 use crate::catalog;
-use crate::outcome::{RunOutcome, Status};
+use crate::outcome::{RunOutcome, Status, Waiver};
 use serde::{Deserialize, Serialize};
 
 /// One documented requirement's result.
@@ -34,6 +35,18 @@ pub struct Row {
     /// so reports of runs without retries (and their digests) are as they were.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flaky: Vec<String>,
+    /// The waiver's reason, for a waived or stale-waiver row (absent otherwise, so reports
+    /// without waivers keep their digest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<String>,
+}
+
+/// The expectations file a report was issued under: its digest and every entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectationsData {
+    /// SHA-256 (hex) of the file's content.
+    pub digest: String,
+    pub waivers: Vec<Waiver>,
 }
 
 /// Everything a certification report states.
@@ -55,6 +68,10 @@ pub struct ReportData {
     pub notices: Vec<String>,
     pub verdict: String,
     pub rows: Vec<Row>,
+    /// The waivers the run was judged under (absent without `--expectations`, so reports without
+    /// waivers keep their digest and render as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expectations: Option<ExpectationsData>,
 }
 
 impl ReportData {
@@ -65,7 +82,8 @@ impl ReportData {
             .map(|info| {
                 let api = if info.tags.iter().any(|t| t == "apple-vpp") { "Apple VPP" } else { "UEM" };
                 let result = outcome.scenario(&info.id);
-                let status = Status::of(result, outcome.strict);
+                let waiver = outcome.waiver(&info.id);
+                let status = Status::judged(result, outcome.strict, waiver);
                 Row {
                     id: info.id.clone(),
                     name: info.name.clone(),
@@ -76,6 +94,7 @@ impl ReportData {
                     reason: result.and_then(|r| r.reason.clone()),
                     warnings: result.map(|r| r.warnings.clone()).unwrap_or_default(),
                     flaky: result.map(|r| r.flaky.clone()).unwrap_or_default(),
+                    waiver: waiver.filter(|_| matches!(status, Status::Waived | Status::StaleWaiver)).map(|w| w.note()),
                 }
             })
             .collect();
@@ -97,6 +116,10 @@ impl ReportData {
                 "FAIL".into()
             },
             rows,
+            expectations: outcome
+                .expectations_digest
+                .clone()
+                .map(|digest| ExpectationsData { digest, waivers: outcome.waivers.clone() }),
         }
     }
 
@@ -111,8 +134,13 @@ impl ReportData {
             0 => String::new(),
             n => format!("{n} not run, "),
         };
+        let waived = match (self.count(Status::Waived), self.count(Status::StaleWaiver)) {
+            (0, 0) => String::new(),
+            (w, 0) => format!("{w} waived, "),
+            (w, s) => format!("{w} waived, {s} stale waiver(s) (a waived requirement that passed), "),
+        };
         format!(
-            "{} passed, {} passed with warnings, {} failed, {} not met (SHOULD/INFO, not failing), {not_run}{} not selected, of {} documented requirements",
+            "{} passed, {} passed with warnings, {} failed, {} not met (SHOULD/INFO, not failing), {waived}{not_run}{} not selected, of {} documented requirements",
             self.count(Status::Pass),
             self.count(Status::Warning),
             self.count(Status::Fail),
@@ -161,5 +189,22 @@ pub fn render(format: Format, data: &ReportData, seal: &seal::Seal) -> String {
     match format {
         Format::Html => html::render(data, seal),
         Format::Markdown => markdown::render(data, seal),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports issued without waivers keep the canonical JSON (so the digest) they always had.
+    #[test]
+    fn data_without_waivers_serializes_as_before() {
+        let outcome = RunOutcome { target: "t".into(), ..RunOutcome::default() };
+        let data = ReportData::from_outcome(&outcome, None, "now".into());
+        let json = seal::canonical(&data);
+        assert!(!json.contains("expectations") && !json.contains("\"waiver\""), "{json}");
+        assert!(!data.counts().contains("waived"));
+        let html = html::render(&data, &seal::seal(&data, None));
+        assert!(!html.contains("Waivers") && !html.contains(".waived"));
     }
 }

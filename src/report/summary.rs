@@ -43,6 +43,32 @@ pub fn write(out: &mut impl Write, outcome: &RunOutcome) {
             writeln!(out, "  [{}] {} {}: {}", s.id, s.level, s.name, why.join(" / ")).ok();
         }
     }
+    let waived: Vec<&ScenarioResult> = outcome.waived().collect();
+    if !waived.is_empty() {
+        writeln!(
+            out,
+            "\nWaived ({}): failures the expectations file expects, with its reasons (they do not fail the run):",
+            waived.len()
+        )
+        .ok();
+        for s in &waived {
+            let note = outcome.waiver(&s.id).map(|w| w.note()).unwrap_or_default();
+            writeln!(out, "  [{}] {} {}: {note}", s.id, s.level, s.name).ok();
+        }
+    }
+    let stale: Vec<&ScenarioResult> = outcome.stale().collect();
+    if !stale.is_empty() {
+        writeln!(
+            out,
+            "\nStale waivers ({}): expected to fail, they passed; remove their waivers ({}):",
+            stale.len(),
+            if outcome.strict { "a failure under --strict" } else { "--strict makes this a failure" }
+        )
+        .ok();
+        for s in &stale {
+            writeln!(out, "  [{}] {} {}", s.id, s.level, s.name).ok();
+        }
+    }
     // Not run, grouped by reason (one target down, or the interruption, explains them all).
     let mut not_run: Vec<(&str, Vec<&str>)> = Vec::new();
     for s in outcome.not_run() {
@@ -67,7 +93,13 @@ pub fn write(out: &mut impl Write, outcome: &RunOutcome) {
     }
     let failed: Vec<&ScenarioResult> = outcome.failed().collect();
     let total = outcome.scenarios.len();
-    let not_run_text = if not_run_count == 0 { String::new() } else { format!("; {not_run_count} not run") };
+    let mut not_run_text = if not_run_count == 0 { String::new() } else { format!("; {not_run_count} not run") };
+    if !waived.is_empty() {
+        not_run_text.push_str(&format!("; {} waived", waived.len()));
+    }
+    if !stale.is_empty() {
+        not_run_text.push_str(&format!("; {} stale waiver(s)", stale.len()));
+    }
     if let Some(signal) = outcome.stopped.and_then(Stop::signal) {
         let ids: Vec<&str> = failed.iter().map(|s| s.id.as_str()).collect();
         let ids = if ids.is_empty() { String::new() } else { format!(" ({})", ids.join(", ")) };
@@ -81,16 +113,22 @@ pub fn write(out: &mut impl Write, outcome: &RunOutcome) {
         )
         .ok();
     } else if outcome.passed() {
-        let met = total - not_met.len();
-        let extra = if not_met.is_empty() { String::new() } else { format!("; {} SHOULD/INFO not met", not_met.len()) };
+        let met = total - not_met.len() - waived.len();
+        let mut extra =
+            if not_met.is_empty() { String::new() } else { format!("; {} SHOULD/INFO not met", not_met.len()) };
+        extra.push_str(&not_run_text);
         writeln!(out, "\nVERDICT: PASS: {met} of {total} scenarios passed{extra} ({})", outcome.target).ok();
     } else {
         let ids: Vec<&str> = failed.iter().map(|s| s.id.as_str()).collect();
-        let ids = if ids.is_empty() { String::new() } else { format!(" ({})", ids.join(", ")) };
         writeln!(
             out,
-            "\nVERDICT: FAIL: {} of {total} scenarios failed{ids}{}{not_run_text}{}",
-            failed.len(),
+            "\nVERDICT: FAIL: {} of {total} scenarios failed{}{}{not_run_text}{}",
+            failed.len() + if outcome.strict { stale.len() } else { 0 },
+            {
+                let ids: Vec<&str> =
+                    ids.iter().copied().chain(stale.iter().filter(|_| outcome.strict).map(|s| s.id.as_str())).collect();
+                if ids.is_empty() { String::new() } else { format!(" ({})", ids.join(", ")) }
+            },
             if outcome.harness_errors > 0 {
                 format!("; {} harness errors", outcome.harness_errors)
             } else {

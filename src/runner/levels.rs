@@ -25,6 +25,8 @@ pub struct Levels<Wr> {
     /// were shown: each becomes a log line before its step's result, so JUnit and Cucumber JSON
     /// say the scenario is flaky.
     retries: Option<(std::sync::Arc<crate::steps::RunContext>, std::collections::HashMap<String, usize>)>,
+    /// The expectations file's waivers: a failure one expects is shown as waived, not failed.
+    waivers: Vec<crate::outcome::Waiver>,
 }
 
 impl<Wr> Levels<Wr> {
@@ -34,7 +36,7 @@ impl<Wr> Levels<Wr> {
         redactor: crate::redact::Redactor,
         gate: std::sync::Arc<crate::gate::Gate>,
     ) -> Self {
-        Self { inner, strict, redactor, gate, retries: None }
+        Self { inner, strict, redactor, gate, retries: None, waivers: Vec::new() }
     }
 
     /// Shows the requests sent again after a transport error, as noted in `ctx`.
@@ -57,10 +59,24 @@ impl<Wr> Levels<Wr> {
         new
     }
 
+    /// A failure one of these waivers expects (`fail`, `flaky`) is written as a log line that
+    /// starts with "waived" and gives the waiver's reason, then a skipped step: JUnit shows a
+    /// skipped test case, Cucumber JSON a skipped step, neither a failure.
+    pub fn with_waivers(mut self, waivers: Vec<crate::outcome::Waiver>) -> Self {
+        self.waivers = waivers;
+        self
+    }
+
     /// The line a failed step is shown with instead, when it is no failure of the run.
-    fn softened(&self, level: Level, error: &cucumber::event::StepError) -> Option<String> {
+    fn softened(&self, id: Option<&str>, level: Level, error: &cucumber::event::StepError) -> Option<String> {
         if let Some(why) = super::not_run_reason(error, &self.gate) {
             return Some(why);
+        }
+        let waiver = self.waivers.iter().find(|w| Some(w.scenario.as_str()) == id);
+        if let Some(w) = waiver.filter(|w| w.expect != crate::outcome::Expect::Skip)
+            && !matches!(error, cucumber::event::StepError::NotFound)
+        {
+            return Some(format!("{}\nthe failure: {}", w.note(), super::step_error_text(error).trim_end()));
         }
         (!enforced(level, self.strict, error))
             .then(|| format!("{} not met: {}", level.note(), super::step_error_text(error).trim_end()))
@@ -99,6 +115,7 @@ where
             Err(other) => return self.inner.handle_event(Ok(meta.insert(other)), cli).await,
         };
         let level = Level::of(&f, r.as_deref(), &sc);
+        let id = crate::catalog::scenario_id(&sc.tags);
         let RetryableScenario { event: scenario_event, retries } = ev;
         if matches!(&scenario_event, Scenario::Step(_, s) | Scenario::Background(_, s) if !matches!(s, Step::Started)) {
             let id = crate::catalog::scenario_id(&sc.tags).unwrap_or_default();
@@ -115,7 +132,7 @@ where
         }
         let softened = match &scenario_event {
             Scenario::Step(_, Step::Failed(_, _, _, e)) | Scenario::Background(_, Step::Failed(_, _, _, e)) => {
-                self.softened(level, e)
+                self.softened(id.as_deref(), level, e)
             }
             _ => None,
         };

@@ -76,9 +76,14 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
         target.described
     )
     .ok();
+    if let Some(note) = &selection.narrowed {
+        writeln!(out, "{note}").ok();
+    }
     let gate = io.gate.clone();
     let need_canonical_data = selection.need_canonical_data;
-    let (results, harness_errors) = execute(config, selection, ctx.clone(), io).await;
+    let skipped_by_waiver = selection.skipped_by_waiver.clone();
+    let (mut results, harness_errors) = execute(config, selection, ctx.clone(), io).await;
+    results.extend(skipped_by_waiver);
     let scenarios = collect(results, &ctx);
     if let Some(Some(missing)) = ctx.canonical_data_missing.get() {
         // First: it explains the failures the reports list after it.
@@ -100,6 +105,8 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
         notices,
         stopped,
         profile: config.profile.as_str().to_owned(),
+        waivers: config.expectations.as_ref().map(|e| e.waivers.clone()).unwrap_or_default(),
+        expectations_digest: config.expectations.as_ref().map(|e| e.digest.clone()),
     })
 }
 
@@ -155,6 +162,10 @@ struct Selection {
     need_uem: bool,
     /// The UEM scenarios that need the canonical data set, by ID.
     canonical_uem: std::collections::HashSet<String>,
+    /// The scenarios a `skip` waiver keeps out, reported as waived.
+    skipped_by_waiver: Vec<ScenarioResult>,
+    /// What `--shard` and `--only-failed` left of the selection, when given.
+    narrowed: Option<String>,
 }
 
 impl Selection {
@@ -168,7 +179,7 @@ impl Selection {
         let features = catalog::features();
         let live = config.profile == crate::config::Profile::Live;
         let filter = scenario_filter(&features, config.tags.as_deref(), skip_api, live)?;
-        let needs: Vec<(String, bool, bool)> = features
+        let tagged: Vec<(String, bool, bool)> = features
             .iter()
             .flat_map(|f| {
                 let plain = f.scenarios.iter().map(move |s| (f, None, s));
@@ -179,22 +190,74 @@ impl Selection {
                 })
             })
             .collect();
-        if needs.is_empty() {
+        if tagged.is_empty() {
             return Err(ConfigError(format!(
                 "--tags {:?} selects no scenario (see `vpp-conformance list`){}",
                 config.tags.as_deref().unwrap_or_default(),
                 if live { " in the live profile" } else { "" }
             )));
         }
+        let (kept, narrowed) = narrow(config, &tagged.iter().map(|(id, _, _)| id.clone()).collect::<Vec<_>>())?;
+        let waivers = config.expectations.as_ref().map(|e| e.waivers.as_slice()).unwrap_or_default();
+        let skipped =
+            |id: &String| waivers.iter().any(|w| &w.scenario == id && w.expect == crate::outcome::Expect::Skip);
+        let run: Vec<&(String, bool, bool)> =
+            tagged.iter().filter(|(id, _, _)| kept.contains(id) && !skipped(id)).collect();
+        let infos = catalog::scenarios();
+        let skipped_by_waiver = kept
+            .iter()
+            .filter(|id| skipped(id))
+            .filter_map(|id| infos.iter().find(|i| &i.id == id))
+            .map(|info| ScenarioResult {
+                id: info.id.clone(),
+                name: info.name.clone(),
+                level: info.level,
+                verdict: Verdict::NotRun,
+                reason: Some(crate::outcome::SKIPPED_BY_WAIVER.to_owned()),
+                warnings: Vec::new(),
+                flaky: Vec::new(),
+            })
+            .collect();
+        let run_ids: std::collections::HashSet<String> = run.iter().map(|(id, _, _)| id.clone()).collect();
         Ok(Self {
-            selected: needs.len(),
-            need_canonical_data: needs.iter().any(|(_, canonical, _)| *canonical),
-            need_uem: needs.iter().any(|(_, _, uem)| *uem),
-            canonical_uem: needs.iter().filter(|(_, c, u)| *c && *u).map(|(id, _, _)| id.clone()).collect(),
+            selected: run.len(),
+            need_canonical_data: run.iter().any(|(_, canonical, _)| *canonical),
+            need_uem: run.iter().any(|(_, _, uem)| *uem),
+            canonical_uem: run.iter().filter(|(_, c, u)| *c && *u).map(|(id, _, _)| id.clone()).collect(),
             features,
-            filter: Box::new(filter),
+            filter: Box::new(move |f, r, s| {
+                filter(f, r, s) && catalog::scenario_id(&s.tags).is_some_and(|id| run_ids.contains(&id))
+            }),
+            skipped_by_waiver,
+            narrowed,
         })
     }
+}
+
+/// The selection narrowed by `--shard` and `--only-failed`, and what to say about it.
+fn narrow(config: &RunConfig, selected: &[String]) -> Result<(Vec<String>, Option<String>), ConfigError> {
+    let mut kept = selected.to_vec();
+    let mut said = Vec::new();
+    if let Some(shard) = config.shard {
+        kept = select::shard_part(&kept, shard);
+        said.push(format!("shard {shard}: {} of the {} selected scenarios", kept.len(), selected.len()));
+    }
+    if let Some(previous) = &config.only_failed {
+        let before = kept.len();
+        kept = select::only_failed(&kept, previous)?;
+        said.push(format!(
+            "--only-failed: {} of {before} scenarios, those {} did not pass",
+            kept.len(),
+            previous.display()
+        ));
+    }
+    let mut note = (!said.is_empty()).then(|| said.join("; "));
+    if kept.is_empty()
+        && let Some(n) = &mut note
+    {
+        n.push_str(": nothing to run here (not an error)");
+    }
+    Ok((kept, note))
 }
 
 /// Where the run sends its requests: the configured base URLs, or a target the caller started
@@ -378,8 +441,10 @@ async fn execute(
         .tee::<VppWorld, _>(writer::JUnit::for_tee(redacting(io.junit), 0))
         .tee::<VppWorld, _>(writer::Json::for_tee(redacting(io.json)))
         .normalized::<VppWorld>();
-    let writer =
-        levels::Levels::new(writer, config.strict, io.redactor.clone(), io.gate.clone()).with_retries(ctx.clone());
+    let waivers = config.expectations.as_ref().map(|e| e.waivers.clone()).unwrap_or_default();
+    let writer = levels::Levels::new(writer, config.strict, io.redactor.clone(), io.gate.clone())
+        .with_retries(ctx.clone())
+        .with_waivers(waivers.clone());
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
     let recorder = Recorder {
         progress: Progress {
@@ -394,6 +459,7 @@ async fn execute(
         max_failures: config.max_failures,
         failures: Default::default(),
         results: results.clone(),
+        waivers,
     };
     let runner = cucumber::runner::Basic::default()
         .max_concurrent_scenarios(Some(config.concurrency.max(1)))
@@ -439,6 +505,8 @@ struct Recorder {
     max_failures: Option<usize>,
     failures: std::sync::atomic::AtomicUsize,
     results: Arc<Mutex<Vec<ScenarioResult>>>,
+    /// A failure a waiver covers does not count towards `--max-failures`.
+    waivers: Vec<crate::outcome::Waiver>,
 }
 
 impl Recorder {
@@ -484,6 +552,7 @@ impl Recorder {
         };
         self.progress.scenario_done(&result, self.strict);
         if result.fails_run(self.strict)
+            && !crate::outcome::is_waived(&result, self.waivers.iter().find(|w| w.scenario == result.id))
             && let Some(max) = self.max_failures
             && self.failures.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= max
         {

@@ -6,6 +6,7 @@ use crate::config::{ConfigError, parse_tags};
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
 use cucumber::{gherkin, parser};
+use std::path::Path;
 
 /// Scenarios with this tag need no particular data: the live profile runs only these, and no
 /// other needs the canonical data set.
@@ -93,4 +94,44 @@ pub fn scenario_filter(
 /// state; `@uem` needs the login).
 pub fn has_tag(f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario, tag: &str) -> bool {
     f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(&s.tags).any(|t| t == tag)
+}
+
+/// `--shard I/N`: the scenarios of the I-th part, dealt round-robin over the selection in the
+/// catalogue's order (the order is the embedded features', the same in every run of a version):
+/// every selected scenario is in exactly one part, and parts differ in size by one at most.
+pub fn shard_part(selected: &[String], shard: crate::config::Shard) -> Vec<String> {
+    selected.iter().enumerate().filter(|(i, _)| i % shard.total == shard.index - 1).map(|(_, id)| id.clone()).collect()
+}
+
+/// `--only-failed PREVIOUS.json`: of the selection, what the earlier run did not pass: failed,
+/// not met (a SHOULD or INFO scenario that failed), not run, or absent from it. A scenario it
+/// passed, or whose failure a waiver covered, does not run again.
+pub fn only_failed(selected: &[String], previous: &Path) -> Result<Vec<String>, ConfigError> {
+    use crate::report::diff::{Outcome, parse_cucumber_json};
+    let what = |e: String| ConfigError(format!("--only-failed {}: {e}", previous.display()));
+    let text = std::fs::read_to_string(previous).map_err(|e| what(format!("cannot read the file ({e})")))?;
+    let earlier = parse_cucumber_json(&text).map_err(what)?;
+    Ok(selected
+        .iter()
+        .filter(|id| !matches!(earlier.scenarios.get(*id), Some((_, Outcome::Passed | Outcome::Waived))))
+        .cloned()
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Shard;
+
+    #[test]
+    fn shards_partition_the_selection() {
+        let ids: Vec<String> = (0..10).map(|i| format!("X-{i}")).collect();
+        let mut all: Vec<String> = (1..=3).flat_map(|index| shard_part(&ids, Shard { index, total: 3 })).collect();
+        assert_eq!(shard_part(&ids, Shard { index: 1, total: 3 }).len(), 4);
+        all.sort();
+        let mut expected = ids.clone();
+        expected.sort();
+        assert_eq!(all, expected, "every scenario in exactly one part");
+        assert!(shard_part(&ids[..1], Shard { index: 2, total: 2 }).is_empty(), "a part may be empty");
+    }
 }

@@ -1,0 +1,159 @@
+//! `--expectations FILE`: the known deviations a certificate is issued under, as data (like
+//! web-platform-tests' expectation files or the OpenID suite's expected-failures file). Each
+//! `[[waiver]]` names a scenario, the outcome expected (`fail`, `flaky`, `skip`), a mandatory
+//! reason, and optionally a link and an expiry date:
+//!
+//! ```toml
+//! [[waiver]]
+//! scenario = "APL-CFG-007"
+//! expect = "fail"
+//! reason = "error 9631's message is reworded on our side; fix planned for 4.2"
+//! link = "https://tracker.example/VPP-42"
+//! expires = 2026-12-31
+//! ```
+//!
+//! An unknown scenario ID, a missing reason or an expired waiver is an error naming the file and
+//! the line. The file's digest and every entry go into the sealed reports.
+
+use super::ConfigError;
+use crate::outcome::{Expect, Waiver};
+use serde::Deserialize;
+use sha2::Digest as _;
+use std::path::{Path, PathBuf};
+
+/// A loaded, validated expectations file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectations {
+    pub path: PathBuf,
+    /// SHA-256 (hex) of the file's bytes.
+    pub digest: String,
+    pub waivers: Vec<Waiver>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    waiver: Vec<toml::Spanned<RawWaiver>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWaiver {
+    scenario: Option<String>,
+    expect: Option<String>,
+    reason: Option<String>,
+    link: Option<String>,
+    expires: Option<toml::Value>,
+}
+
+impl Expectations {
+    /// Reads and validates the file against the catalogue, with today's date (UTC).
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("--expectations {}: cannot read the file ({e})", path.display())))?;
+        let today = chrono::Utc::now().date_naive();
+        Self::parse(&text, path, today)
+    }
+
+    /// The file's text, validated: every error names the file and the entry's line.
+    pub fn parse(text: &str, path: &Path, today: chrono::NaiveDate) -> Result<Self, ConfigError> {
+        let err = |line: Option<usize>, what: String| {
+            let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+            ConfigError(format!("--expectations {}{at}: {what}", path.display()))
+        };
+        let raw: RawFile = toml::from_str(text).map_err(|e| err(None, e.to_string().trim_end().to_owned()))?;
+        let known: Vec<String> = crate::catalog::scenarios().into_iter().map(|s| s.id).collect();
+        let mut waivers: Vec<Waiver> = Vec::new();
+        for (index, entry) in raw.waiver.into_iter().enumerate() {
+            let line = line_of(text, entry.span().start);
+            let entry = entry.into_inner();
+            let here = |what: String| err(Some(line), format!("waiver {}: {what}", index + 1));
+            let scenario = entry.scenario.ok_or_else(|| here("no `scenario` (a scenario ID)".into()))?;
+            if !known.contains(&scenario) {
+                return Err(here(format!(
+                    "{scenario:?} is not a scenario ID of this suite (see `vpp-conformance list`)"
+                )));
+            }
+            let expect = match entry.expect.as_deref() {
+                Some("fail") => Expect::Fail,
+                Some("flaky") => Expect::Flaky,
+                Some("skip") => Expect::Skip,
+                Some(other) => {
+                    return Err(here(format!("{scenario}: expect = {other:?}: give \"fail\", \"flaky\" or \"skip\"")));
+                }
+                None => return Err(here(format!("{scenario}: no `expect` (\"fail\", \"flaky\" or \"skip\")"))),
+            };
+            let reason = entry.reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+            let reason = reason.ok_or_else(|| here(format!("{scenario}: no `reason`: every waiver says why")))?;
+            let expires = match entry.expires {
+                None => None,
+                Some(value) => {
+                    let text = match &value {
+                        toml::Value::String(s) => s.clone(),
+                        toml::Value::Datetime(d) => d.to_string(),
+                        other => format!("{other:?}"),
+                    };
+                    let date = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                        .map_err(|_| here(format!("{scenario}: expires = {text}: give a date, as 2026-12-31")))?;
+                    if date < today {
+                        return Err(here(format!(
+                            "{scenario}: the waiver expired on {date} (renew it with a reason, or remove it)"
+                        )));
+                    }
+                    Some(date.format("%Y-%m-%d").to_string())
+                }
+            };
+            if waivers.iter().any(|w| w.scenario == scenario) {
+                return Err(here(format!("{scenario} has a waiver already")));
+            }
+            waivers.push(Waiver { scenario, expect, reason, link: entry.link, expires });
+        }
+        let digest = sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Self { path: path.to_owned(), digest, waivers })
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Expectations, ConfigError> {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+        Expectations::parse(text, Path::new("exp.toml"), today)
+    }
+
+    #[test]
+    fn entries_parse_and_errors_name_the_line() {
+        let ok = parse(
+            "[[waiver]]\nscenario = \"APL-CFG-007\"\nexpect = \"fail\"\nreason = \"reworded\"\nexpires = 2026-01-15\n\n[[waiver]]\nscenario = \"UEM-QRY-001\"\nexpect = \"flaky\"\nreason = \"r\"\nlink = \"https://x\"\nexpires = \"2027-01-01\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok.waivers.len(), 2);
+        assert_eq!(ok.waivers[0].expires.as_deref(), Some("2026-01-15"));
+        assert_eq!(ok.waivers[1].expect, Expect::Flaky);
+        assert_eq!(ok.digest.len(), 64);
+        let second = "[[waiver]]\nscenario = \"APL-CFG-007\"\nexpect = \"fail\"\nreason = \"r\"\n\n";
+        let unknown = parse(&format!("{second}[[waiver]]\nscenario = \"NOPE-1\"\nexpect = \"fail\"\nreason = \"r\"\n"))
+            .unwrap_err();
+        assert!(
+            unknown.0.starts_with("--expectations exp.toml:6: waiver 2:") && unknown.0.contains("NOPE-1"),
+            "{unknown}"
+        );
+        let reasonless =
+            parse("\n[[waiver]]\nscenario = \"APL-CFG-007\"\nexpect = \"fail\"\nreason = \" \"\n").unwrap_err();
+        assert!(reasonless.0.contains("exp.toml:2:") && reasonless.0.contains("no `reason`"), "{reasonless}");
+        let expired =
+            parse("[[waiver]]\nscenario = \"APL-CFG-007\"\nexpect = \"fail\"\nreason = \"r\"\nexpires = 2026-01-14\n")
+                .unwrap_err();
+        assert!(expired.0.contains("exp.toml:1:") && expired.0.contains("expired on 2026-01-14"), "{expired}");
+        assert!(parse("[[waiver]]\nscenario = \"APL-CFG-007\"\nexpect = \"pass\"\nreason = \"r\"\n").is_err());
+        assert!(
+            parse("[[waiver]]\nscenario = \"APL-CFG-007\"\nexpect = \"fail\"\nreason = \"r\"\ntypo = 1\n").is_err()
+        );
+    }
+}

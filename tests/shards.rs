@@ -1,0 +1,214 @@
+//! Large runs split and put back together: `--shard I/N` deals the selection into N parts, every
+//! scenario in exactly one; `merge` makes the parts' Cucumber JSON into one verdict and one sealed
+//! report, the same as the unsharded run's, and refuses runs that cannot be one certificate;
+//! `--only-failed` reruns only what an earlier run did not pass.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use support::process;
+use support::{config_for, run_with};
+use vpp_conformance::config::{Expectations, RunConfig, Shard};
+use vpp_conformance::reference::uem::Quirk as Uem;
+use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
+use vpp_conformance::report::verify::{self, Verification};
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+async fn defective() -> ReferenceTarget {
+    ReferenceTarget::start(ReferenceOptions::default().with_quirk(Quirk::Uem(Uem::BadCaseSensitive))).await.unwrap()
+}
+
+fn expectations(dir: &Path, reason: &str) -> Expectations {
+    let path = dir.join(format!("exp-{}.toml", reason.len()));
+    std::fs::write(
+        &path,
+        format!("[[waiver]]\nscenario = \"UEM-QRY-002\"\nexpect = \"flaky\"\nreason = \"{reason}\"\n"),
+    )
+    .unwrap();
+    Expectations::load(&path).unwrap()
+}
+
+fn ids(outcome: &vpp_conformance::runner::RunOutcome) -> BTreeSet<String> {
+    outcome.scenarios.iter().map(|s| s.id.clone()).collect()
+}
+
+/// The rows with each response time (`in 2ms`) blanked: two runs answer at their own pace.
+fn untimed(rows: &[vpp_conformance::report::Row]) -> Vec<vpp_conformance::report::Row> {
+    fn blank(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find(" in ") {
+            out.push_str(&rest[..at + 4]);
+            rest = &rest[at + 4..];
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            let unit = rest[digits..].chars().take_while(|c| c.is_alphabetic()).map(char::len_utf8).sum::<usize>();
+            if digits > 0 && unit > 0 {
+                out.push('_');
+                rest = &rest[digits + unit..];
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+    rows.iter().map(|r| vpp_conformance::report::Row { reason: r.reason.as_deref().map(blank), ..r.clone() }).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_shards_merged_give_the_verdict_and_rows_of_the_unsharded_run() {
+    let target = defective().await;
+    let dir = tempfile::tempdir().unwrap();
+    let base = RunConfig {
+        seed: Some(11),
+        expectations: Some(expectations(dir.path(), "case folding is configurable")),
+        ..config_for(&target.url())
+    };
+    let whole_report = dir.path().join("whole.html");
+    let (whole, _) = run_with(&RunConfig { reports: vec![whole_report.clone()], ..base.clone() }).await;
+    assert!(!whole.passed(), "the defect fails the unsharded run");
+
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for index in 1..=3 {
+        let json = dir.path().join(format!("shard-{index}.json"));
+        let config = RunConfig { shard: Some(Shard { index, total: 3 }), json: Some(json.clone()), ..base.clone() };
+        let (part, stdout) = run_with(&config).await;
+        assert!(stdout.contains(&format!("shard {index}/3: ")), "the run says which part it is:\n{stdout}");
+        let part_ids = ids(&part);
+        assert!(!part_ids.is_empty());
+        assert!(seen.is_disjoint(&part_ids), "a scenario in two shards: {:?}", seen.intersection(&part_ids));
+        seen.extend(part_ids);
+        files.push(json);
+    }
+    assert_eq!(seen, ids(&whole), "every scenario of the selection in exactly one shard");
+
+    // In process, then through the binary, signed.
+    let merged_report = dir.path().join("merged.html");
+    let mut out = Vec::new();
+    let merged = vpp_conformance::app::merge(&files, &[merged_report.clone()], None, &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(merged.passed(), whole.passed(), "{out}");
+    assert!(out.contains("VERDICT: FAIL"), "{out}");
+    let data = |p: &Path| vpp_conformance::report::html::extract(&std::fs::read_to_string(p).unwrap()).unwrap().data;
+    let (a, b) = (data(&whole_report), data(&merged_report));
+    assert_eq!(a.verdict, b.verdict);
+    for (x, y) in untimed(&a.rows).iter().zip(untimed(&b.rows).iter()) {
+        assert_eq!(x, y, "the same rows, reasons included (response times aside)");
+    }
+    assert_eq!(a.rows.len(), b.rows.len());
+    assert_eq!(a.expectations, b.expectations, "the same waivers, sealed");
+    assert_eq!((a.target.as_str(), a.seed, a.tags.as_deref()), (b.target.as_str(), b.seed, b.tags.as_deref()));
+
+    let bin_report = dir.path().join("bin.html");
+    let mut args = vec!["merge"];
+    args.extend(files.iter().map(|f| s(f)));
+    args.extend(["--report", s(&bin_report)]);
+    let run = process::run(&args, LIMIT);
+    assert_eq!(run.code, Some(1), "a failing merged run exits 1\n{}", run.describe());
+    assert!(run.stdout.contains("Merged 3 run(s)"), "{}", run.describe());
+    let text = std::fs::read_to_string(&bin_report).unwrap();
+    assert!(matches!(verify::verify(&text, None), Verification::Intact { .. }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merge_refuses_other_versions_other_expectations_and_disagreeing_overlaps() {
+    let target = defective().await;
+    let good = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tags = Some("@uem and not @any-data".to_owned());
+    let json = |name: &str| dir.path().join(name);
+    let run = |url: String, name: &str, exp: Option<Expectations>| RunConfig {
+        tags: tags.clone(),
+        seed: Some(2),
+        json: Some(json(name)),
+        expectations: exp,
+        ..config_for(&url)
+    };
+    run_with(&run(target.url(), "bad.json", Some(expectations(dir.path(), "one reason")))).await;
+    run_with(&run(good.url(), "good.json", Some(expectations(dir.path(), "one reason")))).await;
+    run_with(&run(target.url(), "other.json", Some(expectations(dir.path(), "another reason")))).await;
+    let text = std::fs::read_to_string(json("bad.json")).unwrap();
+    let marker = format!("\"suite_version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(text.contains(&marker));
+    std::fs::write(json("old.json"), text.replace(&marker, "\"suite_version\": \"0.0.1\"")).unwrap();
+
+    for (pair, says) in [
+        (["bad.json", "old.json"], "different suite versions"),
+        (["bad.json", "other.json"], "different expectations"),
+        (["bad.json", "good.json"], "UEM-QRY-001 failed in"),
+    ] {
+        let files: Vec<PathBuf> = pair.iter().map(|n| json(n)).collect();
+        let err = vpp_conformance::app::merge(&files, &[], None, &mut Vec::new()).unwrap_err();
+        assert!(err.contains(says), "{pair:?}: {err}");
+        let run = process::run(&["merge", s(&files[0]), s(&files[1])], LIMIT);
+        assert_eq!(run.code, Some(2), "{}", run.describe());
+        assert!(run.stderr.contains(says) && run.stderr.contains(pair[1]), "{}", run.describe());
+    }
+    // The same run twice overlaps without disagreeing.
+    let same = [json("bad.json"), json("bad.json")];
+    assert!(vpp_conformance::app::merge(&same, &[], None, &mut Vec::new()).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_shard_is_no_error_and_says_so() {
+    let good = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("empty.json");
+    let config = RunConfig {
+        tags: Some("@APL-CFG-001 or @APL-CFG-002".into()),
+        shard: Some(Shard { index: 3, total: 3 }),
+        json: Some(json.clone()),
+        ..config_for(&good.url())
+    };
+    let (outcome, stdout) = run_with(&config).await;
+    assert!(outcome.passed() && outcome.scenarios.is_empty(), "{stdout}");
+    assert!(
+        stdout.contains("shard 3/3: 0 of the 2 selected scenarios") && stdout.contains("nothing to run"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(&json).unwrap();
+    assert!(vpp_conformance::report::merge::read(&text).unwrap().is_none(), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_failed_sends_only_the_failed_scenarios_requests() {
+    let target = defective().await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.json");
+    let (outcome, _) =
+        run_with(&RunConfig { seed: Some(4), json: Some(first.clone()), ..config_for(&target.url()) }).await;
+    let not_passed: BTreeSet<String> = outcome
+        .scenarios
+        .iter()
+        .filter(|s| s.verdict != vpp_conformance::runner::Verdict::Passed)
+        .map(|s| s.id.clone())
+        .collect();
+    assert!(not_passed.contains("UEM-QRY-001") && not_passed.len() < outcome.scenarios.len() / 2, "{not_passed:?}");
+
+    let proxy = support::proxy::http_proxy().await;
+    let again = dir.path().join("again.json");
+    let url = target.url();
+    let run = process::run_env_async(
+        &[("HTTP_PROXY", &proxy.url)],
+        &["run", "--base-url", &url, "--seed", "4", "--only-failed", s(&first), "--json", s(&again)],
+        LIMIT,
+    )
+    .await;
+    assert_eq!(run.code, Some(1), "the defect is still there\n{}", run.describe());
+    let rerun = vpp_conformance::report::diff::parse_cucumber_json(&std::fs::read_to_string(&again).unwrap()).unwrap();
+    let rerun_ids: BTreeSet<String> = rerun.scenarios.keys().cloned().collect();
+    assert_eq!(rerun_ids, not_passed, "only what did not pass ran\n{}", run.describe());
+    let requests = proxy.requests();
+    assert!(!requests.is_empty(), "the requests went through the proxy");
+    assert!(
+        requests.iter().all(|r| !r.contains("/mdm/VPPServiceConfigSrv")),
+        "no request of a passed (Apple VPP) scenario: {requests:?}"
+    );
+    assert!(run.stdout.contains("--only-failed: "), "{}", run.describe());
+}

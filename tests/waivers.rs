@@ -1,0 +1,218 @@
+//! An expectations file (`--expectations`): a failure it expects does not fail the run and is
+//! shown as waived, with its reason, in the summary, JUnit, Cucumber JSON and the sealed reports;
+//! a waived scenario that passes is a stale waiver (a failure under `--strict`); an unknown
+//! scenario, a missing reason or an expired waiver is an exit-2 error naming the line; and the
+//! waivers are sealed, so editing one breaks `verify-report`.
+
+mod support;
+
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey};
+use std::path::Path;
+use std::time::Duration;
+use support::process;
+use support::{config_for, run_with};
+use vpp_conformance::config::{Expectations, RunConfig};
+use vpp_conformance::outcome::Status;
+use vpp_conformance::reference::apple_vpp::Quirk as Apple;
+use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
+use vpp_conformance::report::seal;
+use vpp_conformance::report::verify::{self, Verification};
+
+const LIMIT: Duration = Duration::from_secs(60);
+const REASON: &str = "error 9617's message is reworded on our side; fix planned for 4.2";
+
+fn expectations(dir: &Path, text: &str) -> Expectations {
+    let path = dir.join("expectations.toml");
+    std::fs::write(&path, text).unwrap();
+    Expectations::load(&path).expect("valid expectations")
+}
+
+fn waiver(id: &str, expect: &str, reason: &str) -> String {
+    format!("[[waiver]]\nscenario = \"{id}\"\nexpect = \"{expect}\"\nreason = \"{reason}\"\n\n")
+}
+
+/// The Apple VPP scenarios against a reference whose error 9617 has the wrong message (so
+/// APL-CFG-007 and the snapshot of APL-CFG-008, both MUST, fail), judged under `text` and a
+/// waiver of APL-CFG-008, every output written into `dir`.
+async fn apple_run(dir: &Path, text: &str, strict: bool) -> (vpp_conformance::runner::RunOutcome, String) {
+    let target =
+        ReferenceTarget::start(ReferenceOptions::default().with_quirk(Quirk::Apple(Apple::BadErrorMessage(9617))))
+            .await
+            .unwrap();
+    let config = RunConfig {
+        tags: Some("@apple-vpp".into()),
+        strict,
+        seed: Some(3),
+        expectations: Some(expectations(dir, &format!("{text}{}", waiver("APL-CFG-008", "fail", "same message")))),
+        junit: Some(dir.join("junit.xml")),
+        json: Some(dir.join("cucumber.json")),
+        reports: vec![dir.join("report.html"), dir.join("report.md")],
+        sign_key: Some(key_file(dir)),
+        ..config_for(&target.url())
+    };
+    run_with(&config).await
+}
+
+fn key_file(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("issuer.pem");
+    let key = SigningKey::from_bytes(&[9u8; 32]);
+    std::fs::write(&path, key.to_pkcs8_pem(Default::default()).unwrap().as_bytes()).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expected_failure_is_waived_with_its_reason_everywhere_and_does_not_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, stdout) = apple_run(dir.path(), &waiver("APL-CFG-007", "fail", REASON), false).await;
+    assert!(outcome.passed(), "a waived failure does not fail the run:\n{stdout}");
+    let waived: Vec<&str> = outcome.waived().map(|s| s.id.as_str()).collect();
+    assert_eq!(waived, ["APL-CFG-007", "APL-CFG-008"], "{stdout}");
+    assert!(stdout.contains("VERDICT: PASS") && stdout.contains("; 2 waived"), "{stdout}");
+    assert!(stdout.contains(&format!("[APL-CFG-007] MUST")) && stdout.contains(REASON), "{stdout}");
+
+    // JUnit: a skipped test case (not a failure) that says why.
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    let at = junit.find("Scenario: APL-CFG-007:").expect("APL-CFG-007 in JUnit");
+    let case = &junit[junit[..at].rfind("<testcase").unwrap()..];
+    let case = &case[..case.find("</testcase>").unwrap()];
+    assert!(case.contains("<skipped") && !case.contains("<failure"), "{case}");
+    assert!(case.contains("waived (expected to fail)") && case.contains("reworded on our side"), "{case}");
+    // Cucumber JSON: skipped with the reason, read back as waived; and the run's facts.
+    let json = std::fs::read_to_string(dir.path().join("cucumber.json")).unwrap();
+    let parsed = vpp_conformance::report::diff::parse_cucumber_json(&json).unwrap();
+    assert_eq!(parsed.scenarios["APL-CFG-007"].1, vpp_conformance::report::diff::Outcome::Waived);
+    assert!(!json.contains("\"status\": \"failed\""), "no failed step in Cucumber JSON");
+    let facts = vpp_conformance::report::merge::read(&json).unwrap().unwrap();
+    assert_eq!(facts.waivers.len(), 2);
+    assert_eq!(facts.expectations_digest, outcome.expectations_digest);
+
+    // The reports: a waived row, apart from passes and failures, with the reason; the waivers sealed.
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(html.contains("Verdict: PASS") && html.contains("<td class=\"waived\">waived</td>"), "HTML row");
+    assert!(html.contains("2 waived,") && md.contains("2 waived,"));
+    assert!(html.contains("id=\"waivers\"") && html.contains(REASON));
+    assert!(md.contains("🏷️ waived") && md.contains("## Waivers"));
+    let embedded = vpp_conformance::report::html::extract(&html).unwrap();
+    let row = embedded.data.rows.iter().find(|r| r.id == "APL-CFG-007").unwrap();
+    assert_eq!(row.status, Status::Waived);
+    let sealed = embedded.data.expectations.as_ref().expect("the waivers are in the sealed data");
+    assert_eq!(sealed.waivers[0].reason, REASON);
+    assert_eq!(Some(&sealed.digest), outcome.expectations_digest.as_ref());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_sealed_with_waivers_verifies_and_an_edited_waiver_breaks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{}{}", waiver("APL-CFG-007", "fail", REASON), waiver("APL-CFG-002", "flaky", "a slow proxy"));
+    apple_run(dir.path(), &text, false).await;
+    let public = SigningKey::from_bytes(&[9u8; 32]).verifying_key();
+    let pub_path = dir.path().join("issuer.pub.pem");
+    std::fs::write(&pub_path, public.to_public_key_pem(Default::default()).unwrap()).unwrap();
+    for file in ["report.html", "report.md"] {
+        let path = dir.path().join(file);
+        let report = std::fs::read_to_string(&path).unwrap();
+        assert!(matches!(verify::verify(&report, Some(&public)), Verification::Intact { checked: true, .. }), "{file}");
+        let ok =
+            process::run(&["verify-report", path.to_str().unwrap(), "--public-key", pub_path.to_str().unwrap()], LIMIT);
+        assert_eq!(ok.code, Some(0), "{}", ok.describe());
+
+        // One waiver's reason edited where the reader sees it.
+        if file == "report.html" {
+            let edited = report.replacen("fix planned for 4.2", "fix planned for 9.9", 1);
+            assert_ne!(edited, report);
+            assert!(matches!(verify::verify(&edited, None), Verification::Broken(_)), "a visible edit");
+        }
+        // One waiver edited in the sealed data, the digest recomputed: the signature catches it.
+        let mut embedded = match file {
+            "report.html" => vpp_conformance::report::html::extract(&report),
+            _ => vpp_conformance::report::markdown::extract(&report),
+        }
+        .unwrap();
+        embedded.data.expectations.as_mut().unwrap().waivers[1].reason = "edited".into();
+        let forged_seal = seal::Seal { digest: seal::digest(&embedded.data), ..embedded.seal.clone() };
+        let format = vpp_conformance::report::Format::from_path(Path::new(file)).unwrap();
+        let forged = vpp_conformance::report::render(format, &embedded.data, &forged_seal);
+        assert!(matches!(verify::verify(&forged, Some(&public)), Verification::Broken(_)), "{file}");
+        let forged_path = dir.path().join(format!("forged-{file}"));
+        std::fs::write(&forged_path, forged).unwrap();
+        let bad = process::run(
+            &["verify-report", forged_path.to_str().unwrap(), "--public-key", pub_path.to_str().unwrap()],
+            LIMIT,
+        );
+        assert_eq!(bad.code, Some(1), "{}", bad.describe());
+        // And an edit of the embedded data alone (the digest not recomputed).
+        let mut tampered = embedded.clone();
+        tampered.seal = forged_seal.clone();
+        tampered.seal.digest = embedded.seal.digest.clone();
+        let text = vpp_conformance::report::render(format, &tampered.data, &tampered.seal);
+        assert!(matches!(verify::verify(&text, None), Verification::Broken(_)), "{file}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waived_scenario_that_passes_is_a_stale_waiver_and_fails_under_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{}{}", waiver("APL-CFG-007", "fail", REASON), waiver("APL-CFG-001", "fail", "was broken"));
+    let (outcome, stdout) = apple_run(dir.path(), &text, false).await;
+    let stale: Vec<&str> = outcome.stale().map(|s| s.id.as_str()).collect();
+    assert_eq!(stale, ["APL-CFG-001"], "{stdout}");
+    assert!(outcome.passed(), "without --strict a stale waiver is reported only:\n{stdout}");
+    assert!(stdout.contains("Stale waivers (1)") && stdout.contains("1 stale waiver"), "{stdout}");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("<td class=\"stale-waiver\">stale waiver</td>"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, stdout) = apple_run(dir.path(), &text, true).await;
+    assert!(!outcome.passed(), "under --strict a stale waiver fails the run:\n{stdout}");
+    assert!(stdout.contains("VERDICT: FAIL") && stdout.contains("APL-CFG-001"), "{stdout}");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("Verdict: FAIL"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_skip_waiver_keeps_the_scenario_out_and_reports_it_waived() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{}{}", waiver("APL-CFG-007", "skip", REASON), waiver("APL-CFG-006", "skip", "not ours"));
+    let (outcome, stdout) = apple_run(dir.path(), &text, false).await;
+    assert!(outcome.passed(), "{stdout}");
+    assert_eq!(outcome.waived().count(), 3, "{stdout}");
+    assert!(outcome.not_run().next().is_none());
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(!junit.contains("APL-CFG-007"), "a skipped scenario sends nothing and is not in JUnit");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("3 waived,"), "the report counts them");
+}
+
+#[test]
+fn unknown_reasonless_and_expired_waivers_are_exit_2_errors_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = waiver("APL-CFG-007", "fail", "r");
+    for (text, line, says) in [
+        (
+            format!("{good}[[waiver]]\nscenario = \"APL-CFG-999\"\nexpect = \"fail\"\nreason = \"r\"\n"),
+            6,
+            "APL-CFG-999",
+        ),
+        (format!("{good}[[waiver]]\nscenario = \"APL-CFG-001\"\nexpect = \"fail\"\n"), 6, "no `reason`"),
+        (
+            format!(
+                "{good}[[waiver]]\nscenario = \"APL-CFG-001\"\nexpect = \"fail\"\nreason = \"r\"\nexpires = 2020-01-01\n"
+            ),
+            6,
+            "expired on 2020-01-01",
+        ),
+    ] {
+        let path = dir.path().join("expectations.toml");
+        std::fs::write(&path, &text).unwrap();
+        let run = process::run(&["run", "--expectations", path.to_str().unwrap()], LIMIT);
+        assert_eq!(run.code, Some(2), "{}", run.describe());
+        assert!(
+            run.stderr.contains(&format!("expectations.toml:{line}:")) && run.stderr.contains(says),
+            "the error names the file, the line and the fault:\n{}",
+            run.describe()
+        );
+        assert!(!run.stdout.contains("running against"), "nothing ran:\n{}", run.describe());
+    }
+}
