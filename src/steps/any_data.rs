@@ -2,7 +2,7 @@
 //! ask them (concurrently, within the request budget) and compare with the oracle's answers.
 
 use super::common::request_url;
-use super::{StepFn, VppWorld, arg};
+use super::{StepFn, StepResult, VppWorld, arg};
 use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 use crate::checks::accounts::Brief;
 use crate::checks::probes::{self, Family, Probe};
@@ -11,27 +11,26 @@ use crate::checks::{Findings, accounts, schema};
 use crate::client::Exchange;
 use cucumber::step::Context;
 use futures::StreamExt as _;
-use futures::future::LocalBoxFuture;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-pub const GIVEN: &[(&str, StepFn)] = &[(r"^the client lists every account of the tenant$", lists_every_account)];
+pub const GIVEN: &[(&str, StepFn)] = &[(r"^the client lists every account of the tenant$", step!(lists_every_account))];
 
 pub const THEN: &[(&str, StepFn)] = &[
-    (r#"^every listed account is valid against the schema "([^"]+)"$"#, every_listed_account_valid),
-    (r"^every listed account that lacks a documented field is reported in a warning$", warn_on_missing_fields),
+    (r#"^every listed account is valid against the schema "([^"]+)"$"#, step!(every_listed_account_valid)),
+    (r"^every listed account that lacks a documented field is reported in a warning$", step!(warn_on_missing_fields)),
     (
         r"^every (.+) query derived from the listed accounts finds exactly the accounts the documentation says$",
-        probes_hold,
+        step!(probes_hold),
     ),
-    (r"^GET by each listed GUID answers that account as the documented media type$", get_by_each_guid),
+    (r"^GET by each listed GUID answers that account as the documented media type$", step!(get_by_each_guid)),
     (
         r"^GET by a GUID next to a listed one answers 404, and by one cut short 400 or 404, neither with account data$",
-        unlisted_guid_is_404,
+        step!(unlisted_guid_is_404),
     ),
-    (r"^every listed expiry date is written as the documentation writes dates$", dates_in_documented_form),
+    (r"^every listed expiry date is written as the documentation writes dates$", step!(dates_in_documented_form)),
 ];
 
 /// Failures shown in full; the rest are counted.
@@ -137,19 +136,18 @@ async fn gather(w: &VppWorld) -> Listing {
     listing
 }
 
-fn lists_every_account<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let run = w.ctx();
-        let listing = run.listing.get_or_init(|| async { Arc::new(gather(w).await) }).await.clone();
-        for warning in &listing.warnings {
-            run.warn(&w.scenario, warning.clone());
-        }
-        if let Some((why, exchange)) = &listing.failure {
-            w.last = exchange.clone();
-            w.fail(why.clone());
-        }
-        w.listing = Some(listing);
-    })
+async fn lists_every_account(w: &mut VppWorld, _ctx: Context) -> StepResult {
+    let run = w.ctx();
+    let listing = run.listing.get_or_init(|| async { Arc::new(gather(w).await) }).await.clone();
+    for warning in &listing.warnings {
+        run.warn(&w.scenario, warning.clone());
+    }
+    if let Some((why, exchange)) = &listing.failure {
+        w.last = exchange.clone();
+        return Err(why.clone());
+    }
+    w.listing = Some(listing);
+    Ok(())
 }
 
 /// Each listed account with what the query rules look at.
@@ -174,56 +172,52 @@ fn listed(w: &VppWorld) -> Arc<Listing> {
     }
 }
 
-fn every_listed_account_valid<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let mut findings = Findings::default();
-        let mut more = 0usize;
-        let listing = listed(w);
-        for i in 0..listing.accounts.len() {
-            for mut m in schema::validate(arg(&ctx, 1), &listing.account(i)).failures {
-                if findings.failures.len() >= SHOWN_FAILURES {
-                    more += 1;
-                    continue;
-                }
-                m.at = m.at.replacen('$', &format!("$.vppAccounts[{i}]"), 1);
-                findings.fail(m);
+async fn every_listed_account_valid(w: &mut VppWorld, ctx: Context) -> StepResult {
+    let mut findings = Findings::default();
+    let mut more = 0usize;
+    let listing = listed(w);
+    for i in 0..listing.accounts.len() {
+        for mut m in schema::validate(arg(&ctx, 1), &listing.account(i)).failures {
+            if findings.failures.len() >= SHOWN_FAILURES {
+                more += 1;
+                continue;
             }
+            m.at = m.at.replacen('$', &format!("$.vppAccounts[{i}]"), 1);
+            findings.fail(m);
         }
-        let what = if more > 0 {
-            format!("listed accounts do not match their schema ({more} more failures not shown)")
-        } else {
-            "listed accounts do not match their schema".to_owned()
-        };
-        w.assert(findings, &what);
-    })
+    }
+    let what = if more > 0 {
+        format!("listed accounts do not match their schema ({more} more failures not shown)")
+    } else {
+        "listed accounts do not match their schema".to_owned()
+    };
+    w.judge(findings, &what)
 }
 
 /// Documented fields a vendor's account leaves out or null: allowed on any data, worth knowing.
 /// One warning per field, with a count and a few examples, however many accounts lack it.
-fn warn_on_missing_fields<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let run = w.ctx();
-        let listing = listed(w);
-        for field in accounts::ACCOUNT_FIELDS {
-            let lacking: Vec<usize> = (0..listing.accounts.len())
-                .filter(|i| listing.account(*i).get(field).is_none_or(Value::is_null))
-                .collect();
-            if lacking.is_empty() {
-                continue;
-            }
-            let examples: Vec<String> = lacking.iter().take(3).map(|i| format!("$.vppAccounts[{i}]")).collect();
-            let etc = if lacking.len() > examples.len() { ", …" } else { "" };
-            run.warn(
-                &w.scenario,
-                format!(
-                    "{} of {} listed accounts have no (or a null) {field}: {}{etc}",
-                    lacking.len(),
-                    listing.accounts.len(),
-                    examples.join(", ")
-                ),
-            );
+async fn warn_on_missing_fields(w: &mut VppWorld, _ctx: Context) -> StepResult {
+    let run = w.ctx();
+    let listing = listed(w);
+    for field in accounts::ACCOUNT_FIELDS {
+        let lacking: Vec<usize> =
+            (0..listing.accounts.len()).filter(|i| listing.account(*i).get(field).is_none_or(Value::is_null)).collect();
+        if lacking.is_empty() {
+            continue;
         }
-    })
+        let examples: Vec<String> = lacking.iter().take(3).map(|i| format!("$.vppAccounts[{i}]")).collect();
+        let etc = if lacking.len() > examples.len() { ", …" } else { "" };
+        run.warn(
+            &w.scenario,
+            format!(
+                "{} of {} listed accounts have no (or a null) {field}: {}{etc}",
+                lacking.len(),
+                listing.accounts.len(),
+                examples.join(", ")
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// What one probe's answer got wrong, if anything.
@@ -234,112 +228,105 @@ fn judge(probe: &Probe, oracle: &Oracle, exchange: &Exchange) -> Option<String> 
     }
 }
 
-fn probes_hold<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let words = arg(&ctx, 1);
-        let family = Family::from_words(words).unwrap_or_else(|| panic!("unknown probe family {words:?}"));
-        let run = w.ctx();
-        let listing = listed(w);
-        let chosen = probes::probes(family, &listing.oracle, run.seed, run.max_requests);
-        if chosen.is_empty() {
-            run.warn(&w.scenario, format!("the listed accounts give no {words} query to ask (nothing checked)"));
-            return;
-        }
-        let urls: Vec<(Probe, String)> = chosen
-            .into_iter()
-            .map(|p| {
-                let url = list_url(w, Some(&p.query));
-                (p, url)
-            })
-            .collect();
-        let asked = urls.len();
-        let failures: Vec<String> = futures::stream::iter(urls)
-            .map(|(probe, url)| {
-                let client = run.client.clone();
-                let listing = listing.clone();
-                async move {
-                    let exchange = client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
-                    judge(&probe, &listing.oracle, &exchange).map(|why| format!("query={} → {why}", probe.query))
-                }
-            })
-            .buffer_unordered(run.concurrency)
-            .filter_map(|f| async move { f })
-            .collect()
-            .await;
-        if !failures.is_empty() {
-            let mut failures = failures;
-            failures.sort();
-            let more = failures.len().saturating_sub(SHOWN_FAILURES);
-            let mut text = format!(
-                "{} of {asked} {words} queries broke the rule \"{}\" (seed {}; repeat with --seed {}):\n  - {}",
-                failures.len(),
-                family.rule(),
-                run.seed,
-                run.seed,
-                failures.iter().take(SHOWN_FAILURES).cloned().collect::<Vec<_>>().join("\n  - ")
-            );
-            if more > 0 {
-                text.push_str(&format!("\n  … and {more} more"));
+async fn probes_hold(w: &mut VppWorld, ctx: Context) -> StepResult {
+    let words = arg(&ctx, 1);
+    let family = Family::from_words(words).unwrap_or_else(|| panic!("unknown probe family {words:?}"));
+    let run = w.ctx();
+    let listing = listed(w);
+    let chosen = probes::probes(family, &listing.oracle, run.seed, run.max_requests);
+    if chosen.is_empty() {
+        run.warn(&w.scenario, format!("the listed accounts give no {words} query to ask (nothing checked)"));
+        return Ok(());
+    }
+    let urls: Vec<(Probe, String)> = chosen
+        .into_iter()
+        .map(|p| {
+            let url = list_url(w, Some(&p.query));
+            (p, url)
+        })
+        .collect();
+    let asked = urls.len();
+    let failures: Vec<String> = futures::stream::iter(urls)
+        .map(|(probe, url)| {
+            let client = run.client.clone();
+            let listing = listing.clone();
+            async move {
+                let exchange = client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
+                judge(&probe, &listing.oracle, &exchange).map(|why| format!("query={} → {why}", probe.query))
             }
-            w.last = None;
-            w.fail(text);
+        })
+        .buffer_unordered(run.concurrency)
+        .filter_map(|f| async move { f })
+        .collect()
+        .await;
+    if !failures.is_empty() {
+        let mut failures = failures;
+        failures.sort();
+        let more = failures.len().saturating_sub(SHOWN_FAILURES);
+        let mut text = format!(
+            "{} of {asked} {words} queries broke the rule \"{}\" (seed {}; repeat with --seed {}):\n  - {}",
+            failures.len(),
+            family.rule(),
+            run.seed,
+            run.seed,
+            failures.iter().take(SHOWN_FAILURES).cloned().collect::<Vec<_>>().join("\n  - ")
+        );
+        if more > 0 {
+            text.push_str(&format!("\n  … and {more} more"));
         }
-    })
-}
-
-fn get_by_each_guid<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let run = w.ctx();
-        let listing = listed(w);
-        // A sample chosen by the seed, so a large tenant is not judged by its first page alone.
-        let items: Vec<Value> =
-            probes::sample_positions(listing.accounts.len(), run.max_requests, run.seed, "get by guid")
-                .into_iter()
-                .map(|i| listing.account(i))
-                .collect();
-        let findings = super::uem::get_each_and_compare(w, &items, "vpp-account-any-data").await;
         w.last = None;
-        w.assert(findings, "GET by GUID disagrees with the list");
-    })
+        return Err(text);
+    }
+    Ok(())
 }
 
-fn unlisted_guid_is_404<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let listing = listed(w);
-        let values: Vec<String> = (0..listing.accounts.len())
-            .flat_map(|i| accounts::identifying_values(&listing.account(i)).collect::<Vec<_>>())
-            .collect();
-        // The first GUID is well formed and names no account: "not found". The second is cut short:
-        // a malformed identifier, which the documentation does not cover, so 400 passes as well.
-        for (i, guid) in probes::unlisted_guids(listing.oracle.accounts()).into_iter().enumerate() {
-            let url = request_url(w, &format!("/SRP00000/api/v1/vppAccounts/{guid}"));
-            let exchange = w.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await.clone();
-            let status = match exchange.reply() {
-                Ok(r) => r.status,
-                Err(_) => w.fail("no response from the target".into()),
-            };
-            let (allowed, expected): (&[u16], &str) =
-                if i == 0 { (&[404], "HTTP 404") } else { (&[400, 404], "HTTP 400 or 404 (a malformed GUID)") };
-            if !allowed.contains(&status) {
-                w.fail(format!(
-                    "GET by the unlisted GUID {guid}\n    expected: {expected}\n    actual:   HTTP {status}"
-                ));
-            }
-            if let Some(why) = super::uem::leaked(&exchange, values.iter().cloned()) {
-                w.fail(format!("GET by the unlisted GUID {guid}: {why}"));
-            }
+async fn get_by_each_guid(w: &mut VppWorld, _ctx: Context) -> StepResult {
+    let run = w.ctx();
+    let listing = listed(w);
+    // A sample chosen by the seed, so a large tenant is not judged by its first page alone.
+    let items: Vec<Value> = probes::sample_positions(listing.accounts.len(), run.max_requests, run.seed, "get by guid")
+        .into_iter()
+        .map(|i| listing.account(i))
+        .collect();
+    let findings = super::uem::get_each_and_compare(w, &items, "vpp-account-any-data").await;
+    w.last = None;
+    w.judge(findings, "GET by GUID disagrees with the list")
+}
+
+async fn unlisted_guid_is_404(w: &mut VppWorld, _ctx: Context) -> StepResult {
+    let listing = listed(w);
+    let values: Vec<String> = (0..listing.accounts.len())
+        .flat_map(|i| accounts::identifying_values(&listing.account(i)).collect::<Vec<_>>())
+        .collect();
+    // The first GUID is well formed and names no account: "not found". The second is cut short:
+    // a malformed identifier, which the documentation does not cover, so 400 passes as well.
+    for (i, guid) in probes::unlisted_guids(listing.oracle.accounts()).into_iter().enumerate() {
+        let url = request_url(w, &format!("/SRP00000/api/v1/vppAccounts/{guid}"));
+        let exchange = w.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await.clone();
+        let status = match exchange.reply() {
+            Ok(r) => r.status,
+            Err(_) => w.fail("no response from the target".into()),
+        };
+        let (allowed, expected): (&[u16], &str) =
+            if i == 0 { (&[404], "HTTP 404") } else { (&[400, 404], "HTTP 400 or 404 (a malformed GUID)") };
+        if !allowed.contains(&status) {
+            return Err(format!(
+                "GET by the unlisted GUID {guid}\n    expected: {expected}\n    actual:   HTTP {status}"
+            ));
         }
-    })
+        if let Some(why) = super::uem::leaked(&exchange, values.iter().cloned()) {
+            return Err(format!("GET by the unlisted GUID {guid}: {why}"));
+        }
+    }
+    Ok(())
 }
 
 /// Every date the documentation shows is written `2028-04-20T04:04:00.000Z`; an instant written
 /// otherwise (no milliseconds, an offset) is the same date, so this is a SHOULD scenario.
-fn dates_in_documented_form<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let listing = listed(w);
-        let accounts = (0..listing.accounts.len()).map(|i| (i, listing.account(i)));
-        let findings = accounts::check_date_forms(accounts, SHOWN_FAILURES);
-        w.last = None;
-        w.assert(findings, "expiry dates are not written as the documentation writes them");
-    })
+async fn dates_in_documented_form(w: &mut VppWorld, _ctx: Context) -> StepResult {
+    let listing = listed(w);
+    let accounts = (0..listing.accounts.len()).map(|i| (i, listing.account(i)));
+    let findings = accounts::check_date_forms(accounts, SHOWN_FAILURES);
+    w.last = None;
+    w.judge(findings, "expiry dates are not written as the documentation writes them")
 }

@@ -1,21 +1,20 @@
 //! Steps both APIs share: sending the documented request, status, media type, schema.
 
-use super::{StepFn, VppWorld, arg};
+use super::{StepFn, StepResult, VppWorld, arg, capture};
 use crate::checks::{media_type, schema};
 use cucumber::step::Context;
-use futures::future::LocalBoxFuture;
 
 pub const WHEN: &[(&str, StepFn)] = &[
-    (r"^the client sends (GET|POST) (.+?)(?: with the body (.+))?$", sends),
-    (r"^a client of the second tenant sends GET (.+)$", sends_in_second_tenant),
+    (r"^the client sends (GET|POST) (.+?)(?: with the body (.+))?$", step!(sends)),
+    (r"^a client of the second tenant sends GET (.+)$", step!(sends_in_second_tenant)),
 ];
 
 pub const THEN: &[(&str, StepFn)] = &[
-    (r"^the response status is (\d{3})$", status_is),
-    (r"^the response status is (\d{3}) or (\d{3})$", status_is_either),
-    (r"^the documented request is answered without a redirect that changes its method or its path$", not_moved),
-    (r#"^the response media type is "([^"]+)"$"#, media_type_is),
-    (r#"^the response body is valid against the schema "([^"]+)"$"#, valid_against_schema),
+    (r"^the response status is (\d{3})$", step!(status_is)),
+    (r"^the response status is (\d{3}) or (\d{3})$", step!(status_is_either)),
+    (r"^the documented request is answered without a redirect that changes its method or its path$", step!(not_moved)),
+    (r#"^the response media type is "([^"]+)"$"#, step!(media_type_is)),
+    (r#"^the response body is valid against the schema "([^"]+)"$"#, step!(valid_against_schema)),
 ];
 
 /// The documented tenant in request paths; it stands for the tenant under test.
@@ -77,102 +76,92 @@ pub fn accept_for(path: &str) -> &'static str {
     }
 }
 
-fn sends<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let method = arg(&ctx, 1).to_owned();
-        let documented = arg(&ctx, 2).to_owned();
-        let body = ctx.matches.get(3).map(|(_, b)| b.clone()).filter(|b| !b.is_empty());
-        let url = request_url(w, &documented);
-        let exchange = w.send(&method, &url, body.as_deref(), Some(accept_for(&documented))).await;
-        // Redirects are not part of either contract: a followed one is reported wherever it happens.
-        let sent = url::Url::parse(&exchange.url).map(|u| u.to_string()).unwrap_or_default();
-        let moved = exchange.reply().ok().and_then(|r| r.redirected_to.clone()).filter(|to| *to != sent);
-        if let Some(to) = moved {
-            let path = documented.split('?').next().unwrap_or_default();
-            w.ctx().warn(
-                &w.scenario,
-                format!("the documented {method} {path} was redirected to {to}, and answered from there (a redirect is not part of the contract)"),
-            );
-        }
-    })
+async fn sends(w: &mut VppWorld, ctx: Context) -> StepResult {
+    let method = arg(&ctx, 1).to_owned();
+    let documented = arg(&ctx, 2).to_owned();
+    let body = ctx.matches.get(3).map(|(_, b)| b.clone()).filter(|b| !b.is_empty());
+    let url = request_url(w, &documented);
+    let exchange = w.send(&method, &url, body.as_deref(), Some(accept_for(&documented))).await;
+    // Redirects are not part of either contract: a followed one is reported wherever it happens.
+    let sent = url::Url::parse(&exchange.url).map(|u| u.to_string()).unwrap_or_default();
+    let moved = exchange.reply().ok().and_then(|r| r.redirected_to.clone()).filter(|to| *to != sent);
+    if let Some(to) = moved {
+        let path = documented.split('?').next().unwrap_or_default();
+        w.ctx().warn(
+            &w.scenario,
+            format!("the documented {method} {path} was redirected to {to}, and answered from there (a redirect is not part of the contract)"),
+        );
+    }
+    Ok(())
 }
 
 /// The documented request, with the tenant given by `--second-tenant` in place of the tenant
 /// under test. Without that option the scenario is not run: the target's second tenant is the
 /// user's to name.
-fn sends_in_second_tenant<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let documented = arg(&ctx, 1).to_owned();
-        let Some(second) = w.ctx().second_tenant.clone() else {
-            std::panic::resume_unwind(Box::new(crate::gate::NotRun(
-                "this scenario needs --second-tenant GUID (another tenant the target holds)".to_owned(),
-            )));
-        };
-        if second.eq_ignore_ascii_case(&w.ctx().tenant) {
-            std::panic::resume_unwind(Box::new(crate::gate::NotRun(format!(
-                "--second-tenant {second} is the tenant under test (--tenant): name another tenant the target holds"
-            ))));
-        }
-        let url = request_url_in(w, &documented, &second);
-        w.send("GET", &url, None, Some(accept_for(&documented))).await;
-    })
+async fn sends_in_second_tenant(w: &mut VppWorld, ctx: Context) -> StepResult {
+    let documented = arg(&ctx, 1).to_owned();
+    let Some(second) = w.ctx().second_tenant.clone() else {
+        std::panic::resume_unwind(Box::new(crate::gate::NotRun(
+            "this scenario needs --second-tenant GUID (another tenant the target holds)".to_owned(),
+        )));
+    };
+    if second.eq_ignore_ascii_case(&w.ctx().tenant) {
+        std::panic::resume_unwind(Box::new(crate::gate::NotRun(format!(
+            "--second-tenant {second} is the tenant under test (--tenant): name another tenant the target holds"
+        ))));
+    }
+    let url = request_url_in(w, &documented, &second);
+    w.send("GET", &url, None, Some(accept_for(&documented))).await;
+    Ok(())
 }
 
 /// A documented request answered after a redirect: one that changed the method (a 301, 302 or
 /// 303 on POST) or the path fails; one that kept both was reported when the request was sent.
-fn not_moved<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let exchange = w.exchange().clone();
-        let Some(to) = w.reply().redirected_to.clone() else { return };
-        if url::Url::parse(&exchange.url).is_ok_and(|u| u.as_str() == to) {
-            return;
-        }
-        // The client follows redirects and keeps only where they led; the first one's status,
-        // which decides the method the client went on with, comes from asking again without following.
-        let first = w
-            .ctx()
-            .client
-            .without_redirects()
-            .send(&exchange.method, &exchange.url, exchange.request_body.as_deref(), None)
-            .await;
-        let first_status = first.reply().ok().map(|r| r.status).filter(|s| (300..400).contains(s));
-        let findings = crate::checks::redirects::judge(&exchange.method, &exchange.url, first_status, &to);
-        w.assert(findings, "the documented request was answered elsewhere");
-    })
+async fn not_moved(w: &mut VppWorld, _ctx: Context) -> StepResult {
+    let exchange = w.exchange().clone();
+    let Some(to) = w.reply().redirected_to.clone() else { return Ok(()) };
+    if url::Url::parse(&exchange.url).is_ok_and(|u| u.as_str() == to) {
+        return Ok(());
+    }
+    // The client follows redirects and keeps only where they led; the first one's status,
+    // which decides the method the client went on with, comes from asking again without following.
+    let first = w
+        .ctx()
+        .client
+        .without_redirects()
+        .send(&exchange.method, &exchange.url, exchange.request_body.as_deref(), None)
+        .await;
+    let first_status = first.reply().ok().map(|r| r.status).filter(|s| (300..400).contains(s));
+    let findings = crate::checks::redirects::judge(&exchange.method, &exchange.url, first_status, &to);
+    w.judge(findings, "the documented request was answered elsewhere")
 }
 
-fn status_is<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let expected: u16 = arg(&ctx, 1).parse().expect("pattern has 3 digits");
-        let status = w.reply().status;
-        if status != expected {
-            w.fail(format!("HTTP status\n    expected: {expected}\n    actual:   {status}"));
-        }
-    })
+async fn status_is(w: &mut VppWorld, ctx: Context) -> StepResult {
+    let expected: u16 = capture(&ctx, 1, "status")?;
+    let status = w.reply().status;
+    if status != expected {
+        return Err(format!("HTTP status\n    expected: {expected}\n    actual:   {status}"));
+    }
+    Ok(())
 }
 
-fn status_is_either<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let (a, b): (u16, u16) = (arg(&ctx, 1).parse().expect("3 digits"), arg(&ctx, 2).parse().expect("3 digits"));
-        let status = w.reply().status;
-        if status != a && status != b {
-            w.fail(format!("HTTP status\n    expected: {a} or {b}\n    actual:   {status}"));
-        }
-    })
+async fn status_is_either(w: &mut VppWorld, ctx: Context) -> StepResult {
+    let (a, b): (u16, u16) = (capture(&ctx, 1, "status")?, capture(&ctx, 2, "status")?);
+    let status = w.reply().status;
+    if status != a && status != b {
+        return Err(format!("HTTP status\n    expected: {a} or {b}\n    actual:   {status}"));
+    }
+    Ok(())
 }
 
-fn media_type_is<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let findings = media_type::check_media_type(w.reply().content_type.as_deref(), arg(&ctx, 1));
-        w.assert(findings, "the response media type is not the documented one");
-    })
+async fn media_type_is(w: &mut VppWorld, ctx: Context) -> StepResult {
+    let findings = media_type::check_media_type(w.reply().content_type.as_deref(), arg(&ctx, 1));
+    w.judge(findings, "the response media type is not the documented one")
 }
 
-fn valid_against_schema<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let findings = schema::validate(arg(&ctx, 1), &w.json());
-        w.assert(findings, "the response body does not match its schema");
-    })
+async fn valid_against_schema(w: &mut VppWorld, ctx: Context) -> StepResult {
+    let findings = schema::validate(arg(&ctx, 1), &w.json());
+    w.judge(findings, "the response body does not match its schema")
 }
 
 #[cfg(test)]

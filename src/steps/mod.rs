@@ -1,6 +1,28 @@
 //! The step definitions: thin glue from Gherkin sentences to `client` and `checks`.
 //! Registered explicitly (not through inventory) so the library links the same way in the binary
 //! and in tests.
+//!
+//! A step is a plain `async fn(&mut VppWorld, Context) -> StepResult`: it reads its typed
+//! captures with [`capture`], calls one function of `client` or `checks`, and returns `Err` with
+//! what was expected and what came; [`step!`] makes it the function cucumber stores, which fails
+//! the step with that message and the exchange behind it.
+
+/// The function cucumber stores for an `async fn(&mut VppWorld, Context) -> StepResult`.
+macro_rules! step {
+    ($body:path) => {{
+        fn boxed<'a>(
+            w: &'a mut $crate::steps::VppWorld,
+            ctx: ::cucumber::step::Context,
+        ) -> ::futures::future::LocalBoxFuture<'a, ()> {
+            Box::pin(async move {
+                if let Err(message) = $body(&mut *w, ctx).await {
+                    w.fail(message)
+                }
+            })
+        }
+        boxed as $crate::steps::StepFn
+    }};
+}
 
 pub mod any_data;
 pub mod apple_vpp;
@@ -17,6 +39,16 @@ use futures::future::LocalBoxFuture;
 
 /// A step function, as cucumber stores it.
 pub type StepFn = for<'a> fn(&'a mut VppWorld, Context) -> LocalBoxFuture<'a, ()>;
+
+/// What a step returns: `Err` with what was expected and what came.
+pub type StepResult = Result<(), String>;
+
+/// The n-th capture of a step's pattern (1-based) as a `T`: `what` names it in the error.
+pub fn capture<T: std::str::FromStr>(ctx: &Context, n: usize, what: &str) -> Result<T, String> {
+    let text = arg(ctx, n);
+    text.parse()
+        .map_err(|_| format!("the step's {what} {text:?} is not what the step takes (a bug of the feature file)"))
+}
 
 fn re(pattern: &str) -> regex::Regex {
     regex::Regex::new(pattern).unwrap_or_else(|e| panic!("step pattern {pattern}: {e}"))

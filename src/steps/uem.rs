@@ -1,24 +1,23 @@
 //! Steps for the UEM account resource.
 
 use super::common::request_url;
-use super::{StepFn, VppWorld, arg, table_rows};
+use super::{StepFn, StepResult, VppWorld, arg, table_rows};
 use crate::catalog::ACCOUNT_MEDIA_TYPE;
 use crate::checks::{Findings, Mismatch, accounts, media_type, schema, snapshot};
 use crate::client::Exchange;
 use cucumber::step::Context;
 use futures::StreamExt as _;
-use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
 pub const WHEN: &[(&str, StepFn)] = &[];
 
 pub const THEN: &[(&str, StepFn)] = &[
-    (r"^the response lists exactly these accounts:$", lists_accounts),
-    (r"^the response lists no accounts$", lists_no_accounts),
-    (r"^the response is the account ([0-9A-Fa-f-]{36})$", is_the_account),
-    (r#"^the normalized account response matches the snapshot "([^"]+)"$"#, matches_snapshot),
-    (r"^every listed account equals what GET by its GUID returns$", list_agrees_with_get),
-    (r"^the response gives away none of the tenant's accounts$", gives_nothing_away),
+    (r"^the response lists exactly these accounts:$", step!(lists_accounts)),
+    (r"^the response lists no accounts$", step!(lists_no_accounts)),
+    (r"^the response is the account ([0-9A-Fa-f-]{36})$", step!(is_the_account)),
+    (r#"^the normalized account response matches the snapshot "([^"]+)"$"#, step!(matches_snapshot)),
+    (r"^every listed account equals what GET by its GUID returns$", step!(list_agrees_with_get)),
+    (r"^the response gives away none of the tenant's accounts$", step!(gives_nothing_away)),
 ];
 
 /// The account data a response carries (`values`: the accounts' GUIDs and tokens), and the words
@@ -44,70 +43,61 @@ pub fn leaked(exchange: &Exchange, values: impl IntoIterator<Item = String>) -> 
 
 /// A refusal, a 404 or another tenant's answer that carries accounts of the canonical data set
 /// gives away what it is meant to keep.
-fn gives_nothing_away<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        w.reply();
-        let values = accounts::canonical_accounts().iter().flat_map(accounts::identifying_values);
-        if let Some(why) = leaked(w.exchange(), values) {
-            w.fail(why);
-        }
-    })
+async fn gives_nothing_away(w: &mut VppWorld, _ctx: Context) -> StepResult {
+    w.reply();
+    let values = accounts::canonical_accounts().iter().flat_map(accounts::identifying_values);
+    if let Some(why) = leaked(w.exchange(), values) {
+        return Err(why);
+    }
+    Ok(())
 }
 
-fn lists_accounts<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let guids: Vec<String> = table_rows(&ctx).into_iter().filter_map(|r| r.get("guid").cloned()).collect();
-        assert!(!guids.is_empty(), "the step's table needs a 'guid' column");
-        w.assert(
-            accounts::compare_account_set(&w.json(), &guids),
-            "the response does not list exactly the expected accounts",
-        );
-    })
+async fn lists_accounts(w: &mut VppWorld, ctx: Context) -> StepResult {
+    let guids: Vec<String> = table_rows(&ctx).into_iter().filter_map(|r| r.get("guid").cloned()).collect();
+    if guids.is_empty() {
+        return Err("the step's table needs a 'guid' column (a bug of the feature file)".into());
+    }
+    w.judge(
+        accounts::compare_account_set(&w.json(), &guids),
+        "the response does not list exactly the expected accounts",
+    )
 }
 
-fn lists_no_accounts<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        w.assert(accounts::compare_account_set(&w.json(), &[]), "the response should list no account");
-    })
+async fn lists_no_accounts(w: &mut VppWorld, _ctx: Context) -> StepResult {
+    w.judge(accounts::compare_account_set(&w.json(), &[]), "the response should list no account")
 }
 
-fn is_the_account<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let guid = arg(&ctx, 1);
-        let canonical =
-            accounts::canonical_account(guid).unwrap_or_else(|| panic!("{guid} is not in the canonical data set"));
-        w.assert(accounts::compare_account(&w.json(), canonical, "$"), "the account differs from the canonical one");
-    })
+async fn is_the_account(w: &mut VppWorld, ctx: Context) -> StepResult {
+    let guid = arg(&ctx, 1);
+    let canonical =
+        accounts::canonical_account(guid).unwrap_or_else(|| panic!("{guid} is not in the canonical data set"));
+    w.judge(accounts::compare_account(&w.json(), canonical, "$"), "the account differs from the canonical one")
 }
 
-fn matches_snapshot<'a>(w: &'a mut VppWorld, ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let normalized = snapshot::normalize_accounts(&w.json());
-        w.assert(snapshot::compare_with_snapshot(arg(&ctx, 1), &normalized), "the response differs from its snapshot");
-    })
+async fn matches_snapshot(w: &mut VppWorld, ctx: Context) -> StepResult {
+    let normalized = snapshot::normalize_accounts(&w.json());
+    w.judge(snapshot::compare_with_snapshot(arg(&ctx, 1), &normalized), "the response differs from its snapshot")
 }
 
 /// Fetches each listed account by its GUID and compares: same fields, same values, served as one
 /// account (200, the account media type).
-fn list_agrees_with_get<'a>(w: &'a mut VppWorld, _ctx: Context) -> LocalBoxFuture<'a, ()> {
-    Box::pin(async move {
-        let listed_body = w.json();
-        let listed = match accounts::listed_accounts(&listed_body) {
-            Ok(list) => list.clone(),
-            Err(m) => {
-                let mut f = Findings::default();
-                f.fail(m);
-                return w.assert(f, "the list cannot be read");
-            }
-        };
-        if listed.is_empty() {
-            w.fail("the list is empty: nothing to compare with GET by GUID".into());
+async fn list_agrees_with_get(w: &mut VppWorld, _ctx: Context) -> StepResult {
+    let listed_body = w.json();
+    let listed = match accounts::listed_accounts(&listed_body) {
+        Ok(list) => list.clone(),
+        Err(m) => {
+            let mut f = Findings::default();
+            f.fail(m);
+            return w.judge(f, "the list cannot be read");
         }
-        let list_exchange = w.last.clone();
-        let findings = get_each_and_compare(w, &listed, "vpp-account").await;
-        w.last = list_exchange;
-        w.assert(findings, "listed accounts and GET by GUID disagree");
-    })
+    };
+    if listed.is_empty() {
+        return Err("the list is empty: nothing to compare with GET by GUID".into());
+    }
+    let list_exchange = w.last.clone();
+    let findings = get_each_and_compare(w, &listed, "vpp-account").await;
+    w.last = list_exchange;
+    w.judge(findings, "listed accounts and GET by GUID disagree")
 }
 
 /// GET by the GUID of each account, concurrently, and compare each answer with the account as

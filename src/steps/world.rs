@@ -202,15 +202,13 @@ impl VppWorld {
         std::panic::resume_unwind(Box::new(text))
     }
 
-    /// Records the warnings, and fails with every failure.
-    pub fn assert(&self, findings: Findings, what: &str) {
+    /// Records the warnings, and says what failed, if anything: a step returns it.
+    pub fn judge(&self, findings: Findings, what: &str) -> Result<(), String> {
         let ctx = self.ctx();
         for w in findings.warnings.iter() {
             ctx.warn(&self.scenario, w.clone());
         }
-        if !findings.is_ok() {
-            self.fail(format!("{what}:\n{}", findings.failure_text()));
-        }
+        if findings.is_ok() { Ok(()) } else { Err(format!("{what}:\n{}", findings.failure_text())) }
     }
 }
 
