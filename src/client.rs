@@ -789,7 +789,7 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 }
 
 pub fn human_duration(d: Duration) -> String {
-    if d.as_millis() % 1000 == 0 { format!("{}s", d.as_secs()) } else { format!("{}ms", d.as_millis()) }
+    if d.as_millis().is_multiple_of(1000) { format!("{}s", d.as_secs()) } else { format!("{}ms", d.as_millis()) }
 }
 
 impl Exchange {

@@ -21,7 +21,7 @@ fn account(i: usize, name: &str, expiry: &str) -> Value {
         "name": name,
         "accountHolderInfo": format!("holder {i}"),
         "tokenExpiryDate": expiry,
-        "autoUpdateNewAppVersions": i % 2 == 0,
+        "autoUpdateNewAppVersions": i.is_multiple_of(2),
         "token": format!("generated-token-{i:04}-{}", "z".repeat(20)),
     })
 }

@@ -68,8 +68,7 @@ fn junit_case<'a>(junit: &'a str, id: &str) -> &'a str {
 fn json_statuses(json: &serde_json::Value, id: &str) -> Vec<String> {
     let elements = json.as_array().unwrap().iter().flat_map(|f| f["elements"].as_array().unwrap());
     let element = elements
-        .filter(|e| e["name"].as_str().is_some_and(|n| n.starts_with(&format!("{id}:"))))
-        .next()
+        .find(|e| e["name"].as_str().is_some_and(|n| n.starts_with(&format!("{id}:"))))
         .unwrap_or_else(|| panic!("{id} not in the Cucumber JSON"));
     element["steps"].as_array().unwrap().iter().map(|s| s["result"]["status"].as_str().unwrap().to_owned()).collect()
 }

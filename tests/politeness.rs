@@ -193,7 +193,7 @@ async fn resetting_front(upstream: std::net::SocketAddr, nth: usize) -> (String,
         loop {
             let Ok((mut client, _)) = listener.accept().await else { continue };
             n += 1;
-            if n % nth == 0 {
+            if n.is_multiple_of(nth) {
                 let count = count.clone();
                 tokio::spawn(async move {
                     let mut buf = [0u8; 4096];

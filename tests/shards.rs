@@ -91,7 +91,7 @@ async fn three_shards_merged_give_the_verdict_and_rows_of_the_unsharded_run() {
     // In process, then through the binary, signed.
     let merged_report = dir.path().join("merged.html");
     let mut out = Vec::new();
-    let merged = vpp_conformance::app::merge(&files, &[merged_report.clone()], None, &mut out).unwrap();
+    let merged = vpp_conformance::app::merge(&files, std::slice::from_ref(&merged_report), None, &mut out).unwrap();
     let out = String::from_utf8(out).unwrap();
     assert_eq!(merged.passed(), whole.passed(), "{out}");
     assert!(out.contains("VERDICT: FAIL"), "{out}");

@@ -69,7 +69,7 @@ async fn an_expected_failure_is_waived_with_its_reason_everywhere_and_does_not_f
     let waived: Vec<&str> = outcome.waived().map(|s| s.id.as_str()).collect();
     assert_eq!(waived, ["APL-CFG-007", "APL-CFG-008"], "{stdout}");
     assert!(stdout.contains("VERDICT: PASS") && stdout.contains("; 2 waived"), "{stdout}");
-    assert!(stdout.contains(&format!("[APL-CFG-007] MUST")) && stdout.contains(REASON), "{stdout}");
+    assert!(stdout.contains(&"[APL-CFG-007] MUST".to_string()) && stdout.contains(REASON), "{stdout}");
 
     // JUnit: a skipped test case (not a failure) that says why.
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();

@@ -120,13 +120,9 @@ where
         if matches!(&scenario_event, Scenario::Step(_, s) | Scenario::Background(_, s) if !matches!(s, Step::Started)) {
             let id = crate::catalog::scenario_id(&sc.tags).unwrap_or_default();
             for line in self.new_retries(&id) {
-                let log =
-                    RetryableScenario { event: Scenario::Log(self.redactor.redact(&line)), retries: retries.clone() };
+                let log = RetryableScenario { event: Scenario::Log(self.redactor.redact(&line)), retries };
                 self.inner
-                    .handle_event(
-                        Ok(meta.clone().insert(Cucumber::scenario(f.clone(), r.clone(), sc.clone(), log))),
-                        cli,
-                    )
+                    .handle_event(Ok(meta.insert(Cucumber::scenario(f.clone(), r.clone(), sc.clone(), log))), cli)
                     .await;
             }
         }
@@ -146,9 +142,7 @@ where
         };
         let note = self.redactor.redact(&format!("{note}\n"));
         let log = RetryableScenario { event: Scenario::Log(note), retries };
-        self.inner
-            .handle_event(Ok(meta.clone().insert(Cucumber::scenario(f.clone(), r.clone(), sc.clone(), log))), cli)
-            .await;
+        self.inner.handle_event(Ok(meta.insert(Cucumber::scenario(f.clone(), r.clone(), sc.clone(), log))), cli).await;
         let skipped =
             if background { Scenario::Background(step, Step::Skipped) } else { Scenario::Step(step, Step::Skipped) };
         let ev = RetryableScenario { event: skipped, retries };
