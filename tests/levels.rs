@@ -66,7 +66,7 @@ fn junit_case<'a>(junit: &'a str, id: &str) -> &'a str {
 
 /// The statuses of a scenario's steps in Cucumber JSON.
 fn json_statuses(json: &serde_json::Value, id: &str) -> Vec<String> {
-    let elements = json.as_array().unwrap().iter().flat_map(|f| f["elements"].as_array().unwrap());
+    let mut elements = json.as_array().unwrap().iter().flat_map(|f| f["elements"].as_array().unwrap());
     let element = elements
         .find(|e| e["name"].as_str().is_some_and(|n| n.starts_with(&format!("{id}:"))))
         .unwrap_or_else(|| panic!("{id} not in the Cucumber JSON"));
