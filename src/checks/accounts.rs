@@ -211,6 +211,33 @@ pub fn brief(raw: &str) -> Brief {
     Brief { guid: text(f.guid), name: text(f.name), expiry: text(f.expiry).as_deref().and_then(parse_instant) }
 }
 
+/// What an answer to GET by a listed GUID gets wrong: 200, the documented account media type,
+/// the schema `schema_name`, and the same fields as the account as listed.
+pub fn check_get_answer(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+    listed: &Value,
+    guid: &str,
+    schema_name: &str,
+) -> Findings {
+    let at = format!("GET …/vppAccounts/{guid}");
+    let mut findings = Findings::default();
+    if status != 200 {
+        findings.fail(Mismatch::new(at, "GET by a listed GUID answers 200", "HTTP 200", format!("HTTP {status}")));
+        return findings;
+    }
+    findings.extend(super::media_type::check_media_type(content_type, catalog::ACCOUNT_MEDIA_TYPE));
+    match serde_json::from_slice::<Value>(body) {
+        Ok(one) => {
+            findings.extend(super::schema::validate(schema_name, &one));
+            findings.extend(compare_account(&one, listed, &at));
+        }
+        Err(e) => findings.fail(Mismatch::new(at, "a JSON account", "JSON", format!("not JSON: {e}"))),
+    }
+    findings
+}
+
 /// Compares one account with the expected one, field by field. Only the documented fields must
 /// agree; a field the documentation does not show that differs or is missing is a warning.
 pub fn compare_account(actual: &Value, expected: &Value, at: &str) -> Findings {
@@ -418,5 +445,22 @@ mod tests {
         one["autoUpdateNewAppVersions"] = json!(false);
         let f = compare_account(&one, canonical_account("17c24f36-b724-4591-9624-e76bb197b466").unwrap(), "$");
         assert_eq!(f.failures[0].at, "$.autoUpdateNewAppVersions");
+    }
+
+    #[test]
+    fn an_answer_to_get_by_guid_is_judged_by_status_media_type_schema_and_fields() {
+        let listed = canonical_accounts()[0].clone();
+        let guid = listed["guid"].as_str().unwrap().to_owned();
+        let body = listed.to_string().into_bytes();
+        let media = Some(crate::catalog::ACCOUNT_MEDIA_TYPE);
+        assert!(check_get_answer(200, media, &body, &listed, &guid, "vpp-account").is_ok());
+        let not_found = check_get_answer(404, media, b"{}", &listed, &guid, "vpp-account");
+        assert!(not_found.failures[0].actual.contains("HTTP 404"), "{not_found:?}");
+        assert!(!check_get_answer(200, Some("application/json"), &body, &listed, &guid, "vpp-account").is_ok());
+        let mut other = listed.clone();
+        other["name"] = "another name".into();
+        let differs = check_get_answer(200, media, other.to_string().as_bytes(), &listed, &guid, "vpp-account");
+        assert!(differs.failures.iter().any(|m| m.at.ends_with(".name")), "{differs:?}");
+        assert!(!check_get_answer(200, media, b"<html>", &listed, &guid, "vpp-account").is_ok());
     }
 }

@@ -3,7 +3,7 @@
 use super::common::request_url;
 use super::{StepFn, StepResult, VppWorld, arg, table_rows};
 use crate::catalog::ACCOUNT_MEDIA_TYPE;
-use crate::checks::{Findings, Mismatch, accounts, media_type, schema, snapshot};
+use crate::checks::{Findings, Mismatch, accounts, snapshot};
 use crate::client::Exchange;
 use cucumber::step::Context;
 use futures::StreamExt as _;
@@ -135,27 +135,22 @@ pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value], schema_name: &
     findings
 }
 
+/// The answer to GET by a listed GUID, judged against the account as listed.
 fn judge_get(exchange: &Exchange, account: &Value, guid: &str, schema_name: &str) -> Findings {
-    let at = format!("GET …/vppAccounts/{guid}");
-    let mut findings = Findings::default();
     match exchange.reply() {
-        Err(reason) => findings.fail(Mismatch::new(at, "GET by a listed GUID answers", "HTTP 200", reason)),
-        Ok(reply) if reply.status != 200 => findings.fail(Mismatch::new(
-            at,
-            "GET by a listed GUID answers 200",
-            "HTTP 200",
-            format!("HTTP {}", reply.status),
-        )),
-        Ok(reply) => {
-            findings.extend(media_type::check_media_type(reply.content_type.as_deref(), ACCOUNT_MEDIA_TYPE));
-            match serde_json::from_slice::<Value>(&reply.body) {
-                Ok(one) => {
-                    findings.extend(schema::validate(schema_name, &one));
-                    findings.extend(accounts::compare_account(&one, account, &at));
-                }
-                Err(e) => findings.fail(Mismatch::new(at, "a JSON account", "JSON", format!("not JSON: {e}"))),
-            }
+        Ok(reply) => accounts::check_get_answer(
+            reply.status,
+            reply.content_type.as_deref(),
+            &reply.body,
+            account,
+            guid,
+            schema_name,
+        ),
+        Err(reason) => {
+            let mut findings = Findings::default();
+            let at = format!("GET …/vppAccounts/{guid}");
+            findings.fail(Mismatch::new(at, "GET by a listed GUID answers", "HTTP 200", reason));
+            findings
         }
     }
-    findings
 }
