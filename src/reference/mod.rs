@@ -11,6 +11,7 @@
 //! through which a test suite replaces the data set it serves, as Pact's provider states do.
 
 pub mod apple_vpp;
+mod defects;
 pub mod query;
 pub mod tls;
 pub mod uem;

@@ -2,8 +2,9 @@
 //! in front of them, `POST /{tenantGuid}/api/v1/util/authorization`.
 
 use super::Credentials;
+use super::defects::QueryDefects;
 use super::query::{self, Criterion, Field, Op};
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -346,70 +347,38 @@ impl Accounts {
         a
     }
 
+    /// Whether the account meets every criterion (the documented AND), unless a seeded defect
+    /// combines them otherwise (`defects.rs`).
     fn matches_all(&self, account: &Prepared, criteria: &[Criterion], lowered: &[String]) -> bool {
-        let each = criteria.iter().zip(lowered);
-        if self.has(&Quirk::BadLastCriterionWins) {
-            let slot = |c: &Criterion| match (c.field, c.op) {
-                (Field::Name, _) => 0,
-                (_, Op::Gt | Op::Ge) => 1,
-                (_, Op::Lt | Op::Le) => 2,
-                _ => 3,
-            };
-            return each
-                .enumerate()
-                .filter(|(i, (c, _))| !criteria[i + 1..].iter().any(|later| slot(later) == slot(c)))
-                .all(|(_, (c, l))| self.matches(account, c, l));
+        let defects = QueryDefects(&self.quirks);
+        let holds = |i: usize| self.matches(account, &criteria[i], &lowered[i]);
+        if let Some(kept) = defects.kept_criteria(criteria) {
+            return kept.into_iter().all(holds);
         }
-        if self.has(&Quirk::BadOrInsteadOfAnd) {
-            each.into_iter().any(|(c, l)| self.matches(account, c, l))
-        } else {
-            each.into_iter().all(|(c, l)| self.matches(account, c, l))
-        }
+        if defects.or_instead_of_and() { (0..criteria.len()).any(holds) } else { (0..criteria.len()).all(holds) }
     }
 
-    /// Whether the account meets one criterion; `lowered` is a name criterion's value lower-cased.
+    /// Whether the account meets one criterion, as the documentation says (a case-insensitive
+    /// exact match for a name; the operator to the millisecond for a date), unless a seeded
+    /// defect answers otherwise; `lowered` is a name criterion's value lower-cased.
     fn matches(&self, account: &Prepared, c: &Criterion, lowered: &str) -> bool {
+        let defects = QueryDefects(&self.quirks);
         match (&c.field, &c.value) {
-            (Field::Name, query::Value::Text(wanted)) => {
-                let name = account.lower_name.as_str();
-                if self.has(&Quirk::BadCaseSensitive) {
-                    account.name == *wanted
-                } else if self.has(&Quirk::BadAsciiCaseFold) {
-                    account.name.eq_ignore_ascii_case(wanted)
-                } else if self.has(&Quirk::BadSubstringMatch) {
-                    name.contains(lowered)
-                } else if self.has(&Quirk::BadLikeWildcards) {
-                    like(name, lowered)
-                } else if self.has(&Quirk::BadAccentInsensitive) {
-                    strip_accents(name) == strip_accents(lowered)
-                } else if self.has(&Quirk::BadPrefixMatch) {
-                    name.starts_with(lowered)
-                } else if self.has(&Quirk::BadNameMatchesHolder) {
-                    name == lowered || account.lower_holder == lowered
-                } else {
-                    name == lowered
-                }
-            }
+            (Field::Name, query::Value::Text(wanted)) => defects
+                .name_match(&account.name, &account.lower_name, &account.lower_holder, wanted, lowered)
+                .unwrap_or(account.lower_name == lowered),
             (Field::TokenExpiryDate, query::Value::Instant(bound)) => {
-                let Some(mut instant) = account.instant else {
+                let Some(instant) = account.instant else {
                     return false;
                 };
-                let mut bound = *bound;
-                if self.has(&Quirk::BadSecondPrecision) {
-                    instant = instant.trunc_subsecs(0);
-                    bound = bound.trunc_subsecs(0);
-                }
-                match c.op {
+                let (instant, bound) = defects.instants(instant, *bound);
+                defects.date_match(c.op, instant, bound).unwrap_or(match c.op {
                     Op::Eq => instant == bound,
-                    Op::Gt if self.has(&Quirk::BadGtInclusive) => instant >= bound,
                     Op::Gt => instant > bound,
-                    Op::Ge if self.has(&Quirk::BadGeExclusive) => instant > bound,
                     Op::Ge => instant >= bound,
-                    Op::Lt if self.has(&Quirk::BadLtInclusive) => instant <= bound,
                     Op::Lt => instant < bound,
-                    Op::Le if self.has(&Quirk::BadLeExclusive) => instant < bound,
                     Op::Le => instant <= bound,
-                }
+                })
             }
             _ => false,
         }
@@ -457,26 +426,6 @@ fn is_guid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
         && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-/// SQL `LIKE`: `%` any run of characters, `_` any one character.
-fn like(text: &str, pattern: &str) -> bool {
-    fn go(t: &[char], p: &[char]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some(('%', rest)) => (0..=t.len()).any(|i| go(&t[i..], rest)),
-            Some(('_', rest)) => !t.is_empty() && go(&t[1..], rest),
-            Some((c, rest)) => t.first() == Some(c) && go(&t[1..], rest),
-        }
-    }
-    go(&text.chars().collect::<Vec<_>>(), &pattern.chars().collect::<Vec<_>>())
-}
-
-/// Common Latin letters without their accents, as an accent-insensitive collation compares them.
-fn strip_accents(text: &str) -> String {
-    const FROM: &str = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿ";
-    const TO: &str = "aaaaaaceeeeiiiinooooouuuuyy";
-    text.chars().map(|c| FROM.chars().position(|f| f == c).and_then(|i| TO.chars().nth(i)).unwrap_or(c)).collect()
 }
 
 fn instant_of(account: &Value) -> Option<DateTime<Utc>> {
