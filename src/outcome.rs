@@ -75,6 +75,10 @@ pub struct ScenarioResult {
     /// Why it failed: request, response and expectation, redacted.
     pub reason: Option<String>,
     pub warnings: Vec<String>,
+    /// What the target's data gave nothing to check ("no escaped name to ask"): coverage, not a
+    /// finding about the target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<String>,
     /// Requests sent again after a transport error (`--retries`): a scenario that passed with
     /// any is flaky. Left out when empty, so results of runs without retries read as before.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -336,6 +340,7 @@ mod tests {
             verdict,
             reason: None,
             warnings: vec!["w".into(); warnings],
+            coverage: Vec::new(),
             flaky: Vec::new(),
         }
     }

@@ -228,3 +228,15 @@ async fn the_request_budget_bounds_each_scenario() {
     let reason = outcome.scenario("UEM-ANY-005").and_then(|s| s.reason.clone()).unwrap_or_default();
     assert!(reason.contains("of 3 date bound queries"), "{reason}");
 }
+
+/// What the data gives nothing to check is coverage, reported apart from findings about the
+/// target: a tenant without a comma or a backslash in any name has no escaped name to ask.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_to_check_is_coverage_not_a_warning() {
+    let (outcome, stdout) = any_data_run(case_twins(), vec![], SEED).await;
+    assert!(outcome.passed(), "{}\n{stdout}", failures(&outcome));
+    let escaped = outcome.scenario("UEM-ANY-004").expect("ran");
+    assert!(escaped.coverage.iter().any(|c| c.contains("no escaped name query")), "{escaped:#?}");
+    assert!(escaped.warnings.iter().all(|w| !w.contains("nothing checked")), "{escaped:#?}");
+    assert!(stdout.contains("Coverage (what the target's data gave nothing to check"), "{stdout}");
+}

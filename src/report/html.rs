@@ -109,7 +109,13 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     let detailed: Vec<&Row> = data
         .rows
         .iter()
-        .filter(|r| r.reason.is_some() || !r.warnings.is_empty() || r.waiver.is_some() || !r.flaky.is_empty())
+        .filter(|r| {
+            r.reason.is_some()
+                || !r.warnings.is_empty()
+                || r.waiver.is_some()
+                || !r.flaky.is_empty()
+                || !r.coverage.is_empty()
+        })
         .collect();
     if !detailed.is_empty() {
         h.push_str("<h2>Failures and warnings</h2>\n");
@@ -133,6 +139,13 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
                 h.push_str("<ul>\n");
                 for w in &r.warnings {
                     h.push_str(&format!("<li>{}</li>\n", esc(w)));
+                }
+                h.push_str("</ul>\n");
+            }
+            if !r.coverage.is_empty() {
+                h.push_str("<p class=\"coverage\">Coverage: what this data gave nothing to check:</p>\n<ul>\n");
+                for c in &r.coverage {
+                    h.push_str(&format!("<li>{}</li>\n", esc(c)));
                 }
                 h.push_str("</ul>\n");
             }

@@ -74,7 +74,13 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     let detailed: Vec<&Row> = data
         .rows
         .iter()
-        .filter(|r| r.reason.is_some() || !r.warnings.is_empty() || r.waiver.is_some() || !r.flaky.is_empty())
+        .filter(|r| {
+            r.reason.is_some()
+                || !r.warnings.is_empty()
+                || r.waiver.is_some()
+                || !r.flaky.is_empty()
+                || !r.coverage.is_empty()
+        })
         .collect();
     if !detailed.is_empty() {
         m.push_str("\n## Failures and warnings\n");
@@ -97,6 +103,13 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
                 m.push_str(&format!("\n- {}", cell(w)));
             }
             if !r.warnings.is_empty() {
+                m.push('\n');
+            }
+            if !r.coverage.is_empty() {
+                m.push_str("\n**Coverage**: what this data gave nothing to check:\n");
+                for c in &r.coverage {
+                    m.push_str(&format!("\n- {}", cell(c)));
+                }
                 m.push('\n');
             }
             if !r.flaky.is_empty() {

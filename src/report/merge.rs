@@ -240,6 +240,7 @@ pub fn merge(runs: &[(String, RunFacts)]) -> Result<(RunOutcome, Option<String>)
             level: r.level,
             reason: r.reason,
             warnings: r.warnings,
+            coverage: Vec::new(),
             flaky: Vec::new(),
         })
         .collect::<Vec<_>>();

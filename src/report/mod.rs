@@ -31,6 +31,9 @@ pub struct Row {
     pub status: Status,
     pub reason: Option<String>,
     pub warnings: Vec<String>,
+    /// What the data gave nothing to check; left out when empty (reports keep their digests).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<String>,
     /// Requests sent again after a transport error: the scenario is flaky. Left out when empty,
     /// so reports of runs without retries (and their digests) are as they were.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -93,6 +96,7 @@ impl ReportData {
                     status,
                     reason: result.and_then(|r| r.reason.clone()),
                     warnings: result.map(|r| r.warnings.clone()).unwrap_or_default(),
+                    coverage: result.map(|r| r.coverage.clone()).unwrap_or_default(),
                     flaky: result.map(|r| r.flaky.clone()).unwrap_or_default(),
                     waiver: waiver.filter(|_| matches!(status, Status::Waived | Status::StaleWaiver)).map(|w| w.note()),
                 }

@@ -15,6 +15,15 @@ pub fn write(out: &mut impl Write, outcome: &RunOutcome) {
             }
         }
     }
+    let covered: Vec<&ScenarioResult> = outcome.scenarios.iter().filter(|s| !s.coverage.is_empty()).collect();
+    if !covered.is_empty() {
+        writeln!(out, "\nCoverage (what the target's data gave nothing to check; no finding about the target):").ok();
+        for s in covered {
+            for c in &s.coverage {
+                writeln!(out, "  [{}] {c}", s.id).ok();
+            }
+        }
+    }
     let flaky: Vec<&ScenarioResult> = outcome.flaky().collect();
     if !flaky.is_empty() {
         writeln!(out, "\nFlaky: passed, but only after requests were sent again (--retries):").ok();

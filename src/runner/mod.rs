@@ -59,6 +59,7 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
         max_requests: config.max_requests.max(1),
         concurrency: config.concurrency.max(1),
         warnings: Mutex::default(),
+        coverage: Mutex::default(),
         listing: Default::default(),
         canonical_data_missing: Default::default(),
         needs_canonical_data: selection.canonical_uem.clone(),
@@ -215,6 +216,7 @@ impl Selection {
                 verdict: Verdict::NotRun,
                 reason: Some(crate::outcome::SKIPPED_BY_WAIVER.to_owned()),
                 warnings: Vec::new(),
+                coverage: Vec::new(),
                 flaky: Vec::new(),
             })
             .collect();
@@ -548,6 +550,7 @@ impl Recorder {
             verdict,
             reason,
             warnings: Vec::new(),
+            coverage: Vec::new(),
             flaky: Vec::new(),
         };
         self.progress.scenario_done(&result, self.strict);
@@ -567,6 +570,11 @@ fn collect(mut scenarios: Vec<ScenarioResult>, ctx: &RunContext) -> Vec<Scenario
     for (id, warning) in ctx.take_warnings() {
         if let Some(s) = scenarios.iter_mut().find(|s| s.id == id) {
             s.warnings.push(warning);
+        }
+    }
+    for (id, note) in ctx.take_coverage() {
+        if let Some(s) = scenarios.iter_mut().find(|s| s.id == id) {
+            s.coverage.push(note);
         }
     }
     for (id, retried) in ctx.take_retried() {

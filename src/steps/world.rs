@@ -29,6 +29,8 @@ pub struct RunContext {
     pub concurrency: usize,
     /// Warnings, by scenario ID: what the documentation leaves open, reported but never failed.
     pub warnings: Mutex<Warnings>,
+    /// Coverage notes, by scenario ID: what the data gave nothing to check.
+    pub coverage: Mutex<Vec<(String, String)>>,
     /// Whether the target holds the canonical data set: asked once, before the first scenario
     /// that needs it; `Some(None)` when it does.
     pub canonical_data_missing: tokio::sync::OnceCell<Option<CanonicalDataMissing>>,
@@ -49,21 +51,59 @@ pub struct CanonicalDataMissing {
     pub notice: String,
 }
 
-/// Warnings in the order they came, each (scenario, text) once, found by hash.
+/// Warnings in the order they came, each (scenario, text) once, found by hash; those of one
+/// shape (the same words for another GUID or index) counted on the first.
 #[derive(Debug, Default)]
 pub struct Warnings {
-    list: Vec<(String, String)>,
+    list: Vec<(String, String, usize)>,
     seen: HashSet<(String, String)>,
+    by_shape: std::collections::HashMap<(String, String), usize>,
+}
+
+/// A warning's words without what varies from account to account: GUIDs and array indices.
+fn shape(text: &str) -> String {
+    static GUID: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static INDEX: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let guid = GUID.get_or_init(|| {
+        regex::Regex::new(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+            .expect("valid")
+    });
+    let index = INDEX.get_or_init(|| regex::Regex::new(r"\[\d+\]").expect("valid"));
+    index.replace_all(&guid.replace_all(text, "‹guid›"), "[n]").into_owned()
 }
 
 impl RunContext {
+    /// A finding about the target that the documentation leaves open. The same finding met again
+    /// (for another account, at another index) is counted, not repeated: a tenant of 50 000
+    /// accounts gives one line with a count, not 50 000 lines.
     pub fn warn(&self, scenario: &str, text: String) {
         let text = self.client.redactor().redact(&text);
         let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = (scenario.to_owned(), text);
-        if warnings.seen.insert(entry.clone()) {
-            warnings.list.push(entry);
+        if !warnings.seen.insert((scenario.to_owned(), text.clone())) {
+            return;
         }
+        let key = (scenario.to_owned(), shape(&text));
+        match warnings.by_shape.get(&key) {
+            Some(&i) => warnings.list[i].2 += 1,
+            None => {
+                let i = warnings.list.len();
+                warnings.by_shape.insert(key, i);
+                warnings.list.push((scenario.to_owned(), text, 1));
+            }
+        }
+    }
+
+    /// What the target's data gave `scenario` nothing to check: coverage, reported apart from
+    /// findings about the target.
+    pub fn note_coverage(&self, scenario: &str, text: String) {
+        let mut coverage = self.coverage.lock().unwrap_or_else(|e| e.into_inner());
+        if !coverage.iter().any(|(s, t)| s == scenario && *t == text) {
+            coverage.push((scenario.to_owned(), text));
+        }
+    }
+
+    pub fn take_coverage(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.coverage.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Notes the requests of `exchange` that were sent again, for `scenario`'s flaky marker.
@@ -85,10 +125,18 @@ impl RunContext {
         std::mem::take(&mut *self.retried.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// The warnings, each with how many more of its shape came.
     pub fn take_warnings(&self) -> Vec<(String, String)> {
         let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
         warnings.seen.clear();
+        warnings.by_shape.clear();
         std::mem::take(&mut warnings.list)
+            .into_iter()
+            .map(|(scenario, text, n)| match n {
+                1 => (scenario, text),
+                n => (scenario, format!("{text} (and {} more like it)", n - 1)),
+            })
+            .collect()
     }
 }
 
@@ -242,5 +290,45 @@ mod tests {
         let shown = format!("{world:#?}");
         assert!(shown.len() < 300, "{} bytes", shown.len());
         assert!(shown.contains("UEM-ANY-002") && shown.contains("1048576 bytes"), "{shown}");
+    }
+
+    #[test]
+    fn a_finding_met_for_many_accounts_is_one_warning_with_a_count() {
+        let client = Client::new(crate::client::ClientOptions::default(), Default::default()).unwrap();
+        let ctx = RunContext {
+            vpp_base: String::new(),
+            uem_base: String::new(),
+            tenant: "T".into(),
+            second_tenant: None,
+            client,
+            seed: 0,
+            max_requests: 1,
+            concurrency: 1,
+            warnings: Mutex::default(),
+            coverage: Mutex::default(),
+            listing: Default::default(),
+            canonical_data_missing: Default::default(),
+            needs_canonical_data: Default::default(),
+            retried: Mutex::default(),
+        };
+        for i in 0..500 {
+            let guid = format!("00000000-0000-4000-8000-{i:012x}");
+            ctx.warn(
+                "UEM-ANY-009",
+                format!("GET …/vppAccounts/{guid}.createdBy: a field the documentation does not show"),
+            );
+            ctx.warn("UEM-ANY-001", format!("$.vppAccounts[{i}].extra: a field the documentation does not show"));
+        }
+        ctx.warn("UEM-ANY-001", "another finding".into());
+        ctx.warn("UEM-ANY-001", "another finding".into());
+        let warnings = ctx.take_warnings();
+        assert_eq!(warnings.len(), 3, "{warnings:#?}");
+        assert!(warnings[0].1.ends_with("(and 499 more like it)"), "{warnings:#?}");
+        assert!(
+            warnings[1].1.starts_with("$.vppAccounts[0].extra") && warnings[1].1.ends_with("(and 499 more like it)")
+        );
+        assert_eq!(warnings[2].1, "another finding", "an identical warning is kept once, not counted");
+        ctx.note_coverage("UEM-ANY-004", "no escaped name to ask".into());
+        assert_eq!(ctx.take_coverage(), vec![("UEM-ANY-004".to_owned(), "no escaped name to ask".to_owned())]);
     }
 }
