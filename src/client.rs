@@ -749,6 +749,11 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// Whether an exchange's error is this run's body cap (`--max-body-size`), not the target's doing.
+pub fn is_over_body_cap(error: &str) -> bool {
+    error.contains("over the cap of") || error.contains("exceeds the cap of")
+}
+
 /// A size as `--max-body-size` takes it: `4MiB`, `512KiB`, or bytes.
 pub fn human_size(bytes: usize) -> String {
     const MIB: usize = 1024 * 1024;

@@ -240,3 +240,39 @@ async fn nothing_to_check_is_coverage_not_a_warning() {
     assert!(escaped.warnings.iter().all(|w| !w.contains("nothing checked")), "{escaped:#?}");
     assert!(stdout.contains("Coverage (what the target's data gave nothing to check"), "{stdout}");
 }
+
+/// A tenant whose list is larger than the run's body cap is not failed: its scenarios are not
+/// run, saying the cap is the run's limit and how to raise it, and no warning blames the target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_over_the_body_cap_is_the_runs_limit_not_the_targets_defect() {
+    let target =
+        ReferenceTarget::start(ReferenceOptions { accounts: rich(), ..ReferenceOptions::default() }).await.unwrap();
+    let config = RunConfig {
+        tags: Some("@any-data and @uem".into()),
+        tenant: "TENANT-RICH".into(),
+        seed: Some(SEED),
+        max_body_bytes: 1024,
+        ..config_for(&target.url())
+    };
+    let (outcome, stdout) = run_with(&config).await;
+    let any: Vec<_> = outcome.scenarios.iter().filter(|s| s.id.starts_with("UEM-ANY")).collect();
+    assert!(!any.is_empty());
+    for s in &any {
+        let reason = s.reason.as_deref().unwrap_or_default();
+        assert_eq!(s.verdict, Verdict::NotRun, "{}: {reason}", s.id);
+        assert!(reason.contains("no defect of the target") && reason.contains("--max-body-size"), "{reason}");
+    }
+    assert!(outcome.failed().next().is_none(), "nothing is failed for the run's own limit\n{stdout}");
+    assert!(!stdout.contains("the documentation does not say it must"), "{stdout}");
+}
+
+/// A defect met for every account is shown with a few examples and a count, not once per account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_by_guid_differences_are_capped_with_a_count() {
+    let (outcome, _) = any_data_run(rich(), vec![Quirk::Uem(Uem::BadGetDisagrees)], SEED).await;
+    let s = outcome.scenario("UEM-ANY-009").expect("ran");
+    let reason = s.reason.as_deref().unwrap_or_default();
+    let accounts = rich()["vppAccounts"].as_array().unwrap().len();
+    assert!(reason.contains(&format!("{accounts} differences, the first 8 shown")), "{reason}");
+    assert_eq!(reason.matches(".accountHolderInfo:").count(), 8, "{reason}");
+}

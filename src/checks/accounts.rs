@@ -276,9 +276,12 @@ pub fn compare_account(actual: &Value, expected: &Value, at: &str) -> Findings {
                 }
             }
             "tokenExpiryDate" => compare_date(got, want, &path, &mut findings),
-            _ if got != want => {
-                findings.fail(Mismatch::new(path, format!("the canonical {key}"), show(want), show(got)))
-            }
+            _ if got != want => findings.fail(Mismatch::new(
+                path,
+                format!("the expected {key} (canonical, or as listed)"),
+                show(want),
+                show(got),
+            )),
             _ => {}
         }
     }

@@ -152,8 +152,7 @@ fn same_name(a: &str, a_folded: &FoldedName, b: &str, b_folded: &FoldedName) -> 
         // A letter whose case does not map one-to-one (ß, İ, ı, ς…): the foldings in common use
         // may disagree on whether the two match; when none of them says they do (nor an ASCII
         // comparison), no reading of "case-insensitive" matches them.
-        let some_match = a.eq_ignore_ascii_case(b)
-            || a_folded.forms().any(|fa| b_folded.forms().any(|fb| fa == fb));
+        let some_match = a.eq_ignore_ascii_case(b) || a_folded.forms().any(|fa| b_folded.forms().any(|fb| fa == fb));
         return if some_match { None } else { Some(false) };
     }
     let same = a_folded.lower == b_folded.lower;
