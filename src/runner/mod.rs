@@ -111,6 +111,9 @@ pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOut
     })
 }
 
+/// Requests under way at once per scenario that may run at once (`--concurrency`).
+const IN_FLIGHT_PER_SCENARIO: usize = 4;
+
 /// How the notice of a target without the canonical data set begins.
 const CANONICAL_DATA_NOTICE: &str = "the target does not hold the canonical data set";
 
@@ -328,7 +331,10 @@ async fn prepare(
             insecure: config.insecure,
             proxies_from_env: !target.direct,
             max_body_bytes: config.max_body_bytes,
-            max_in_flight: config.concurrency.max(1),
+            // Each of --concurrency scenarios may have a few requests under way (an @any-data
+            // scenario asks many): enough to keep a distant target busy, few enough that the
+            // bodies held at once stay bounded (a date query on 50 000 accounts is megabytes).
+            max_in_flight: config.concurrency.max(1) * IN_FLIGHT_PER_SCENARIO,
             rate_limit: config.rate_limit,
             max_retry_after: config.max_retry_after,
             retries: config.retries,

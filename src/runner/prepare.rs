@@ -117,11 +117,15 @@ pub async fn canonical_data_gaps(client: &Client, uem_base: &str, tenant: &str) 
     use crate::checks::accounts;
     let segment = crate::steps::common::tenant_segment(tenant);
     let mut gaps = Vec::new();
-    for canonical in accounts::canonical_accounts() {
+    // Asked at once: the scenarios that need the answer wait for it.
+    let asked = accounts::canonical_accounts().iter().map(|canonical| {
+        let guid = canonical["guid"].as_str().unwrap_or_default();
+        let url = format!("{uem_base}/{segment}/api/v1/vppAccounts/{guid}");
+        async move { (canonical, client.send("GET", &url, None, Some(crate::catalog::ACCOUNT_MEDIA_TYPE)).await) }
+    });
+    for (canonical, exchange) in futures::future::join_all(asked).await {
         let guid = canonical["guid"].as_str().unwrap_or_default();
         let name = canonical["name"].as_str().unwrap_or_default();
-        let url = format!("{uem_base}/{segment}/api/v1/vppAccounts/{guid}");
-        let exchange = client.send("GET", &url, None, Some(crate::catalog::ACCOUNT_MEDIA_TYPE)).await;
         let gap = match exchange.reply() {
             // A target that does not answer lacks nothing we know of: the gate has taken note,
             // and the scenarios will say it did not answer.
