@@ -117,13 +117,21 @@ pub async fn canonical_data_gaps(client: &Client, uem_base: &str, tenant: &str) 
     use crate::checks::accounts;
     let segment = crate::steps::common::tenant_segment(tenant);
     let mut gaps = Vec::new();
-    // Asked at once: the scenarios that need the answer wait for it.
-    let asked = accounts::canonical_accounts().iter().map(|canonical| {
+    let ask = |canonical: &'static serde_json::Value| {
         let guid = canonical["guid"].as_str().unwrap_or_default();
         let url = format!("{uem_base}/{segment}/api/v1/vppAccounts/{guid}");
         async move { (canonical, client.send("GET", &url, None, Some(crate::catalog::ACCOUNT_MEDIA_TYPE)).await) }
-    });
-    for (canonical, exchange) in futures::future::join_all(asked).await {
+    };
+    // One first: a target that does not answer it gets no more. The rest at once, since the
+    // scenarios that need the answer wait for it.
+    let all = accounts::canonical_accounts();
+    let Some((first, rest)) = all.split_first() else { return Ok(()) };
+    let first = ask(first).await;
+    if first.1.reply().is_err() {
+        return Ok(());
+    }
+    let answers = std::iter::once(first).chain(futures::future::join_all(rest.iter().map(ask)).await);
+    for (canonical, exchange) in answers {
         let guid = canonical["guid"].as_str().unwrap_or_default();
         let name = canonical["name"].as_str().unwrap_or_default();
         let gap = match exchange.reply() {
