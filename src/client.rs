@@ -165,11 +165,16 @@ impl Traffic {
                 _ => Duration::ZERO,
             };
             let rate = self.measured_rate().map_or("-".to_owned(), |r| format!("{r:.1}"));
+            // A limit per minute is also said per second, to compare with the measured rate.
+            let per_second = if limit.to_string().ends_with("/m") {
+                format!(", {:.1} requests/s", limit.per_second())
+            } else {
+                String::new()
+            };
             notices.push(format!(
-                "rate: {} requests in {:.1}s, {rate} requests/s (--rate-limit {limit}, {:.1} requests/s)",
+                "rate: {} requests in {:.1}s, {rate} requests/s (--rate-limit {limit}{per_second})",
                 self.sent,
                 span.as_secs_f64(),
-                limit.per_second()
             ));
         }
         if self.pushbacks > 0 {
