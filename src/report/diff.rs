@@ -54,6 +54,19 @@ fn says(step: &serde_json::Value, prefix: &str) -> bool {
     })
 }
 
+/// The scenario ID tag of a Cucumber JSON element (a scenario, or the background written for it).
+pub fn element_id(element: &serde_json::Value) -> Option<String> {
+    let tags: Vec<String> = element
+        .get("tags")
+        .and_then(|t| t.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.get("name").and_then(|n| n.as_str()))
+        .map(|n| n.trim_start_matches('@').to_owned())
+        .collect();
+    crate::catalog::scenario_id(&tags)
+}
+
 /// Results of one run by scenario ID, with names for display.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunResults {
@@ -79,15 +92,7 @@ pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
     let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
     for feature in features {
         for element in feature.get("elements").and_then(|e| e.as_array()).into_iter().flatten() {
-            let tags: Vec<String> = element
-                .get("tags")
-                .and_then(|t| t.as_array())
-                .into_iter()
-                .flatten()
-                .filter_map(|t| t.get("name").and_then(|n| n.as_str()))
-                .map(|n| n.trim_start_matches('@').to_owned())
-                .collect();
-            let Some(id) = crate::catalog::scenario_id(&tags) else { continue };
+            let Some(id) = element_id(element) else { continue };
             let steps: Vec<&serde_json::Value> =
                 element.get("steps").and_then(|s| s.as_array()).into_iter().flatten().collect();
             let statuses: Vec<&str> = steps

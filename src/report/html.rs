@@ -106,17 +106,7 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
         }
         h.push_str("</tbody>\n</table>\n");
     }
-    let detailed: Vec<&Row> = data
-        .rows
-        .iter()
-        .filter(|r| {
-            r.reason.is_some()
-                || !r.warnings.is_empty()
-                || r.waiver.is_some()
-                || !r.flaky.is_empty()
-                || !r.coverage.is_empty()
-        })
-        .collect();
+    let detailed: Vec<&Row> = data.rows.iter().filter(|r| r.has_details()).collect();
     if !detailed.is_empty() {
         h.push_str("<h2>Failures and warnings</h2>\n");
         for r in detailed {

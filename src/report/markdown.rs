@@ -71,17 +71,7 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
             ));
         }
     }
-    let detailed: Vec<&Row> = data
-        .rows
-        .iter()
-        .filter(|r| {
-            r.reason.is_some()
-                || !r.warnings.is_empty()
-                || r.waiver.is_some()
-                || !r.flaky.is_empty()
-                || !r.coverage.is_empty()
-        })
-        .collect();
+    let detailed: Vec<&Row> = data.rows.iter().filter(|r| r.has_details()).collect();
     if !detailed.is_empty() {
         m.push_str("\n## Failures and warnings\n");
         for r in detailed {

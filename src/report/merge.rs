@@ -117,17 +117,7 @@ fn element_ids(feature: &serde_json::Value) -> Vec<String> {
         .and_then(|e| e.as_array())
         .into_iter()
         .flatten()
-        .filter_map(|e| {
-            let tags: Vec<String> = e
-                .get("tags")
-                .and_then(|t| t.as_array())
-                .into_iter()
-                .flatten()
-                .filter_map(|t| t.get("name").and_then(|n| n.as_str()))
-                .map(|n| n.trim_start_matches('@').to_owned())
-                .collect();
-            crate::catalog::scenario_id(&tags)
-        })
+        .filter_map(|e| super::diff::element_id(e))
         .collect()
 }
 

@@ -52,6 +52,18 @@ pub struct ExpectationsData {
     pub waivers: Vec<Waiver>,
 }
 
+impl Row {
+    /// Whether the row has more to say than its status: a reason, warnings, a waiver, requests
+    /// sent again, coverage notes.
+    pub fn has_details(&self) -> bool {
+        self.reason.is_some()
+            || !self.warnings.is_empty()
+            || self.waiver.is_some()
+            || !self.flaky.is_empty()
+            || !self.coverage.is_empty()
+    }
+}
+
 /// Everything a certification report states.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportData {
