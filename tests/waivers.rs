@@ -81,7 +81,7 @@ async fn an_expected_failure_is_waived_with_its_reason_everywhere_and_does_not_f
     // Cucumber JSON: skipped with the reason, read back as waived; and the run's facts.
     let json = std::fs::read_to_string(dir.path().join("cucumber.json")).unwrap();
     let parsed = vpp_conformance::report::diff::parse_cucumber_json(&json).unwrap();
-    assert_eq!(parsed.scenarios["APL-CFG-007"].1, vpp_conformance::report::diff::Outcome::Waived);
+    assert_eq!(parsed.scenarios["APL-CFG-007"].1, vpp_conformance::outcome::Status::Waived);
     assert!(!json.contains("\"status\": \"failed\""), "no failed step in Cucumber JSON");
     let facts = vpp_conformance::report::merge::read(&json).unwrap().unwrap();
     assert_eq!(facts.waivers.len(), 2);

@@ -4,32 +4,21 @@
 
 use std::collections::BTreeMap;
 
-/// A scenario's outcome in one run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Passed,
-    /// A SHOULD or INFO scenario that failed without failing its run: its steps are `skipped`
-    /// in Cucumber JSON, with the reason embedded (steps the suite has no definition for fail).
-    NotMet,
-    Failed,
-    /// The scenario did not run to its end (the run was interrupted or stopped, or the target
-    /// did not answer): its step is `skipped` with a log line starting "not run". There is
-    /// nothing to compare; it is neither fixed nor a regression.
-    NotRun,
-    /// A failure an expectations file expects (its step is `skipped` with a log line starting
-    /// "waived"), or a scenario a `skip` waiver kept out: not a failure of its run.
-    Waived,
-}
+/// A scenario's outcome in one run, read back from its Cucumber JSON, in the results model's
+/// words: `Pass`; `NotMet` (a SHOULD or INFO scenario that failed without failing its run: its
+/// steps are `skipped`, with the reason embedded); `Fail`; `NotRun` (interrupted or stopped, or
+/// the target did not answer: nothing to compare, neither fixed nor a regression); `Waived` (a
+/// failure an expectations file expects, or a scenario a `skip` waiver kept out).
+pub use crate::outcome::Status as Outcome;
 
-impl Outcome {
-    fn text(self) -> &'static str {
-        match self {
-            Outcome::Passed => "passed",
-            Outcome::NotMet => "not met",
-            Outcome::Failed => "failed",
-            Outcome::NotRun => "not run",
-            Outcome::Waived => "waived",
-        }
+/// How the regression report words an outcome.
+fn text(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass | Outcome::Warning => "passed",
+        Outcome::NotMet => "not met",
+        Outcome::Fail | Outcome::StaleWaiver => "failed",
+        Outcome::NotRun | Outcome::Skipped => "not run",
+        Outcome::Waived => "waived",
     }
 }
 
@@ -115,7 +104,7 @@ pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
         // A background without its scenario element is no scenario result.
         let Some(name) = s.name else { continue };
         let outcome = if s.failed {
-            Outcome::Failed
+            Outcome::Fail
         } else if s.not_run {
             Outcome::NotRun
         } else if s.waived {
@@ -123,7 +112,7 @@ pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
         } else if s.not_met {
             Outcome::NotMet
         } else {
-            Outcome::Passed
+            Outcome::Pass
         };
         results.scenarios.insert(id, (name, outcome));
     }
@@ -155,7 +144,15 @@ impl Changes {
 
 pub fn compare(base: &RunResults, new: &RunResults) -> Changes {
     let mut c = Changes::default();
-    let as_compared = |o: Outcome| if o == Outcome::Waived { Outcome::NotMet } else { o };
+    // The reader gives pass, not met, fail, not run and waived; a waived outcome is compared as
+    // not met, and the statuses only a report has are compared as what they are to a run.
+    let as_compared = |o: Outcome| match o {
+        Outcome::Waived => Outcome::NotMet,
+        Outcome::Warning => Outcome::Pass,
+        Outcome::StaleWaiver => Outcome::Pass,
+        Outcome::Skipped => Outcome::NotRun,
+        other => other,
+    };
     for (id, (name, outcome)) in &new.scenarios {
         let outcome = &as_compared(*outcome);
         // A scenario the earlier run did not run has no result to compare with: as if new,
@@ -163,24 +160,21 @@ pub fn compare(base: &RunResults, new: &RunResults) -> Changes {
         let before = base.scenarios.get(id).map(|(_, o)| as_compared(*o));
         match (before, outcome) {
             (_, Outcome::NotRun) => c.not_run.push((id.clone(), name.clone())),
-            (Some(Outcome::NotRun), Outcome::Failed) => c.newly_failing.push((id.clone(), name.clone())),
+            (Some(Outcome::NotRun), Outcome::Fail) => c.newly_failing.push((id.clone(), name.clone())),
             (Some(Outcome::NotRun), _) => c.unchanged_passing += 1,
             (None, o) => {
                 c.added.push((id.clone(), name.clone(), *o));
-                if *o == Outcome::Failed {
+                if *o == Outcome::Fail {
                     c.newly_failing.push((id.clone(), name.clone()));
                 }
             }
-            (Some(Outcome::Failed), Outcome::Failed) => c.still_failing.push((id.clone(), name.clone())),
-            (Some(_), Outcome::Failed) => c.newly_failing.push((id.clone(), name.clone())),
-            (Some(Outcome::Failed | Outcome::NotMet), Outcome::Passed) => c.fixed.push((id.clone(), name.clone())),
-            (Some(Outcome::Passed), Outcome::NotMet) => c.newly_not_met.push((id.clone(), name.clone())),
-            (Some(Outcome::Failed), Outcome::NotMet) => c.fixed.push((id.clone(), name.clone())),
-            // A waived outcome is compared as not met (mapped above).
-            (Some(Outcome::Waived), _) | (_, Outcome::Waived) => c.unchanged_passing += 1,
-            (Some(Outcome::NotMet), Outcome::NotMet) | (Some(Outcome::Passed), Outcome::Passed) => {
-                c.unchanged_passing += 1
-            }
+            (Some(Outcome::Fail), Outcome::Fail) => c.still_failing.push((id.clone(), name.clone())),
+            (Some(_), Outcome::Fail) => c.newly_failing.push((id.clone(), name.clone())),
+            (Some(Outcome::Fail | Outcome::NotMet), Outcome::Pass) => c.fixed.push((id.clone(), name.clone())),
+            (Some(Outcome::Pass), Outcome::NotMet) => c.newly_not_met.push((id.clone(), name.clone())),
+            (Some(Outcome::Fail), Outcome::NotMet) => c.fixed.push((id.clone(), name.clone())),
+            // Not met before and now, or passed before and now (waived outcomes are mapped above).
+            (Some(_), _) => c.unchanged_passing += 1,
         }
     }
     for (id, (name, _)) in &base.scenarios {
@@ -203,7 +197,7 @@ fn sections(c: &Changes) -> Vec<(&'static str, Vec<(String, String)>)> {
     vec![
         ("Newly failing", c.newly_failing.clone()),
         ("Fixed", c.fixed.clone()),
-        ("Added", c.added.iter().map(|(id, n, o)| (id.clone(), format!("{n} ({})", o.text()))).collect()),
+        ("Added", c.added.iter().map(|(id, n, o)| (id.clone(), format!("{n} ({})", text(*o)))).collect()),
         ("Removed", c.removed.clone()),
         ("Still failing", c.still_failing.clone()),
         ("Newly not met (SHOULD/INFO: a warning, not a regression)", c.newly_not_met.clone()),
@@ -313,13 +307,13 @@ mod tests {
         ]}]);
         let results = parse_cucumber_json(&json.to_string()).unwrap();
         let outcome = |id: &str| results.scenarios[id].1;
-        assert_eq!(outcome("UEM-ANY-001"), Outcome::Failed);
-        assert_eq!(outcome("UEM-ANY-002"), Outcome::Passed);
+        assert_eq!(outcome("UEM-ANY-001"), Outcome::Fail);
+        assert_eq!(outcome("UEM-ANY-002"), Outcome::Pass);
         assert_eq!(outcome("UEM-ANY-003"), Outcome::NotRun);
         assert_eq!(outcome("UEM-ANY-004"), Outcome::NotMet);
 
         let mut before = results.clone();
-        before.scenarios.get_mut("UEM-ANY-003").unwrap().1 = Outcome::Passed;
+        before.scenarios.get_mut("UEM-ANY-003").unwrap().1 = Outcome::Pass;
         let changes = compare(&before, &results);
         assert!(!changes.regressed(), "a scenario not run is no regression: {changes:?}");
         assert_eq!(changes.not_run.len(), 1);

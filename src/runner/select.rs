@@ -113,7 +113,7 @@ pub fn only_failed(selected: &[String], previous: &Path) -> Result<Vec<String>, 
     let earlier = parse_cucumber_json(&text).map_err(what)?;
     Ok(selected
         .iter()
-        .filter(|id| !matches!(earlier.scenarios.get(*id), Some((_, Outcome::Passed | Outcome::Waived))))
+        .filter(|id| !matches!(earlier.scenarios.get(*id), Some((_, Outcome::Pass | Outcome::Waived))))
         .cloned()
         .collect())
 }
