@@ -291,3 +291,17 @@ fn rates_and_retry_after_values_parse() {
     assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
     assert_eq!(parse_retry_after("soon", now), None);
 }
+
+/// An `@any-data` scenario sends its many queries through the client directly: a query sent
+/// again after a reset makes that scenario flaky too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_any_data_scenario_whose_queries_were_sent_again_is_flaky() {
+    let target = reference().await;
+    let (url, resets) = resetting_front(upstream_of(&target), 4).await;
+    let config = RunConfig { tags: Some("@UEM-ANY-005".into()), retries: 3, ..config_for(&url) };
+    let (outcome, out) = run_with(&config).await;
+    assert!(resets.load(Ordering::SeqCst) > 0, "no request was reset");
+    assert_passed(&outcome, &out);
+    let s = outcome.scenario("UEM-ANY-005").expect("ran");
+    assert!(!s.flaky.is_empty(), "the date-bound scenario's resent queries mark it flaky\n{}", results(&outcome));
+}

@@ -264,10 +264,11 @@ async fn probes_hold(w: &mut VppWorld, ctx: Context) -> StepResult {
     let asked = urls.len();
     let failures: Vec<String> = futures::stream::iter(urls)
         .map(|(probe, url)| {
-            let client = run.client.clone();
-            let listing = listing.clone();
+            let (run, listing, scenario) = (run.clone(), listing.clone(), &w.scenario);
             async move {
-                let exchange = client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
+                let exchange = run.client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
+                // Requests sent again after a transport error make the scenario flaky.
+                run.note_retries(scenario, &exchange);
                 judge(&probe, &listing.oracle, &exchange).map(|why| format!("query={} → {why}", probe.query))
             }
         })

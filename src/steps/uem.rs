@@ -123,9 +123,12 @@ pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value], schema_name: &
     }
     let judged: Vec<Findings> = futures::stream::iter(requests)
         .map(|(account, guid, url)| {
-            let client = run.client.clone();
+            let (run, scenario) = (run.clone(), &w.scenario);
             async move {
-                judge_get(&client.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await, account, &guid, schema_name)
+                let exchange = run.client.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await;
+                // Requests sent again after a transport error make the scenario flaky.
+                run.note_retries(scenario, &exchange);
+                judge_get(&exchange, account, &guid, schema_name)
             }
         })
         .buffer_unordered(run.concurrency)
