@@ -133,3 +133,50 @@ async fn a_key_that_is_not_the_certificates_is_a_usage_error_before_any_request(
     assert_eq!(done.code, Some(2), "{}", done.describe());
     assert!(done.stderr.contains("not the key of the certificate"), "{}", done.describe());
 }
+
+/// `serve --tls-cert --tls-key --client-ca`, through the command line, as people rehearse a
+/// production set-up: the binary's run with the client certificate passes, without it fails.
+#[test]
+fn serve_over_https_requiring_a_client_certificate_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let (server_ca_pem, server_ca) = ca("cli server CA");
+    let (client_ca_pem, client_ca) = ca("cli client CA");
+    let (server_cert, server_key) = leaf(&server_ca, &["127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth);
+    let (client_cert, client_key) = leaf(&client_ca, &["vpp-conformance client"], ExtendedKeyUsagePurpose::ClientAuth);
+    let (server_cert, server_key, client_ca_file, server_ca_file, client_cert, client_key) = (
+        write("server.pem", &server_cert),
+        write("server.key", &server_key),
+        write("client-ca.pem", &client_ca_pem),
+        write("server-ca.pem", &server_ca_pem),
+        write("client.pem", &client_cert),
+        write("client.key", &client_key),
+    );
+    let mut serve = process::spawn(&[
+        "serve",
+        "--port",
+        "0",
+        "--tls-cert",
+        s(&server_cert),
+        "--tls-key",
+        s(&server_key),
+        "--client-ca",
+        s(&client_ca_file),
+    ]);
+    let line = serve.wait_for_line("announcing the URL", Duration::from_secs(30), |l| l.contains("listening on"));
+    let url = line.rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("https://"), "{line}");
+    let limit = Duration::from_secs(60);
+    let common = ["run", "--base-url", &url, "--tags", "@apple-vpp", "--ca-cert", s(&server_ca_file)];
+    let mut with_cert = common.to_vec();
+    with_cert.extend(["--client-cert", s(&client_cert), "--client-key", s(&client_key)]);
+    process::run(&with_cert, limit).assert_code(0);
+    let without = process::run(&common, limit);
+    without.assert_code(1);
+    assert!(without.stdout.contains("client certificate"), "the refusal says why\n{}", without.describe());
+    drop(serve);
+}
