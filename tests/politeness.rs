@@ -247,8 +247,11 @@ async fn retries_get_past_reset_connections_and_mark_the_scenarios_flaky() {
     let id = flaky[0].id.clone();
     assert!(flaky[0].flaky[0].contains("attempt 1"), "{:?}", flaky[0].flaky);
     assert!(out.contains(&format!("[{id}] FLAKY ")), "the summary lists it:\n{out}");
+    support::process::assert_valid_junit(&junit);
     let junit = std::fs::read_to_string(&junit).unwrap();
     assert!(junit.contains("FLAKY: a request was sent again"), "JUnit says so:\n{junit}");
+    // As Maven Surefire marks a test that passed on a rerun, which CI tools show as flaky.
+    assert!(junit.contains("<flakyFailure message=\"passed only after requests were sent again"), "{junit}");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let embedded = json.to_string();
     let decoded = embedded

@@ -86,6 +86,16 @@ impl Outputs {
             })
             .map_err(|e| format!("--json {}: cannot add the run's facts ({e})", json.path().display()))?;
         }
+        if let Some(junit) = &self.junit {
+            let flaky: Vec<(&str, &[String])> = outcome.flaky().map(|s| (s.id.as_str(), s.flaky.as_slice())).collect();
+            if !flaky.is_empty() {
+                junit
+                    .edit(|bytes| Ok(with_flaky_failures(&String::from_utf8_lossy(bytes), &flaky).into_bytes()))
+                    .map_err(|e| {
+                        format!("--junit {}: cannot mark the flaky scenarios ({e})", junit.path().display())
+                    })?;
+            }
+        }
         for (file, what) in [(self.junit, "--junit"), (self.json, "--json")] {
             if let Some(file) = file {
                 commit(file, what)?;
@@ -114,5 +124,42 @@ fn writer_of(file: &Option<PendingFile>) -> Box<dyn Write> {
     match file {
         Some(f) => Box::new(f.writer()),
         None => Box::new(io::sink()),
+    }
+}
+
+/// The JUnit XML with a `<flakyFailure>` (as Maven Surefire writes one, which Jenkins and other
+/// CI tools show) in each test case of a scenario that passed only after requests were sent
+/// again: cucumber's writer cannot add one. The test cases are found by their names, which start
+/// with `Scenario: ID: `.
+pub fn with_flaky_failures(xml: &str, flaky: &[(&str, &[String])]) -> String {
+    let mut out = xml.to_owned();
+    for (id, retried) in flaky {
+        let Some(start) = out.find(&format!("<testcase name=\"Scenario: {id}: ")) else { continue };
+        let Some(end) = out[start..].find('>').map(|i| start + i + 1) else { continue };
+        if out[..end].ends_with("/>") {
+            continue;
+        }
+        let text = retried.join("\n").replace("]]>", "]]]]><![CDATA[>");
+        let element = format!(
+            "<flakyFailure message=\"passed only after requests were sent again (--retries)\" type=\"flaky\"><![CDATA[{text}]]></flakyFailure>"
+        );
+        out.insert_str(end, &element);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flaky_scenario_gets_a_flaky_failure_and_no_other_does() {
+        let xml = r#"<testsuite><testcase name="Scenario: A-1: x (MUST): f:1:1" time="0.1"><system-out>a</system-out></testcase><testcase name="Scenario: A-2: y (MUST): f:2:1" time="0.1"></testcase></testsuite>"#;
+        let retried = vec!["GET http://t/x (attempt 1: reset)".to_owned()];
+        let marked = with_flaky_failures(xml, &[("A-2", retried.as_slice())]);
+        assert_eq!(marked.matches("<flakyFailure").count(), 1, "{marked}");
+        let at = marked.find("<flakyFailure").unwrap();
+        assert!(at > marked.find("A-2").unwrap() && marked[at..].contains("attempt 1"), "{marked}");
+        assert_eq!(with_flaky_failures(xml, &[("Z-9", retried.as_slice())]), xml, "an unknown ID changes nothing");
     }
 }
