@@ -21,11 +21,13 @@ pub async fn run(config: &RunConfig, out: SharedOut) -> Result<RunOutcome, Confi
 /// flight are dropped, every scenario not finished is reported as not run, and the outputs are
 /// still written, complete.
 pub async fn run_gated(config: &RunConfig, out: SharedOut, gate: Arc<Gate>) -> Result<RunOutcome, ConfigError> {
+    // Every file the configuration names is read and checked before anything runs.
+    let files = config.load()?;
     let outputs = Outputs::open(Requested {
         junit: config.junit.as_deref(),
         json: config.json.as_deref(),
         reports: &config.reports,
-        sign_key: config.sign_key.as_deref(),
+        signing_key: files.signing_key.as_ref(),
     })
     .map_err(ConfigError)?;
     let redactor = Redactor::new();
@@ -38,7 +40,7 @@ pub async fn run_gated(config: &RunConfig, out: SharedOut, gate: Arc<Gate>) -> R
     };
     // The built-in reference lives as long as the run.
     let (target, _reference) = target(config).await?;
-    let outcome = runner::run(config, target, io).await?;
+    let outcome = runner::run(config, &files, target, io).await?;
     let mut out = Redacting { inner: out, redactor };
     crate::report::summary::write(&mut out, &outcome);
     outputs.finish(config.tags.as_deref(), &outcome, &mut out).map_err(ConfigError)?;
@@ -90,7 +92,8 @@ pub fn merge(
     out: &mut impl std::io::Write,
 ) -> Result<RunOutcome, String> {
     use crate::report::merge;
-    let outputs = Outputs::open(Requested { junit: None, json: None, reports, sign_key })?;
+    let signing_key = sign_key.map(crate::config::keys::read_signing_key).transpose().map_err(|e| e.0)?;
+    let outputs = Outputs::open(Requested { junit: None, json: None, reports, signing_key: signing_key.as_ref() })?;
     let mut runs = Vec::new();
     for path in files {
         let text =

@@ -3,9 +3,11 @@
 
 pub mod expectations;
 pub mod file;
+pub mod keys;
 
 pub use expectations::Expectations;
 pub use file::{Settings, Size};
+pub use keys::Loaded;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;

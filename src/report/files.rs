@@ -23,7 +23,8 @@ pub struct Requested<'a> {
     pub junit: Option<&'a Path>,
     pub json: Option<&'a Path>,
     pub reports: &'a [PathBuf],
-    pub sign_key: Option<&'a Path>,
+    /// `--sign-key`, read and checked (`RunConfig::load`).
+    pub signing_key: Option<&'a ed25519_dalek::SigningKey>,
 }
 
 fn pending(path: &Path, what: &str) -> Result<PendingFile, String> {
@@ -39,15 +40,7 @@ impl Outputs {
     /// Opens every requested output beside its path, and reads the signing key; the error names
     /// the option.
     pub fn open(requested: Requested) -> Result<Self, String> {
-        let signing_key = match requested.sign_key {
-            Some(path) => Some(
-                std::fs::read_to_string(path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|text| seal::load_signing_key(&text))
-                    .map_err(|e| format!("--sign-key {}: {e}", path.display()))?,
-            ),
-            None => None,
-        };
+        let signing_key = requested.signing_key.cloned();
         let mut reports = Vec::new();
         for path in requested.reports {
             if Format::from_path(path).is_none() {

@@ -2,7 +2,7 @@
 //! SHA-256 of the report's data in canonical JSON; the signature signs the digest's hex text.
 
 use super::ReportData;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use ed25519_dalek::pkcs8::DecodePublicKey;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -46,17 +46,6 @@ pub fn seal(data: &ReportData, key: Option<&SigningKey>) -> Seal {
         None => (None, None),
     };
     Seal { digest, signature, public_key }
-}
-
-/// A signing key from a file: PKCS#8 PEM (`openssl genpkey -algorithm ed25519`) or 64 hex digits.
-pub fn load_signing_key(text: &str) -> Result<SigningKey, String> {
-    if text.contains("-----BEGIN") {
-        return SigningKey::from_pkcs8_pem(text).map_err(|e| format!("not an Ed25519 PKCS#8 private key: {e}"));
-    }
-    let bytes: [u8; 32] = unhex(text)
-        .and_then(|b| b.try_into().ok())
-        .ok_or("neither a PEM private key nor 64 hex digits of an Ed25519 seed")?;
-    Ok(SigningKey::from_bytes(&bytes))
 }
 
 /// A public key from a file: SPKI PEM (`openssl pkey -pubout`) or 64 hex digits.

@@ -15,7 +15,7 @@ pub use select::OPT_IN_TAG;
 
 use crate::catalog::{self, Level};
 use crate::client::{Client, ClientOptions};
-use crate::config::{ConfigError, RunConfig};
+use crate::config::{ConfigError, Loaded, RunConfig};
 use crate::gate::{Gate, NotRun};
 use crate::redact::Redactor;
 use crate::steps::{self, RunContext, VppWorld};
@@ -41,9 +41,9 @@ pub struct RunIo {
 }
 
 /// Runs the selected scenarios against `target`.
-pub async fn run(config: &RunConfig, target: Target, io: RunIo) -> Result<RunOutcome, ConfigError> {
+pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) -> Result<RunOutcome, ConfigError> {
     let selection = Selection::of(config)?;
-    let client = prepare(config, &selection, &target, &io).await?;
+    let client = prepare(config, files, &selection, &target, &io).await?;
     let mut notices = target.notices(config);
     let seed = config.seed.unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
@@ -315,11 +315,11 @@ impl Target {
 /// state) and the UEM login done, its `Authorization` sent to the UEM target only.
 async fn prepare(
     config: &RunConfig,
+    files: &Loaded,
     selection: &Selection,
     target: &Target,
     io: &RunIo,
 ) -> Result<Client, ConfigError> {
-    let ca_certs = ca_certs(config)?;
     // Tokens of the canonical data set show as fingerprints too, so expected and actual values in
     // a message are written the same way.
     io.redactor.learn_tokens_in_value(catalog::accounts_fixture());
@@ -327,7 +327,7 @@ async fn prepare(
         ClientOptions {
             timeout: config.timeout,
             headers: config.headers.clone(),
-            ca_certs,
+            ca_certs: files.ca_certs.clone(),
             insecure: config.insecure,
             proxies_from_env: !target.direct,
             max_body_bytes: config.max_body_bytes,
@@ -338,7 +338,7 @@ async fn prepare(
             rate_limit: config.rate_limit,
             max_retry_after: config.max_retry_after,
             retries: config.retries,
-            identity_pem: identity(config)?,
+            identity_pem: files.identity_pem.clone(),
         },
         io.redactor.clone(),
     )
@@ -365,58 +365,6 @@ async fn prepare(
             Err(ConfigError(format!("the target cannot be prepared: {e}")))
         }
     }
-}
-
-/// The client certificate and its key (`--client-cert`, `--client-key`), read and checked before
-/// any request: a file that cannot be read, holds no certificate or no key, or a key that is not
-/// the certificate's, is a usage error. The key's text is never shown.
-fn identity(config: &RunConfig) -> Result<Option<Vec<u8>>, ConfigError> {
-    let (Some(cert), Some(key)) = (&config.client_cert, &config.client_key) else { return Ok(None) };
-    let read = |flag: &str, path: &std::path::Path| {
-        std::fs::read(path).map_err(|e| ConfigError(format!("{flag} {}: cannot read the file ({e})", path.display())))
-    };
-    let (cert_pem, key_pem) = (read("--client-cert", cert)?, read("--client-key", key)?);
-    let has = |pem: &[u8], what: &str| String::from_utf8_lossy(pem).contains(&format!("-----BEGIN {what}"));
-    if !has(&cert_pem, "CERTIFICATE-----") {
-        return Err(ConfigError(format!(
-            "--client-cert {}: no PEM certificate (-----BEGIN CERTIFICATE-----) in the file",
-            cert.display()
-        )));
-    }
-    if !["PRIVATE KEY-----", "RSA PRIVATE KEY-----", "EC PRIVATE KEY-----"].iter().any(|w| has(&key_pem, w)) {
-        return Err(ConfigError(format!(
-            "--client-key {}: no PEM private key (-----BEGIN PRIVATE KEY-----) in the file",
-            key.display()
-        )));
-    }
-    let mut pem = key_pem;
-    pem.push(b'\n');
-    pem.extend_from_slice(&cert_pem);
-    crate::client::check_identity(&pem)
-        .map_err(|e| ConfigError(format!("--client-cert {} --client-key {}: {e}", cert.display(), key.display())))?;
-    Ok(Some(pem))
-}
-
-/// The `--ca-cert` files, each holding at least one PEM certificate.
-fn ca_certs(config: &RunConfig) -> Result<Vec<Vec<u8>>, ConfigError> {
-    config
-        .ca_certs
-        .iter()
-        .map(|path| {
-            let pem = std::fs::read(path)
-                .map_err(|e| ConfigError(format!("--ca-cert {}: cannot read the file ({e})", path.display())))?;
-            // reqwest skips whatever is not a PEM block: a file without a certificate would be
-            // ignored, and the run would blame the target for the user's file.
-            match reqwest::Certificate::from_pem_bundle(&pem) {
-                Ok(certs) if !certs.is_empty() => Ok(pem),
-                Ok(_) => Err(ConfigError(format!(
-                    "--ca-cert {}: no PEM certificate (-----BEGIN CERTIFICATE-----) in the file",
-                    path.display()
-                ))),
-                Err(e) => Err(ConfigError(format!("--ca-cert {}: not a PEM certificate ({e})", path.display()))),
-            }
-        })
-        .collect()
 }
 
 /// The provider state taken down after the run: an interrupted run ends now; a run stopped by
