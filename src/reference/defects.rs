@@ -5,7 +5,10 @@
 
 use super::query::{Criterion, Field, Op};
 use super::uem::Quirk;
+use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 use chrono::{DateTime, SubsecRound, Utc};
+use serde_json::Value;
+use wiremock::ResponseTemplate;
 
 /// The query defects among a target's quirks.
 pub(crate) struct QueryDefects<'q>(pub &'q [Quirk]);
@@ -87,6 +90,121 @@ impl QueryDefects<'_> {
     /// Whether criteria combine with OR rather than the documented AND.
     pub fn or_instead_of_and(&self) -> bool {
         self.has(&Quirk::BadOrInsteadOfAnd)
+    }
+}
+
+/// The seeded defects of the resource's answers: each hook says what its quirk changes, and
+/// nothing (`None`, `false`) when its quirk is off.
+pub(crate) struct ResponseDefects<'q>(pub &'q [Quirk]);
+
+impl ResponseDefects<'_> {
+    fn has(&self, q: &Quirk) -> bool {
+        self.0.contains(q)
+    }
+
+    /// Another tenant's path is served as this tenant's.
+    pub fn tenant_ignored(&self) -> bool {
+        self.has(&Quirk::BadTenantIgnored)
+    }
+
+    /// A request without `Authorization` (`given` false), or with any value, is served anyway.
+    pub fn accepts_any_authorization(&self, given: bool) -> bool {
+        if given { self.has(&Quirk::BadAnyAuthorizationAccepted) } else { self.has(&Quirk::BadAuthNotRequired) }
+    }
+
+    pub fn query_ignored(&self) -> bool {
+        self.has(&Quirk::BadQueryIgnored)
+    }
+
+    pub fn escapes_ignored(&self) -> bool {
+        self.has(&Quirk::BadEscapesIgnored)
+    }
+
+    /// A documented query refused: `tokenExpiryDate=`, the default exact match on the date.
+    pub fn refusal_of(&self, criteria: &[Criterion]) -> Option<ResponseTemplate> {
+        (self.has(&Quirk::BadDateExactMatchRefused)
+            && criteria.iter().any(|c| c.field == Field::TokenExpiryDate && c.op == Op::Eq))
+        .then(|| super::error_response(400, "tokenExpiryDate takes >, >=, < or <="))
+    }
+
+    /// An empty list answered as not found.
+    pub fn empty_list_answer(&self) -> Option<ResponseTemplate> {
+        self.has(&Quirk::BadEmptyAs404).then(|| super::error_response(404, "no accounts"))
+    }
+
+    /// The list's body, when a defect writes it otherwise: the bare `array`, or null when empty.
+    pub fn list_body(&self, array: &str, empty: bool) -> Option<String> {
+        if self.has(&Quirk::BadBareArray) {
+            Some(array.to_owned())
+        } else if empty && self.has(&Quirk::BadEmptyAsNull) {
+            Some(r#"{"vppAccounts":null}"#.to_owned())
+        } else {
+            None
+        }
+    }
+
+    /// The list served as one account's media type.
+    pub fn list_media_type(&self) -> Option<&'static str> {
+        self.has(&Quirk::BadListMediaType).then_some(ACCOUNT_MEDIA_TYPE)
+    }
+
+    /// One account served as a list's media type.
+    pub fn account_media_type(&self) -> Option<&'static str> {
+        self.has(&Quirk::BadAccountMediaType).then_some(LIST_MEDIA_TYPE)
+    }
+
+    /// Whether `asked` finds the account `listed` by another rule than equality: its prefix.
+    pub fn guid_found(&self, listed: &str, asked: &str) -> bool {
+        self.has(&Quirk::BadGuidPrefix) && asked.len() >= 8 && listed.to_lowercase().starts_with(&asked.to_lowercase())
+    }
+
+    /// An unknown GUID answered with an account all the same.
+    pub fn unknown_guid_found(&self) -> bool {
+        self.has(&Quirk::BadUnknownGuidFound)
+    }
+
+    /// A 404 whose body carries another account, as served.
+    pub fn not_found_leak(&self, other: Option<Value>) -> Option<ResponseTemplate> {
+        let other = other.filter(|_| self.has(&Quirk::BadNotFoundLeaksAccount))?;
+        let body = serde_json::json!({"code": 404, "message": "Apple VPP account not found", "closest": other});
+        Some(ResponseTemplate::new(404).set_body_raw(body.to_string(), "application/json"))
+    }
+
+    /// An account as a defect serves it: a field wrong or missing, another holder by GUID, a
+    /// date without its milliseconds.
+    pub fn serve(&self, a: &mut Value, by_guid: bool) {
+        for quirk in self.0 {
+            match quirk {
+                Quirk::BadFieldValue(field) => a[field] = wrong_value(&a[field]),
+                Quirk::BadFieldMissing(field) => {
+                    a.as_object_mut().map(|m| m.remove(field));
+                }
+                Quirk::BadGetDisagrees if by_guid => a["accountHolderInfo"] = "Served differently by GET".into(),
+                Quirk::BadDatesWithoutMillis => {
+                    let instant = a["tokenExpiryDate"]
+                        .as_str()
+                        .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+                        .map(|d| d.with_timezone(&Utc));
+                    if let Some(instant) = instant.filter(|i| i.timestamp_subsec_millis() == 0) {
+                        a["tokenExpiryDate"] = instant.format("%Y-%m-%dT%H:%M:%SZ").to_string().into();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A plausible but wrong value of the same type.
+fn wrong_value(v: &Value) -> Value {
+    match v {
+        Value::Bool(b) => Value::Bool(!b),
+        Value::String(s) if s.contains('T') && DateTime::parse_from_rfc3339(s).is_ok() => {
+            let d = DateTime::parse_from_rfc3339(s).expect("checked") + chrono::Duration::hours(1);
+            d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().into()
+        }
+        Value::String(s) => format!("{s}-changed").into(),
+        other => other.clone(),
     }
 }
 

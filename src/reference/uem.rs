@@ -2,7 +2,7 @@
 //! in front of them, `POST /{tenantGuid}/api/v1/util/authorization`.
 
 use super::Credentials;
-use super::defects::QueryDefects;
+use super::defects::{QueryDefects, ResponseDefects};
 use super::query::{self, Criterion, Field, Op};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -151,13 +151,18 @@ impl Accounts {
         self.quirks.contains(q)
     }
 
+    /// The seeded defects among the quirks, apart in `defects.rs`.
+    fn defects(&self) -> ResponseDefects<'_> {
+        ResponseDefects(&self.quirks)
+    }
+
     pub fn respond(&self, request: &Request) -> ResponseTemplate {
         let segments: Vec<&str> = request.url.path().trim_matches('/').split('/').collect();
         let (tenant, rest) = match segments.as_slice() {
             [tenant, "api", "v1", rest @ ..] => (*tenant, rest),
             _ => return super::error_response(404, "no such resource"),
         };
-        if !tenant.eq_ignore_ascii_case(&self.tenant) && !self.has(&Quirk::BadTenantIgnored) {
+        if !tenant.eq_ignore_ascii_case(&self.tenant) && !self.defects().tenant_ignored() {
             return super::error_response(404, "unknown tenant");
         }
         if matches!(rest, ["util", "authorization"]) {
@@ -210,10 +215,8 @@ impl Accounts {
     fn refuse_unauthenticated(&self, request: &Request) -> Option<ResponseTemplate> {
         self.authority.required.as_ref()?;
         let given = request.headers.get("authorization").map(|v| v.as_bytes()).filter(|v| !v.trim_ascii().is_empty());
-        let accepted = match given {
-            None => self.has(&Quirk::BadAuthNotRequired),
-            Some(value) => value == self.authority.issued.as_bytes() || self.has(&Quirk::BadAnyAuthorizationAccepted),
-        };
+        let accepted = given.is_some_and(|value| value == self.authority.issued.as_bytes())
+            || self.defects().accepts_any_authorization(given.is_some());
         if accepted {
             return None;
         }
@@ -223,8 +226,8 @@ impl Accounts {
 
     fn list(&self, raw_query: Option<&str>) -> ResponseTemplate {
         let criteria = match raw_query {
-            Some(raw) if !self.has(&Quirk::BadQueryIgnored) => {
-                match query::parse(raw, !self.has(&Quirk::BadEscapesIgnored)) {
+            Some(raw) if !self.defects().query_ignored() => {
+                match query::parse(raw, !self.defects().escapes_ignored()) {
                     Ok(c) => c,
                     Err(e) => return super::error_response(400, &e),
                 }
@@ -232,10 +235,8 @@ impl Accounts {
             None if self.has(&Quirk::OkQueryRequired) => return super::error_response(400, "a query is required"),
             _ => Vec::new(),
         };
-        if self.has(&Quirk::BadDateExactMatchRefused)
-            && criteria.iter().any(|c| c.field == Field::TokenExpiryDate && c.op == Op::Eq)
-        {
-            return super::error_response(400, "tokenExpiryDate takes >, >=, < or <=");
+        if let Some(refusal) = self.defects().refusal_of(&criteria) {
+            return refusal;
         }
         // Each name criterion lower-cased once, not once per account.
         let lowered: Vec<String> = criteria
@@ -251,50 +252,39 @@ impl Accounts {
             .filter(|p| criteria.is_empty() || self.matches_all(p, &criteria, &lowered))
             .map(|p| p.listed.as_str())
             .collect();
-        if found.is_empty() && self.has(&Quirk::BadEmptyAs404) {
-            return super::error_response(404, "no accounts");
+        if let Some(answer) = self.defects().empty_list_answer().filter(|_| found.is_empty()) {
+            return answer;
         }
         if self.has(&Quirk::OkReversedOrder) {
             found.reverse();
         }
         // The accounts' texts joined: the bytes `serde_json` would write for the same list.
         let array = format!("[{}]", found.join(","));
-        let body = if self.has(&Quirk::BadBareArray) {
-            array
-        } else if found.is_empty() && self.has(&Quirk::BadEmptyAsNull) {
-            r#"{"vppAccounts":null}"#.to_owned()
-        } else {
-            format!(r#"{{"vppAccounts":{array}}}"#)
-        };
-        let media_type = if self.has(&Quirk::BadListMediaType) { ACCOUNT_MEDIA_TYPE } else { LIST_MEDIA_TYPE };
+        let body = self
+            .defects()
+            .list_body(&array, found.is_empty())
+            .unwrap_or_else(|| format!(r#"{{"vppAccounts":{array}}}"#));
+        let media_type = self.defects().list_media_type().unwrap_or(LIST_MEDIA_TYPE);
         self.reply_text(body, media_type)
     }
 
     fn one(&self, guid: &str) -> ResponseTemplate {
-        let prefix = self.has(&Quirk::BadGuidPrefix);
+        let defects = self.defects();
         let found = self
             .accounts
             .iter()
-            .find(|a| {
-                a["guid"].as_str().is_some_and(|g| {
-                    g.eq_ignore_ascii_case(guid)
-                        || (prefix && guid.len() >= 8 && g.to_lowercase().starts_with(&guid.to_lowercase()))
-                })
-            })
-            .or_else(|| if self.has(&Quirk::BadUnknownGuidFound) { self.accounts.first() } else { None });
+            .find(|a| a["guid"].as_str().is_some_and(|g| g.eq_ignore_ascii_case(guid) || defects.guid_found(g, guid)))
+            .or_else(|| defects.unknown_guid_found().then(|| self.accounts.first()).flatten());
         let Some(account) = found else {
             if self.has(&Quirk::OkMalformedGuid400) && !is_guid(guid) {
                 return super::error_response(400, "vppAccountGuid is not a GUID");
             }
-            if self.has(&Quirk::BadNotFoundLeaksAccount)
-                && let Some(other) = self.accounts.first()
-            {
-                let body = serde_json::json!({"code": 404, "message": "Apple VPP account not found", "closest": self.serve(other, true)});
-                return ResponseTemplate::new(404).set_body_raw(body.to_string(), "application/json");
+            if let Some(leak) = defects.not_found_leak(self.accounts.first().map(|a| self.serve(a, true))) {
+                return leak;
             }
             return super::error_response(404, "Apple VPP account not found");
         };
-        let media_type = if self.has(&Quirk::BadAccountMediaType) { LIST_MEDIA_TYPE } else { ACCOUNT_MEDIA_TYPE };
+        let media_type = defects.account_media_type().unwrap_or(ACCOUNT_MEDIA_TYPE);
         self.reply(self.serve(account, true), media_type)
     }
 
@@ -313,29 +303,18 @@ impl Accounts {
         ResponseTemplate::new(200).set_body_raw(body, &media_type)
     }
 
-    /// The account as served, after field-level quirks.
+    /// The account as served, after field-level variations (the seeded defects in `defects.rs`).
     fn serve(&self, account: &Value, by_guid: bool) -> Value {
         let mut a = account.clone();
+        self.defects().serve(&mut a, by_guid);
         for quirk in &self.quirks {
             match quirk {
-                Quirk::BadFieldValue(field) => a[field] = wrong_value(&a[field]),
-                Quirk::BadFieldMissing(field) => {
-                    a.as_object_mut().map(|m| m.remove(field));
-                }
-                Quirk::BadGetDisagrees if by_guid => a["accountHolderInfo"] = "Served differently by GET".into(),
                 Quirk::OkExtraFields => a["createdBy"] = "reference".into(),
                 Quirk::OkDatesWithOffset => {
                     if let Some(instant) = instant_of(&a) {
                         let offset = chrono::FixedOffset::east_opt(2 * 3600).expect("valid offset");
                         a["tokenExpiryDate"] =
                             instant.with_timezone(&offset).format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string().into();
-                    }
-                }
-                Quirk::BadDatesWithoutMillis => {
-                    if let Some(instant) = instant_of(&a)
-                        && instant.timestamp_subsec_millis() == 0
-                    {
-                        a["tokenExpiryDate"] = instant.format("%Y-%m-%dT%H:%M:%SZ").to_string().into();
                     }
                 }
                 Quirk::OkUppercaseGuids => {
@@ -433,19 +412,6 @@ fn instant_of(account: &Value) -> Option<DateTime<Utc>> {
         .as_str()
         .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
         .map(|d| d.with_timezone(&Utc))
-}
-
-/// A plausible but wrong value of the same type.
-fn wrong_value(v: &Value) -> Value {
-    match v {
-        Value::Bool(b) => Value::Bool(!b),
-        Value::String(s) if s.contains('T') && DateTime::parse_from_rfc3339(s).is_ok() => {
-            let d = DateTime::parse_from_rfc3339(s).expect("checked") + chrono::Duration::hours(1);
-            d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().into()
-        }
-        Value::String(s) => format!("{s}-changed").into(),
-        other => other.clone(),
-    }
 }
 
 #[cfg(test)]
