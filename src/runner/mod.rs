@@ -45,41 +45,9 @@ pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) 
     let selection = Selection::of(config)?;
     let client = prepare(config, files, &selection, &target, &io).await?;
     let mut notices = target.notices(config);
-    let seed = config.seed.unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
-            % 1_000_000_000
-    });
-    let ctx = Arc::new(RunContext {
-        vpp_base: target.vpp_base.clone(),
-        uem_base: target.uem_base.clone(),
-        tenant: config.tenant.clone(),
-        second_tenant: config.second_tenant.clone(),
-        client,
-        seed,
-        max_requests: config.max_requests.max(1),
-        concurrency: config.concurrency.max(1),
-        warnings: Mutex::default(),
-        coverage: Mutex::default(),
-        listing: Default::default(),
-        canonical_data_missing: Default::default(),
-        needs_canonical_data: selection.canonical_uem.clone(),
-        retried: Mutex::default(),
-    });
-    let mut out = Redacting { inner: io.out.clone(), redactor: io.redactor.clone() };
-    let profile = match config.profile {
-        crate::config::Profile::Live => " in the live profile",
-        crate::config::Profile::Full => "",
-    };
-    writeln!(
-        out,
-        "vpp-conformance {}: running against {}{profile} (seed {seed})",
-        env!("CARGO_PKG_VERSION"),
-        target.described
-    )
-    .ok();
-    if let Some(note) = &selection.narrowed {
-        writeln!(out, "{note}").ok();
-    }
+    let ctx = context(config, &selection, &target, client);
+    let seed = ctx.seed;
+    announce(config, &selection, &target, seed, &io);
     let gate = io.gate.clone();
     let need_canonical_data = selection.need_canonical_data;
     let skipped_by_waiver = selection.skipped_by_waiver.clone();
@@ -154,6 +122,51 @@ fn canonical_data_notice(gaps: &[String]) -> String {
 
 /// Whether a scenario (with its feature and rule) is selected.
 type Filter = Box<dyn Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool>;
+
+/// What every scenario of the run shares: where the targets are, the client, the seed (given,
+/// or picked and printed), the budgets, and what the scenarios learn once for all.
+fn context(config: &RunConfig, selection: &Selection, target: &Target, client: Client) -> Arc<RunContext> {
+    let seed = config.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+            % 1_000_000_000
+    });
+    Arc::new(RunContext {
+        vpp_base: target.vpp_base.clone(),
+        uem_base: target.uem_base.clone(),
+        tenant: config.tenant.clone(),
+        second_tenant: config.second_tenant.clone(),
+        client,
+        seed,
+        max_requests: config.max_requests.max(1),
+        concurrency: config.concurrency.max(1),
+        warnings: Mutex::default(),
+        coverage: Mutex::default(),
+        listing: Default::default(),
+        canonical_data_missing: Default::default(),
+        needs_canonical_data: selection.canonical_uem.clone(),
+        retried: Mutex::default(),
+    })
+}
+
+/// The run's first lines: the suite, the target, the profile and the seed; what narrowed the
+/// selection.
+fn announce(config: &RunConfig, selection: &Selection, target: &Target, seed: u64, io: &RunIo) {
+    let mut out = Redacting { inner: io.out.clone(), redactor: io.redactor.clone() };
+    let profile = match config.profile {
+        crate::config::Profile::Live => " in the live profile",
+        crate::config::Profile::Full => "",
+    };
+    writeln!(
+        out,
+        "vpp-conformance {}: running against {}{profile} (seed {seed})",
+        env!("CARGO_PKG_VERSION"),
+        target.described
+    )
+    .ok();
+    if let Some(note) = &selection.narrowed {
+        writeln!(out, "{note}").ok();
+    }
+}
 
 /// The scenarios a run selects, and what they need of the target.
 struct Selection {
@@ -390,6 +403,9 @@ async fn execute(
     io: RunIo,
 ) -> (Vec<ScenarioResult>, usize) {
     let Selection { features, filter, selected, .. } = selection;
+    let waivers = config.expectations.as_ref().map(|e| e.waivers.clone()).unwrap_or_default();
+    let recorder = Recorder::new(config, selected, &io, waivers.clone());
+    let results = recorder.results.clone();
     let redacting = |inner| Redacting { inner, redactor: io.redactor.clone() };
     let coloring = if config.color { writer::Coloring::Auto } else { writer::Coloring::Never };
     let writer = writer::Basic::raw(redacting(Box::new(io.out.clone()) as Box<dyn Write>), coloring, 0)
@@ -397,26 +413,9 @@ async fn execute(
         .tee::<VppWorld, _>(writer::JUnit::for_tee(redacting(io.junit), 0))
         .tee::<VppWorld, _>(writer::Json::for_tee(redacting(io.json)))
         .normalized::<VppWorld>();
-    let waivers = config.expectations.as_ref().map(|e| e.waivers.clone()).unwrap_or_default();
     let writer = levels::Levels::new(writer, config.strict, io.redactor.clone(), io.gate.clone())
         .with_retries(ctx.clone())
         .with_waivers(waivers.clone());
-    let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
-    let recorder = Recorder {
-        progress: Progress {
-            total: selected,
-            done: Default::default(),
-            failed: Default::default(),
-            on_terminal: config.progress_on_terminal,
-            out: io.out.clone(),
-        },
-        strict: config.strict,
-        gate: io.gate.clone(),
-        max_failures: config.max_failures,
-        failures: Default::default(),
-        results: results.clone(),
-        waivers,
-    };
     let runner = cucumber::runner::Basic::default()
         .max_concurrent_scenarios(Some(config.concurrency.max(1)))
         .steps(steps::collection());
@@ -466,6 +465,24 @@ struct Recorder {
 }
 
 impl Recorder {
+    fn new(config: &RunConfig, selected: usize, io: &RunIo, waivers: Vec<crate::outcome::Waiver>) -> Self {
+        Self {
+            progress: Progress {
+                total: selected,
+                done: Default::default(),
+                failed: Default::default(),
+                on_terminal: config.progress_on_terminal,
+                out: io.out.clone(),
+            },
+            strict: config.strict,
+            gate: io.gate.clone(),
+            max_failures: config.max_failures,
+            failures: Default::default(),
+            results: Arc::default(),
+            waivers,
+        }
+    }
+
     fn record(
         &self,
         feature: &gherkin::Feature,
