@@ -40,7 +40,10 @@ pub async fn run_gated(config: &RunConfig, out: SharedOut, gate: Arc<Gate>) -> R
     };
     // The built-in reference lives as long as the run.
     let (target, _reference) = target(config).await?;
-    let outcome = runner::run(config, &files, target, io).await?;
+    let mut outcome = runner::run(config, &files, target, io).await?;
+    // Whatever is exported is redacted with every secret the run learned: a token learned late
+    // may stand in a reason written before it was known.
+    outcome.map_texts(|text| redactor.redact(text));
     let mut out = Redacting { inner: out, redactor };
     crate::report::summary::write(&mut out, &outcome);
     outputs.finish(config.tags.as_deref(), &outcome, &mut out).map_err(ConfigError)?;

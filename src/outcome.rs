@@ -182,6 +182,24 @@ pub fn is_stale(result: &ScenarioResult, waiver: Option<&Waiver>) -> bool {
 }
 
 impl RunOutcome {
+    /// Every text a target's answers may have put in the results (reasons, warnings, coverage
+    /// notes, requests sent again, notices), passed through `f`: the caller redacts them once
+    /// more with every secret the run learned, since a token learned late in a run may stand in
+    /// a reason written before it was known.
+    pub fn map_texts(&mut self, f: impl Fn(&str) -> String) {
+        for s in &mut self.scenarios {
+            if let Some(r) = &mut s.reason {
+                *r = f(r);
+            }
+            for t in s.warnings.iter_mut().chain(s.coverage.iter_mut()).chain(s.flaky.iter_mut()) {
+                *t = f(t);
+            }
+        }
+        for n in &mut self.notices {
+            *n = f(n);
+        }
+    }
+
     /// The waiver of a scenario, if the expectations file has one.
     pub fn waiver(&self, id: &str) -> Option<&Waiver> {
         self.waivers.iter().find(|w| w.scenario == id)
