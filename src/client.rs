@@ -637,7 +637,27 @@ impl Client {
         if let Some((body, media_type)) = body {
             request = request.header(reqwest::header::CONTENT_TYPE, media_type).body(body.to_owned());
         }
-        let mut response = request.send().await.map_err(describe_reqwest_error)?;
+        let mut response = request.send().await.map_err(|e| {
+            let text = describe_reqwest_error(e);
+            // The alert of a refused client certificate can lose the race with the connection's
+            // close: an HTTPS target that closes at once, when the run presents no certificate,
+            // may be asking for one.
+            let closed = ["connection closed before message completed", "connection reset", "broken pipe"]
+                .iter()
+                .any(|w| text.to_ascii_lowercase().contains(w));
+            if closed
+                && url.starts_with("https:")
+                && self.options.identity_pem.is_none()
+                && !text.contains("client certificate")
+            {
+                format!(
+                    "{text} (a target that requires a client certificate may close the connection this way: \
+                     give --client-cert and --client-key)"
+                )
+            } else {
+                text
+            }
+        })?;
         let status = response.status().as_u16();
         let redirected_to = (response.url().as_str() != url).then(|| response.url().to_string());
         let content_type = response
