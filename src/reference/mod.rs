@@ -86,7 +86,19 @@ impl ReferenceOptions {
 
 /// A running reference target; it stops when dropped.
 pub struct ReferenceTarget {
-    server: MockServer,
+    /// `None` only while it is dropped.
+    server: Option<MockServer>,
+}
+
+/// wiremock's `MockServer` blocks on its own verification when it is dropped. Dropped inside a
+/// tokio task whose cooperative budget is spent (after a whole run, say), that blocking poll of a
+/// tokio lock never gets past the budget and spins for ever; a thread of its own has no budget.
+impl Drop for ReferenceTarget {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            let _ = std::thread::spawn(move || drop(server)).join();
+        }
+    }
 }
 
 impl ReferenceTarget {
@@ -99,18 +111,22 @@ impl ReferenceTarget {
     pub async fn start_on(listener: TcpListener, options: ReferenceOptions) -> std::io::Result<Self> {
         let server = MockServer::builder().listener(listener).disable_request_recording().start().await;
         Mock::given(wiremock::matchers::any()).respond_with(Router::new(options)).mount(&server).await;
-        Ok(Self { server })
+        Ok(Self { server: Some(server) })
     }
 
     /// Mounts `mock` ahead of the reference's own routes: a test's target that pushes back
     /// (429) or answers otherwise before the reference does, when the mock's matchers say so.
     pub async fn mount_ahead(&self, mock: Mock) {
-        mock.with_priority(1).mount(&self.server).await;
+        mock.with_priority(1).mount(self.server()).await;
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
-        self.server.uri()
+        self.server().uri()
+    }
+
+    fn server(&self) -> &MockServer {
+        self.server.as_ref().expect("the server lives until the target is dropped")
     }
 }
 
