@@ -6,17 +6,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
 };
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::rustls::crypto::aws_lc_rs;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use vpp_conformance::reference::tls::{TlsFiles, TlsFront, start};
 
 /// A certificate authority generated at run time, so no key material lives in the repository
 /// and every test can have a CA that nothing else trusts.
@@ -26,10 +20,10 @@ pub struct TestPki {
     issuer: Issuer<'static, KeyPair>,
 }
 
-/// A leaf certificate and its private key, ready for a rustls server.
+/// A leaf certificate and its private key, PEM-encoded.
 pub struct Leaf {
-    pub cert: CertificateDer<'static>,
-    pub key: PrivateKeyDer<'static>,
+    pub cert_pem: String,
+    pub key_pem: String,
 }
 
 impl TestPki {
@@ -59,25 +53,7 @@ impl TestPki {
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let key = KeyPair::generate().expect("leaf key");
         let cert = params.signed_by(&key, &self.issuer).expect("sign leaf");
-        Leaf { cert: cert.der().clone(), key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())) }
-    }
-
-    /// A rustls server configuration presenting a leaf for `names`.
-    ///
-    /// The provider is chosen explicitly: rustls panics when asked for the process default while
-    /// several providers are compiled in or none has been installed, and this keeps the test
-    /// server independent of whatever the client side (reqwest) picks.
-    pub fn server_config(&self, names: &[&str]) -> Arc<ServerConfig> {
-        let leaf = self.issue(names);
-        // No ALPN is advertised, so clients speak HTTP/1.1, which is what the plaintext side
-        // forwards byte for byte.
-        let config = ServerConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
-            .with_safe_default_protocol_versions()
-            .expect("default protocol versions")
-            .with_no_client_auth()
-            .with_single_cert(vec![leaf.cert], leaf.key)
-            .expect("leaf matches its key");
-        Arc::new(config)
+        Leaf { cert_pem: cert.pem(), key_pem: key.serialize_pem() }
     }
 }
 
@@ -98,53 +74,31 @@ pub struct HttpsFront {
     /// A PEM file holding the CA certificate, for code that takes a path (e.g. a CLI flag).
     pub ca_pem_path: PathBuf,
     _dir: tempfile::TempDir,
-    task: JoinHandle<()>,
-}
-
-impl Drop for HttpsFront {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    /// The product's own TLS front (`serve --tls-cert`); dropping it stops it.
+    _front: TlsFront,
 }
 
 /// Starts a TLS front on 127.0.0.1 for the plain HTTP server at `upstream`
-/// (`http://127.0.0.1:PORT`), presenting a certificate for `names` from a fresh CA.
-///
-/// Each connection is handled in its own task: after the handshake, its plaintext bytes are
-/// relayed to a new upstream connection. A failed handshake (e.g. a client that rejects the
-/// certificate) only closes that connection.
+/// (`http://127.0.0.1:PORT`), presenting a certificate for `names` from a fresh CA: the front
+/// `serve --tls-cert` uses, so the tests exercise it too. A failed handshake (a client that
+/// rejects the certificate) only closes that connection.
 pub async fn https_front(upstream: &str, names: &[&str]) -> HttpsFront {
-    let upstream = upstream_addr(upstream);
+    let upstream: SocketAddr = upstream_addr(upstream).parse().expect("the upstream is host:port on loopback");
     let pki = TestPki::new();
-    let acceptor = TlsAcceptor::from(pki.server_config(names));
+    let leaf = pki.issue(names);
+    let files =
+        TlsFiles { cert_pem: leaf.cert_pem.into_bytes(), key_pem: leaf.key_pem.into_bytes(), client_ca_pem: None };
 
     let dir = tempfile::tempdir().expect("tempdir");
     let ca_pem_path = dir.path().join("ca.pem");
     std::fs::write(&ca_pem_path, &pki.ca_pem).expect("write CA PEM");
 
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind TLS front");
-    let addr = listener.local_addr().expect("local addr");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind TLS front");
+    let front = start(listener, upstream, &files).expect("the TLS front starts");
+    let addr = front.addr;
     let host = names.first().copied().unwrap_or("127.0.0.1");
     let url = format!("https://{host}:{}", addr.port());
-
-    let task = tokio::spawn(async move {
-        // Owning the connection tasks here means aborting this loop drops the set, which aborts
-        // them all.
-        let mut connections = JoinSet::new();
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else { continue };
-            while connections.try_join_next().is_some() {}
-            let acceptor = acceptor.clone();
-            let upstream = upstream.clone();
-            connections.spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                let Ok(mut plain) = TcpStream::connect(&upstream).await else { return };
-                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-            });
-        }
-    });
-
-    HttpsFront { url, addr, ca_pem: pki.ca_pem, ca_pem_path, _dir: dir, task }
+    HttpsFront { url, addr, ca_pem: pki.ca_pem, ca_pem_path, _dir: dir, _front: front }
 }
 
 /// `host:port` of an `http://` URL (the port defaults to 80).
