@@ -81,21 +81,8 @@ for n in "${sizes[@]}"; do
   mem_flag=$log_dir/run-$n.memkill
   rm -f "$run_time" "$mem_flag"
   echo "running @any-data against $n accounts (limit ${time_limit}s)..." >&2
-  /usr/bin/time -f '%e %M' -o "$run_time" \
-    timeout --kill-after=10 "$time_limit" \
-    "$bin" run --base-url "http://127.0.0.1:$port" --tags @any-data --seed 1 ${extra[@]+"${extra[@]}"} \
-    >"$log_dir/run-$n.stdout" 2>"$log_dir/run-$n.stderr" </dev/null &
-  runner=$!
-  pids+=("$runner")
-  watchdog=
-  if [ "$mem_limit_mb" -gt 0 ]; then
-    mem_watchdog "$runner" "$mem_limit_mb" "$mem_flag" &
-    watchdog=$!
-    pids+=("$watchdog")
-  fi
-  code=0
-  wait "$runner" || code=$?
-  [ -z "$watchdog" ] || { kill "$watchdog" 2>/dev/null || true; wait "$watchdog" 2>/dev/null || true; }
+  measured_run "$run_time" "$mem_flag" "$log_dir/run-$n" \
+    "$bin" run --base-url "http://127.0.0.1:$port" --tags @any-data --seed 1 ${extra[@]+"${extra[@]}"}
 
   # ---- stop the server; GNU time then writes its line ----
   server_child=$(pgrep -P "$server" | head -1 || true)

@@ -124,21 +124,7 @@ for target in "${targets[@]}"; do
   mem_flag=$log_dir/hostile-$target.memkill
   rm -f "$run_time" "$mem_flag"
   echo "running the default suite against the $target target ($body_bytes-byte bodies, limit ${time_limit}s)..." >&2
-  /usr/bin/time -f '%e %M' -o "$run_time" \
-    timeout --kill-after=10 "$time_limit" \
-    "$bin" run --base-url "http://127.0.0.1:$port" \
-    >"$log_dir/hostile-$target.stdout" 2>"$log_dir/hostile-$target.stderr" </dev/null &
-  runner=$!
-  pids+=("$runner")
-  watchdog=
-  if [ "$mem_limit_mb" -gt 0 ]; then
-    mem_watchdog "$runner" "$mem_limit_mb" "$mem_flag" &
-    watchdog=$!
-    pids+=("$watchdog")
-  fi
-  code=0
-  wait "$runner" || code=$?
-  [ -z "$watchdog" ] || { kill "$watchdog" 2>/dev/null || true; wait "$watchdog" 2>/dev/null || true; }
+  measured_run "$run_time" "$mem_flag" "$log_dir/hostile-$target" "$bin" run --base-url "http://127.0.0.1:$port"
   kill_tree "$server" TERM
   wait "$server" 2>/dev/null || true
 

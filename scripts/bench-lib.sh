@@ -59,3 +59,23 @@ mb() { # KB -> MB with one decimal, or "-"
   if [[ ${1:-} =~ ^[0-9]+$ ]]; then awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; else echo -; fi
 }
 
+
+# Runs a command under GNU time (wall seconds and peak KB into $1) and the time limit
+# ($time_limit), its stdout and stderr into $3.stdout and $3.stderr, with the memory watchdog
+# ($mem_limit_mb, touching $2 when it kills); sets $code to the command's exit status.
+measured_run() {
+  local run_time=$1 mem_flag=$2 logs=$3 runner watchdog=
+  shift 3
+  /usr/bin/time -f '%e %M' -o "$run_time" timeout --kill-after=10 "$time_limit" "$@" \
+    >"$logs.stdout" 2>"$logs.stderr" </dev/null &
+  runner=$!
+  pids+=("$runner")
+  if [ "$mem_limit_mb" -gt 0 ]; then
+    mem_watchdog "$runner" "$mem_limit_mb" "$mem_flag" &
+    watchdog=$!
+    pids+=("$watchdog")
+  fi
+  code=0
+  wait "$runner" || code=$?
+  [ -z "$watchdog" ] || { kill "$watchdog" 2>/dev/null || true; wait "$watchdog" 2>/dev/null || true; }
+}
