@@ -215,9 +215,17 @@ async fn every_listed_account_valid(w: &mut VppWorld, ctx: Context) -> StepResul
 async fn warn_on_missing_fields(w: &mut VppWorld, _ctx: Context) -> StepResult {
     let run = w.ctx();
     let listing = listed(w);
-    for field in accounts::ACCOUNT_FIELDS {
-        let lacking: Vec<usize> =
-            (0..listing.accounts.len()).filter(|i| listing.account(*i).get(field).is_none_or(Value::is_null)).collect();
+    // Each account read once, for every field.
+    let mut lacking_by_field: Vec<Vec<usize>> = vec![Vec::new(); accounts::ACCOUNT_FIELDS.len()];
+    for i in 0..listing.accounts.len() {
+        let account = listing.account(i);
+        for (f, field) in accounts::ACCOUNT_FIELDS.iter().enumerate() {
+            if account.get(*field).is_none_or(Value::is_null) {
+                lacking_by_field[f].push(i);
+            }
+        }
+    }
+    for (field, lacking) in accounts::ACCOUNT_FIELDS.iter().zip(lacking_by_field) {
         if lacking.is_empty() {
             continue;
         }
