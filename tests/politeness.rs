@@ -231,8 +231,10 @@ async fn retries_get_past_reset_connections_and_mark_the_scenarios_flaky() {
     let dir = tempfile::tempdir().unwrap();
     let (junit, json, md, html) =
         (dir.path().join("j.xml"), dir.path().join("c.json"), dir.path().join("r.md"), dir.path().join("r.html"));
+    // A date-bound @any-data scenario sends many queries at once, so the run opens enough
+    // connections for every fifth to be reset, whatever the machine's load.
     let config = RunConfig {
-        tags: Some(SOME.into()),
+        tags: Some(format!("{SOME} or @UEM-ANY-005")),
         retries: 2,
         junit: Some(junit.clone()),
         json: Some(json.clone()),
@@ -268,7 +270,10 @@ async fn retries_get_past_reset_connections_and_mark_the_scenarios_flaky() {
     // Without --retries the same resets fail scenarios: the retries above are what passed them.
     let target = reference().await;
     let (url, resets) = resetting_front(upstream_of(&target), 5).await;
-    let (outcome, out) = run_with(&RunConfig { tags: Some(SOME.into()), ..config_for(&url) }).await;
+    // The Apple scenarios only: the check for the canonical data set that UEM scenarios start
+    // with lets a request that gets no answer go (the scenarios then speak for the target), so a
+    // reset there fails nothing.
+    let (outcome, out) = run_with(&RunConfig { tags: Some("@apple-vpp".into()), ..config_for(&url) }).await;
     // Which connection the client opens fifth, and whether it sends a request on it, is its own
     // business: judged only when a request was reset.
     if resets.load(Ordering::SeqCst) > 0 {
