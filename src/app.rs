@@ -9,6 +9,7 @@ use crate::outcome::RunOutcome;
 use crate::redact::Redactor;
 use crate::reference::{Credentials, ReferenceOptions, ReferenceTarget};
 use crate::report::files::{Outputs, Requested};
+use crate::report::summary::Detail;
 use crate::runner::{self, RunIo, SharedOut, Target, output::Redacting};
 use std::sync::Arc;
 
@@ -28,16 +29,11 @@ pub async fn run_gated(config: &RunConfig, out: SharedOut, gate: Arc<Gate>) -> R
         json: config.json.as_deref(),
         reports: &config.reports,
         signing_key: files.signing_key.as_ref(),
+        names: &config.output_names,
     })
     .map_err(ConfigError)?;
     let redactor = Redactor::new();
-    let io = RunIo {
-        out: out.clone(),
-        junit: outputs.junit_writer(),
-        json: outputs.json_writer(),
-        redactor: redactor.clone(),
-        gate,
-    };
+    let io = RunIo { out: out.clone(), redactor: redactor.clone(), gate };
     // The built-in reference lives as long as the run.
     let (target, _reference) = target(config).await?;
     let mut outcome = runner::run(config, &files, target, io).await?;
@@ -45,8 +41,15 @@ pub async fn run_gated(config: &RunConfig, out: SharedOut, gate: Arc<Gate>) -> R
     // may stand in a reason written before it was known.
     outcome.map_texts(|text| redactor.redact(text));
     let mut out = Redacting { inner: out, redactor };
-    crate::report::summary::write(&mut out, &outcome);
-    outputs.finish(config.tags.as_deref(), &outcome, &mut out).map_err(ConfigError)?;
+    let detail = if config.quiet { Detail::Quiet } else { Detail::Full };
+    crate::report::summary::write(&mut out, &outcome, detail);
+    let mut said = if config.quiet { None } else { Some(&mut out) };
+    let mut sink = std::io::sink();
+    let report_out: &mut dyn std::io::Write = match &mut said {
+        Some(o) => *o,
+        None => &mut sink,
+    };
+    outputs.finish(config.tags.as_deref(), &outcome, None, &mut WriteRef(report_out)).map_err(ConfigError)?;
     Ok(outcome)
 }
 
@@ -86,29 +89,57 @@ fn made_up_password() -> String {
     digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
+/// What `merge` is given.
+pub struct MergeRequest<'a> {
+    pub files: &'a [std::path::PathBuf],
+    pub reports: &'a [std::path::PathBuf],
+    pub sign_key: Option<&'a std::path::Path>,
+    /// Every part must be signed by this key (its public half).
+    pub public_key: Option<&'a std::path::Path>,
+}
+
 /// `merge`: the runs of these Cucumber JSON files (`run --json`) as one outcome, its summary on
-/// `out` and its sealed reports written; the error says which runs cannot be merged, and why.
-pub fn merge(
-    files: &[std::path::PathBuf],
-    reports: &[std::path::PathBuf],
-    sign_key: Option<&std::path::Path>,
-    out: &mut impl std::io::Write,
-) -> Result<RunOutcome, String> {
+/// `out` and its sealed reports written; the error says which runs cannot be one certificate,
+/// and why.
+pub fn merge(request: MergeRequest, out: &mut impl std::io::Write) -> Result<RunOutcome, String> {
     use crate::report::merge;
-    let signing_key = sign_key.map(crate::config::keys::read_signing_key).transpose().map_err(|e| e.0)?;
-    let outputs = Outputs::open(Requested { junit: None, json: None, reports, signing_key: signing_key.as_ref() })?;
-    let mut runs = Vec::new();
-    for path in files {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read the file ({e})", path.display()))?;
-        match merge::read(&text).map_err(|e| format!("{}: {e}", path.display()))? {
-            Some(facts) => runs.push((path.display().to_string(), facts)),
-            None => writeln!(out, "{}: a run of no scenario (an empty shard)", path.display()).unwrap_or(()),
-        }
+    let signing_key = request.sign_key.map(crate::config::keys::read_signing_key).transpose().map_err(|e| e.0)?;
+    let public_key = request.public_key.map(crate::config::keys::read_public_key).transpose().map_err(|e| e.0)?;
+    let names = crate::config::OutputNames::default();
+    let outputs = Outputs::open(Requested {
+        junit: None,
+        json: None,
+        reports: request.reports,
+        signing_key: signing_key.as_ref(),
+        names: &names,
+    })?;
+    let mut inputs = Vec::new();
+    for path in request.files {
+        let text = crate::config::keys::read_text(path).map_err(|e| e.0)?;
+        inputs.push(merge::read(&path.display().to_string(), &text)?);
     }
-    let (outcome, tags) = merge::merge(&runs)?;
-    writeln!(out, "Merged {} run(s): {} scenario results", runs.len(), outcome.scenarios.len()).ok();
-    crate::report::summary::write(out, &outcome);
-    outputs.finish(tags.as_deref(), &outcome, out)?;
-    Ok(outcome)
+    let merged = merge::merge(&inputs, public_key.as_ref())?;
+    writeln!(
+        out,
+        "Merged {} run(s): {} scenario results; {}",
+        inputs.len(),
+        merged.outcome.scenarios.len(),
+        merged.parts
+    )
+    .ok();
+    crate::report::summary::write(out, &merged.outcome, Detail::Full);
+    outputs.finish(merged.tags.as_deref(), &merged.outcome, Some(&merged.parts), out)?;
+    Ok(merged.outcome)
+}
+
+/// A `&mut dyn Write` as a sized writer.
+struct WriteRef<'a>(&'a mut dyn std::io::Write);
+
+impl std::io::Write for WriteRef<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }

@@ -48,7 +48,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the scenarios against a target (the built-in reference target when no base URL is given).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Serve the built-in reference target, for people building clients.
     Serve(ServeArgs),
     /// Print every scenario with its ID, tags and documentation section.
@@ -80,6 +80,10 @@ pub struct MergeArgs {
     /// Sign the reports' digest with this Ed25519 private key (PKCS#8 PEM, or 64 hex digits).
     #[arg(long, value_name = "KEY")]
     pub sign_key: Option<PathBuf>,
+    /// Merge only parts whose facts are signed by this Ed25519 public key (PEM, or 64 hex
+    /// digits) and unaltered since: each run given --sign-key signs its facts.
+    #[arg(long, value_name = "KEY")]
+    pub public_key: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -210,6 +214,9 @@ pub struct RunArgs {
     /// Run only what an earlier run (its Cucumber JSON, from --json) failed or did not run.
     #[arg(long, value_name = "PREVIOUS.json")]
     pub only_failed: Option<PathBuf>,
+    /// Print only a line for each failure (ID, level, the first line of why) and the verdict.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -267,7 +274,8 @@ impl RunArgs {
         let file = self.config.as_deref().map(Settings::load).transpose()?.unwrap_or_default();
         let mut config = config::resolve(self.settings(), file, env)?;
         config.color = std::io::stdout().is_terminal();
-        config.progress_on_terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+        config.progress_on_terminal = !self.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+        config.quiet = self.quiet;
         Ok(config)
     }
 
@@ -305,6 +313,7 @@ impl RunArgs {
             expectations: self.expectations.clone(),
             shard: self.shard.clone(),
             only_failed: self.only_failed.clone(),
+            source: None,
         }
     }
 }
@@ -326,7 +335,7 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run(args) => runtime.block_on(run(args)),
+        Command::Run(args) => runtime.block_on(run(*args)),
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::List(args) => list(args),
         Command::VerifyReport(args) => verify_report(args),
@@ -380,7 +389,7 @@ fn verify_report(args: VerifyArgs) -> ExitCode {
             match (signer, checked) {
                 (Some(k), true) => println!("signature: valid, by the Ed25519 key {k}"),
                 (Some(k), false) => println!("signature: present (key {k}), not checked: give --public-key"),
-                (None, _) => println!("signature: none"),
+                (None, _) => println!("signature: none: the report is unsigned (nothing proves who issued it)"),
             }
             ExitCode::from(EXIT_OK)
         }
@@ -411,7 +420,13 @@ fn diff(args: DiffArgs) -> ExitCode {
 
 fn merge(args: MergeArgs) -> ExitCode {
     let mut out = std::io::stdout();
-    match crate::app::merge(&args.files, &args.reports, args.sign_key.as_deref(), &mut out) {
+    let request = crate::app::MergeRequest {
+        files: &args.files,
+        reports: &args.reports,
+        sign_key: args.sign_key.as_deref(),
+        public_key: args.public_key.as_deref(),
+    };
+    match crate::app::merge(request, &mut out) {
         Ok(outcome) if outcome.passed() => ExitCode::from(EXIT_OK),
         Ok(_) => ExitCode::from(EXIT_FAILED),
         Err(e) => {
@@ -459,7 +474,7 @@ async fn stop_on_signals(signals: Option<Signals>, gate: Arc<Gate>) {
         "\nvpp-conformance: {} received: stopping the run and writing the reports (send it again to quit at once)",
         first.name()
     );
-    gate.stop(Stop::Interrupted(first));
+    gate.stop(Stop::Interrupted { signal: first });
     let second = signals.next().await;
     crate::report::atomic::discard_pending();
     eprintln!("vpp-conformance: {} received again: quitting at once, no report written", second.name());
@@ -695,7 +710,7 @@ mod tests {
     fn run_args(args: &[&str]) -> RunArgs {
         let all = ["vpp-conformance", "run"].iter().chain(args).copied();
         match Cli::try_parse_from(all).expect("valid arguments").command {
-            Command::Run(args) => args,
+            Command::Run(args) => *args,
             other => panic!("not a run: {other:?}"),
         }
     }

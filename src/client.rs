@@ -5,7 +5,8 @@
 //! [`Gate`] refuses (the run stopped, the target known to be down) is not sent, and one in flight
 //! when the run stops is dropped: [`Exchange::not_run`] says why.
 
-use crate::gate::Gate;
+use crate::gate::{Gate, origin};
+use crate::outcome::{NotRun, TransportError, TransportKind};
 use crate::redact::Redactor;
 use std::collections::HashSet;
 use std::fmt;
@@ -265,24 +266,6 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
     Some((date.with_timezone(&chrono::Utc) - now).to_std().unwrap_or(Duration::ZERO))
 }
 
-/// Whether a failure is the transport's (worth sending again under `--retries`), and which kind.
-fn transport_failure(error: &str) -> Option<bool> {
-    // Some(true): a connection could not be made at all.
-    if error.starts_with(CANNOT_CONNECT) {
-        Some(true)
-    } else if error.starts_with("the exchange failed")
-        || error.starts_with("the request timed out")
-        || error.starts_with(NO_COMPLETE_RESPONSE)
-        || error.contains(": reading the body failed after ")
-    {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-const NO_COMPLETE_RESPONSE: &str = "no complete response within the timeout";
-
 /// An HTTP client for one run; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -299,6 +282,9 @@ pub struct Client {
     in_flight: Arc<Semaphore>,
     /// Whether a request may still go out: the run not stopped, its target not known to be down.
     gate: Arc<Gate>,
+    /// Whether what this client meets tells the gate a target is down (off for the canonical
+    /// data check, which runs beside the scenarios: a target down is theirs to find and report).
+    informs_gate: bool,
     /// Shared by every clone: the rate, the pauses targets ask for, what was sent.
     politeness: Arc<Politeness>,
 }
@@ -320,11 +306,11 @@ pub struct Exchange {
     pub method: String,
     pub url: String,
     pub request_body: Option<String>,
-    pub outcome: Result<Reply, String>,
+    pub outcome: Result<Reply, TransportError>,
     pub elapsed: Duration,
     /// Why the request was not sent, or was dropped in flight (the run stopped, the target is
-    /// down); the same text is the outcome's error.
-    pub not_run: Option<String>,
+    /// down): not a failure of the target.
+    pub not_run: Option<NotRun>,
     /// Each transport error after which the request was sent again (`--retries`), redacted: an
     /// answer that came only then makes its scenario flaky.
     pub retried: Vec<String>,
@@ -382,6 +368,7 @@ impl Client {
             scoped: Vec::new(),
             in_flight,
             gate: Arc::default(),
+            informs_gate: true,
             politeness,
         })
     }
@@ -435,6 +422,13 @@ impl Client {
         self
     }
 
+    /// This client, telling the gate nothing of what it meets (see `informs_gate`).
+    pub fn without_gate_reports(&self) -> Self {
+        let mut c = self.clone();
+        c.informs_gate = false;
+        c
+    }
+
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
     }
@@ -463,8 +457,9 @@ impl Client {
         let started = Instant::now();
         let mut not_run = self.gate.refusal(url);
         let mut retried = Vec::new();
-        let (outcome, elapsed) = match not_run.clone() {
-            Some(why) => (Err(why), Duration::ZERO),
+        let not_sent = |why: &NotRun| Err(TransportError::new(TransportKind::Other, why.to_string()));
+        let (outcome, elapsed) = match &not_run {
+            Some(why) => (not_sent(why), Duration::ZERO),
             None => {
                 // A stop drops the request, whether it waits for its turn or is under way.
                 tokio::select! {
@@ -474,13 +469,16 @@ impl Client {
                             (outcome, elapsed)
                         }
                         Err(refused) => {
-                            not_run = Some(refused.clone());
-                            (Err(refused), Duration::ZERO)
+                            let outcome = not_sent(&refused);
+                            not_run = Some(refused);
+                            (outcome, Duration::ZERO)
                         }
                     },
                     stop = self.gate.until_stopped() => {
-                        not_run = Some(stop.reason());
-                        (Err(stop.reason()), started.elapsed())
+                        let why = stop.not_run();
+                        let outcome = not_sent(&why);
+                        not_run = Some(why);
+                        (outcome, started.elapsed())
                     }
                 }
             }
@@ -506,7 +504,7 @@ impl Client {
         url: &str,
         body: Option<(&str, &str)>,
         accept: Option<&str>,
-    ) -> Result<(Result<Reply, String>, Duration, Vec<String>), String> {
+    ) -> Result<(Result<Reply, TransportError>, Duration, Vec<String>), NotRun> {
         // Waiting for a turn is the suite's own cost: the clock starts once the request may go.
         let permit = self.in_flight.clone().acquire_owned().await.ok();
         if let Some(why) = self.gate.refusal(url) {
@@ -524,16 +522,20 @@ impl Client {
         let _abort = AbortOnDrop(task.abort_handle());
         let (outcome, elapsed, retried) = match task.await {
             Ok(done) => done,
-            Err(e) => return Ok((Err(format!("the exchange was abandoned: {e}")), Duration::ZERO, Vec::new())),
-        };
-        let outcome = outcome.map_err(|e| self.redactor.redact(&e));
-        match &outcome {
-            Ok(_) => self.gate.answered(url),
-            Err(e) if e.starts_with(NO_COMPLETE_RESPONSE) => {
-                self.gate.timed_out(url, &format!("{method} {}: {e}", self.redactor.redact(url)))
+            Err(e) => {
+                let abandoned = TransportError::new(TransportKind::Other, format!("the exchange was abandoned: {e}"));
+                return Ok((Err(abandoned), Duration::ZERO, Vec::new()));
             }
-            Err(e) if e.starts_with(CANNOT_CONNECT) => self.gate.unreachable(url, e),
-            Err(_) => {}
+        };
+        let outcome = outcome.map_err(|e| TransportError { text: self.redactor.redact(&e.text), ..e });
+        if self.informs_gate {
+            let at = || format!("{method} {}", self.redactor.redact(url));
+            match &outcome {
+                Ok(_) => self.gate.answered(url),
+                Err(e) if e.kind == TransportKind::TimedOut => self.gate.timed_out(url, e, &at()),
+                Err(e) if e.kind.cannot_connect() => self.gate.unreachable(url, e, &at()),
+                Err(_) => {}
+            }
         }
         Ok((outcome, elapsed, retried))
     }
@@ -548,7 +550,7 @@ impl Client {
         url: &str,
         body: Option<(&str, &str)>,
         accept: Option<&str>,
-    ) -> (Result<Reply, String>, Duration, Vec<String>) {
+    ) -> (Result<Reply, TransportError>, Duration, Vec<String>) {
         let mut retried = Vec::new();
         let (mut attempts, mut pushbacks, mut waited) = (0u32, 0u32, Duration::ZERO);
         loop {
@@ -557,9 +559,13 @@ impl Client {
             let outcome = tokio::time::timeout(self.options.timeout, self.exchange(method, url, body, accept)).await;
             let elapsed = started.elapsed();
             let outcome = outcome.unwrap_or_else(|_| {
-                Err(format!(
-                    "{NO_COMPLETE_RESPONSE} of {} (the target hung or sent its body too slowly)",
-                    human_duration(self.options.timeout)
+                Err(TransportError::new(
+                    TransportKind::TimedOut,
+                    format!(
+                        "the target did not answer within --timeout ({}): no complete response (it hung, or sent \
+                         its body too slowly)",
+                        human_duration(self.options.timeout)
+                    ),
                 ))
             });
             match outcome {
@@ -587,21 +593,21 @@ impl Client {
                             waited.as_secs_f64().ceil(),
                             self.options.max_retry_after.as_secs()
                         );
-                        return (Err(why), elapsed, retried);
+                        return (Err(TransportError::new(TransportKind::PushedBack, why)), elapsed, retried);
                     }
                     waited += wait;
                     self.politeness.push_back(wait);
                 }
                 Err(e) => {
-                    let worth = match transport_failure(&e) {
-                        Some(refused) => !refused || lock(&self.politeness.answered).contains(&origin(url)),
-                        None => false,
-                    };
+                    // A refused connection is worth another try only from a target that answered
+                    // before: otherwise it is down.
+                    let worth = e.kind.transient()
+                        && (e.kind != TransportKind::Refused || lock(&self.politeness.answered).contains(&origin(url)));
                     if !worth || attempts >= self.options.retries {
                         return (Err(e), elapsed, retried);
                     }
                     attempts += 1;
-                    let note = self.redactor.redact(&format!("{method} {url} (attempt {attempts}): {e}"));
+                    let note = self.redactor.redact(&format!("{method} {url} (attempt {attempts}): {}", e.text));
                     lock(&self.politeness.traffic).retried.push(note.clone());
                     retried.push(note);
                     tokio::time::sleep(RETRY_BACKOFF * 2u32.saturating_pow(attempts - 1)).await;
@@ -616,8 +622,9 @@ impl Client {
         url: &str,
         body: Option<(&str, &str)>,
         accept: Option<&str>,
-    ) -> Result<(Reply, Option<String>), String> {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| format!("bad method {method}: {e}"))?;
+    ) -> Result<(Reply, Option<String>), TransportError> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| TransportError::new(TransportKind::Other, format!("bad method {method}: {e}")))?;
         let mut request = self.http.request(method, url);
         // A header given by the user replaces the suite's own (one Accept, not two).
         let user_sets = |name: &str| self.options.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
@@ -638,25 +645,17 @@ impl Client {
             request = request.header(reqwest::header::CONTENT_TYPE, media_type).body(body.to_owned());
         }
         let mut response = request.send().await.map_err(|e| {
-            let text = describe_reqwest_error(e);
+            let mut error = transport_error(&e);
             // The alert of a refused client certificate can lose the race with the connection's
             // close: an HTTPS target that closes at once, when the run presents no certificate,
             // may be asking for one.
-            let closed = ["connection closed before message completed", "connection reset", "broken pipe"]
-                .iter()
-                .any(|w| text.to_ascii_lowercase().contains(w));
-            if closed
-                && url.starts_with("https:")
-                && self.options.identity_pem.is_none()
-                && !text.contains("client certificate")
-            {
-                format!(
-                    "{text} (a target that requires a client certificate may close the connection this way: \
-                     give --client-cert and --client-key)"
-                )
-            } else {
-                text
+            if error.kind == TransportKind::Reset && url.starts_with("https:") && self.options.identity_pem.is_none() {
+                error.text.push_str(
+                    " (a target that requires a client certificate may close the connection this way: \
+                     give --client-cert and --client-key)",
+                );
             }
+            error
         })?;
         let status = response.status().as_u16();
         let redirected_to = (response.url().as_str() != url).then(|| response.url().to_string());
@@ -669,38 +668,44 @@ impl Client {
         if let Some(len) = response.content_length()
             && len > self.options.max_body_bytes as u64
         {
-            return Err(format!(
-                "HTTP {status}: the response announces a body of {len} bytes, over the cap of {} \
-                 (raise it with --max-body-size, for example --max-body-size {})",
-                human_size(self.options.max_body_bytes),
-                human_size(suggested_cap(len as usize))
+            return Err(TransportError::new(
+                TransportKind::BodyOverCap,
+                format!(
+                    "HTTP {status}: the response announces a body of {len} bytes, over the cap of {} \
+                     (raise it with --max-body-size, for example --max-body-size {})",
+                    human_size(self.options.max_body_bytes),
+                    human_size(suggested_cap(len as usize))
+                ),
             ));
         }
         // Room for an announced body up front (within the cap), rather than doubling as it comes.
         let announced = response.content_length().unwrap_or(0).min(self.options.max_body_bytes as u64) as usize;
         let mut body = Vec::with_capacity(announced);
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| format!("HTTP {status}: reading the body failed after {} bytes: {}", body.len(), chain(&e)))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            let kind = match transport_error(&e).kind {
+                TransportKind::TimedOut => TransportKind::TimedOut,
+                _ => TransportKind::Reset,
+            };
+            TransportError::new(
+                kind,
+                format!("HTTP {status}: reading the body failed after {} bytes: {}", body.len(), chain(&e)),
+            )
+        })? {
             if body.len() + chunk.len() > self.options.max_body_bytes {
-                return Err(format!(
-                    "HTTP {status}: the response body exceeds the cap of {} (raise it with --max-body-size, \
-                     for example --max-body-size {})",
-                    human_size(self.options.max_body_bytes),
-                    human_size(suggested_cap(self.options.max_body_bytes.saturating_mul(4)))
+                return Err(TransportError::new(
+                    TransportKind::BodyOverCap,
+                    format!(
+                        "HTTP {status}: the response body exceeds the cap of {} (raise it with --max-body-size, \
+                         for example --max-body-size {})",
+                        human_size(self.options.max_body_bytes),
+                        human_size(suggested_cap(self.options.max_body_bytes.saturating_mul(4)))
+                    ),
                 ));
             }
             body.extend_from_slice(&chunk);
         }
         Ok((Reply { status, redirected_to, content_type, body }, retry_after))
     }
-}
-
-/// The origin of a URL (`http://host:port`).
-fn origin(url: &str) -> String {
-    url::Url::parse(url).map(|u| u.origin().ascii_serialization()).unwrap_or_else(|_| url.to_owned())
 }
 
 /// Whether a client certificate and its key (PEM, the key first or last) make a usable identity:
@@ -724,30 +729,70 @@ fn identity_from_pem(pem: &[u8]) -> Result<reqwest::Identity, String> {
         .map_err(|e| format!("--client-cert/--client-key: not a PEM certificate and private key ({})", chain(&e)))
 }
 
-/// How a transport error that reached no server starts (refused, DNS, TLS): the target is down.
-const CANNOT_CONNECT: &str = "cannot connect to the target";
-
-fn describe_reqwest_error(e: reqwest::Error) -> String {
-    let what = if e.is_redirect() {
-        format!("the target redirected more than {MAX_REDIRECTS} times (a redirect loop?)")
-    } else if e.is_connect() {
-        CANNOT_CONNECT.to_owned()
+/// What the transport saw, from reqwest's own classification and the error's sources (a TLS
+/// error, an I/O error's kind, a connection hyper saw closed), with words for people.
+fn transport_error(e: &reqwest::Error) -> TransportError {
+    use std::io::ErrorKind as Io;
+    let text = chain(e);
+    let io_kind = source::<std::io::Error>(e).map(|io| io.kind());
+    let closed = source::<hyper::Error>(e).is_some_and(|h| h.is_incomplete_message() || h.is_closed())
+        || matches!(io_kind, Some(Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof));
+    let tls = source::<tokio_rustls::rustls::Error>(e);
+    let kind = if e.is_redirect() {
+        TransportKind::TooManyRedirects
     } else if e.is_timeout() {
-        "the request timed out".to_owned()
+        TransportKind::TimedOut
+    } else if tls.is_some() {
+        TransportKind::Tls
+    } else if e.is_connect() {
+        TransportKind::Refused
+    } else if closed || e.is_body() {
+        TransportKind::Reset
     } else {
-        "the exchange failed".to_owned()
+        TransportKind::Other
     };
-    let text = chain(&e);
+    let what = match kind {
+        TransportKind::TooManyRedirects => {
+            format!("the target redirected more than {MAX_REDIRECTS} times (a redirect loop?)")
+        }
+        TransportKind::TimedOut => "the request timed out".to_owned(),
+        TransportKind::Tls => "cannot connect to the target: the TLS handshake failed".to_owned(),
+        TransportKind::Refused => "cannot connect to the target".to_owned(),
+        _ => "the exchange failed".to_owned(),
+    };
     // TLS 1.3 refuses a missing or unknown client certificate only after the handshake, with an
     // alert that reads obscurely: say what it means.
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("certificaterequired") || lower.contains("unknownca") || lower.contains("badcertificate") {
-        return format!(
-            "{what}: the target refused the connection for want of an acceptable client certificate \
-             (give --client-cert and --client-key, signed by a CA the target trusts): {text}"
+    let refused_certificate = source::<tokio_rustls::rustls::Error>(e).is_some_and(|t| {
+        use tokio_rustls::rustls::{AlertDescription as A, Error as T};
+        matches!(t, T::AlertReceived(A::CertificateRequired | A::UnknownCA | A::BadCertificate))
+    });
+    if refused_certificate {
+        return TransportError::new(
+            TransportKind::Tls,
+            format!(
+                "{what}: the target refused the connection for want of an acceptable client certificate \
+                 (give --client-cert and --client-key, signed by a CA the target trusts): {text}"
+            ),
         );
     }
-    format!("{what}: {text}")
+    TransportError::new(kind, format!("{what}: {text}"))
+}
+
+/// The first source of `e` (itself included) of type `T`, found through I/O errors' inner errors too.
+fn source<'e, T: std::error::Error + 'static>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e T> {
+    let mut next: Option<&'e (dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = next {
+        if let Some(found) = err.downcast_ref::<T>() {
+            return Some(found);
+        }
+        if let Some(inner) = err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
+            && let Some(found) = inner.downcast_ref::<T>()
+        {
+            return Some(found);
+        }
+        next = err.source();
+    }
+    None
 }
 
 /// The error with its sources, since reqwest's top-level message alone rarely says why.
@@ -772,11 +817,6 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-/// Whether an exchange's error is this run's body cap (`--max-body-size`), not the target's doing.
-pub fn is_over_body_cap(error: &str) -> bool {
-    error.contains("over the cap of") || error.contains("exceeds the cap of")
 }
 
 /// A size as `--max-body-size` takes it: `4MiB`, `512KiB`, or bytes.
@@ -823,9 +863,11 @@ pub fn human_duration(d: Duration) -> String {
 }
 
 impl Exchange {
-    /// The reply, or the transport failure as a message that says what was requested.
-    pub fn reply(&self) -> Result<&Reply, String> {
-        self.outcome.as_ref().map_err(|e| format!("{} {}: {e}", self.method, self.url))
+    /// The reply, or the transport failure with words that say what was requested.
+    pub fn reply(&self) -> Result<&Reply, TransportError> {
+        self.outcome
+            .as_ref()
+            .map_err(|e| TransportError::new(e.kind, format!("{} {}: {}", self.method, self.url, e.text)))
     }
 
     /// The body as text, with secrets replaced and cut to an excerpt.
@@ -882,7 +924,7 @@ impl Exchange {
                     ));
                 }
             }
-            Err(e) => text.push_str(&format!("\nresponse: none: {e}")),
+            Err(e) => text.push_str(&format!("\nresponse: none: {}", e.text)),
         }
         redactor.redact(&text)
     }

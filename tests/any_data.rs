@@ -98,11 +98,7 @@ async fn any_data_run(data: Value, quirks: Vec<Quirk>, seed: u64) -> (RunOutcome
 }
 
 fn failures(outcome: &RunOutcome) -> String {
-    outcome
-        .failed()
-        .map(|s| format!("{}: {}", s.id, s.reason.clone().unwrap_or_default()))
-        .collect::<Vec<_>>()
-        .join("\n")
+    outcome.failed().map(|s| format!("{}: {}", s.id, s.reason().unwrap_or_default())).collect::<Vec<_>>().join("\n")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,8 +177,8 @@ async fn fails_each_defect_in_the_scenario_that_covers_it() {
     let mut problems = Vec::new();
     for (quirk, id, phrase, outcome, _stdout) in &results {
         match outcome.scenario(id) {
-            Some(s) if s.verdict == Verdict::Failed => {
-                let reason = s.reason.clone().unwrap_or_default();
+            Some(s) if s.verdict() == Verdict::Failed => {
+                let reason = s.reason().unwrap_or_default();
                 if !reason.contains(phrase) {
                     problems.push(format!("{quirk:?}: {id}'s reason lacks {phrase:?}:\n{reason}"));
                 }
@@ -201,7 +197,7 @@ async fn fails_each_defect_in_the_scenario_that_covers_it() {
 async fn the_same_seed_asks_the_same_queries() {
     let (a, _) = any_data_run(rich(), vec![Quirk::Uem(Uem::BadGtInclusive)], 7).await;
     let (b, _) = any_data_run(rich(), vec![Quirk::Uem(Uem::BadGtInclusive)], 7).await;
-    let reason = |o: &RunOutcome| o.scenario("UEM-ANY-005").and_then(|s| s.reason.clone()).unwrap_or_default();
+    let reason = |o: &RunOutcome| o.scenario("UEM-ANY-005").and_then(|s| s.reason()).unwrap_or_default();
     let strip_ports = |s: String| s.lines().filter(|l| !l.contains("127.0.0.1")).collect::<Vec<_>>().join("\n");
     assert!(!reason(&a).is_empty());
     assert_eq!(strip_ports(reason(&a)), strip_ports(reason(&b)));
@@ -225,7 +221,7 @@ async fn the_request_budget_bounds_each_scenario() {
         ..config_for(&target.url())
     };
     let (outcome, _) = run_with(&config).await;
-    let reason = outcome.scenario("UEM-ANY-005").and_then(|s| s.reason.clone()).unwrap_or_default();
+    let reason = outcome.scenario("UEM-ANY-005").and_then(|s| s.reason()).unwrap_or_default();
     assert!(reason.contains("of 3 date bound queries"), "{reason}");
 }
 
@@ -258,8 +254,8 @@ async fn a_list_over_the_body_cap_is_the_runs_limit_not_the_targets_defect() {
     let any: Vec<_> = outcome.scenarios.iter().filter(|s| s.id.starts_with("UEM-ANY")).collect();
     assert!(!any.is_empty());
     for s in &any {
-        let reason = s.reason.as_deref().unwrap_or_default();
-        assert_eq!(s.verdict, Verdict::NotRun, "{}: {reason}", s.id);
+        let reason = s.reason().unwrap_or_default();
+        assert_eq!(s.verdict(), Verdict::NotRun, "{}: {reason}", s.id);
         assert!(reason.contains("no defect of the target") && reason.contains("--max-body-size"), "{reason}");
     }
     assert!(outcome.failed().next().is_none(), "nothing is failed for the run's own limit\n{stdout}");
@@ -271,7 +267,7 @@ async fn a_list_over_the_body_cap_is_the_runs_limit_not_the_targets_defect() {
 async fn get_by_guid_differences_are_capped_with_a_count() {
     let (outcome, _) = any_data_run(rich(), vec![Quirk::Uem(Uem::BadGetDisagrees)], SEED).await;
     let s = outcome.scenario("UEM-ANY-009").expect("ran");
-    let reason = s.reason.as_deref().unwrap_or_default();
+    let reason = s.reason().unwrap_or_default();
     let accounts = rich()["vppAccounts"].as_array().unwrap().len();
     assert!(reason.contains(&format!("{accounts} differences, the first 8 shown")), "{reason}");
     assert_eq!(reason.matches(".accountHolderInfo:").count(), 8, "{reason}");

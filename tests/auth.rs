@@ -80,7 +80,7 @@ async fn a_run_with_credentials_logs_in_and_passes_and_without_them_fails_with_4
     let (outcome, stdout) =
         run_with(&RunConfig { tags: Some("@UEM-SMP-001".into()), ..config_for(&target.url()) }).await;
     assert!(!outcome.passed(), "{stdout}");
-    let reason = outcome.scenario("UEM-SMP-001").and_then(|s| s.reason.clone()).unwrap_or_default();
+    let reason = outcome.scenario("UEM-SMP-001").and_then(|s| s.reason()).unwrap_or_default();
     assert!(reason.contains("HTTP 401"), "{reason}");
 }
 
@@ -156,11 +156,11 @@ async fn auth_scenarios_pass_a_target_that_checks_and_catch_one_that_does_not() 
         assert!(!outcome.passed(), "{quirk:?}\n{stdout}");
         for id in caught {
             let s = outcome.scenario(id).unwrap();
-            assert_eq!(s.verdict, Verdict::Failed, "{quirk:?}: {id}\n{stdout}");
-            assert!(s.reason.as_deref().unwrap_or_default().contains("expected: 401"), "{:?}", s.reason);
+            assert_eq!(s.verdict(), Verdict::Failed, "{quirk:?}: {id}\n{stdout}");
+            assert!(s.reason().unwrap_or_default().contains("expected: 401"), "{:?}", s.reason());
         }
         for id in passes {
-            assert_eq!(outcome.scenario(id).unwrap().verdict, Verdict::Passed, "{quirk:?}: {id}\n{stdout}");
+            assert_eq!(outcome.scenario(id).unwrap().verdict(), Verdict::Passed, "{quirk:?}: {id}\n{stdout}");
         }
     }
 }
@@ -181,8 +181,8 @@ async fn a_refusal_that_carries_accounts_is_caught() {
     let config = RunConfig { tags: Some("@UEM-AUTH-001".into()), strict: true, ..config_for(&leaky.uri()) };
     let (outcome, stdout) = run_with(&config).await;
     let s = outcome.scenario("UEM-AUTH-001").expect("ran");
-    assert_eq!(s.verdict, Verdict::Failed, "{stdout}");
-    assert!(s.reason.as_deref().unwrap_or_default().contains("the refusal carries account data"), "{:?}", s.reason);
+    assert_eq!(s.verdict(), Verdict::Failed, "{stdout}");
+    assert!(s.reason().unwrap_or_default().contains("the refusal carries account data"), "{:?}", s.reason());
     // Tokens of the data set are never printed, not even in this message.
     for a in vpp_conformance::catalog::accounts_fixture()["vppAccounts"].as_array().unwrap() {
         assert!(!stdout.contains(a["token"].as_str().unwrap()), "a token leaked");

@@ -64,7 +64,7 @@ async fn run_strict(quirks: Vec<Quirk>, tags: Option<&str>) -> (RunOutcome, Stri
 }
 
 fn failed_ids(outcome: &RunOutcome) -> BTreeSet<String> {
-    outcome.scenarios.iter().filter(|s| s.verdict == Verdict::Failed).map(|s| s.id.clone()).collect()
+    outcome.scenarios.iter().filter(|s| s.verdict() == Verdict::Failed).map(|s| s.id.clone()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,7 +86,7 @@ async fn each_blind_spot_defect_fails_exactly_its_scenarios_and_says_why() {
             problems.push(format!("{:?}: failed {failed:?}, expected {expected:?}\n{stdout}", d.quirk));
             continue;
         }
-        let reason = outcome.scenario(d.fails[0]).and_then(|s| s.reason.clone()).unwrap_or_default();
+        let reason = outcome.scenario(d.fails[0]).and_then(|s| s.reason()).unwrap_or_default();
         if !reason.contains(d.reason_holds) {
             problems.push(format!("{:?}: {}'s reason lacks {:?}:\n{reason}", d.quirk, d.fails[0], d.reason_holds));
         }
@@ -120,12 +120,12 @@ async fn the_tenant_scenarios_need_a_second_tenant() {
     let (outcome, stdout) = run_with(&config).await;
     assert_eq!(outcome.scenarios.len(), 2, "{stdout}");
     for s in &outcome.scenarios {
-        assert_eq!(s.verdict, Verdict::NotRun, "{stdout}");
-        assert!(s.reason.as_deref().unwrap_or_default().contains("--second-tenant"), "{stdout}");
+        assert_eq!(s.verdict(), Verdict::NotRun, "{stdout}");
+        assert!(s.reason().unwrap_or_default().contains("--second-tenant"), "{stdout}");
     }
     let same = RunConfig { second_tenant: Some("srp00000".into()), ..config };
     let (outcome, stdout) = run_with(&same).await;
-    assert!(outcome.scenarios.iter().all(|s| s.verdict == Verdict::NotRun), "{stdout}");
+    assert!(outcome.scenarios.iter().all(|s| s.verdict() == Verdict::NotRun), "{stdout}");
     assert!(stdout.contains("is the tenant under test"), "{stdout}");
     let (outcome, stdout) = run_strict(Vec::new(), Some("@tenants")).await;
     assert_eq!(outcome.scenarios.len(), 2, "{stdout}");
@@ -139,7 +139,7 @@ async fn the_tenant_scenarios_need_a_second_tenant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_in_failures_are_escaped_once() {
     let (outcome, stdout) = run_strict(vec![Quirk::Uem(Uem::BadQueryIgnored)], Some("@UEM-SMP-001")).await;
-    let reason = outcome.scenario("UEM-SMP-001").and_then(|s| s.reason.clone()).unwrap_or_default();
+    let reason = outcome.scenario("UEM-SMP-001").and_then(|s| s.reason()).unwrap_or_default();
     assert!(reason.contains(r#"76d6358f-acfb-4771-9e1f-22bc4446f8a8 ("Acme, Retail\East")"#), "{reason}\n{stdout}");
     // The message itself (the body excerpt after it is JSON, with JSON's own escape).
     let message = reason.split("\nrequest:").next().unwrap_or_default();

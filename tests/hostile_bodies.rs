@@ -44,13 +44,13 @@ async fn an_html_page_fails_naming_the_media_type_or_not_json() {
     );
     // The Apple scenario checks the media type; the UEM ones read the body first.
     let apple = run.outcome.scenario("APL-CFG-001").unwrap();
-    let reason = apple.reason.as_deref().unwrap();
+    let reason = apple.reason().unwrap();
     assert!(
         reason.contains("application/json") && reason.contains("text/html"),
         "APL-CFG-001 should show the expected and the actual media type:\n{reason}"
     );
     let list = run.outcome.scenario("UEM-SMP-001").unwrap();
-    assert!(list.reason.as_deref().unwrap().contains("not JSON"), "{}", run.report());
+    assert!(list.reason().unwrap().contains("not JSON"), "{}", run.report());
     assert_ended_within(&run, timeout_bound(TIMEOUT, 1));
 }
 
@@ -81,7 +81,7 @@ async fn truncated_json_fails_as_not_json() {
     assert_every_scenario_failed(&run, &url, JSON_IDS, "that the body is not JSON", |r| r.contains("not JSON"));
     // The failure shows what came back, so the reader sees where the body broke off.
     for s in &run.outcome.scenarios {
-        let reason = s.reason.as_deref().unwrap();
+        let reason = s.reason().unwrap();
         assert!(
             reason.contains("HTTP 200") && reason.contains(r#""name":"VPP-tok"#),
             "{}: the reason should show the status and the body excerpt:\n{reason}",

@@ -145,7 +145,8 @@ fn assert_no_secret_leaks(outputs: &Outputs, secrets: &[String]) {
         }
     }
     for s in &outputs.run.outcome.scenarios {
-        let texts = s.reason.iter().chain(s.warnings.iter());
+        let reason = s.reason();
+        let texts = reason.iter().chain(s.warnings.iter());
         for text in texts {
             for secret in secrets {
                 assert!(!text.contains(secret.as_str()), "{}: the result leaks the secret {secret:?}:\n{text}", s.id);
@@ -185,8 +186,8 @@ async fn echoed_headers_and_tokens_never_leak_but_their_fingerprints_show() {
     assert_eq!(run.outcome.scenarios.len(), 8, "{}", run.report());
     for id in ["APL-CFG-001", "APL-CFG-002", "UEM-SMP-001", "UEM-GET-001", "UEM-CON-001"] {
         let s = run.outcome.scenario(id).unwrap();
-        assert_eq!(s.verdict, Verdict::Failed, "{id}\n{}", run.report());
-        assert!(!s.reason.as_deref().unwrap_or_default().is_empty(), "{id}\n{}", run.report());
+        assert_eq!(s.verdict(), Verdict::Failed, "{id}\n{}", run.report());
+        assert!(!s.reason().unwrap_or_default().is_empty(), "{id}\n{}", run.report());
     }
     assert!(run.stdout.contains("VERDICT: FAIL"), "{}", run.report());
     assert_no_secret_leaks(&outputs, &all_secrets());
@@ -204,7 +205,7 @@ async fn echoed_headers_and_tokens_never_leak_but_their_fingerprints_show() {
         .unwrap();
     let get = run.outcome.scenario("UEM-GET-001").unwrap();
     assert!(
-        get.reason.as_deref().unwrap().contains(&fingerprint(&get_token(guid_index))),
+        get.reason().unwrap().contains(&fingerprint(&get_token(guid_index))),
         "UEM-GET-001 should show the token it got as a fingerprint\n{}",
         run.report()
     );

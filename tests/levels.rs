@@ -56,10 +56,14 @@ async fn run(quirks: &[Uem], strict: bool) -> Run {
     Run { outcome, stdout, junit, json }
 }
 
-/// The JUnit `<testcase>` element whose name holds the scenario ID, as text.
+/// The JUnit `<testcase>` element of the scenario ID, as text.
 fn junit_case<'a>(junit: &'a str, id: &str) -> &'a str {
-    let start = junit.find(&format!("Scenario: {id}:")).unwrap_or_else(|| panic!("{id} not in the JUnit report"));
+    let start = junit.find(&format!("name=\"{id}:")).unwrap_or_else(|| panic!("{id} not in the JUnit report"));
     let open = junit[..start].rfind("<testcase").unwrap();
+    let head_end = open + junit[open..].find('>').unwrap();
+    if junit[..head_end].ends_with('/') {
+        return &junit[open..=head_end];
+    }
     let close = junit[start..].find("</testcase>").map(|i| start + i).unwrap_or(junit.len());
     &junit[open..close]
 }
@@ -77,7 +81,7 @@ fn json_statuses(json: &serde_json::Value, id: &str) -> Vec<String> {
 async fn a_failed_should_scenario_warns_and_does_not_fail_the_run_or_its_reports() {
     let r = run(&[Uem::BadAsciiCaseFold], false).await;
     let s = r.outcome.scenario("UEM-QRY-002").expect("UEM-QRY-002 ran");
-    assert_eq!((s.level, &s.verdict), (Level::Should, &Verdict::Failed), "{}", r.stdout);
+    assert_eq!((s.level, &s.verdict()), (Level::Should, &Verdict::Failed), "{}", r.stdout);
     assert!(r.outcome.passed(), "a SHOULD failure must not fail the run:\n{}", r.stdout);
     assert!(r.stdout.contains("VERDICT: PASS"), "{}", r.stdout);
     assert!(r.stdout.contains("[UEM-QRY-002] SHOULD"), "the summary lists what was not met:\n{}", r.stdout);
@@ -106,7 +110,7 @@ async fn strict_makes_a_failed_should_scenario_fail_the_run_and_its_reports() {
 async fn a_failed_info_scenario_is_reported_only_even_under_strict() {
     let r = run(&[Uem::OkQueryRequired], true).await;
     let s = r.outcome.scenario("UEM-QRY-023").expect("UEM-QRY-023 ran");
-    assert_eq!((s.level, &s.verdict), (Level::Info, &Verdict::Failed), "{}", r.stdout);
+    assert_eq!((s.level, &s.verdict()), (Level::Info, &Verdict::Failed), "{}", r.stdout);
     assert!(r.outcome.passed(), "{}", r.stdout);
     assert!(r.stdout.contains("[UEM-QRY-023] INFO"), "{}", r.stdout);
     assert!(junit_case(&r.junit, "UEM-QRY-023").contains("<skipped"), "{}", r.junit);

@@ -98,8 +98,8 @@ async fn the_right_client_certificate_passes_and_none_is_refused_clearly() {
     let (outcome, out) = run_with(&base).await;
     assert!(!outcome.passed(), "a run without a client certificate passed:\n{out}");
     let s0 = &outcome.scenarios[0];
-    assert_ne!(s0.verdict, Verdict::Passed);
-    let reason = s0.reason.as_deref().unwrap_or_default();
+    assert_ne!(s0.verdict(), Verdict::Passed);
+    let reason = s0.reason().unwrap_or_default();
     assert!(reason.contains("client certificate"), "the refusal says why: {reason}\n{out}");
 }
 

@@ -38,7 +38,7 @@ fn results(outcome: &RunOutcome) -> String {
     outcome
         .scenarios
         .iter()
-        .map(|s| format!("{} {:?}: {}", s.id, s.verdict, s.reason.as_deref().unwrap_or("-")))
+        .map(|s| format!("{} {:?}: {}", s.id, s.verdict(), s.reason().unwrap_or_else(|| "-".into())))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -50,9 +50,9 @@ fn assert_all_failed(outcome: &RunOutcome, stdout: &str, what: &str, reason_ok: 
     assert!(!outcome.passed(), "the run passed\n{context}");
     assert!(!outcome.scenarios.is_empty(), "no scenario ran\n{context}");
     for s in &outcome.scenarios {
-        assert_eq!(s.verdict, Verdict::Failed, "{} did not fail\n{context}", s.id);
-        let reason = s.reason.as_deref().unwrap_or_else(|| panic!("{} failed without a reason\n{context}", s.id));
-        assert!(reason_ok(reason), "{}: unexpected reason {reason:?}\n{context}", s.id);
+        assert_eq!(s.verdict(), Verdict::Failed, "{} did not fail\n{context}", s.id);
+        let reason = s.reason().unwrap_or_else(|| panic!("{} failed without a reason\n{context}", s.id));
+        assert!(reason_ok(&reason), "{}: unexpected reason {reason:?}\n{context}", s.id);
     }
     assert!(outcome.failed().count() > 0, "no failure fails the run\n{context}");
 }

@@ -106,7 +106,7 @@ fn benign_variations() -> Vec<(Quirk, bool)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passes_the_reference_target() {
     let (outcome, stdout) = run_against_reference(ReferenceOptions::default()).await;
-    let failed: Vec<_> = outcome.failed().map(|s| format!("{}: {:?}", s.id, s.reason)).collect();
+    let failed: Vec<_> = outcome.failed().map(|s| format!("{}: {:?}", s.id, s.reason())).collect();
     assert!(outcome.passed(), "{failed:#?}\n{stdout}");
     let opt_in = vpp_conformance::catalog::scenarios().iter().filter(|s| s.tags.iter().any(|t| t == "opt-in")).count();
     assert_eq!(outcome.scenarios.len(), vpp_conformance::catalog::scenarios().len() - opt_in);
@@ -128,7 +128,7 @@ async fn passes_benign_variations_with_warnings_where_due() {
     restore_panic_hook();
     for (quirk, warns, outcome, stdout) in runs {
         let failed: Vec<_> =
-            outcome.failed().map(|s| format!("{}: {}", s.id, s.reason.clone().unwrap_or_default())).collect();
+            outcome.failed().map(|s| format!("{}: {}", s.id, s.reason().unwrap_or_default())).collect();
         assert!(outcome.passed(), "{quirk:?} is conformant but failed:\n{}\n{stdout}", failed.join("\n"));
         let warned = outcome.scenarios.iter().any(|s| !s.warnings.is_empty());
         assert_eq!(warned, warns, "{quirk:?}: warnings expected: {warns}\n{stdout}");
@@ -176,12 +176,12 @@ async fn fails_every_seeded_defect_in_the_scenario_that_covers_it() {
         }
         match outcome.scenario(d.caught_by) {
             None => problems.push(format!("{:?}: scenario {} did not run", d.quirk, d.caught_by)),
-            Some(s) if s.verdict != Verdict::Failed => {
+            Some(s) if s.verdict() != Verdict::Failed => {
                 let failed: Vec<&str> = outcome.failed().map(|s| s.id.as_str()).collect();
                 problems.push(format!("{:?}: {} passed (failed instead: {failed:?})", d.quirk, d.caught_by));
             }
             Some(s) => {
-                let reason = s.reason.clone().unwrap_or_default();
+                let reason = s.reason().unwrap_or_default();
                 if !reason.contains(&d.reason_holds) {
                     problems
                         .push(format!("{:?}: {}'s reason lacks {:?}:\n{reason}", d.quirk, d.caught_by, d.reason_holds));

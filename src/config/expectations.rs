@@ -45,6 +45,7 @@ struct RawWaiver {
     reason: Option<String>,
     link: Option<String>,
     expires: Option<toml::Value>,
+    attempts: Option<u32>,
 }
 
 impl Expectations {
@@ -107,7 +108,17 @@ impl Expectations {
             if waivers.iter().any(|w| w.scenario == scenario) {
                 return Err(here(format!("{scenario} has a waiver already")));
             }
-            waivers.push(Waiver { scenario, expect, reason, link: entry.link, expires });
+            let attempts = match (entry.attempts, expect) {
+                (None, _) => None,
+                (Some(n), Expect::Flaky) if (2..=10).contains(&n) => Some(n),
+                (Some(n), Expect::Flaky) => {
+                    return Err(here(format!("{scenario}: attempts = {n}: give 2 to 10 (runs of a flaky scenario)")));
+                }
+                (Some(_), _) => {
+                    return Err(here(format!("{scenario}: `attempts` is for expect = \"flaky\" only")));
+                }
+            };
+            waivers.push(Waiver { scenario, expect, reason, link: entry.link, expires, attempts });
         }
         let digest = sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
         Ok(Self { path: path.to_owned(), digest, waivers })

@@ -63,6 +63,10 @@ pub struct Settings {
     pub shard: Option<String>,
     /// The Cucumber JSON of an earlier run: run only what it did not pass.
     pub only_failed: Option<PathBuf>,
+    /// The file these settings were read from (none for the command line's): errors about a
+    /// value name the key in it rather than a flag the user never typed.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
 }
 
 /// A size as the file may write it: a number of bytes, or text with a unit.
@@ -90,6 +94,7 @@ impl Settings {
         let mut file = Self::parse(&text).map_err(|e| ConfigError(format!("--config {}: {e}", path.display())))?;
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         file.resolve_paths(dir);
+        file.source = Some(path.to_owned());
         Ok(file)
     }
 

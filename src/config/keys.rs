@@ -33,6 +33,32 @@ pub fn read_signing_key(path: &std::path::Path) -> Result<SigningKey, ConfigErro
         .map_err(|e| ConfigError(format!("--sign-key {}: {e}", path.display())))
 }
 
+/// `merge --public-key` and `verify-report --public-key`: the signer's Ed25519 public key.
+pub fn read_public_key(path: &std::path::Path) -> Result<ed25519_dalek::VerifyingKey, ConfigError> {
+    use ed25519_dalek::pkcs8::DecodePublicKey as _;
+    let text = read_text(path).map_err(|e| ConfigError(format!("--public-key {}", e.0)))?;
+    if text.contains("-----BEGIN") {
+        return ed25519_dalek::VerifyingKey::from_public_key_pem(&text)
+            .map_err(|e| ConfigError(format!("--public-key {}: not an Ed25519 public key: {e}", path.display())));
+    }
+    let hex = text.trim();
+    let bytes: Option<[u8; 32]> = (hex.len() == 64 && hex.is_ascii())
+        .then(|| (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()).collect::<Option<Vec<u8>>>())
+        .flatten()
+        .and_then(|b| b.try_into().ok());
+    bytes.and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok()).ok_or_else(|| {
+        ConfigError(format!(
+            "--public-key {}: neither a PEM public key nor 64 hex digits of an Ed25519 public key",
+            path.display()
+        ))
+    })
+}
+
+/// A file's text; the error names the file and why it cannot be read.
+pub fn read_text(path: &std::path::Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: cannot read the file ({e})", path.display())))
+}
+
 /// A signing key from a file: PKCS#8 PEM (`openssl genpkey -algorithm ed25519`) or 64 hex digits.
 pub fn signing_key(text: &str) -> Result<SigningKey, String> {
     if text.contains("-----BEGIN") {

@@ -45,6 +45,10 @@ pub struct RunConfig {
     pub color: bool,
     /// Progress as a status line on stderr (a terminal) rather than plain lines on stdout.
     pub progress_on_terminal: bool,
+    /// `--quiet`: the log holds only the failures' lines and the verdict.
+    pub quiet: bool,
+    /// How errors about the output files name where each path came from.
+    pub output_names: OutputNames,
     /// Seed of the `@any-data` probes; `None` picks one (and the run prints it).
     pub seed: Option<u64>,
     /// At most this many requests per `@any-data` scenario, so a large tenant stays fast.
@@ -86,6 +90,21 @@ pub struct RunConfig {
     pub shard: Option<Shard>,
     /// `--only-failed FILE`: the Cucumber JSON of an earlier run; only what it did not pass runs.
     pub only_failed: Option<PathBuf>,
+}
+
+/// How an error about an output file names the setting its path came from: the flag, or the key
+/// of the config file (a user who wrote `junit = "…"` never typed `--junit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputNames {
+    pub junit: String,
+    pub json: String,
+    pub reports: String,
+}
+
+impl Default for OutputNames {
+    fn default() -> Self {
+        Self { junit: "--junit".into(), json: "--json".into(), reports: "--report".into() }
+    }
 }
 
 /// `--shard I/N`.
@@ -197,6 +216,8 @@ impl Default for RunConfig {
             json: None,
             color: false,
             progress_on_terminal: false,
+            quiet: false,
+            output_names: OutputNames::default(),
             seed: None,
             max_requests: 200,
             max_body_bytes: crate::client::MAX_BODY_BYTES,
@@ -323,7 +344,17 @@ pub fn resolve(
         _ => {}
     }
     let or_file = |flag: Vec<PathBuf>, in_file: Vec<PathBuf>| if flag.is_empty() { in_file } else { flag };
+    let key_in_file = |key: &str, flag: &str, from_flag: bool| match (&file.source, from_flag) {
+        (Some(path), false) => format!("{key} (in {})", path.display()),
+        _ => flag.to_owned(),
+    };
+    let output_names = OutputNames {
+        junit: key_in_file("junit", "--junit", flags.junit.is_some()),
+        json: key_in_file("json", "--json", flags.json.is_some()),
+        reports: key_in_file("reports", "--report", !flags.reports.is_empty()),
+    };
     Ok(RunConfig {
+        output_names,
         vpp_base_url: vpp,
         uem_base_url: uem,
         tenant: parse_tenant(flags.tenant.as_deref().or(file.tenant.as_deref()).unwrap_or(&defaults.tenant))?,

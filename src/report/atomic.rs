@@ -47,6 +47,8 @@ impl PendingFile {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
+        // A report's folder is made, as a build tool makes its output folders.
+        std::fs::create_dir_all(dir)?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(dir)?;
         PENDING.lock().unwrap_or_else(|e| e.into_inner()).push(tmp.path().to_owned());
@@ -138,6 +140,9 @@ mod tests {
         drop(pending);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-        assert!(PendingFile::create(&dir.path().join("missing/x.xml")).is_err());
+        assert!(PendingFile::create(&dir.path().join("report.html/x.xml")).is_err(), "a file is no folder");
+        let nested = PendingFile::create(&dir.path().join("reports/ci/x.xml")).unwrap();
+        nested.commit().unwrap();
+        assert!(dir.path().join("reports/ci/x.xml").exists(), "the report's folders are made");
     }
 }

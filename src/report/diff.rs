@@ -14,46 +14,13 @@ pub use crate::outcome::Status as Outcome;
 /// How the regression report words an outcome.
 fn text(o: Outcome) -> &'static str {
     match o {
-        Outcome::Pass | Outcome::Warning => "passed",
+        Outcome::Pass | Outcome::Warning | Outcome::Flaky => "passed",
         Outcome::NotMet => "not met",
         Outcome::Fail | Outcome::StaleWaiver => "failed",
+        Outcome::TimedOut => "timed out",
         Outcome::NotRun | Outcome::Skipped => "not run",
         Outcome::Waived => "waived",
     }
-}
-
-/// Whether a step's embedded log lines say it was not run.
-fn says_not_run(step: &serde_json::Value) -> bool {
-    says(step, crate::outcome::NOT_RUN)
-}
-
-/// Whether a step's embedded log lines say its failure was waived.
-fn says_waived(step: &serde_json::Value) -> bool {
-    says(step, "waived")
-}
-
-/// Whether one of a step's embedded log lines starts with `prefix`.
-fn says(step: &serde_json::Value, prefix: &str) -> bool {
-    use base64::Engine as _;
-    step.get("embeddings").and_then(|e| e.as_array()).into_iter().flatten().any(|e| {
-        e.get("data")
-            .and_then(|d| d.as_str())
-            .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
-            .is_some_and(|text| text.starts_with(prefix.as_bytes()))
-    })
-}
-
-/// The scenario ID tag of a Cucumber JSON element (a scenario, or the background written for it).
-pub fn element_id(element: &serde_json::Value) -> Option<String> {
-    let tags: Vec<String> = element
-        .get("tags")
-        .and_then(|t| t.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t.get("name").and_then(|n| n.as_str()))
-        .map(|n| n.trim_start_matches('@').to_owned())
-        .collect();
-    crate::catalog::scenario_id(&tags)
 }
 
 /// Results of one run by scenario ID, with names for display.
@@ -62,61 +29,12 @@ pub struct RunResults {
     pub scenarios: BTreeMap<String, (String, Outcome)>,
 }
 
-/// Reads Cucumber JSON: features, their elements (scenarios, and the backgrounds cucumber writes
-/// for each), tags and step results. A background element carries its scenario's tags, ID tag
-/// included, so the two are matched by that ID (cucumber-rs writes the scenario element first,
-/// then its background: matching by position would give a background's result to the next
-/// scenario).
+/// A run's results, read from the facts its Cucumber JSON carries (`run --json`): each
+/// scenario's status as the run decided it.
 pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
-    #[derive(Default)]
-    struct Seen {
-        name: Option<String>,
-        failed: bool,
-        not_run: bool,
-        not_met: bool,
-        waived: bool,
-    }
-    let features: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let features = features.as_array().ok_or("not Cucumber JSON: the top level is not an array of features")?;
-    let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
-    for feature in features {
-        for element in feature.get("elements").and_then(|e| e.as_array()).into_iter().flatten() {
-            let Some(id) = element_id(element) else { continue };
-            let steps: Vec<&serde_json::Value> =
-                element.get("steps").and_then(|s| s.as_array()).into_iter().flatten().collect();
-            let statuses: Vec<&str> = steps
-                .iter()
-                .map(|s| s.pointer("/result/status").and_then(|v| v.as_str()).unwrap_or("undefined"))
-                .collect();
-            let entry = seen.entry(id.clone()).or_default();
-            entry.failed |= statuses.iter().any(|st| !matches!(*st, "passed" | "skipped"));
-            entry.not_met |= statuses.contains(&"skipped");
-            entry.not_run |= steps.iter().any(|s| says_not_run(s));
-            entry.waived |= steps.iter().any(|s| says_waived(s));
-            if element.get("type").and_then(|t| t.as_str()) != Some("background") {
-                let name = element.get("name").and_then(|n| n.as_str()).unwrap_or_default();
-                entry.name = Some(crate::catalog::plain_name(&id, name).to_owned());
-            }
-        }
-    }
-    let mut results = RunResults::default();
-    for (id, s) in seen {
-        // A background without its scenario element is no scenario result.
-        let Some(name) = s.name else { continue };
-        let outcome = if s.failed {
-            Outcome::Fail
-        } else if s.not_run {
-            Outcome::NotRun
-        } else if s.waived {
-            Outcome::Waived
-        } else if s.not_met {
-            Outcome::NotMet
-        } else {
-            Outcome::Pass
-        };
-        results.scenarios.insert(id, (name, outcome));
-    }
-    Ok(results)
+    let facts = crate::outcome::facts::read(text)?;
+    let scenarios = facts.results.into_iter().map(|r| (r.id, (r.name, r.status))).collect();
+    Ok(RunResults { scenarios })
 }
 
 /// What changed.
@@ -148,9 +66,9 @@ pub fn compare(base: &RunResults, new: &RunResults) -> Changes {
     // not met, and the statuses only a report has are compared as what they are to a run.
     let as_compared = |o: Outcome| match o {
         Outcome::Waived => Outcome::NotMet,
-        Outcome::Warning => Outcome::Pass,
-        Outcome::StaleWaiver => Outcome::Pass,
+        Outcome::Warning | Outcome::Flaky | Outcome::StaleWaiver => Outcome::Pass,
         Outcome::Skipped => Outcome::NotRun,
+        Outcome::TimedOut => Outcome::Fail,
         other => other,
     };
     for (id, (name, outcome)) in &new.scenarios {
@@ -275,49 +193,22 @@ pub fn render(c: &Changes, format: DiffFormat) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::Engine as _;
 
-    fn step(status: &str, log: Option<&str>) -> serde_json::Value {
-        let embeddings: Vec<serde_json::Value> = log
-            .map(|l| {
-                let data = base64::engine::general_purpose::STANDARD.encode(l);
-                serde_json::json!({"data": data, "mime_type": "text/x.cucumber.log+plain"})
-            })
-            .into_iter()
-            .collect();
-        serde_json::json!({"keyword": "Then ", "name": "x", "result": {"status": status}, "embeddings": embeddings})
+    fn results(pairs: &[(&str, Outcome)]) -> RunResults {
+        RunResults { scenarios: pairs.iter().map(|(id, o)| (id.to_string(), (format!("{id} name"), *o))).collect() }
     }
 
-    fn element(kind: &str, id: &str, steps: Vec<serde_json::Value>) -> serde_json::Value {
-        serde_json::json!({"type": kind, "name": format!("{id}: a scenario (MUST)"), "tags": [{"name": id}], "steps": steps})
-    }
-
-    /// cucumber-rs writes a scenario's element, then its background's: each background belongs to
-    /// the scenario of its own ID, not to the next one.
     #[test]
-    fn a_background_belongs_to_the_scenario_of_its_id_and_not_run_is_its_own_outcome() {
-        let json = serde_json::json!([{"elements": [
-            element("scenario", "UEM-ANY-001", vec![]),
-            element("background", "UEM-ANY-001", vec![step("failed", None)]),
-            element("scenario", "UEM-ANY-002", vec![step("passed", None)]),
-            element("background", "UEM-ANY-002", vec![step("passed", None)]),
-            element("scenario", "UEM-ANY-003", vec![]),
-            element("background", "UEM-ANY-003", vec![step("skipped", Some("not run (interrupted)\n"))]),
-            element("scenario", "UEM-ANY-004", vec![step("skipped", Some("SHOULD (a warning) not met: x"))]),
-        ]}]);
-        let results = parse_cucumber_json(&json.to_string()).unwrap();
-        let outcome = |id: &str| results.scenarios[id].1;
-        assert_eq!(outcome("UEM-ANY-001"), Outcome::Fail);
-        assert_eq!(outcome("UEM-ANY-002"), Outcome::Pass);
-        assert_eq!(outcome("UEM-ANY-003"), Outcome::NotRun);
-        assert_eq!(outcome("UEM-ANY-004"), Outcome::NotMet);
-
-        let mut before = results.clone();
-        before.scenarios.get_mut("UEM-ANY-003").unwrap().1 = Outcome::Pass;
-        let changes = compare(&before, &results);
-        assert!(!changes.regressed(), "a scenario not run is no regression: {changes:?}");
-        assert_eq!(changes.not_run.len(), 1);
-        let back = compare(&results, &before);
-        assert!(back.fixed.is_empty(), "a scenario that ran again was not fixed: {back:?}");
+    fn not_run_is_neither_fixed_nor_a_regression_and_a_timeout_is_a_failure() {
+        let before = results(&[("A-1", Outcome::Pass), ("A-2", Outcome::Fail), ("A-3", Outcome::Pass)]);
+        let after = results(&[("A-1", Outcome::NotRun), ("A-2", Outcome::Pass), ("A-3", Outcome::TimedOut)]);
+        let changes = compare(&before, &after);
+        assert_eq!(changes.not_run.len(), 1, "{changes:?}");
+        assert_eq!(changes.fixed, vec![("A-2".to_owned(), "A-2 name".to_owned())]);
+        assert_eq!(changes.newly_failing, vec![("A-3".to_owned(), "A-3 name".to_owned())]);
+        assert!(
+            compare(&after, &before).fixed.iter().all(|(id, _)| id != "A-1"),
+            "a scenario that ran again was not fixed"
+        );
     }
 }

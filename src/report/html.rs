@@ -11,7 +11,9 @@ const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;m
 h1{font-size:1.6rem;margin-bottom:.3rem}table{border-collapse:collapse;width:100%;margin:1rem 0}\
 th,td{border:1px solid #d0d0d5;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f6}td:first-child{white-space:nowrap}\
 .verdict{font-size:1.5rem;font-weight:700;padding:.6rem 1rem;border-radius:6px;display:inline-block}\
-.PASS{background:#e3f6e8;color:#0f6a2a}.FAIL{background:#fde7e7;color:#9b1c1c}\
+.PASS{background:#e3f6e8;color:#0f6a2a}.FAIL{background:#fde7e7;color:#9b1c1c;border:2px solid #9b1c1c}\
+.INTERRUPTED{background:#fff4d6;color:#7a4b00;border:2px solid #7a4b00}tr.failing td{background:#fdf0f0}\
+.timed-out{color:#9b1c1c;font-weight:700}.not-run{color:#7a4b00}.flaky{color:#8a5a00}\
 .pass{color:#0f6a2a}.fail{color:#9b1c1c;font-weight:700}.warning{color:#8a5a00}.not-met{color:#8a5a00;font-style:italic}.skipped{color:#777}\
 .notice{background:#fde7e7;color:#9b1c1c;border:2px solid #9b1c1c;padding:.6rem 1rem;border-radius:6px}\
 pre{white-space:pre-wrap;word-break:break-all;background:#f7f7f9;padding:.6rem;border-radius:4px;font-size:13px}\
@@ -54,11 +56,40 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     }
     h.push_str("</head>\n<body>\n");
     h.push_str("<h1>vpp-conformance certification report</h1>\n");
-    h.push_str(&format!("<p id=\"verdict\" class=\"verdict {v}\">Verdict: {v}</p>\n", v = esc(&data.verdict)));
-    for notice in &data.notices {
-        h.push_str(&format!("<p class=\"notice\" role=\"alert\"><strong>WARNING: {}</strong></p>\n", esc(notice)));
+    let banner = match data.verdict.as_str() {
+        "FAIL" => " role=\"alert\"",
+        "INTERRUPTED" => " role=\"status\"",
+        _ => "",
+    };
+    h.push_str(&format!("<p id=\"verdict\" class=\"verdict {v}\"{banner}>Verdict: {v}</p>\n", v = esc(&data.verdict)));
+    if data.verdict == "INTERRUPTED" {
+        h.push_str(
+            "<p class=\"notice\">The run was interrupted: the requirements not run are not certified either way.</p>\n",
+        );
     }
     h.push_str(&format!("<p id=\"counts\">{}.</p>\n", esc(&data.counts())));
+    let failing: Vec<&Row> = data.failing().collect();
+    if !failing.is_empty() {
+        h.push_str(&format!("<section id=\"failures\"><h2>What failed ({})</h2>\n<ul>\n", failing.len()));
+        for r in failing {
+            h.push_str(&format!(
+                "<li><a href=\"#detail-{id}\"><code>{id}</code></a> {} ({}, {}): {}</li>\n",
+                esc(&r.name),
+                esc(&r.level),
+                esc(r.status.as_str()),
+                esc(r.headline()),
+                id = esc(&r.id)
+            ));
+        }
+        h.push_str("</ul>\n</section>\n");
+    }
+    if !data.notices.is_empty() {
+        h.push_str("<section id=\"notices\">\n");
+        for notice in &data.notices {
+            h.push_str(&format!("<p class=\"notice\" role=\"alert\"><strong>WARNING: {}</strong></p>\n", esc(notice)));
+        }
+        h.push_str("</section>\n");
+    }
     h.push_str("<dl id=\"run\">\n");
     for (k, v) in [
         ("Target", data.target.clone()),
@@ -70,13 +101,21 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     ]
     .into_iter()
     .chain(data.profile_line().map(|p| ("Profile", p)))
+    .chain(data.parts.clone().map(|p| ("Parts", p)))
+    .chain(data.capacity.iter().map(|c| ("Target capacity", c.clone())))
     {
         h.push_str(&format!("<dt>{}</dt><dd>{}</dd>\n", esc(k), esc(&v)));
     }
     h.push_str("</dl>\n<h2>Requirements</h2>\n<table id=\"matrix\">\n<thead><tr><th>ID</th><th>Requirement</th><th>Documentation</th><th>API</th><th>Level</th><th>Result</th></tr></thead>\n<tbody>\n");
     for r in &data.rows {
+        let id_cell = if r.has_details() {
+            format!("<a href=\"#detail-{id}\"><code>{id}</code></a>", id = esc(&r.id))
+        } else {
+            format!("<code>{}</code>", esc(&r.id))
+        };
+        let row_class = if r.status.fails_run(data.strict) { " class=\"failing\"" } else { "" };
         h.push_str(&format!(
-            "<tr id=\"{id}\"><td><a href=\"#detail-{id}\"><code>{id}</code></a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{c}\">{s}</td></tr>\n",
+            "<tr id=\"{id}\"{row_class}><td>{id_cell}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{c}\">{s}</td></tr>\n",
             esc(&r.name),
             esc(&r.section),
             esc(&r.api),

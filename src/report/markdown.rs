@@ -17,6 +17,8 @@ fn icon(status: Status) -> &'static str {
     match status {
         Status::Pass => "✅ pass",
         Status::Fail => "❌ fail",
+        Status::TimedOut => "⏱️ timed out",
+        Status::Flaky => "🔁 flaky",
         Status::Warning => "⚠️ warning",
         Status::NotMet => "🔸 not met",
         Status::NotRun => "⏹️ not run",
@@ -28,11 +30,34 @@ fn icon(status: Status) -> &'static str {
 
 pub fn render(data: &ReportData, seal: &Seal) -> String {
     let mut m = String::new();
-    m.push_str(&format!("# vpp-conformance certification report: {}\n\n", data.verdict));
+    let mark = match data.verdict.as_str() {
+        "PASS" => "✅",
+        "FAIL" => "❌",
+        _ => "⏹️",
+    };
+    m.push_str(&format!("# vpp-conformance certification report: {mark} {}\n\n", data.verdict));
+    m.push_str(&format!("**Verdict: {}**: {}.\n\n", data.verdict, data.counts()));
+    if data.verdict == "INTERRUPTED" {
+        m.push_str("> **The run was interrupted**: the requirements not run are not certified either way.\n\n");
+    }
+    let failing: Vec<&Row> = data.failing().collect();
+    if !failing.is_empty() {
+        m.push_str(&format!("## What failed ({})\n\n", failing.len()));
+        for r in failing {
+            m.push_str(&format!(
+                "- `{}` {} ({}, {}): {}\n",
+                r.id,
+                cell(&r.name),
+                r.level,
+                r.status,
+                cell(r.headline())
+            ));
+        }
+        m.push('\n');
+    }
     for notice in &data.notices {
         m.push_str(&format!("> **WARNING: {}**\n\n", cell(notice)));
     }
-    m.push_str(&format!("**Verdict: {}**: {}.\n\n", data.verdict, data.counts()));
     m.push_str(&format!("- Target: {}\n", cell(&data.target)));
     m.push_str(&format!("- Date: {}\n", data.generated_at));
     m.push_str(&format!("- Suite: {} {}\n", data.suite, data.suite_version));
@@ -40,6 +65,12 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     m.push_str(&format!("- Seed: {}\n", data.seed));
     if let Some(profile) = data.profile_line() {
         m.push_str(&format!("- Profile: {}\n", cell(&profile)));
+    }
+    if let Some(parts) = &data.parts {
+        m.push_str(&format!("- Parts: {}\n", cell(parts)));
+    }
+    for c in &data.capacity {
+        m.push_str(&format!("- Target capacity: {}\n", cell(c)));
     }
     m.push_str(&format!("- Levels: {}\n\n", data.levels_rule()));
     m.push_str("| ID | Requirement | Documentation | API | Level | Result |\n|---|---|---|---|---|---|\n");

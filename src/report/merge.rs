@@ -1,282 +1,328 @@
-//! `merge`: several runs (the shards of one run, or the Apple and UEM halves run against
-//! different hosts) made into one outcome, one verdict and one sealed report.
+//! `merge`: the parts of one certification (the shards of a run, or the Apple VPP and UEM halves
+//! run against different hosts) made into one outcome, one verdict and one sealed report, only
+//! when they are a complete, consistent and unaltered set:
 //!
-//! A run's Cucumber JSON (`run --json`) carries what a merge needs beyond cucumber's own fields:
-//! every feature object gets a `"vpp-conformance"` field with the run's facts (suite version,
-//! expectations digest and waivers, seed, target, strictness) and the suite's own result of each
-//! of the feature's scenarios. Cucumber report tools ignore fields they do not know.
+//! - **one selection**: every part was run by this suite version under the same tags, profile,
+//!   `--strict`, expectations and seed; runs of one selection (the same targets too) are its
+//!   shards, `1/N` … `N/N` each exactly once, or a single unsharded run; selections of different
+//!   targets (the halves) hold no scenario in common;
+//! - **every scenario exactly once**: each part holds exactly the scenarios its shard deals it;
+//! - **nothing certified from a field nobody checks**: with `--public-key`, every part's facts
+//!   must carry a valid signature by that key; without, each scenario's recorded status must be
+//!   what the classifier gives its recorded ending, and what the file's Cucumber steps show.
+//!
+//! Otherwise it refuses, naming what is missing, extra, mixed or altered.
 
-use crate::catalog::Level;
-use crate::outcome::{RunOutcome, ScenarioResult, Signal, Stop, Verdict, Waiver};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use crate::catalog;
+use crate::outcome::facts::{self, RunFacts};
+use crate::outcome::{Part, RunOutcome, Selection, Status, classify};
+use crate::runner::select::shard_part;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// The key of the extra field in each feature object.
-pub const FIELD: &str = "vpp-conformance";
-
-/// A run's facts, as its Cucumber JSON carries them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunFacts {
-    pub suite_version: String,
-    #[serde(default)]
-    pub expectations_digest: Option<String>,
-    #[serde(default)]
-    pub waivers: Vec<Waiver>,
-    pub seed: u64,
-    pub target: String,
-    pub strict: bool,
-    /// `full` or `live`.
-    #[serde(default)]
-    pub profile: String,
-    #[serde(default)]
-    pub tags: Option<String>,
-    #[serde(default)]
-    pub harness_errors: usize,
-    /// `interrupted (SIGINT)`, `interrupted (SIGTERM)` or `max-failures N`.
-    #[serde(default)]
-    pub stopped: Option<String>,
-    #[serde(default)]
-    pub notices: Vec<String>,
-    /// The suite's result of each scenario of this feature.
-    #[serde(default)]
-    pub results: Vec<ResultFacts>,
-}
-
-/// One scenario's result, as the suite judged it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ResultFacts {
-    pub id: String,
+/// One file given to `merge`.
+pub struct Input {
     pub name: String,
-    pub level: Level,
-    /// `passed`, `failed` or `not run`.
-    pub verdict: String,
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub warnings: Vec<String>,
+    pub facts: RunFacts,
+    /// What the file's Cucumber elements show of each scenario: `passed`, `failed` or `skipped`.
+    pub shown: HashMap<String, &'static str>,
 }
 
-fn verdict_word(v: &Verdict) -> &'static str {
-    match v {
-        Verdict::Passed => "passed",
-        Verdict::Failed => "failed",
-        Verdict::NotRun => "not run",
-    }
-}
-
-fn stop_text(stop: Stop) -> String {
-    match stop {
-        Stop::Interrupted(s) => format!("interrupted ({})", s.name()),
-        Stop::MaxFailures(n) => format!("max-failures {n}"),
-    }
-}
-
-fn stop_of(text: &str) -> Option<Stop> {
-    match text {
-        "interrupted (SIGINT)" => Some(Stop::Interrupted(Signal::Interrupt)),
-        "interrupted (SIGTERM)" => Some(Stop::Interrupted(Signal::Terminate)),
-        other => other.strip_prefix("max-failures ").and_then(|n| n.parse().ok()).map(Stop::MaxFailures),
-    }
-}
-
-impl RunFacts {
-    /// The facts of a run, without results.
-    pub fn of(outcome: &RunOutcome, tags: Option<&str>) -> Self {
-        Self {
-            suite_version: env!("CARGO_PKG_VERSION").to_owned(),
-            expectations_digest: outcome.expectations_digest.clone(),
-            waivers: outcome.waivers.clone(),
-            seed: outcome.seed,
-            target: outcome.target.clone(),
-            strict: outcome.strict,
-            profile: outcome.profile.clone(),
-            tags: tags.map(str::to_owned),
-            harness_errors: outcome.harness_errors,
-            stopped: outcome.stopped.map(stop_text),
-            notices: outcome.notices.clone(),
-            results: Vec::new(),
-        }
-    }
-}
-
-fn result_facts(r: &ScenarioResult) -> ResultFacts {
-    ResultFacts {
-        id: r.id.clone(),
-        name: r.name.clone(),
-        level: r.level,
-        verdict: verdict_word(&r.verdict).to_owned(),
-        reason: r.reason.clone(),
-        warnings: r.warnings.clone(),
-    }
-}
-
-/// The scenario IDs of a feature object's elements.
-fn element_ids(feature: &serde_json::Value) -> Vec<String> {
-    feature
-        .get("elements")
-        .and_then(|e| e.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|e| super::diff::element_id(e))
-        .collect()
-}
-
-/// The Cucumber JSON a run wrote, with the run's facts added to every feature object (and each
-/// scenario's result to the feature holding it; a result of no feature, a scenario a `skip`
-/// waiver kept out, goes to the first).
-pub fn annotate(json: &str, outcome: &RunOutcome, tags: Option<&str>) -> Result<String, String> {
-    let mut features: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
-    let Some(list) = features.as_array_mut() else { return Err("not an array of features".into()) };
-    let facts = RunFacts::of(outcome, tags);
-    let mut placed = std::collections::HashSet::new();
-    let mut per_feature: Vec<Vec<ResultFacts>> = Vec::new();
-    for feature in list.iter() {
-        let ids = element_ids(feature);
-        let results: Vec<ResultFacts> = outcome
-            .scenarios
-            .iter()
-            .filter(|r| ids.contains(&r.id) && placed.insert(r.id.clone()))
-            .map(result_facts)
-            .collect();
-        per_feature.push(results);
-    }
-    if let Some(first) = per_feature.first_mut() {
-        first.extend(outcome.scenarios.iter().filter(|r| !placed.contains(&r.id)).map(result_facts));
-    }
-    for (feature, results) in list.iter_mut().zip(per_feature) {
-        if let Some(obj) = feature.as_object_mut() {
-            let facts = RunFacts { results, ..facts.clone() };
-            obj.insert(FIELD.to_owned(), serde_json::to_value(facts).expect("serializable"));
-        }
-    }
-    serde_json::to_string_pretty(&features).map_err(|e| e.to_string())
-}
-
-/// One run read back from its Cucumber JSON: its facts (results gathered from every feature).
-/// `None` for a run of no scenario (an empty shard writes `[]`).
-pub fn read(json: &str) -> Result<Option<RunFacts>, String> {
-    let features: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
-    let list = features.as_array().ok_or("not Cucumber JSON: the top level is not an array of features")?;
-    let mut merged: Option<RunFacts> = None;
-    for feature in list {
-        let facts = feature.get(FIELD).ok_or(
-            "a feature has no \"vpp-conformance\" run facts: the file was not written by `vpp-conformance run --json` of this version",
-        )?;
-        let facts: RunFacts =
-            serde_json::from_value(facts.clone()).map_err(|e| format!("the \"vpp-conformance\" run facts: {e}"))?;
-        match &mut merged {
-            None => merged = Some(facts),
-            Some(m) => m.results.extend(facts.results),
-        }
-    }
-    Ok(merged)
-}
-
-/// Several runs as one outcome, or why they cannot be merged. `runs` are (name, facts).
-pub fn merge(runs: &[(String, RunFacts)]) -> Result<(RunOutcome, Option<String>), String> {
-    let Some((first_name, first)) = runs.first() else { return Err("no run with results to merge".into()) };
-    for (name, r) in &runs[1..] {
-        if r.suite_version != first.suite_version {
-            return Err(format!(
-                "{name} was run by vpp-conformance {}, {first_name} by {}: runs of different suite versions are not merged",
-                r.suite_version, first.suite_version
-            ));
-        }
-        if r.expectations_digest != first.expectations_digest {
-            let d = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
-            return Err(format!(
-                "{name} was judged under expectations {}, {first_name} under {}: runs with different expectations are not merged",
-                d(&r.expectations_digest),
-                d(&first.expectations_digest)
-            ));
-        }
-        if r.strict != first.strict {
-            return Err(format!("{name} and {first_name} differ in --strict: they are not merged"));
-        }
-        if r.profile != first.profile {
-            return Err(format!(
-                "{name} certified the {} profile, {first_name} the {}: runs of different profiles are not merged",
-                r.profile, first.profile
-            ));
-        }
-    }
-    let mut results: BTreeMap<String, (String, ResultFacts)> = BTreeMap::new();
-    for (name, run) in runs {
-        for r in &run.results {
-            match results.get(&r.id) {
-                Some((other, earlier)) if earlier.verdict != r.verdict => {
-                    return Err(format!(
-                        "{} {} in {other} and {} in {name}: overlapping runs disagree",
-                        r.id, earlier.verdict, r.verdict
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    results.insert(r.id.clone(), (name.clone(), r.clone()));
-                }
+/// Reads one `run --json` file.
+pub fn read(name: &str, json: &str) -> Result<Input, String> {
+    let facts = facts::read(json).map_err(|e| format!("{name}: {e}"))?;
+    let features: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("{name}: not JSON: {e}"))?;
+    let mut shown = HashMap::new();
+    for feature in features.as_array().into_iter().flatten() {
+        for element in feature.get("elements").and_then(|e| e.as_array()).into_iter().flatten() {
+            let tags: Vec<String> = element
+                .get("tags")
+                .and_then(|t| t.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.get("name").and_then(|n| n.as_str()))
+                .map(|n| n.trim_start_matches('@').to_owned())
+                .collect();
+            let Some(id) = catalog::scenario_id(&tags) else { continue };
+            let statuses: Vec<&str> = element
+                .get("steps")
+                .and_then(|s| s.as_array())
+                .into_iter()
+                .flatten()
+                .map(|s| s.pointer("/result/status").and_then(|v| v.as_str()).unwrap_or("undefined"))
+                .collect();
+            let seen = if statuses.iter().any(|s| !matches!(*s, "passed" | "skipped")) {
+                "failed"
+            } else if statuses.contains(&"skipped") || statuses.is_empty() {
+                "skipped"
+            } else {
+                "passed"
+            };
+            if shown.insert(id.clone(), seen).is_some() {
+                return Err(format!("{name}: scenario {id} appears twice in the Cucumber elements"));
             }
         }
     }
-    let scenarios = results
-        .into_values()
-        .map(|(_, r)| ScenarioResult {
-            verdict: match r.verdict.as_str() {
-                "passed" => Verdict::Passed,
-                "failed" => Verdict::Failed,
-                _ => Verdict::NotRun,
-            },
-            id: r.id,
-            name: r.name,
-            level: r.level,
-            reason: r.reason,
-            warnings: r.warnings,
-            coverage: Vec::new(),
-            flaky: Vec::new(),
-        })
-        .collect::<Vec<_>>();
-    let order: std::collections::HashMap<String, usize> =
-        crate::catalog::scenarios().into_iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-    let mut scenarios = scenarios;
+    Ok(Input { name: name.to_owned(), facts, shown })
+}
+
+/// What the Cucumber steps of a scenario of this status show.
+fn shown_as(status: Status, strict: bool) -> &'static str {
+    match status {
+        Status::Pass | Status::Warning | Status::Flaky => "passed",
+        Status::StaleWaiver if !strict => "passed",
+        Status::StaleWaiver | Status::Fail | Status::TimedOut => "failed",
+        Status::NotMet | Status::NotRun | Status::Waived | Status::Skipped => "skipped",
+    }
+}
+
+/// How the parts of a certificate were authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authenticated {
+    /// Every part's facts carry a valid signature of this key (hex).
+    SignedBy(String),
+    /// No key was given: each part's facts agree with its steps, and nothing proves who ran it.
+    Unsigned,
+}
+
+/// The merged run.
+pub struct Merged {
+    pub outcome: RunOutcome,
+    pub tags: Option<String>,
+    pub parts: String,
+}
+
+/// Checks one part alone: its version, its signature or its consistency.
+fn check_part(input: &Input, key: Option<&ed25519_dalek::VerifyingKey>) -> Result<(), String> {
+    let (name, f) = (&input.name, &input.facts);
+    if f.suite_version != env!("CARGO_PKG_VERSION") {
+        return Err(format!(
+            "{name} was run by vpp-conformance {}, this is {}: runs of another suite version are not merged",
+            f.suite_version,
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+    if f.only_failed {
+        return Err(format!("{name} was narrowed by --only-failed: it is no complete part of a selection"));
+    }
+    if let Some(key) = key {
+        crate::report::seal::facts_signed_by(f, key).map_err(|e| format!("{name}: {e}"))?;
+    }
+    for r in &f.results {
+        let waiver = f.waivers.iter().find(|w| w.scenario == r.id);
+        let decided = classify(r, f.selection.strict, waiver);
+        if decided != r.status {
+            return Err(format!(
+                "{name}: {} is recorded as {}, but how it ended makes it {decided}: the facts were edited",
+                r.id, r.status
+            ));
+        }
+        let expected = shown_as(r.status, f.selection.strict);
+        match input.shown.get(&r.id) {
+            Some(seen) if *seen == expected => {}
+            Some(seen) => {
+                return Err(format!(
+                    "{name}: {} is {} in the run's facts, but its Cucumber steps show it {seen}: the file was edited",
+                    r.id, r.status
+                ));
+            }
+            None => return Err(format!("{name}: {} is in the run's facts but has no Cucumber element", r.id)),
+        }
+    }
+    let recorded: HashSet<&str> = f.results.iter().map(|r| r.id.as_str()).collect();
+    if let Some(extra) = input.shown.keys().find(|id| !recorded.contains(id.as_str())) {
+        return Err(format!("{name}: {extra} has a Cucumber element but no result in the run's facts"));
+    }
+    Ok(())
+}
+
+/// The selection without its targets: what every part of one certificate shares.
+fn common(s: &Selection) -> (Option<String>, String, bool, Option<String>, u64) {
+    (s.tags.clone(), s.profile.clone(), s.strict, s.expectations_digest.clone(), s.seed)
+}
+
+fn describe(s: &Selection) -> String {
+    let target = |t: &str| if t.is_empty() { "(none)".to_owned() } else { t.to_owned() };
+    format!("Apple VPP {}, UEM {}", target(&s.vpp_target), target(&s.uem_target))
+}
+
+/// Several runs as one outcome, or why they cannot be one certificate.
+pub fn merge(inputs: &[Input], key: Option<&ed25519_dalek::VerifyingKey>) -> Result<Merged, String> {
+    let Some(first) = inputs.first() else { return Err("no run to merge".into()) };
+    for input in inputs {
+        check_part(input, key)?;
+        let (a, b) = (common(&input.facts.selection), common(&first.facts.selection));
+        if a != b {
+            let what = if a.0 != b.0 {
+                format!("tags {:?} and {:?}", a.0, b.0)
+            } else if a.1 != b.1 {
+                format!("the {} and the {} profile", a.1, b.1)
+            } else if a.2 != b.2 {
+                "--strict".to_owned()
+            } else if a.3 != b.3 {
+                format!("expectations {} and {}", a.3.as_deref().unwrap_or("none"), b.3.as_deref().unwrap_or("none"))
+            } else {
+                format!("--seed {} and {}", a.4, b.4)
+            };
+            return Err(format!(
+                "{} and {} are runs of different selections ({what}): the parts of one certificate share them",
+                input.name, first.name
+            ));
+        }
+        if input.facts.waivers != first.facts.waivers {
+            return Err(format!(
+                "{} and {} state different waivers under the same expectations file: the facts were edited",
+                input.name, first.name
+            ));
+        }
+    }
+    // Runs of one selection (targets included) are its parts.
+    let mut groups: Vec<(&Selection, Vec<&Input>)> = Vec::new();
+    for input in inputs {
+        match groups.iter_mut().find(|(s, _)| **s == input.facts.selection) {
+            Some((_, parts)) => parts.push(input),
+            None => groups.push((&input.facts.selection, vec![input])),
+        }
+    }
+    let mut owner: HashMap<&str, &str> = HashMap::new();
+    for (selection, parts) in &groups {
+        check_group(selection, parts)?;
+        for id in &selection.scenarios {
+            if let Some(other) = owner.insert(id, &parts[0].name) {
+                return Err(format!(
+                    "{id} is in the selections of both {other} and {}: a certificate holds each scenario once",
+                    parts[0].name
+                ));
+            }
+        }
+    }
+    Ok(assemble(inputs, &groups, key))
+}
+
+/// The parts of one selection: `1/N` … `N/N` each once (or one unsharded run), each holding
+/// exactly what its shard deals it.
+fn check_group(selection: &Selection, parts: &[&Input]) -> Result<(), String> {
+    let whole = describe(selection);
+    let unsharded: Vec<&&Input> = parts.iter().filter(|p| p.facts.part.is_none()).collect();
+    if !unsharded.is_empty() && parts.len() > 1 {
+        let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+        return Err(format!(
+            "{} are runs of one selection ({whole}), and {} is a whole run, no shard: the set holds it twice",
+            names.join(", "),
+            unsharded[0].name
+        ));
+    }
+    let mut seen: BTreeMap<usize, &str> = BTreeMap::new();
+    let total = parts[0].facts.part.map(|p| p.total);
+    for p in parts {
+        let Some(part) = p.facts.part else { continue };
+        if Some(part.total) != total {
+            return Err(format!(
+                "{} is shard {part} and {} shard {}: shards of one selection split it the same way",
+                p.name,
+                parts[0].name,
+                parts[0].facts.part.map(|p| p.to_string()).unwrap_or_default()
+            ));
+        }
+        if let Some(other) = seen.insert(part.index, &p.name) {
+            return Err(format!("{other} and {} are both shard {part} of the selection ({whole})", p.name));
+        }
+    }
+    if let Some(total) = total {
+        let missing: Vec<String> =
+            (1..=total).filter(|i| !seen.contains_key(i)).map(|i| Part { index: i, total }.to_string()).collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "the set is incomplete: shard(s) {} of the selection ({whole}) are missing; a certificate is issued \
+                 only for every part",
+                missing.join(", ")
+            ));
+        }
+    }
+    for p in parts {
+        let dealt: Vec<String> = match p.facts.part {
+            Some(part) => {
+                shard_part(&selection.scenarios, crate::config::Shard { index: part.index, total: part.total })
+            }
+            None => selection.scenarios.clone(),
+        };
+        let held: HashSet<&str> = p.facts.results.iter().map(|r| r.id.as_str()).collect();
+        let dealt_set: HashSet<&str> = dealt.iter().map(String::as_str).collect();
+        let missing: Vec<&str> = dealt.iter().map(String::as_str).filter(|id| !held.contains(id)).collect();
+        let extra: Vec<&str> =
+            p.facts.results.iter().map(|r| r.id.as_str()).filter(|id| !dealt_set.contains(id)).collect();
+        if !missing.is_empty() || !extra.is_empty() || held.len() != p.facts.results.len() {
+            return Err(format!(
+                "{} does not hold what its part of the selection deals it: missing {:?}, extra {:?}",
+                p.name, missing, extra
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The merged outcome of a checked set.
+fn assemble(
+    inputs: &[Input],
+    groups: &[(&Selection, Vec<&Input>)],
+    key: Option<&ed25519_dalek::VerifyingKey>,
+) -> Merged {
+    let first = &inputs[0].facts;
+    let order: HashMap<String, usize> = catalog::scenarios().into_iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    let mut scenarios: Vec<_> = inputs.iter().flat_map(|i| i.facts.results.iter().cloned()).collect();
     scenarios.sort_by_key(|s| order.get(&s.id).copied().unwrap_or(usize::MAX));
     let mut targets: Vec<String> = Vec::new();
     let mut notices: Vec<String> = Vec::new();
-    for (_, r) in runs {
-        if !targets.contains(&r.target) {
-            targets.push(r.target.clone());
-        }
-        for n in &r.notices {
-            if !notices.contains(n) {
-                notices.push(n.clone());
+    let mut capacity: Vec<String> = Vec::new();
+    for f in inputs.iter().map(|i| &i.facts) {
+        for (list, items) in [
+            (&mut targets, vec![f.target.clone()]),
+            (&mut notices, f.notices.clone()),
+            (&mut capacity, f.capacity.clone()),
+        ] {
+            for item in items {
+                if !list.contains(&item) {
+                    list.push(item);
+                }
             }
         }
     }
-    let seeds: Vec<String> = runs.iter().map(|(n, r)| format!("{n}: {}", r.seed)).collect();
-    if runs.iter().any(|(_, r)| r.seed != first.seed) {
-        notices
-            .push(format!("the merged runs used different seeds ({}); the report states the first", seeds.join(", ")));
-    }
-    let tags = if runs.iter().all(|(_, r)| r.tags == first.tags) {
-        first.tags.clone()
-    } else {
-        Some(
-            runs.iter()
-                .map(|(_, r)| r.tags.clone().unwrap_or_else(|| "(all but opt-in)".into()))
-                .collect::<Vec<_>>()
-                .join(" | "),
-        )
+    let mut union = first.selection.clone();
+    union.scenarios = scenarios.iter().map(|s| s.id.clone()).collect();
+    let pick = |t: fn(&Selection) -> &String| {
+        groups.iter().map(|(s, _)| t(s).clone()).find(|t| !t.is_empty()).unwrap_or_default()
     };
-    let stopped = runs.iter().filter_map(|(_, r)| r.stopped.as_deref().and_then(stop_of)).next();
-    let outcome = RunOutcome {
+    union.vpp_target = pick(|s| &s.vpp_target);
+    union.uem_target = pick(|s| &s.uem_target);
+    let authenticated = match key {
+        Some(k) => Authenticated::SignedBy(crate::report::seal::hex(k.as_bytes())),
+        None => Authenticated::Unsigned,
+    };
+    let parts = match &authenticated {
+        Authenticated::SignedBy(k) => {
+            format!("{} part(s), each signed by the Ed25519 key {k} and verified unaltered", inputs.len())
+        }
+        Authenticated::Unsigned => format!(
+            "{} part(s), not signed: their facts agree with their steps, but nothing proves who ran them \
+             (sign each run with --sign-key and merge with --public-key)",
+            inputs.len()
+        ),
+    };
+    let mut outcome = RunOutcome {
         scenarios,
-        harness_errors: runs.iter().map(|(_, r)| r.harness_errors).sum(),
+        harness_errors: inputs.iter().map(|i| i.facts.harness_errors).sum(),
         target: targets.join("; "),
-        seed: first.seed,
-        strict: first.strict,
-        profile: first.profile.clone(),
+        seed: first.selection.seed,
+        strict: first.selection.strict,
         notices,
-        stopped,
+        stopped: inputs.iter().find_map(|i| i.facts.stopped),
+        profile: first.selection.profile.clone(),
         waivers: first.waivers.clone(),
-        expectations_digest: first.expectations_digest.clone(),
+        expectations_digest: first.selection.expectations_digest.clone(),
+        capacity,
+        selection: union,
+        part: None,
+        only_failed: false,
     };
-    Ok((outcome, tags))
+    outcome.classify();
+    Merged { outcome, tags: first.selection.tags.clone(), parts }
 }

@@ -6,9 +6,11 @@
 //! the report from the embedded data and compares every byte, so an edit anywhere is caught.
 
 pub mod atomic;
+pub mod cucumber;
 pub mod diff;
 pub mod files;
 pub mod html;
+pub mod junit;
 pub mod markdown;
 pub mod merge;
 pub mod seal;
@@ -53,6 +55,11 @@ pub struct ExpectationsData {
 }
 
 impl Row {
+    /// The first line of the reason.
+    pub fn headline(&self) -> &str {
+        self.reason.as_deref().and_then(|t| t.lines().find(|l| !l.trim().is_empty())).unwrap_or("").trim()
+    }
+
     /// Whether the row has more to say than its status: a reason, warnings, a waiver, requests
     /// sent again, coverage notes.
     pub fn has_details(&self) -> bool {
@@ -87,6 +94,12 @@ pub struct ReportData {
     /// waivers keep their digest and render as before).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expectations: Option<ExpectationsData>,
+    /// A merged certificate: of how many parts, and whether each was signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<String>,
+    /// What the run learned of each target's capacity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity: Vec<String>,
 }
 
 impl ReportData {
@@ -98,7 +111,15 @@ impl ReportData {
                 let api = if info.tags.iter().any(|t| t == "apple-vpp") { "Apple VPP" } else { "UEM" };
                 let result = outcome.scenario(&info.id);
                 let waiver = outcome.waiver(&info.id);
-                let status = Status::judged(result, outcome.strict, waiver);
+                let status = result.map_or(Status::Skipped, |r| r.status);
+                let reason = result.and_then(|r| match r.failure() {
+                    Some(f) => Some(f.text_with("at the top of this report")),
+                    None if r.status == Status::StaleWaiver => Some(
+                        "a `fail` waiver expects this scenario to fail, and it passed: the waiver is stale (remove it)"
+                            .to_owned(),
+                    ),
+                    None => r.reason(),
+                });
                 Row {
                     id: info.id.clone(),
                     name: info.name.clone(),
@@ -106,10 +127,18 @@ impl ReportData {
                     api: api.to_owned(),
                     level: info.level.as_str().to_owned(),
                     status,
-                    reason: result.and_then(|r| r.reason.clone()),
+                    reason,
                     warnings: result.map(|r| r.warnings.clone()).unwrap_or_default(),
                     coverage: result.map(|r| r.coverage.clone()).unwrap_or_default(),
-                    flaky: result.map(|r| r.flaky.clone()).unwrap_or_default(),
+                    flaky: result
+                        .map(|r| {
+                            let attempts = r
+                                .failed_attempts
+                                .iter()
+                                .map(|f| format!("an earlier attempt failed: {}", f.headline()));
+                            r.flaky.iter().cloned().chain(attempts).collect()
+                        })
+                        .unwrap_or_default(),
                     waiver: waiver.filter(|_| matches!(status, Status::Waived | Status::StaleWaiver)).map(|w| w.note()),
                 }
             })
@@ -124,18 +153,14 @@ impl ReportData {
             seed: outcome.seed,
             strict: outcome.strict,
             notices: outcome.notices.clone(),
-            verdict: if outcome.interrupted() {
-                "INTERRUPTED".into()
-            } else if outcome.passed() {
-                "PASS".into()
-            } else {
-                "FAIL".into()
-            },
+            verdict: outcome.verdict_word().into(),
             rows,
             expectations: outcome
                 .expectations_digest
                 .clone()
                 .map(|digest| ExpectationsData { digest, waivers: outcome.waivers.clone() }),
+            parts: None,
+            capacity: outcome.capacity.clone(),
         }
     }
 
@@ -143,27 +168,30 @@ impl ReportData {
         self.rows.iter().filter(|r| r.status == status).count()
     }
 
-    /// The counts line both formats print (`not run` only when there are any, so a complete
-    /// run's report reads as it always did).
+    /// The counts line both formats print: each status with any requirement, in one order.
     pub fn counts(&self) -> String {
-        let not_run = match self.count(Status::NotRun) {
-            0 => String::new(),
-            n => format!("{n} not run, "),
+        let words = |status: Status| match status {
+            Status::Pass => "passed".to_owned(),
+            Status::Warning => "passed with warnings".to_owned(),
+            Status::Fail => "failed".to_owned(),
+            Status::NotMet => "not met (SHOULD/INFO, not failing)".to_owned(),
+            Status::StaleWaiver if self.strict => "stale waiver(s) (failing under --strict)".to_owned(),
+            Status::StaleWaiver => "stale waiver(s) (a waived requirement that passed)".to_owned(),
+            Status::Skipped => "not selected".to_owned(),
+            other => other.as_str().to_owned(),
         };
-        let waived = match (self.count(Status::Waived), self.count(Status::StaleWaiver)) {
-            (0, 0) => String::new(),
-            (w, 0) => format!("{w} waived, "),
-            (w, s) => format!("{w} waived, {s} stale waiver(s) (a waived requirement that passed), "),
-        };
-        format!(
-            "{} passed, {} passed with warnings, {} failed, {} not met (SHOULD/INFO, not failing), {waived}{not_run}{} not selected, of {} documented requirements",
-            self.count(Status::Pass),
-            self.count(Status::Warning),
-            self.count(Status::Fail),
-            self.count(Status::NotMet),
-            self.count(Status::Skipped),
-            self.rows.len()
-        )
+        let parts: Vec<String> = Status::ALL
+            .iter()
+            .map(|&s| (s, self.count(s)))
+            .filter(|&(s, n)| n > 0 || matches!(s, Status::Pass | Status::Fail))
+            .map(|(s, n)| format!("{n} {}", words(s)))
+            .collect();
+        format!("{}, of {} documented requirements", parts.join(", "), self.rows.len())
+    }
+
+    /// The rows that fail the run, for the top of a report.
+    pub fn failing(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(move |r| r.status.fails_run(self.strict))
     }
 
     /// The profile line, when the run was not a full one.

@@ -67,6 +67,34 @@ pub fn signature_holds(seal: &Seal, key: &VerifyingKey) -> Result<(), String> {
         .map_err(|_| "the signature does not match this public key and digest".to_owned())
 }
 
+/// Signs a run's facts: the Ed25519 signature of the SHA-256 of their canonical JSON.
+pub fn sign_facts(facts: &mut crate::outcome::facts::RunFacts, key: &SigningKey) {
+    let digest = hex(&Sha256::digest(facts.canonical().as_bytes()));
+    let signature = hex(&key.sign(digest.as_bytes()).to_bytes());
+    let public_key = hex(key.verifying_key().as_bytes());
+    facts.signature = Some(crate::outcome::facts::FactsSignature { digest, signature, public_key });
+}
+
+/// Whether a run's facts are signed by `key` and unaltered since.
+pub fn facts_signed_by(facts: &crate::outcome::facts::RunFacts, key: &VerifyingKey) -> Result<(), String> {
+    let sig = facts.signature.as_ref().ok_or("its facts are not signed (run it with --sign-key)")?;
+    let digest = hex(&Sha256::digest(facts.canonical().as_bytes()));
+    if digest != sig.digest {
+        return Err("its facts were altered after they were signed (their digest differs)".into());
+    }
+    let bytes: [u8; 64] =
+        unhex(&sig.signature).and_then(|b| b.try_into().ok()).ok_or("its signature is not 64 bytes of hex")?;
+    key.verify(digest.as_bytes(), &Signature::from_bytes(&bytes))
+        .map_err(|_| "its facts are not signed by this public key".to_owned())
+}
+
+/// A report's text as the seal covers it: line ends made LF and trailing line ends left out, so
+/// a copy converted to CRLF (git's autocrlf, mail) or given a final newline stays intact while
+/// any other change breaks it.
+pub fn canonical_text(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n").trim_end_matches('\n').to_owned()
+}
+
 /// The data and seal a report embeds, as JSON (the same in every format).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Embedded {

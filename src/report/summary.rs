@@ -1,151 +1,225 @@
-//! The summary a run ends with, on the terminal: warnings, what was not met, what was not run,
-//! notices, and the verdict line CI logs are searched for.
+//! The summary a run's log ends with, as pytest's and cargo test's do: what was not met, waived,
+//! not run, the warnings and notices, then every failure with its whole reason, then the short
+//! summary (one line a failure: ID, level, the first line of why) and the verdict line CI logs
+//! are searched for. With `--quiet`, only the short summary and the verdict.
 
-use crate::outcome::{RunOutcome, ScenarioResult, Stop};
+use crate::outcome::{Counts, RunOutcome, ScenarioResult, Status, Stop};
 use std::io::Write;
 
-/// Warnings and the verdict, after cucumber's own summary.
-pub fn write(out: &mut impl Write, outcome: &RunOutcome) {
-    let warned: Vec<&ScenarioResult> = outcome.scenarios.iter().filter(|s| !s.warnings.is_empty()).collect();
-    if !warned.is_empty() {
-        writeln!(out, "\nWarnings (the documentation leaves these open; they never fail a run):").ok();
-        for s in warned {
-            for w in &s.warnings {
-                writeln!(out, "  [{}] {w}", s.id).ok();
+/// How much of the summary to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Full,
+    /// `--quiet`: the failures' lines and the verdict.
+    Quiet,
+}
+
+/// The summary of `outcome`, after the run's own lines.
+pub fn write(out: &mut impl Write, outcome: &RunOutcome, detail: Detail) {
+    if detail == Detail::Full {
+        write_sections(out, outcome);
+        write_failures(out, outcome);
+    }
+    write_short_summary(out, outcome);
+    writeln!(out, "{}", verdict_line(outcome)).ok();
+    out.flush().ok();
+}
+
+/// A titled list of the scenarios of `status`, each with `line`: `Title (n): what it means`.
+fn section(
+    out: &mut impl Write,
+    outcome: &RunOutcome,
+    status: Status,
+    (title, meaning): (&str, &str),
+    line: impl Fn(&ScenarioResult) -> String,
+) {
+    let listed: Vec<&ScenarioResult> = outcome.scenarios.iter().filter(|s| s.status == status).collect();
+    if listed.is_empty() {
+        return;
+    }
+    writeln!(out, "\n{title} ({}): {meaning}", listed.len()).ok();
+    for s in listed {
+        writeln!(out, "  {}", line(s)).ok();
+    }
+}
+
+fn write_sections(out: &mut impl Write, outcome: &RunOutcome) {
+    let notes = |title: &str, pick: &dyn Fn(&ScenarioResult) -> &Vec<String>, out: &mut dyn Write| {
+        let with: Vec<&ScenarioResult> = outcome.scenarios.iter().filter(|s| !pick(s).is_empty()).collect();
+        if !with.is_empty() {
+            writeln!(out, "\n{title}:").ok();
+            for s in with {
+                for n in pick(s) {
+                    writeln!(out, "  [{}] {n}", s.id).ok();
+                }
             }
         }
-    }
-    let covered: Vec<&ScenarioResult> = outcome.scenarios.iter().filter(|s| !s.coverage.is_empty()).collect();
-    if !covered.is_empty() {
-        writeln!(out, "\nCoverage (what the target's data gave nothing to check; no finding about the target):").ok();
-        for s in covered {
-            for c in &s.coverage {
-                writeln!(out, "  [{}] {c}", s.id).ok();
-            }
-        }
-    }
-    let flaky: Vec<&ScenarioResult> = outcome.flaky().collect();
-    if !flaky.is_empty() {
-        writeln!(out, "\nFlaky: passed, but only after requests were sent again (--retries):").ok();
-        for s in flaky {
-            for r in &s.flaky {
-                writeln!(out, "  [{}] FLAKY {r}", s.id).ok();
-            }
-        }
-    }
-    let not_met: Vec<&ScenarioResult> = outcome.not_met().collect();
-    if !not_met.is_empty() {
-        writeln!(out, "\nNot met, without failing the run (SHOULD: a failure under --strict; INFO: observed only):")
-            .ok();
-        for s in &not_met {
-            // What was expected and what came back, before the request and response details.
-            let why: Vec<&str> = s
-                .reason
-                .as_deref()
-                .unwrap_or("")
-                .lines()
-                .map(str::trim)
-                .take_while(|l| !l.starts_with("request:"))
-                .filter(|l| !l.is_empty())
-                .take(4)
-                .collect();
-            writeln!(out, "  [{}] {} {}: {}", s.id, s.level, s.name, why.join(" / ")).ok();
-        }
-    }
-    let waived: Vec<&ScenarioResult> = outcome.waived().collect();
-    if !waived.is_empty() {
-        writeln!(
-            out,
-            "\nWaived ({}): failures the expectations file expects, with its reasons (they do not fail the run):",
-            waived.len()
-        )
-        .ok();
-        for s in &waived {
+    };
+    notes("Warnings (the documentation leaves these open; they never fail a run)", &|s| &s.warnings, out);
+    notes(
+        "Coverage (what the target's data gave nothing to check; no finding about the target)",
+        &|s| &s.coverage,
+        out,
+    );
+    section(out, outcome, Status::Flaky, ("Flaky", "passed, but only on a later try"), |s| {
+        let why = s.flaky.first().cloned().or_else(|| s.failed_attempts.first().map(|f| f.headline()));
+        format!("[{}] FLAKY {}", s.id, why.unwrap_or_default())
+    });
+    let not_met = ("Not met", "without failing the run (SHOULD: a failure under --strict; INFO: observed only)");
+    section(out, outcome, Status::NotMet, not_met, |s| {
+        format!("[{}] {} {}: {}", s.id, s.level, s.name, s.headline().unwrap_or_default())
+    });
+    section(
+        out,
+        outcome,
+        Status::Waived,
+        ("Waived", "what the expectations file expects (they do not fail the run)"),
+        |s| {
             let note = outcome.waiver(&s.id).map(|w| w.note()).unwrap_or_default();
-            writeln!(out, "  [{}] {} {}: {note}", s.id, s.level, s.name).ok();
-        }
+            format!("[{}] {} {}: {note}", s.id, s.level, s.name)
+        },
+    );
+    if !outcome.strict {
+        let stale =
+            ("Stale waivers", "expected to fail, they passed; remove their waivers (--strict makes this a failure)");
+        section(out, outcome, Status::StaleWaiver, stale, |s| format!("[{}] {} {}", s.id, s.level, s.name));
     }
-    let stale: Vec<&ScenarioResult> = outcome.stale().collect();
-    if !stale.is_empty() {
-        writeln!(
-            out,
-            "\nStale waivers ({}): expected to fail, they passed; remove their waivers ({}):",
-            stale.len(),
-            if outcome.strict { "a failure under --strict" } else { "--strict makes this a failure" }
-        )
-        .ok();
-        for s in &stale {
-            writeln!(out, "  [{}] {} {}", s.id, s.level, s.name).ok();
-        }
-    }
-    // Not run, grouped by reason (one target down, or the interruption, explains them all).
-    let mut not_run: Vec<(&str, Vec<&str>)> = Vec::new();
+    // Not run, grouped by reason: one target down, or the interruption, explains them all.
+    let mut not_run: Vec<(String, Vec<&str>)> = Vec::new();
     for s in outcome.not_run() {
-        let reason = s.reason.as_deref().unwrap_or(crate::outcome::NOT_RUN);
+        let reason = s.reason().unwrap_or_default();
         match not_run.iter_mut().find(|(r, _)| *r == reason) {
             Some((_, ids)) => ids.push(&s.id),
             None => not_run.push((reason, vec![&s.id])),
         }
     }
-    let not_run_count: usize = not_run.iter().map(|(_, ids)| ids.len()).sum();
     if !not_run.is_empty() {
-        writeln!(out, "\nNot run ({not_run_count}): the run cannot say whether the target meets these:").ok();
+        let n: usize = not_run.iter().map(|(_, ids)| ids.len()).sum();
+        writeln!(out, "\nNot run ({n}): the run cannot say whether the target meets these:").ok();
         for (reason, ids) in &not_run {
             writeln!(out, "  {reason}: {}", ids.join(", ")).ok();
         }
     }
-    if let Some(Stop::MaxFailures(n)) = outcome.stopped {
-        writeln!(out, "\nNOTICE: the run stopped after {n} failed scenario(s) (--max-failures {n})").ok();
+    if let Some(Stop::MaxFailures { max }) = outcome.stopped {
+        writeln!(out, "\nNOTICE: the run stopped after {max} failed scenario(s) (--max-failures {max})").ok();
+    }
+    for line in &outcome.capacity {
+        writeln!(out, "\nTarget capacity: {line}").ok();
     }
     for notice in &outcome.notices {
         writeln!(out, "\nNOTICE: {notice}").ok();
     }
+}
+
+/// Every failure of the run, whole: its steps, then what was expected, what came and the exchange.
+fn write_failures(out: &mut impl Write, outcome: &RunOutcome) {
     let failed: Vec<&ScenarioResult> = outcome.failed().collect();
-    let total = outcome.scenarios.len();
-    let mut not_run_text = if not_run_count == 0 { String::new() } else { format!("; {not_run_count} not run") };
-    if !waived.is_empty() {
-        not_run_text.push_str(&format!("; {} waived", waived.len()));
+    if failed.is_empty() {
+        return;
     }
-    if !stale.is_empty() {
-        not_run_text.push_str(&format!("; {} stale waiver(s)", stale.len()));
+    writeln!(out, "\nFailures ({}):", failed.len()).ok();
+    for s in failed {
+        writeln!(out, "\n---- {} {} ({}, {}) ----", s.id, s.name, s.level, s.status).ok();
+        for step in &s.steps {
+            let mark = match step.ran {
+                crate::outcome::StepRan::Passed => "ok  ",
+                crate::outcome::StepRan::Ended => "FAIL",
+                crate::outcome::StepRan::Undefined => "UNDEFINED",
+                crate::outcome::StepRan::NotReached => "--  ",
+            };
+            writeln!(out, "  {mark} {}{}", step.keyword, step.text).ok();
+        }
+        let text = match (s.status, s.failure()) {
+            (Status::StaleWaiver, _) => {
+                "a `fail` waiver expects this scenario to fail, and it passed: the waiver is stale (remove it); \
+                 under --strict this fails the run"
+                    .to_owned()
+            }
+            (_, Some(f)) => f.text_with("above"),
+            _ => s.reason().unwrap_or_default(),
+        };
+        for line in text.lines() {
+            writeln!(out, "  {line}").ok();
+        }
     }
+}
+
+/// The short summary: a line for each scenario that fails the run.
+fn write_short_summary(out: &mut impl Write, outcome: &RunOutcome) {
+    let failed: Vec<&ScenarioResult> = outcome.failed().collect();
+    if failed.is_empty() {
+        return;
+    }
+    writeln!(out, "\nShort summary of the failures:").ok();
+    for s in failed {
+        let why = match s.status {
+            Status::StaleWaiver => "stale waiver: expected to fail, it passed (--strict)".to_owned(),
+            _ => s.headline().unwrap_or_default(),
+        };
+        writeln!(out, "{:<12} {} ({}): {why}", s.status.as_str().to_uppercase(), s.id, s.level).ok();
+    }
+}
+
+/// The counts after the verdict: what else than passing there was.
+fn extras(c: &Counts, strict: bool) -> String {
+    let mut parts = Vec::new();
+    let mut add = |n: usize, what: &str| {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    };
+    add(c.flaky, "flaky");
+    add(c.not_met, "SHOULD/INFO not met");
+    add(c.not_run, "not run");
+    add(c.waived, "waived");
+    if !strict {
+        add(c.stale, "stale waiver(s)");
+    }
+    parts.iter().map(|p| format!("; {p}")).collect()
+}
+
+/// `VERDICT: PASS|FAIL|INTERRUPTED: …`, the line CI logs are searched for.
+pub fn verdict_line(outcome: &RunOutcome) -> String {
+    let c = outcome.counts();
+    let extra = extras(&c, outcome.strict);
+    let target = &outcome.target;
+    let ids = |it: &mut dyn Iterator<Item = &ScenarioResult>| {
+        let ids: Vec<&str> = it.map(|s| s.id.as_str()).collect();
+        if ids.is_empty() { String::new() } else { format!(" ({})", ids.join(", ")) }
+    };
+    let harness = match outcome.harness_errors {
+        0 => String::new(),
+        n => format!("; {n} harness error(s): features that did not parse"),
+    };
+    let failing = {
+        let mut parts = Vec::new();
+        let scenarios = c.failed + c.timed_out;
+        if scenarios > 0 {
+            let timed = if c.timed_out > 0 { format!(", {} of them timed out", c.timed_out) } else { String::new() };
+            parts.push(format!(
+                "{scenarios} of {} scenarios failed{timed}{}",
+                c.total,
+                ids(&mut outcome.scenarios.iter().filter(|s| matches!(s.status, Status::Fail | Status::TimedOut)))
+            ));
+        }
+        if outcome.strict && c.stale > 0 {
+            parts.push(format!("{} stale waiver(s) under --strict{}", c.stale, ids(&mut outcome.stale())));
+        }
+        parts.join("; ")
+    };
     if let Some(signal) = outcome.stopped.and_then(Stop::signal) {
-        let ids: Vec<&str> = failed.iter().map(|s| s.id.as_str()).collect();
-        let ids = if ids.is_empty() { String::new() } else { format!(" ({})", ids.join(", ")) };
-        writeln!(
-            out,
-            "\nVERDICT: INTERRUPTED by {}: {} of {total} scenarios finished, {} failed{ids}{not_run_text} ({})",
+        let failed = if failing.is_empty() { "none failed".to_owned() } else { failing };
+        return format!(
+            "\nVERDICT: INTERRUPTED by {}: {} of {} scenarios finished, {failed}{extra}{harness} ({target})",
             signal.name(),
-            total - not_run_count,
-            failed.len(),
-            outcome.target
-        )
-        .ok();
-    } else if outcome.passed() {
-        let met = total - not_met.len() - waived.len();
-        let mut extra =
-            if not_met.is_empty() { String::new() } else { format!("; {} SHOULD/INFO not met", not_met.len()) };
-        extra.push_str(&not_run_text);
-        writeln!(out, "\nVERDICT: PASS: {met} of {total} scenarios passed{extra} ({})", outcome.target).ok();
-    } else {
-        let ids: Vec<&str> = failed.iter().map(|s| s.id.as_str()).collect();
-        writeln!(
-            out,
-            "\nVERDICT: FAIL: {} of {total} scenarios failed{}{}{not_run_text}{}",
-            failed.len() + if outcome.strict { stale.len() } else { 0 },
-            {
-                let ids: Vec<&str> =
-                    ids.iter().copied().chain(stale.iter().filter(|_| outcome.strict).map(|s| s.id.as_str())).collect();
-                if ids.is_empty() { String::new() } else { format!(" ({})", ids.join(", ")) }
-            },
-            if outcome.harness_errors > 0 {
-                format!("; {} harness errors", outcome.harness_errors)
-            } else {
-                String::new()
-            },
-            format_args!(" ({})", outcome.target)
-        )
-        .ok();
+            c.total - c.not_run,
+            c.total
+        );
     }
-    out.flush().ok();
+    if outcome.passed() {
+        return format!("\nVERDICT: PASS: {} of {} scenarios passed{extra} ({target})", c.passed + c.flaky, c.total);
+    }
+    let why =
+        if failing.is_empty() { format!("{} of {} scenarios passed", c.passed + c.flaky, c.total) } else { failing };
+    format!("\nVERDICT: FAIL: {why}{extra}{harness} ({target})")
 }

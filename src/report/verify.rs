@@ -34,7 +34,8 @@ pub fn verify(text: &str, key: Option<&VerifyingKey>) -> Verification {
             embedded.seal.digest
         ));
     }
-    if super::render(format, &embedded.data, &embedded.seal) != text {
+    let rendered = super::render(format, &embedded.data, &embedded.seal);
+    if super::seal::canonical_text(&rendered) != super::seal::canonical_text(text) {
         return Verification::Broken(
             "the report's text was changed: it differs from the report its embedded results render".into(),
         );

@@ -1,39 +1,39 @@
 //! One run, in named stages: select the scenarios, prepare the target (provider state, login),
-//! execute the cucumber run with the suite's writers, and collect the outcome. The runner writes the live output (cucumber's
-//! terminal writer and progress) and no file: the caller exports the outcome (summary, reports)
-//! and computes the exit status from it.
+//! execute the cucumber run with the suite's recorder, and collect the outcome. The runner
+//! writes the live log (one line a finished scenario) and no file: the caller exports the
+//! outcome (summary, reports) and computes the exit status from it.
 
-mod levels;
 pub mod output;
 pub mod prepare;
 mod progress;
+mod record;
 pub mod select;
 
 pub use crate::outcome::{RunOutcome, ScenarioResult, Stop, Verdict};
 pub use output::SharedOut;
 pub use select::OPT_IN_TAG;
 
-use crate::catalog::{self, Level};
 use crate::client::{Client, ClientOptions};
 use crate::config::{ConfigError, Loaded, RunConfig};
-use crate::gate::{Gate, NotRun};
+use crate::gate::Gate;
+use crate::outcome::{Ended, Expect, NotRun, Selection as SelectionFacts, StepRan, Waiver};
 use crate::redact::Redactor;
 use crate::steps::{self, RunContext, VppWorld};
-use cucumber::{Cucumber, WriterExt as _, event, gherkin, writer};
+use cucumber::Cucumber;
+use cucumber::event::Retries;
+use cucumber::runner::basic::RetryOptions;
 use futures::FutureExt as _;
 use output::Redacting;
-use progress::Progress;
-use select::{EmbeddedFeatures, has_tag, scenario_filter};
+use prepare::CanonicalDataMissing;
+use record::{Recorded, Recorder, Records};
+use select::{EmbeddedFeatures, Planned, Selection};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 /// Where a run writes as it goes, and what it shares with its caller.
 pub struct RunIo {
-    /// The live output: cucumber's terminal writer and progress lines.
+    /// The live log: a line for each finished scenario.
     pub out: SharedOut,
-    /// Where cucumber's JUnit and Cucumber JSON writers write.
-    pub junit: Box<dyn Write>,
-    pub json: Box<dyn Write>,
     /// Every secret the run meets, to redact everything it prints.
     pub redactor: Redactor,
     /// Stops the run (a signal the caller watches for, `--max-failures`).
@@ -48,80 +48,77 @@ pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) 
     let ctx = context(config, &selection, &target, client);
     let seed = ctx.seed;
     announce(config, &selection, &target, seed, &io);
+    // The data check runs beside the scenarios: none waits for it.
+    let data_check = data_check(&ctx, &selection);
     let gate = io.gate.clone();
-    let need_canonical_data = selection.need_canonical_data;
-    let skipped_by_waiver = selection.skipped_by_waiver.clone();
-    let (mut results, harness_errors) = execute(config, selection, ctx.clone(), io).await;
-    results.extend(skipped_by_waiver);
-    let scenarios = collect(results, &ctx);
-    if let Some(Some(missing)) = ctx.canonical_data_missing.get() {
+    let records = execute(config, &selection, ctx.clone(), io).await;
+    let missing = match data_check {
+        Some(check) => check.await.ok().flatten(),
+        None => None,
+    };
+    let stopped = gate.stopped();
+    let scenarios = collect(&selection.planned, records.finished, &ctx, missing.as_ref(), stopped);
+    if let Some(missing) = &missing {
         // First: it explains the failures the reports list after it.
         notices.insert(0, missing.notice.clone());
     }
-    let stopped = gate.stopped();
     notices.extend(ctx.client.traffic().notices());
+    let need_canonical_data = selection.running().any(|p| p.needs_canonical_data);
     if let Some(url) = target.state_url(config, need_canonical_data)
         && let Err(e) = tear_down(&ctx.client, url, &config.tenant, stopped).await
     {
         notices.push(format!("the provider state was not torn down: {e}"));
     }
-    Ok(RunOutcome {
+    let mut outcome = RunOutcome {
         scenarios,
-        harness_errors,
-        target: target.described,
+        harness_errors: records.harness_errors,
+        target: target.described.clone(),
         seed,
         strict: config.strict,
         notices,
         stopped,
         profile: config.profile.as_str().to_owned(),
-        waivers: config.expectations.as_ref().map(|e| e.waivers.clone()).unwrap_or_default(),
+        waivers: waivers(config),
         expectations_digest: config.expectations.as_ref().map(|e| e.digest.clone()),
-    })
+        capacity: Vec::new(),
+        selection: SelectionFacts {
+            tags: config.tags.clone(),
+            profile: config.profile.as_str().to_owned(),
+            strict: config.strict,
+            expectations_digest: config.expectations.as_ref().map(|e| e.digest.clone()),
+            seed,
+            vpp_target: target.vpp_base.clone(),
+            uem_target: target.uem_base.clone(),
+            scenarios: selection.whole.clone(),
+        },
+        part: config.shard.map(|s| crate::outcome::Part { index: s.index, total: s.total }),
+        only_failed: config.only_failed.is_some(),
+    };
+    outcome.classify();
+    Ok(outcome)
+}
+
+fn waivers(config: &RunConfig) -> Vec<Waiver> {
+    config.expectations.as_ref().map(|e| e.waivers.clone()).unwrap_or_default()
 }
 
 /// Requests under way at once per scenario that may run at once (`--concurrency`).
 const IN_FLIGHT_PER_SCENARIO: usize = 4;
 
-/// How the notice of a target without the canonical data set begins.
-const CANONICAL_DATA_NOTICE: &str = "the target does not hold the canonical data set";
-
-/// Asks the target for the canonical data set, once, when the first scenario that needs it is
-/// about to start (the others wait for the answer; scenarios that need no data go on meanwhile),
-/// and says so on `out` at once when it lacks any of it.
-async fn check_canonical_data(ctx: &RunContext, out: &mut impl Write) {
-    ctx.canonical_data_missing
-        .get_or_init(|| async {
-            let gaps = prepare::canonical_data_gaps(&ctx.client, &ctx.uem_base, &ctx.tenant).await.err()?;
-            let notice = canonical_data_notice(&gaps);
-            writeln!(out, "NOTICE: {notice}").ok();
-            Some(crate::steps::CanonicalDataMissing {
-                summary: format!("{} of {} canonical accounts missing or different", gaps.len(), catalog_accounts()),
-                notice,
-            })
-        })
-        .await;
+/// Asks the target for the canonical data set beside the scenarios, when a selected UEM scenario
+/// needs it; its answer explains their failures afterwards. It tells the gate nothing: a target
+/// that does not answer is the scenarios' to find and report.
+fn data_check(
+    ctx: &Arc<RunContext>,
+    selection: &Selection,
+) -> Option<tokio::task::JoinHandle<Option<CanonicalDataMissing>>> {
+    let needed = selection.running().any(|p| p.needs_canonical_data && p.uem) && !ctx.uem_base.is_empty();
+    if !needed {
+        return None;
+    }
+    let (client, base, tenant) = (ctx.client.without_gate_reports(), ctx.uem_base.clone(), ctx.tenant.clone());
+    Some(tokio::spawn(async move { prepare::canonical_data_missing(&client, &base, &tenant).await }))
 }
-
-fn catalog_accounts() -> usize {
-    crate::checks::accounts::canonical_accounts().len()
-}
-
-/// What a run says once when the target lacks the canonical data set: what is missing, and how
-/// to go on.
-fn canonical_data_notice(gaps: &[String]) -> String {
-    format!(
-        "{CANONICAL_DATA_NOTICE} that the @sample and @rule scenarios need ({} of {} accounts missing or different: {}). \
-         Load it first (`vpp-conformance fixtures` prints it in the format `serve --accounts` reads; \
-         `--state-setup-url` loads it through a provider-state endpoint), or certify a live service with \
-         `--profile live`, which runs only the scenarios that need no particular data.",
-        gaps.len(),
-        catalog_accounts(),
-        gaps.join("; ")
-    )
-}
-
-/// Whether a scenario (with its feature and rule) is selected.
-type Filter = Box<dyn Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool>;
 
 /// What every scenario of the run shares: where the targets are, the client, the seed (given,
 /// or picked and printed), the budgets, and what the scenarios learn once for all.
@@ -142,8 +139,12 @@ fn context(config: &RunConfig, selection: &Selection, target: &Target, client: C
         warnings: Mutex::default(),
         coverage: Mutex::default(),
         listing: Default::default(),
-        canonical_data_missing: Default::default(),
-        needs_canonical_data: selection.canonical_uem.clone(),
+        needs_canonical_data: selection
+            .planned
+            .iter()
+            .filter(|p| p.needs_canonical_data && p.uem)
+            .map(|p| p.id.clone())
+            .collect(),
         retried: Mutex::default(),
     })
 }
@@ -151,6 +152,9 @@ fn context(config: &RunConfig, selection: &Selection, target: &Target, client: C
 /// The run's first lines: the suite, the target, the profile and the seed; what narrowed the
 /// selection.
 fn announce(config: &RunConfig, selection: &Selection, target: &Target, seed: u64, io: &RunIo) {
+    if config.quiet {
+        return;
+    }
     let mut out = Redacting { inner: io.out.clone(), redactor: io.redactor.clone() };
     let profile = match config.profile {
         crate::config::Profile::Live => " in the live profile",
@@ -158,124 +162,15 @@ fn announce(config: &RunConfig, selection: &Selection, target: &Target, seed: u6
     };
     writeln!(
         out,
-        "vpp-conformance {}: running against {}{profile} (seed {seed})",
+        "vpp-conformance {}: running {} scenario(s) against {}{profile} (seed {seed})",
         env!("CARGO_PKG_VERSION"),
+        selection.planned.len(),
         target.described
     )
     .ok();
     if let Some(note) = &selection.narrowed {
         writeln!(out, "{note}").ok();
     }
-}
-
-/// The scenarios a run selects, and what they need of the target.
-struct Selection {
-    features: Vec<gherkin::Feature>,
-    filter: Filter,
-    selected: usize,
-    /// A scenario needs the canonical data set (all but `@any-data`): a provider state.
-    need_canonical_data: bool,
-    /// A UEM scenario is selected: the login.
-    need_uem: bool,
-    /// The UEM scenarios that need the canonical data set, by ID.
-    canonical_uem: std::collections::HashSet<String>,
-    /// The scenarios a `skip` waiver keeps out, reported as waived.
-    skipped_by_waiver: Vec<ScenarioResult>,
-    /// What `--shard` and `--only-failed` left of the selection, when given.
-    narrowed: Option<String>,
-}
-
-impl Selection {
-    fn of(config: &RunConfig) -> Result<Self, ConfigError> {
-        // An API without a target is left out rather than failed: testing one service alone is normal.
-        let skip_api = match (config.uses_reference(), &config.vpp_base_url, &config.uem_base_url) {
-            (false, None, Some(_)) => Some("apple-vpp"),
-            (false, Some(_), None) => Some("uem"),
-            _ => None,
-        };
-        let features = catalog::features();
-        let live = config.profile == crate::config::Profile::Live;
-        let filter = scenario_filter(&features, config.tags.as_deref(), skip_api, live)?;
-        let tagged: Vec<(String, bool, bool)> = features
-            .iter()
-            .flat_map(|f| {
-                let plain = f.scenarios.iter().map(move |s| (f, None, s));
-                let ruled = f.rules.iter().flat_map(move |r| r.scenarios.iter().map(move |s| (f, Some(r), s)));
-                plain.chain(ruled).filter(|(f, r, s)| filter(f, *r, s)).map(|(f, r, s)| {
-                    let id = catalog::scenario_id(&s.tags).unwrap_or_default();
-                    (id, !has_tag(f, r, s, select::ANY_DATA_TAG), has_tag(f, r, s, "uem"))
-                })
-            })
-            .collect();
-        if tagged.is_empty() {
-            return Err(ConfigError(format!(
-                "--tags {:?} selects no scenario (see `vpp-conformance list`){}",
-                config.tags.as_deref().unwrap_or_default(),
-                if live { " in the live profile" } else { "" }
-            )));
-        }
-        let (kept, narrowed) = narrow(config, &tagged.iter().map(|(id, _, _)| id.clone()).collect::<Vec<_>>())?;
-        let waivers = config.expectations.as_ref().map(|e| e.waivers.as_slice()).unwrap_or_default();
-        let skipped =
-            |id: &String| waivers.iter().any(|w| &w.scenario == id && w.expect == crate::outcome::Expect::Skip);
-        let run: Vec<&(String, bool, bool)> =
-            tagged.iter().filter(|(id, _, _)| kept.contains(id) && !skipped(id)).collect();
-        let infos = catalog::scenarios();
-        let skipped_by_waiver = kept
-            .iter()
-            .filter(|id| skipped(id))
-            .filter_map(|id| infos.iter().find(|i| &i.id == id))
-            .map(|info| ScenarioResult {
-                id: info.id.clone(),
-                name: info.name.clone(),
-                level: info.level,
-                verdict: Verdict::NotRun,
-                reason: Some(crate::outcome::SKIPPED_BY_WAIVER.to_owned()),
-                warnings: Vec::new(),
-                coverage: Vec::new(),
-                flaky: Vec::new(),
-            })
-            .collect();
-        let run_ids: std::collections::HashSet<String> = run.iter().map(|(id, _, _)| id.clone()).collect();
-        Ok(Self {
-            selected: run.len(),
-            need_canonical_data: run.iter().any(|(_, canonical, _)| *canonical),
-            need_uem: run.iter().any(|(_, _, uem)| *uem),
-            canonical_uem: run.iter().filter(|(_, c, u)| *c && *u).map(|(id, _, _)| id.clone()).collect(),
-            features,
-            filter: Box::new(move |f, r, s| {
-                filter(f, r, s) && catalog::scenario_id(&s.tags).is_some_and(|id| run_ids.contains(&id))
-            }),
-            skipped_by_waiver,
-            narrowed,
-        })
-    }
-}
-
-/// The selection narrowed by `--shard` and `--only-failed`, and what to say about it.
-fn narrow(config: &RunConfig, selected: &[String]) -> Result<(Vec<String>, Option<String>), ConfigError> {
-    let mut kept = selected.to_vec();
-    let mut said = Vec::new();
-    if let Some(shard) = config.shard {
-        kept = select::shard_part(&kept, shard);
-        said.push(format!("shard {shard}: {} of the {} selected scenarios", kept.len(), selected.len()));
-    }
-    if let Some(previous) = &config.only_failed {
-        let before = kept.len();
-        kept = select::only_failed(&kept, previous)?;
-        said.push(format!(
-            "--only-failed: {} of {before} scenarios, those {} did not pass",
-            kept.len(),
-            previous.display()
-        ));
-    }
-    let mut note = (!said.is_empty()).then(|| said.join("; "));
-    if kept.is_empty()
-        && let Some(n) = &mut note
-    {
-        n.push_str(": nothing to run here (not an error)");
-    }
-    Ok((kept, note))
 }
 
 /// Where the run sends its requests: the configured base URLs, or a target the caller started
@@ -335,7 +230,7 @@ async fn prepare(
 ) -> Result<Client, ConfigError> {
     // Tokens of the canonical data set show as fingerprints too, so expected and actual values in
     // a message are written the same way.
-    io.redactor.learn_tokens_in_value(catalog::accounts_fixture());
+    io.redactor.learn_tokens_in_value(crate::catalog::accounts_fixture());
     let client = Client::new(
         ClientOptions {
             timeout: config.timeout,
@@ -357,13 +252,15 @@ async fn prepare(
     )
     .map_err(ConfigError)?
     .with_gate(io.gate.clone());
-    let state_url = target.state_url(config, selection.need_canonical_data);
+    let need_canonical_data = selection.running().any(|p| p.needs_canonical_data);
+    let need_uem = selection.running().any(|p| p.uem);
+    let state_url = target.state_url(config, need_canonical_data);
     if let Some(url) = state_url {
         prepare::provider_state(&client, url, &config.tenant, prepare::StateAction::Setup)
             .await
             .map_err(|e| ConfigError(format!("the target cannot be prepared: {e}")))?;
     }
-    let Some(login) = target.login.as_ref().filter(|_| selection.need_uem && !target.uem_base.is_empty()) else {
+    let Some(login) = target.login.as_ref().filter(|_| need_uem && !target.uem_base.is_empty()) else {
         return Ok(client);
     };
     match prepare::log_in(&client, &target.uem_base, &config.tenant, login).await {
@@ -384,8 +281,8 @@ async fn prepare(
 /// `--max-failures` still cleans up, through a gate that lets the request go.
 async fn tear_down(client: &Client, url: &str, tenant: &str, stopped: Option<Stop>) -> Result<(), String> {
     match stopped {
-        Some(Stop::Interrupted(_)) => Err("the run was interrupted".to_owned()),
-        Some(Stop::MaxFailures(_)) => {
+        Some(Stop::Interrupted { .. }) => Err("the run was interrupted".to_owned()),
+        Some(Stop::MaxFailures { .. }) => {
             let client = client.clone().with_gate(Arc::default());
             prepare::provider_state(&client, url, tenant, prepare::StateAction::Teardown).await
         }
@@ -393,197 +290,135 @@ async fn tear_down(client: &Client, url: &str, tenant: &str, stopped: Option<Sto
     }
 }
 
-/// Runs cucumber over the selection with the suite's writers (terminal, JUnit and Cucumber JSON,
-/// tee'd behind the levels), and returns each scenario's result as it finished and the count of
-/// harness errors (features that did not parse, hooks that failed).
-async fn execute(
-    config: &RunConfig,
-    selection: Selection,
-    ctx: Arc<RunContext>,
-    io: RunIo,
-) -> (Vec<ScenarioResult>, usize) {
-    let Selection { features, filter, selected, .. } = selection;
-    let waivers = config.expectations.as_ref().map(|e| e.waivers.clone()).unwrap_or_default();
-    let recorder = Recorder::new(config, selected, &io, waivers.clone());
-    let results = recorder.results.clone();
-    let redacting = |inner| Redacting { inner, redactor: io.redactor.clone() };
-    let coloring = if config.color { writer::Coloring::Auto } else { writer::Coloring::Never };
-    let writer = writer::Basic::raw(redacting(Box::new(io.out.clone()) as Box<dyn Write>), coloring, 0)
-        .summarized()
-        .tee::<VppWorld, _>(writer::JUnit::for_tee(redacting(io.junit), 0))
-        .tee::<VppWorld, _>(writer::Json::for_tee(redacting(io.json)))
-        .normalized::<VppWorld>();
-    let writer = levels::Levels::new(writer, config.strict, io.redactor.clone(), io.gate.clone())
-        .with_retries(ctx.clone())
-        .with_waivers(waivers.clone());
+/// How many times a scenario with a `flaky` waiver runs, at most, when it keeps failing.
+pub const FLAKY_ATTEMPTS: usize = 3;
+
+/// Runs cucumber over the selection with the suite's recorder, and returns what it recorded.
+async fn execute(config: &RunConfig, selection: &Selection, ctx: Arc<RunContext>, io: RunIo) -> Records {
+    let waivers = waivers(config);
+    let progress = progress::Progress {
+        total: selection.running().count(),
+        done: 0,
+        failed: 0,
+        on_terminal: config.progress_on_terminal,
+    };
+    let out = (!config.quiet).then(|| io.out.clone());
+    let recorder = Recorder::new(
+        &selection.planned,
+        waivers.clone(),
+        config.strict,
+        ctx.clone(),
+        io.gate.clone(),
+        config.max_failures,
+        progress,
+        out,
+    );
+    let records = recorder.records.clone();
+    let flaky: Vec<(String, usize)> = waivers
+        .iter()
+        .filter(|w| w.expect == Expect::Flaky)
+        .map(|w| (w.scenario.clone(), w.attempts.map_or(FLAKY_ATTEMPTS, |a| a as usize).max(1)))
+        .collect();
     let runner = cucumber::runner::Basic::default()
         .max_concurrent_scenarios(Some(config.concurrency.max(1)))
-        .steps(steps::collection());
+        .steps(steps::collection())
+        .retry_options(move |_, _, scenario, _| {
+            let id = crate::catalog::scenario_id(&scenario.tags)?;
+            let (_, attempts) = flaky.iter().find(|(s, _)| *s == id)?;
+            Some(RetryOptions { retries: Retries::initial(attempts - 1), after: None })
+        });
     let before_ctx = ctx.clone();
-    let before_out = io.out.clone();
-    let before_redactor = io.redactor.clone();
-    let finished =
-        Cucumber::<VppWorld, _, (), _, _, cucumber::cli::Empty>::custom(EmbeddedFeatures(features), runner, writer)
-            .fail_on_skipped()
-            .with_default_cli()
-            .before(move |_, _, scenario, world: &mut VppWorld| {
-                world.ctx = Some(before_ctx.clone());
-                world.scenario = catalog::scenario_id(&scenario.tags).unwrap_or_else(|| scenario.name.clone());
-                let ctx = before_ctx.clone();
-                let needs_data = ctx.needs_canonical_data.contains(&world.scenario) && !ctx.uem_base.is_empty();
-                let mut out = Redacting { inner: before_out.clone(), redactor: before_redactor.clone() };
-                async move {
-                    if needs_data {
-                        check_canonical_data(&ctx, &mut out).await;
+    let filter = selection.filter.clone();
+    let features = selection.features.clone();
+    Cucumber::<VppWorld, _, (), _, _, cucumber::cli::Empty>::custom(EmbeddedFeatures(features), runner, recorder)
+        .with_default_cli()
+        .before(move |_, _, scenario, world: &mut VppWorld| {
+            world.ctx = Some(before_ctx.clone());
+            world.scenario = crate::catalog::scenario_id(&scenario.tags).unwrap_or_else(|| scenario.name.clone());
+            futures::future::ready(()).boxed_local()
+        })
+        .filter_run((), move |f, r, s| filter(f, r, s))
+        .await;
+    std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// Every planned scenario's result, in the catalogue's order: as it ran, or not run (a scenario
+/// cucumber never finished: the run stopped; one a `skip` waiver kept out). Warnings only from
+/// scenarios that ran; a failure the missing data set explains says so.
+fn collect(
+    planned: &[Planned],
+    mut finished: std::collections::HashMap<String, Recorded>,
+    ctx: &RunContext,
+    missing: Option<&CanonicalDataMissing>,
+    stopped: Option<Stop>,
+) -> Vec<ScenarioResult> {
+    let mut warnings = group(ctx.take_warnings());
+    let mut coverage = group(ctx.take_coverage());
+    let mut retried = group(ctx.take_retried());
+    planned
+        .iter()
+        .map(|p| {
+            let recorded = finished.remove(&p.id);
+            let mut ended = match (&recorded, p.skipped_by_waiver) {
+                (_, true) => Ended::NotRun(NotRun::SkipWaiver),
+                (Some(r), false) => r.ended.clone(),
+                (None, false) => match stopped {
+                    Some(stop) => Ended::NotRun(stop.not_run()),
+                    None => Ended::Failed(crate::outcome::Failure::suite(
+                        "the scenario gave no result (a bug of the suite)",
+                    )),
+                },
+            };
+            if let (Ended::Failed(f), Some(missing)) = (&mut ended, missing)
+                && p.needs_canonical_data
+                && p.uem
+            {
+                f.data_missing = Some(missing.summary.clone());
+            }
+            let ran = !matches!(ended, Ended::NotRun(_));
+            let mut steps = p.steps.clone();
+            if let Some(r) = &recorded {
+                for step in &mut steps {
+                    if let Some((fate, ms)) = r.steps.get(&(step.background, step.line)) {
+                        step.ran = *fate;
+                        step.duration_ms = *ms;
                     }
                 }
-                .boxed_local()
-            })
-            .after(move |feature, rule, scenario, finished, world| {
-                recorder.record(feature, rule, scenario, finished, world.map(|w| &*w));
-                futures::future::ready(()).boxed_local()
-            })
-            .filter_run((), move |f, r, s| filter(f, r, s))
-            .await;
-    use cucumber::writer::Stats as _;
-    let harness_errors = finished.parsing_errors() + finished.hook_errors();
-    drop(finished);
-    let results = std::mem::take(&mut *results.lock().unwrap_or_else(|e| e.into_inner()));
-    (results, harness_errors)
-}
-
-/// Turns each finished scenario into its result: progress, `--max-failures`, the result list.
-struct Recorder {
-    progress: Progress,
-    strict: bool,
-    gate: Arc<Gate>,
-    max_failures: Option<usize>,
-    failures: std::sync::atomic::AtomicUsize,
-    results: Arc<Mutex<Vec<ScenarioResult>>>,
-    /// A failure a waiver covers does not count towards `--max-failures`.
-    waivers: Vec<crate::outcome::Waiver>,
-}
-
-impl Recorder {
-    fn new(config: &RunConfig, selected: usize, io: &RunIo, waivers: Vec<crate::outcome::Waiver>) -> Self {
-        Self {
-            progress: Progress {
-                total: selected,
-                done: Default::default(),
-                failed: Default::default(),
-                on_terminal: config.progress_on_terminal,
-                out: io.out.clone(),
-            },
-            strict: config.strict,
-            gate: io.gate.clone(),
-            max_failures: config.max_failures,
-            failures: Default::default(),
-            results: Arc::default(),
-            waivers,
-        }
-    }
-
-    fn record(
-        &self,
-        feature: &gherkin::Feature,
-        rule: Option<&gherkin::Rule>,
-        scenario: &gherkin::Scenario,
-        finished: &event::ScenarioFinished,
-        world: Option<&VppWorld>,
-    ) {
-        // A step without a definition is a bug of the suite: it fails the run at any level.
-        let level = match finished {
-            event::ScenarioFinished::StepSkipped => Level::Must,
-            _ => Level::of(feature, rule, scenario),
-        };
-        let (verdict, reason) = match finished {
-            event::ScenarioFinished::StepPassed => (Verdict::Passed, None),
-            event::ScenarioFinished::StepSkipped => {
-                (Verdict::Failed, Some("a step has no definition in this suite (a bug of the suite)".to_owned()))
             }
-            event::ScenarioFinished::StepFailed(_, _, err) => match not_run_reason(err, &self.gate) {
-                Some(why) => (Verdict::NotRun, Some(why)),
-                None => (Verdict::Failed, Some(step_error_text(err))),
-            },
-            event::ScenarioFinished::BeforeHookFailed(_) => {
-                (Verdict::Failed, Some("the before hook failed".to_owned()))
+            if !matches!(ended, Ended::Passed) && !steps.iter().any(|s| s.ran == StepRan::Ended) {
+                // Not run before its first step, or a failure no step carries: the first step
+                // not passed holds the reason.
+                if let Some(step) = steps.iter_mut().find(|s| s.ran != StepRan::Passed) {
+                    step.ran = StepRan::Ended;
+                }
             }
-        };
-        let reason = reason.map(|r| match world.and_then(|w| w.ctx.as_ref()) {
-            Some(ctx) => ctx.client.redactor().redact(&r),
-            None => r,
-        });
-        let id = catalog::scenario_id(&scenario.tags).unwrap_or_default();
-        let result = ScenarioResult {
-            name: catalog::plain_name(&id, &scenario.name).to_owned(),
-            id,
-            level,
-            verdict,
-            reason,
-            warnings: Vec::new(),
-            coverage: Vec::new(),
-            flaky: Vec::new(),
-        };
-        self.progress.scenario_done(&result, self.strict);
-        if result.fails_run(self.strict)
-            && !crate::outcome::is_waived(&result, self.waivers.iter().find(|w| w.scenario == result.id))
-            && let Some(max) = self.max_failures
-            && self.failures.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= max
-        {
-            self.gate.stop(Stop::MaxFailures(max));
-        }
-        self.results.lock().unwrap_or_else(|e| e.into_inner()).push(result);
-    }
+            ScenarioResult {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                level: p.level,
+                feature: p.feature.clone(),
+                warnings: if ran { warnings.remove(&p.id).unwrap_or_default() } else { Vec::new() },
+                coverage: if ran { coverage.remove(&p.id).unwrap_or_default() } else { Vec::new() },
+                flaky: retried.remove(&p.id).unwrap_or_default(),
+                failed_attempts: recorded.as_ref().map(|r| r.failed_attempts.clone()).unwrap_or_default(),
+                duration_ms: recorded.as_ref().map_or(0, |r| r.duration_ms),
+                steps,
+                ended,
+                status: crate::outcome::Status::Pass,
+            }
+        })
+        .collect()
 }
 
-/// The results with their warnings, in the catalogue's order.
-fn collect(mut scenarios: Vec<ScenarioResult>, ctx: &RunContext) -> Vec<ScenarioResult> {
-    for (id, warning) in ctx.take_warnings() {
-        if let Some(s) = scenarios.iter_mut().find(|s| s.id == id) {
-            s.warnings.push(warning);
-        }
+/// (scenario, text) pairs grouped by scenario, in the order they came.
+fn group(pairs: Vec<(String, String)>) -> std::collections::HashMap<String, Vec<String>> {
+    let mut by: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (id, text) in pairs {
+        by.entry(id).or_default().push(text);
     }
-    for (id, note) in ctx.take_coverage() {
-        if let Some(s) = scenarios.iter_mut().find(|s| s.id == id) {
-            s.coverage.push(note);
-        }
-    }
-    for (id, retried) in ctx.take_retried() {
-        if let Some(s) = scenarios.iter_mut().find(|s| s.id == id) {
-            s.flaky.push(retried);
-        }
-    }
-    let order: std::collections::HashMap<String, usize> =
-        catalog::scenarios().into_iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-    scenarios.sort_by_key(|s| order.get(&s.id).copied().unwrap_or(usize::MAX));
-    scenarios
+    by
 }
 
 fn or_none(url: &str) -> &str {
     if url.is_empty() { "(none: scenarios skipped)" } else { url }
-}
-
-fn step_error_text(err: &event::StepError) -> String {
-    match err {
-        event::StepError::Panic(info) => info
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| info.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-            .or_else(|| info.downcast_ref::<NotRun>().map(|n| n.0.clone()))
-            .unwrap_or_else(|| "the step panicked".to_owned()),
-        other => other.to_string(),
-    }
-}
-
-/// Why a step did not run to its end, when it is not the target's answer: a request the gate
-/// refused or dropped (the run stopped, the target down), whether the step said so with
-/// [`NotRun`] or in its own words.
-fn not_run_reason(err: &event::StepError, gate: &Gate) -> Option<String> {
-    match err {
-        event::StepError::Panic(info) => match info.downcast_ref::<NotRun>() {
-            Some(n) => Some(n.0.clone()),
-            None => gate.not_run_reason(&step_error_text(err)),
-        },
-        _ => None,
-    }
 }

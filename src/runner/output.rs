@@ -1,6 +1,7 @@
 //! Where a run's live output goes: one stream several writers share, with every known secret
-//! replaced and cucumber's wording of a failed check put in the suite's words.
+//! replaced, and the line each finished scenario gets.
 
+use crate::outcome::{ScenarioResult, Status};
 use crate::redact::Redactor;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
@@ -24,8 +25,8 @@ impl Write for SharedOut {
     }
 }
 
-/// Output that replaces secrets before they reach the stream: cucumber's writers print step
-/// text and failure messages, which are redacted already, but this is the last line of defence.
+/// Output that replaces secrets before they reach the stream: what the run prints is redacted
+/// already, but this is the last line of defence.
 pub struct Redacting<W: Write> {
     pub inner: W,
     pub redactor: Redactor,
@@ -34,7 +35,7 @@ pub struct Redacting<W: Write> {
 impl<W: Write> Write for Redacting<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        self.inner.write_all(suite_wording(&self.redactor.redact(&text)).as_bytes())?;
+        self.inner.write_all(self.redactor.redact(&text).as_bytes())?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -42,21 +43,23 @@ impl<W: Write> Write for Redacting<W> {
     }
 }
 
-/// cucumber words a failed check as a panic ("Step panicked. Captured output: …", a JUnit
-/// failure of type "Step Panicked"), which a vendor reads as a crash of the suite. A step of this
-/// suite fails by design: its message says what was expected and what came, so it is shown as
-/// it is, and the JUnit type says "Step Failed". And a skipped background step is not "failed". Each phrase reaches the output in one write
-/// (a line of the terminal, an XML element, the whole JSON), so replacing it in the stream holds.
-fn suite_wording(text: &str) -> std::borrow::Cow<'_, str> {
-    const WORDING: &[(&str, &str)] = &[
-        ("Step panicked. Captured output: ", ""),
-        ("Step Panicked", "Step Failed"),
-        ("Hook Panicked", "Hook Failed"),
-        // What cucumber prints for a skipped background step (a SHOULD not met, a scenario not run).
-        ("Background step failed: ", "Background step skipped: "),
-    ];
-    if !WORDING.iter().any(|(from, _)| text.contains(from)) {
-        return text.into();
-    }
-    WORDING.iter().fold(text.to_owned(), |t, (from, to)| t.replace(from, to)).into()
+/// The log's line for a scenario that finished: its status, ID, name and level, and for one
+/// that did not pass, the first line of why. One write, so lines never interleave.
+pub fn scenario_line(result: &ScenarioResult, status: Status, redactor: &Redactor) -> String {
+    let why = match status {
+        Status::Fail | Status::TimedOut | Status::NotMet | Status::NotRun => {
+            result.headline().map(|h| format!(": {h}")).unwrap_or_default()
+        }
+        Status::StaleWaiver => ": expected to fail, it passed (remove the waiver)".to_owned(),
+        _ => String::new(),
+    };
+    let line = format!(
+        "{:<12} {:<12} {} ({}){why} [{} ms]\n",
+        status.as_str().to_uppercase(),
+        result.id,
+        result.name,
+        result.level,
+        result.duration_ms
+    );
+    redactor.redact(&line)
 }

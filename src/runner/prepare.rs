@@ -35,7 +35,7 @@ pub async fn log_in(client: &Client, uem_base: &str, tenant: &str, login: &UemLo
         serde_json::Value::String(login.provider.clone())
     ));
     let what = "logging in to the UEM target";
-    let reply = exchange.reply().map_err(|e| failed(what, &exchange, &e, client))?;
+    let reply = exchange.reply().map_err(|e| failed(what, &exchange, &e.text, client))?;
     let text = String::from_utf8_lossy(&reply.body);
     let value = text.trim();
     let html = reply.content_type.as_deref().is_some_and(|t| t.to_ascii_lowercase().contains("html"));
@@ -94,7 +94,7 @@ pub async fn provider_state(client: &Client, url: &str, tenant: &str, action: St
         StateAction::Setup => "setting up the provider state (--state-setup-url)",
         StateAction::Teardown => "tearing down the provider state (--state-setup-url)",
     };
-    let reply = exchange.reply().map_err(|e| failed(what, &exchange, &e, client))?;
+    let reply = exchange.reply().map_err(|e| failed(what, &exchange, &e.text, client))?;
     if !(200..300).contains(&reply.status) {
         return Err(failed(what, &exchange, &format!("HTTP {}; expected a 2xx status", reply.status), client));
     }
@@ -153,4 +153,34 @@ pub async fn canonical_data_gaps(client: &Client, uem_base: &str, tenant: &str) 
         }
     }
     if gaps.is_empty() { Ok(()) } else { Err(gaps) }
+}
+
+/// What a target without the canonical data set is told.
+#[derive(Debug, Clone)]
+pub struct CanonicalDataMissing {
+    /// A few words, which each failure of a scenario that needs the data set starts with.
+    pub summary: String,
+    /// The whole notice: what is missing, and how to go on.
+    pub notice: String,
+}
+
+/// How the notice of a target without the canonical data set begins.
+pub const CANONICAL_DATA_NOTICE: &str = "the target does not hold the canonical data set";
+
+/// Whether the target lacks any of the canonical data set, and what to tell it if so.
+pub async fn canonical_data_missing(client: &Client, uem_base: &str, tenant: &str) -> Option<CanonicalDataMissing> {
+    let gaps = canonical_data_gaps(client, uem_base, tenant).await.err()?;
+    let all = crate::checks::accounts::canonical_accounts().len();
+    let notice = format!(
+        "{CANONICAL_DATA_NOTICE} that the @sample and @rule scenarios need ({} of {all} accounts missing or different: {}). \
+         Load it first (`vpp-conformance fixtures` prints it in the format `serve --accounts` reads; \
+         `--state-setup-url` loads it through a provider-state endpoint), or certify a live service with \
+         `--profile live`, which runs only the scenarios that need no particular data.",
+        gaps.len(),
+        gaps.join("; ")
+    );
+    Some(CanonicalDataMissing {
+        summary: format!("{} of {all} canonical accounts missing or different", gaps.len()),
+        notice,
+    })
 }

@@ -2,7 +2,8 @@
 //! and the tag filter with its opt-in rule.
 
 use crate::catalog::{self, Level};
-use crate::config::{ConfigError, parse_tags};
+use crate::config::{ConfigError, Profile, RunConfig, parse_tags};
+use crate::outcome::{Expect, StepRan, StepRecord};
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
 use cucumber::{gherkin, parser};
@@ -105,17 +106,155 @@ pub fn shard_part(selected: &[String], shard: crate::config::Shard) -> Vec<Strin
 
 /// `--only-failed PREVIOUS.json`: of the selection, what the earlier run did not pass: failed,
 /// not met (a SHOULD or INFO scenario that failed), not run, or absent from it. A scenario it
-/// passed, or whose failure a waiver covered, does not run again.
+/// passed, or whose failure a waiver covered, does not run again. The earlier run's facts say
+/// which, as every reader of a run's results reads them.
 pub fn only_failed(selected: &[String], previous: &Path) -> Result<Vec<String>, ConfigError> {
-    use crate::report::diff::{Outcome, parse_cucumber_json};
     let what = |e: String| ConfigError(format!("--only-failed {}: {e}", previous.display()));
     let text = std::fs::read_to_string(previous).map_err(|e| what(format!("cannot read the file ({e})")))?;
-    let earlier = parse_cucumber_json(&text).map_err(what)?;
-    Ok(selected
+    let earlier = crate::outcome::facts::read(&text).map_err(what)?;
+    let passed: std::collections::HashSet<&str> = earlier
+        .results
         .iter()
-        .filter(|id| !matches!(earlier.scenarios.get(*id), Some((_, Outcome::Pass | Outcome::Waived))))
-        .cloned()
-        .collect())
+        .filter(|r| r.status.passed() || r.status == crate::outcome::Status::Waived)
+        .map(|r| r.id.as_str())
+        .collect();
+    Ok(selected.iter().filter(|id| !passed.contains(id.as_str())).cloned().collect())
+}
+
+/// A scenario the run will report, as the catalogue has it, with its steps not yet run.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub id: String,
+    pub name: String,
+    pub level: Level,
+    pub feature: String,
+    pub steps: Vec<StepRecord>,
+    /// Its scenarios need the canonical data set (all but `@any-data`).
+    pub needs_canonical_data: bool,
+    pub uem: bool,
+    /// A `skip` waiver keeps it out of the run.
+    pub skipped_by_waiver: bool,
+}
+
+/// Whether a scenario (with its feature and rule) is selected.
+type Filter = std::sync::Arc<dyn Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool>;
+
+/// The scenarios a run selects, and what they need of the target.
+pub struct Selection {
+    pub features: Vec<gherkin::Feature>,
+    pub filter: Filter,
+    /// Every scenario the run reports, in the catalogue's order: those it runs and those a
+    /// `skip` waiver keeps out.
+    pub planned: Vec<Planned>,
+    /// Every scenario of the whole selection (before `--shard` and `--only-failed`), by ID.
+    pub whole: Vec<String>,
+    /// What `--shard` and `--only-failed` left of the selection, when given.
+    pub narrowed: Option<String>,
+}
+
+impl Selection {
+    pub fn of(config: &RunConfig) -> Result<Self, ConfigError> {
+        // An API without a target is left out rather than failed: testing one service alone is normal.
+        let skip_api = match (config.uses_reference(), &config.vpp_base_url, &config.uem_base_url) {
+            (false, None, Some(_)) => Some("apple-vpp"),
+            (false, Some(_), None) => Some("uem"),
+            _ => None,
+        };
+        let features = catalog::features();
+        let live = config.profile == Profile::Live;
+        let filter = scenario_filter(&features, config.tags.as_deref(), skip_api, live)?;
+        let mut selected: Vec<Planned> = Vec::new();
+        for f in &features {
+            let plain = f.scenarios.iter().map(|s| (None, s));
+            let ruled = f.rules.iter().flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
+            for (r, s) in plain.chain(ruled).filter(|(r, s)| filter(f, *r, s)) {
+                selected.push(planned(f, r, s));
+            }
+        }
+        if selected.is_empty() {
+            return Err(ConfigError(format!(
+                "--tags {:?} selects no scenario (see `vpp-conformance list`){}",
+                config.tags.as_deref().unwrap_or_default(),
+                if live { " in the live profile" } else { "" }
+            )));
+        }
+        let whole: Vec<String> = selected.iter().map(|p| p.id.clone()).collect();
+        let (kept, narrowed) = narrow(config, &whole)?;
+        let kept: std::collections::HashSet<String> = kept.into_iter().collect();
+        let waivers = config.expectations.as_ref().map(|e| e.waivers.as_slice()).unwrap_or_default();
+        let mut planned: Vec<Planned> = selected.into_iter().filter(|p| kept.contains(&p.id)).collect();
+        for p in &mut planned {
+            p.skipped_by_waiver = waivers.iter().any(|w| w.scenario == p.id && w.expect == Expect::Skip);
+        }
+        let run_ids: std::collections::HashSet<String> =
+            planned.iter().filter(|p| !p.skipped_by_waiver).map(|p| p.id.clone()).collect();
+        Ok(Self {
+            features,
+            filter: std::sync::Arc::new(move |f, r, s| {
+                filter(f, r, s) && catalog::scenario_id(&s.tags).is_some_and(|id| run_ids.contains(&id))
+            }),
+            planned,
+            whole,
+            narrowed,
+        })
+    }
+
+    /// The scenarios that run (not those a `skip` waiver keeps out).
+    pub fn running(&self) -> impl Iterator<Item = &Planned> {
+        self.planned.iter().filter(|p| !p.skipped_by_waiver)
+    }
+}
+
+/// A selected scenario with its steps (the background's first), none run yet.
+fn planned(f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario) -> Planned {
+    let id = catalog::scenario_id(&s.tags).unwrap_or_default();
+    let step = |st: &gherkin::Step, background: bool| StepRecord {
+        keyword: st.keyword.clone(),
+        text: st.value.clone(),
+        line: st.position.line,
+        background,
+        ran: StepRan::NotReached,
+        duration_ms: 0,
+    };
+    let background = f.background.iter().chain(r.and_then(|r| r.background.as_ref()));
+    let mut steps: Vec<StepRecord> = background.flat_map(|b| b.steps.iter().map(|st| step(st, true))).collect();
+    steps.extend(s.steps.iter().map(|st| step(st, false)));
+    Planned {
+        name: catalog::plain_name(&id, &s.name).to_owned(),
+        level: Level::of(f, r, s),
+        feature: f.name.clone(),
+        steps,
+        needs_canonical_data: !has_tag(f, r, s, ANY_DATA_TAG),
+        uem: has_tag(f, r, s, "uem"),
+        skipped_by_waiver: false,
+        id,
+    }
+}
+
+/// The selection narrowed by `--shard` and `--only-failed`, and what to say about it.
+fn narrow(config: &RunConfig, selected: &[String]) -> Result<(Vec<String>, Option<String>), ConfigError> {
+    let mut kept = selected.to_vec();
+    let mut said = Vec::new();
+    if let Some(shard) = config.shard {
+        kept = shard_part(&kept, shard);
+        said.push(format!("shard {shard}: {} of the {} selected scenarios", kept.len(), selected.len()));
+    }
+    if let Some(previous) = &config.only_failed {
+        let before = kept.len();
+        kept = only_failed(&kept, previous)?;
+        said.push(format!(
+            "--only-failed: {} of {before} scenarios, those {} did not pass",
+            kept.len(),
+            previous.display()
+        ));
+    }
+    let mut note = (!said.is_empty()).then(|| said.join("; "));
+    if kept.is_empty()
+        && let Some(n) = &mut note
+    {
+        n.push_str(": nothing to run here (not an error)");
+    }
+    Ok((kept, note))
 }
 
 #[cfg(test)]

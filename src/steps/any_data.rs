@@ -9,6 +9,8 @@ use crate::checks::probes::{self, Family, Probe};
 use crate::checks::query_oracle::{Listed, Oracle};
 use crate::checks::{Findings, accounts, schema};
 use crate::client::Exchange;
+use crate::outcome::{Failure, FailureKind, NotRun, TransportError, TransportKind};
+use crate::steps::world::not_run;
 use cucumber::step::Context;
 use futures::StreamExt as _;
 use serde_json::Value;
@@ -60,10 +62,10 @@ pub struct Listing {
     /// What each scenario reports about the listing (it is each scenario's background).
     pub warnings: Vec<String>,
     /// Why the accounts cannot be listed, with the exchange that shows it.
-    pub failure: Option<(String, Option<Exchange>)>,
-    /// Why the scenarios are not run: the list is larger than this run's body cap, a limit of
-    /// the run and no defect of the target.
-    pub not_run: Option<String>,
+    pub failure: Option<(Failure, Option<Exchange>)>,
+    /// Why the scenarios are not run: the run stopped or the target is down, or the list is
+    /// larger than this run's body cap (a limit of the run and no defect of the target).
+    pub not_run: Option<NotRun>,
 }
 
 impl Listing {
@@ -73,13 +75,47 @@ impl Listing {
     }
 }
 
-/// The accounts of a list response, or why not.
-fn listed_from(exchange: &Exchange) -> Result<Vec<Box<RawValue>>, String> {
-    let reply = exchange.reply()?;
-    if reply.status != 200 {
-        return Err(format!("HTTP {}", reply.status));
+/// Why a list request gave no accounts.
+enum Unlisted {
+    /// Not a failure of the target: the run stopped, the target is down, or the list is over
+    /// this run's body cap.
+    NotRun(NotRun),
+    /// No usable answer.
+    Transport(TransportError),
+    /// An answer that lists nothing (a status, a body that is no list).
+    Answer(String),
+}
+
+impl Unlisted {
+    fn text(&self) -> String {
+        match self {
+            Unlisted::NotRun(n) => n.to_string(),
+            Unlisted::Transport(e) => e.text.clone(),
+            Unlisted::Answer(why) => why.clone(),
+        }
     }
-    accounts::listed_raw(&reply.body)
+}
+
+/// The accounts of a list response, or why not.
+fn listed_from(exchange: &Exchange) -> Result<Vec<Box<RawValue>>, Unlisted> {
+    if let Some(why) = &exchange.not_run {
+        return Err(Unlisted::NotRun(why.clone()));
+    }
+    let reply = match exchange.reply() {
+        Ok(reply) => reply,
+        Err(e) if e.kind == TransportKind::BodyOverCap => {
+            return Err(Unlisted::NotRun(NotRun::Unavailable(format!(
+                "the tenant's list of accounts is larger than this run's --max-body-size, a limit of the run and \
+                 no defect of the target ({})",
+                e.text
+            ))));
+        }
+        Err(e) => return Err(Unlisted::Transport(e)),
+    };
+    if reply.status != 200 {
+        return Err(Unlisted::Answer(format!("HTTP {}", reply.status)));
+    }
+    accounts::listed_raw(&reply.body).map_err(Unlisted::Answer)
 }
 
 /// Lists the tenant's accounts: a list without a query (when the target answers one) joined with
@@ -91,11 +127,12 @@ async fn gather(w: &VppWorld) -> Listing {
     let plain = client.send("GET", &list_url(w, None), None, Some(LIST_MEDIA_TYPE)).await;
     let plain_list = match listed_from(&plain) {
         Ok(list) => Some(list),
-        // Said once below, when the gathering queries meet the same cap.
-        Err(why) if crate::client::is_over_body_cap(&why) => None,
+        // Said below, when the gathering queries meet the same stop or cap.
+        Err(Unlisted::NotRun(_)) => None,
         Err(why) => {
             listing.warnings.push(format!(
-                "GET without a query did not list the accounts ({why}); the documentation does not say it must"
+                "GET without a query did not list the accounts ({}); the documentation does not say it must",
+                why.text()
             ));
             None
         }
@@ -107,17 +144,17 @@ async fn gather(w: &VppWorld) -> Listing {
         let exchange = client.send("GET", &list_url(w, Some(q)), None, Some(LIST_MEDIA_TYPE)).await;
         match listed_from(&exchange) {
             Ok(list) => merge_new(&mut all, &mut seen, briefed(list)),
-            Err(why) if crate::client::is_over_body_cap(&why) => {
-                listing.not_run = Some(format!(
-                    "{}: the tenant's list of accounts is larger than this run's --max-body-size, a limit of the run \
-                     and no defect of the target ({why})",
-                    crate::gate::NOT_RUN
-                ));
+            Err(Unlisted::NotRun(why)) => {
+                listing.not_run = Some(why);
                 return listing;
             }
             Err(why) => {
-                listing.failure =
-                    Some((format!("the accounts cannot be listed with query={q}: {why}"), Some(exchange)));
+                let kind = match &why {
+                    Unlisted::Transport(e) => FailureKind::Transport(e.kind),
+                    _ => FailureKind::Finding,
+                };
+                let message = format!("the accounts cannot be listed with query={q}: {}", why.text());
+                listing.failure = Some((Failure { kind, ..Failure::finding(message) }, Some(exchange)));
                 return listing;
             }
         }
@@ -136,7 +173,9 @@ async fn gather(w: &VppWorld) -> Listing {
     }
     if all.is_empty() {
         listing.failure = Some((
-            "the tenant lists no account, with or without a query: @any-data has nothing to certify (load some accounts, or check --tenant)".into(),
+            Failure::finding(
+                "the tenant lists no account, with or without a query: @any-data has nothing to certify (load some accounts, or check --tenant)",
+            ),
             None,
         ));
     }
@@ -156,11 +195,11 @@ async fn lists_every_account(w: &mut VppWorld, _ctx: Context) -> StepResult {
         run.warn(&w.scenario, warning.clone());
     }
     if let Some(why) = &listing.not_run {
-        std::panic::resume_unwind(Box::new(crate::gate::NotRun(why.clone())));
+        not_run(why.clone())
     }
-    if let Some((why, exchange)) = &listing.failure {
+    if let Some((failure, exchange)) = &listing.failure {
         w.last = exchange.clone();
-        return Err(why.clone());
+        w.fail_with(failure.clone())
     }
     w.listing = Some(listing);
     Ok(())
@@ -244,11 +283,25 @@ async fn warn_on_missing_fields(w: &mut VppWorld, _ctx: Context) -> StepResult {
     Ok(())
 }
 
+/// What became of one probe, when it did not hold.
+enum Missed {
+    /// The answer broke the rule.
+    Rule(String),
+    /// No usable answer came (the target timed out alone, reset the connection…).
+    NoAnswer(TransportError),
+    /// The request was not sent: the run stopped, or the target is down.
+    NotRun(NotRun),
+}
+
 /// What one probe's answer got wrong, if anything.
-fn judge(probe: &Probe, oracle: &Oracle, exchange: &Exchange) -> Option<String> {
-    match exchange.reply() {
-        Ok(reply) => probes::judge_answer(probe, oracle, reply.status, reply.content_type.as_deref(), &reply.body),
-        Err(e) => Some(e),
+fn judge(probe: &Probe, oracle: &Oracle, exchange: &Exchange) -> Option<Missed> {
+    if let Some(why) = &exchange.not_run {
+        return Some(Missed::NotRun(why.clone()));
+    }
+    match &exchange.outcome {
+        Ok(reply) => probes::judge_answer(probe, oracle, reply.status, reply.content_type.as_deref(), &reply.body)
+            .map(|why| Missed::Rule(format!("query={} → {why}", probe.query))),
+        Err(e) => Some(Missed::NoAnswer(TransportError::new(e.kind, format!("query={} → {}", probe.query, e.text)))),
     }
 }
 
@@ -270,39 +323,69 @@ async fn probes_hold(w: &mut VppWorld, ctx: Context) -> StepResult {
         })
         .collect();
     let asked = urls.len();
-    let failures: Vec<String> = futures::stream::iter(urls)
+    let missed: Vec<Missed> = futures::stream::iter(urls)
         .map(|(probe, url)| {
             let (run, listing, scenario) = (run.clone(), listing.clone(), &w.scenario);
             async move {
                 let exchange = run.client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
                 // Requests sent again after a transport error make the scenario flaky.
                 run.note_retries(scenario, &exchange);
-                judge(&probe, &listing.oracle, &exchange).map(|why| format!("query={} → {why}", probe.query))
+                judge(&probe, &listing.oracle, &exchange)
             }
         })
         .buffer_unordered(run.concurrency)
         .filter_map(|f| async move { f })
         .collect()
         .await;
-    if !failures.is_empty() {
-        let mut failures = failures;
-        failures.sort();
-        let more = failures.len().saturating_sub(SHOWN_FAILURES);
-        let mut text = format!(
-            "{} of {asked} {words} queries broke the rule \"{}\" (seed {}; repeat with --seed {}):\n  - {}",
-            failures.len(),
-            family.rule(),
-            run.seed,
-            run.seed,
-            failures.iter().take(SHOWN_FAILURES).cloned().collect::<Vec<_>>().join("\n  - ")
-        );
-        if more > 0 {
-            text.push_str(&format!("\n  … and {more} more"));
+    let (mut broke, mut unanswered) = (Vec::new(), Vec::new());
+    for m in missed {
+        match m {
+            Missed::NotRun(why) => not_run(why),
+            Missed::Rule(text) => broke.push(text),
+            Missed::NoAnswer(e) => unanswered.push(e),
         }
-        w.last = None;
+    }
+    w.last = None;
+    let seed = run.seed;
+    if !broke.is_empty() {
+        let mut text = format!(
+            "{} of {asked} {words} queries broke the rule \"{}\" (seed {seed}; repeat with --seed {seed}):{}",
+            broke.len(),
+            family.rule(),
+            listed_lines(&mut broke)
+        );
+        if !unanswered.is_empty() {
+            let mut lines: Vec<String> = unanswered.iter().map(|e| e.text.clone()).collect();
+            text.push_str(&format!("\nand {} got no answer:{}", lines.len(), listed_lines(&mut lines)));
+        }
         return Err(text);
     }
+    if let Some(first) = unanswered.first() {
+        // No rule was seen broken: the target did not answer, which is its own finding.
+        let kind = first.kind;
+        let mut lines: Vec<String> = unanswered.iter().map(|e| e.text.clone()).collect();
+        let headline = match kind {
+            TransportKind::TimedOut => format!(
+                "the target did not answer within --timeout ({}), alone, {} of {asked} {words} queries",
+                crate::client::human_duration(run.client.timeout()),
+                lines.len()
+            ),
+            _ => format!("{} of {asked} {words} queries got no usable answer", lines.len()),
+        };
+        let message = format!("{headline} (seed {seed}):{}", listed_lines(&mut lines));
+        w.fail_with(Failure { kind: FailureKind::Transport(kind), ..Failure::finding(message) })
+    }
     Ok(())
+}
+
+/// The first few of `lines`, sorted, as an indented list, with how many more there are.
+fn listed_lines(lines: &mut [String]) -> String {
+    lines.sort();
+    let mut text: String = lines.iter().take(SHOWN_FAILURES).map(|l| format!("\n  - {l}")).collect();
+    if lines.len() > SHOWN_FAILURES {
+        text.push_str(&format!("\n  … and {} more", lines.len() - SHOWN_FAILURES));
+    }
+    text
 }
 
 async fn get_by_each_guid(w: &mut VppWorld, _ctx: Context) -> StepResult {
@@ -335,10 +418,7 @@ async fn unlisted_guid_is_404(w: &mut VppWorld, _ctx: Context) -> StepResult {
     for (i, guid) in probes::unlisted_guids(listing.oracle.accounts()).into_iter().enumerate() {
         let url = request_url(w, &format!("/SRP00000/api/v1/vppAccounts/{guid}"));
         let exchange = w.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await.clone();
-        let status = match exchange.reply() {
-            Ok(r) => r.status,
-            Err(_) => w.fail("no response from the target".into()),
-        };
+        let status = w.reply().status;
         let (allowed, expected): (&[u16], &str) =
             if i == 0 { (&[404], "HTTP 404") } else { (&[400, 404], "HTTP 400 or 404 (a malformed GUID)") };
         if !allowed.contains(&status) {

@@ -2,6 +2,8 @@
 
 use super::{StepFn, StepResult, VppWorld, arg, capture};
 use crate::checks::{media_type, schema};
+use crate::outcome::NotRun;
+use crate::steps::world::not_run;
 use cucumber::step::Context;
 
 pub const WHEN: &[(&str, StepFn)] = &[
@@ -101,14 +103,14 @@ async fn sends(w: &mut VppWorld, ctx: Context) -> StepResult {
 async fn sends_in_second_tenant(w: &mut VppWorld, ctx: Context) -> StepResult {
     let documented = arg(&ctx, 1).to_owned();
     let Some(second) = w.ctx().second_tenant.clone() else {
-        std::panic::resume_unwind(Box::new(crate::gate::NotRun(
+        not_run(NotRun::Unavailable(
             "this scenario needs --second-tenant GUID (another tenant the target holds)".to_owned(),
-        )));
+        ));
     };
     if second.eq_ignore_ascii_case(&w.ctx().tenant) {
-        std::panic::resume_unwind(Box::new(crate::gate::NotRun(format!(
+        not_run(NotRun::Unavailable(format!(
             "--second-tenant {second} is the tenant under test (--tenant): name another tenant the target holds"
-        ))));
+        )));
     }
     let url = request_url_in(w, &documented, &second);
     w.send("GET", &url, None, Some(accept_for(&documented))).await;

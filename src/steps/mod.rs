@@ -32,7 +32,7 @@ pub mod decisions;
 pub mod uem;
 pub mod world;
 
-pub use world::{CanonicalDataMissing, RunContext, VppWorld};
+pub use world::{RunContext, VppWorld};
 
 use cucumber::step::{Collection, Context};
 use futures::future::LocalBoxFuture;

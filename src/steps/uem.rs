@@ -5,6 +5,7 @@ use super::{StepFn, StepResult, VppWorld, arg, table_rows};
 use crate::catalog::ACCOUNT_MEDIA_TYPE;
 use crate::checks::{Findings, Mismatch, accounts, snapshot};
 use crate::client::Exchange;
+use crate::outcome::{Failure, FailureKind, TransportKind};
 use cucumber::step::Context;
 use futures::StreamExt as _;
 use serde_json::Value;
@@ -101,7 +102,9 @@ async fn list_agrees_with_get(w: &mut VppWorld, _ctx: Context) -> StepResult {
 }
 
 /// GET by the GUID of each account, concurrently, and compare each answer with the account as
-/// listed: 200, the account media type, the schema, the same fields.
+/// listed: 200, the account media type, the schema, the same fields. A request that got no usable
+/// answer is no finding about the rule: when nothing else differs, the step fails with the
+/// transport's kind (a timeout is a timeout); a request not sent ends the scenario as not run.
 pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value], schema_name: &str) -> Findings {
     let run = w.ctx();
     let mut findings = Findings::default();
@@ -121,39 +124,59 @@ pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value], schema_name: &
             )),
         }
     }
-    let judged: Vec<Findings> = futures::stream::iter(requests)
+    let judged: Vec<Result<Findings, Box<Exchange>>> = futures::stream::iter(requests)
         .map(|(account, guid, url)| {
             let (run, scenario) = (run.clone(), &w.scenario);
             async move {
                 let exchange = run.client.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await;
                 // Requests sent again after a transport error make the scenario flaky.
                 run.note_retries(scenario, &exchange);
-                judge_get(&exchange, account, &guid, schema_name)
+                judge_get(exchange, account, &guid, schema_name)
             }
         })
         .buffer_unordered(run.concurrency)
         .collect()
         .await;
-    judged.into_iter().for_each(|f| findings.extend(f));
+    let mut unanswered = Vec::new();
+    for judged in judged {
+        match judged {
+            Ok(f) => findings.extend(f),
+            Err(exchange) => match &exchange.not_run {
+                Some(why) => crate::steps::world::not_run(why.clone()),
+                None => unanswered.push(exchange),
+            },
+        }
+    }
+    if let Some(first) = unanswered.first()
+        && findings.is_ok()
+    {
+        let kind = first.outcome.as_ref().err().map_or(TransportKind::Other, |e| e.kind);
+        let lines: Vec<String> =
+            unanswered.iter().filter_map(|e| e.reply().err()).map(|e| format!("\n  - {}", e.text)).collect();
+        let message =
+            format!("{} of {} GET by GUID requests got no usable answer:{}", lines.len(), listed.len(), lines.concat());
+        w.fail_with(Failure { kind: FailureKind::Transport(kind), ..Failure::finding(message) })
+    }
+    for exchange in unanswered {
+        if let Err(e) = exchange.reply() {
+            findings.fail(Mismatch::new(e.text.clone(), "GET by a listed GUID answers", "an answer", "none"));
+        }
+    }
     findings
 }
 
-/// The answer to GET by a listed GUID, judged against the account as listed.
-fn judge_get(exchange: &Exchange, account: &Value, guid: &str, schema_name: &str) -> Findings {
-    match exchange.reply() {
-        Ok(reply) => accounts::check_get_answer(
+/// The answer to GET by a listed GUID, judged against the account as listed; the exchange back
+/// when no answer came.
+fn judge_get(exchange: Exchange, account: &Value, guid: &str, schema_name: &str) -> Result<Findings, Box<Exchange>> {
+    match &exchange.outcome {
+        Ok(reply) if exchange.not_run.is_none() => Ok(accounts::check_get_answer(
             reply.status,
             reply.content_type.as_deref(),
             &reply.body,
             account,
             guid,
             schema_name,
-        ),
-        Err(reason) => {
-            let mut findings = Findings::default();
-            let at = format!("GET …/vppAccounts/{guid}");
-            findings.fail(Mismatch::new(at, "GET by a listed GUID answers", "HTTP 200", reason));
-            findings
-        }
+        )),
+        _ => Err(Box::new(exchange)),
     }
 }

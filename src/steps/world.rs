@@ -5,6 +5,7 @@
 use super::any_data::Listing;
 use crate::checks::Findings;
 use crate::client::{Client, Exchange, Reply};
+use crate::outcome::{Failure, NotRun};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -31,24 +32,13 @@ pub struct RunContext {
     pub warnings: Mutex<Warnings>,
     /// Coverage notes, by scenario ID: what the data gave nothing to check.
     pub coverage: Mutex<Vec<(String, String)>>,
-    /// Whether the target holds the canonical data set: asked once, before the first scenario
-    /// that needs it; `Some(None)` when it does.
-    pub canonical_data_missing: tokio::sync::OnceCell<Option<CanonicalDataMissing>>,
-    /// The scenarios that need it, by ID: their failures say so first.
+    /// The scenarios that need the canonical data set, by ID: their failures say so first when
+    /// the target lacks it.
     pub needs_canonical_data: std::collections::HashSet<String>,
     /// What the target lists, gathered by the first `@any-data` scenario and shared by the others.
     pub listing: tokio::sync::OnceCell<Arc<Listing>>,
     /// Requests sent again after a transport error (`--retries`), by scenario ID.
     pub retried: Mutex<Vec<(String, String)>>,
-}
-
-/// What a target without the canonical data set is told.
-#[derive(Debug, Clone)]
-pub struct CanonicalDataMissing {
-    /// A few words, which each failure of a scenario that needs the data set starts with.
-    pub summary: String,
-    /// The whole notice: what is missing, and how to go on.
-    pub notice: String,
 }
 
 /// Warnings in the order they came, each (scenario, text) once, found by hash; those of one
@@ -125,6 +115,12 @@ impl RunContext {
         std::mem::take(&mut *self.retried.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// Whether `scenario` met a warning so far.
+    pub fn has_warnings(&self, scenario: &str) -> bool {
+        let warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
+        warnings.list.iter().any(|(s, _, _)| s == scenario)
+    }
+
     /// The warnings, each with how many more of its shape came.
     pub fn take_warnings(&self) -> Vec<(String, String)> {
         let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
@@ -138,6 +134,12 @@ impl RunContext {
             })
             .collect()
     }
+}
+
+/// Ends the step as not run: the run stopped, the target is down, or the run lacks what the
+/// scenario needs. Not a failure of the target.
+pub fn not_run(why: NotRun) -> ! {
+    std::panic::resume_unwind(Box::new(why))
 }
 
 /// The cucumber World: one per scenario.
@@ -201,22 +203,22 @@ impl VppWorld {
         self.ctx().note_retries(&self.scenario, &exchange);
         if let Some(why) = &exchange.not_run {
             // Not a failure of the target: the run stopped, or the target is known to be down.
-            std::panic::resume_unwind(Box::new(crate::gate::NotRun(why.clone())));
+            not_run(why.clone())
         }
         self.last.insert(exchange)
     }
 
     pub fn exchange(&self) -> &Exchange {
-        self.last.as_ref().unwrap_or_else(|| self.fail("no request was sent before this step".into()))
+        self.last.as_ref().unwrap_or_else(|| self.fail_with(Failure::suite("no request was sent before this step")))
     }
 
-    /// The reply of the last exchange; a transport failure fails the step with its reason.
+    /// The reply of the last exchange; a transport failure fails the step with its kind.
     pub fn reply(&self) -> &Reply {
         let exchange = self.exchange();
-        match exchange.reply() {
+        match &exchange.outcome {
             Ok(reply) => reply,
-            // The exchange, appended by `fail`, says what was requested and why nothing came.
-            Err(_) => self.fail("no response from the target".into()),
+            // The exchange, appended by `fail_with`, says what was requested and why nothing came.
+            Err(e) => self.fail_with(Failure::transport(e)),
         }
     }
 
@@ -226,28 +228,23 @@ impl VppWorld {
         serde_json::from_slice(&reply.body).unwrap_or_else(|e| self.fail(format!("the response body is not JSON: {e}")))
     }
 
-    /// Fails the step: the message, then the exchange, with every known secret replaced.
+    /// Fails the step with a finding: what was expected and what came.
     pub fn fail(&self, message: String) -> ! {
+        self.fail_with(Failure::finding(message))
+    }
+
+    /// Fails the step: the failure, with the errata decision it rests on and the last exchange,
+    /// every known secret replaced. The runner reads the failure's kind, never its words.
+    pub fn fail_with(&self, mut failure: Failure) -> ! {
         let redactor = self.ctx.as_ref().map(|c| c.client.redactor().clone()).unwrap_or_default();
-        let mut text = redactor.redact(&message);
-        if let Some(ctx) = &self.ctx
-            && let Some(Some(missing)) = ctx.canonical_data_missing.get()
-            && ctx.needs_canonical_data.contains(&self.scenario)
-        {
-            text = format!(
-                "needs the canonical data set, which the target does not hold ({}: see the NOTICE at the \
-                 top of the run); so this says nothing of the rule yet:\n{text}",
-                missing.summary
-            );
-        }
+        failure.message = redactor.redact(&failure.message);
         if let Some(section) = super::decisions::decision_for(&self.scenario) {
-            text.push_str(&format!("\n    decision: {} › {section}", super::decisions::ERRATA));
+            failure.decision = Some(format!("{} › {section}", super::decisions::ERRATA));
         }
         if let Some(exchange) = &self.last {
-            text.push('\n');
-            text.push_str(&exchange.describe(&redactor));
+            failure.exchange = Some(exchange.describe(&redactor));
         }
-        std::panic::resume_unwind(Box::new(text))
+        std::panic::resume_unwind(Box::new(failure))
     }
 
     /// Records the warnings, and says what failed, if anything: a step returns it.
@@ -307,7 +304,6 @@ mod tests {
             warnings: Mutex::default(),
             coverage: Mutex::default(),
             listing: Default::default(),
-            canonical_data_missing: Default::default(),
             needs_canonical_data: Default::default(),
             retried: Mutex::default(),
         };

@@ -217,14 +217,14 @@ pub fn assert_every_scenario_failed(run: &Run, url: &str, ids: &[&str], why: &st
     // The first scenario to meet the target fails; or the check for the canonical data set met it
     // first, and then no scenario runs.
     assert!(
-        outcome.scenarios.iter().any(|s| s.verdict == Verdict::Failed)
-            || outcome.scenarios.iter().all(|s| s.verdict == Verdict::NotRun),
+        outcome.scenarios.iter().any(|s| s.verdict() == Verdict::Failed)
+            || outcome.scenarios.iter().all(|s| s.verdict() == Verdict::NotRun),
         "the first scenario to meet the target fails\n{}",
         run.report()
     );
     for s in &outcome.scenarios {
-        let reason = s.reason.as_deref().unwrap_or_default();
-        match s.verdict {
+        let reason = s.reason().unwrap_or_default();
+        match s.verdict() {
             Verdict::Failed => {}
             Verdict::NotRun => assert!(
                 reason.starts_with("not run: the target did not answer ("),
@@ -235,7 +235,7 @@ pub fn assert_every_scenario_failed(run: &Run, url: &str, ids: &[&str], why: &st
             Verdict::Passed => panic!("{} must fail\n{}", s.id, run.report()),
         }
         assert!(!reason.trim().is_empty(), "{} failed without a reason\n{}", s.id, run.report());
-        assert!(explains(reason), "{}: the reason should say {why}; it is:\n{reason}\n{}", s.id, run.report());
+        assert!(explains(&reason), "{}: the reason should say {why}; it is:\n{reason}\n{}", s.id, run.report());
         assert!(reason.contains(host), "{}: the reason should name the request to {host}; it is:\n{reason}", s.id);
         for marker in SUITE_BUG_MARKERS {
             assert!(!reason.contains(marker), "{}: the reason shows a bug of the suite ({marker:?}):\n{reason}", s.id);
@@ -243,7 +243,7 @@ pub fn assert_every_scenario_failed(run: &Run, url: &str, ids: &[&str], why: &st
     }
     assert!(run.stdout.contains("VERDICT: FAIL"), "stdout must end with the verdict\n{}", run.report());
     let verdict_line = run.stdout.lines().find(|l| l.contains("VERDICT: FAIL")).unwrap_or_default();
-    for s in outcome.scenarios.iter().filter(|s| s.verdict == Verdict::Failed) {
+    for s in outcome.scenarios.iter().filter(|s| s.verdict() == Verdict::Failed) {
         assert!(verdict_line.contains(&s.id), "the verdict line must name {}: {verdict_line}", s.id);
     }
     let not_run = outcome.not_run().count();

@@ -95,23 +95,27 @@ impl Finished {
         lines[0]
     }
 
-    /// Cucumber's summary line, `N scenarios (…)`.
-    pub fn scenario_summary(&self) -> &str {
+    /// The log's lines of finished scenarios: (status, ID).
+    pub fn scenario_lines(&self) -> Vec<(String, String)> {
         self.stdout
             .lines()
-            .find(|l| {
-                let mut words = l.split(' ');
-                words.next().is_some_and(|n| n.parse::<usize>().is_ok())
-                    && words.next().is_some_and(|w| w == "scenario" || w == "scenarios")
+            .filter_map(|l| {
+                let mut words = l.split_whitespace();
+                let status = words.next()?;
+                let id = words.next()?;
+                let known = ["PASS", "WARNING", "FLAKY", "FAIL", "TIMED", "NOT", "WAIVED", "STALE"];
+                (known.contains(&status) && vpp_conformance::catalog::is_id_tag(id))
+                    .then(|| (status.to_owned(), id.to_owned()))
             })
-            .unwrap_or_else(|| panic!("no scenario summary line\n{}", self.describe()))
+            .collect()
     }
 
-    /// Asserts the run passed exactly `n` scenarios.
+    /// Asserts the run passed exactly `n` scenarios, each with its line in the log.
     pub fn assert_passed(&self, n: usize) {
         self.assert_code(0);
-        let noun = if n == 1 { "scenario" } else { "scenarios" };
-        assert_eq!(self.scenario_summary(), format!("{n} {noun} ({n} passed)"), "{}", self.describe());
+        let lines = self.scenario_lines();
+        assert_eq!(lines.len(), n, "one line a scenario\n{}", self.describe());
+        assert!(lines.iter().all(|(s, _)| s == "PASS"), "{}", self.describe());
         assert!(
             self.verdict().starts_with(&format!("VERDICT: PASS: {n} of {n} scenarios passed")),
             "{}",
@@ -376,7 +380,8 @@ pub fn junit_cases(xml: &str) -> Vec<Case> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut cases: Vec<Case> = Vec::new();
-    let mut in_out = false;
+    // Inside an element whose text a reader shows: <system-out>, <failure>, <error>.
+    let mut in_text = false;
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.name().as_ref() {
@@ -392,16 +397,22 @@ pub fn junit_cases(xml: &str) -> Vec<Case> {
                 }
                 b"failure" | b"error" | b"skipped" => {
                     let status = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                    cases.last_mut().expect("inside a test case").status = status;
+                    let case = cases.last_mut().expect("inside a test case");
+                    case.status = status;
+                    if let Some(message) = e.try_get_attribute("message").unwrap() {
+                        case.output.push_str(&message.unescape_value().unwrap());
+                        case.output.push('\n');
+                    }
+                    in_text = true;
                 }
-                b"system-out" => in_out = true,
+                b"system-out" => in_text = true,
                 _ => {}
             },
-            Ok(Event::End(e)) if e.name().as_ref() == b"system-out" => in_out = false,
-            Ok(Event::CData(t)) if in_out => {
+            Ok(Event::End(e)) if matches!(e.name().as_ref(), b"system-out" | b"failure" | b"error") => in_text = false,
+            Ok(Event::CData(t)) if in_text => {
                 cases.last_mut().unwrap().output.push_str(&String::from_utf8_lossy(&t.into_inner()))
             }
-            Ok(Event::Text(t)) if in_out => cases.last_mut().unwrap().output.push_str(&t.unescape().unwrap()),
+            Ok(Event::Text(t)) if in_text => cases.last_mut().unwrap().output.push_str(&t.unescape().unwrap()),
             Ok(Event::Eof) => break,
             Ok(_) => {}
             Err(e) => panic!("the JUnit report does not parse: {e}\n{xml}"),
