@@ -139,6 +139,47 @@ async fn the_digest_catches_a_one_character_edit_anywhere() {
     }
 }
 
+/// git's autocrlf, a mail client or an editor's final newline change line ends only: the seal
+/// covers the text with its line ends made LF and trailing ones ignored, so the report stays
+/// intact and signed, while any other change still breaks it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seal_survives_line_end_conversion_and_a_final_newline() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SigningKey::from_bytes(&[9u8; 32]);
+    let key_path = dir.path().join("issuer.pem");
+    std::fs::write(&key_path, key.to_pkcs8_pem(Default::default()).unwrap().as_bytes()).unwrap();
+    failing_run(dir.path(), |c| c.sign_key = Some(key_path.clone())).await;
+    let public = key.verifying_key();
+    for file in ["report.html", "report.md"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        let crlf = text.replace('\n', "\r\n");
+        for (how, copy) in
+            [("CRLF", crlf.clone()), ("a final newline", format!("{text}\n")), ("both", format!("{crlf}\r\n\r\n"))]
+        {
+            assert!(
+                matches!(verify::verify(&copy, Some(&public)), Verification::Intact { checked: true, .. }),
+                "{file} with {how}: {:?}",
+                verify::verify(&copy, Some(&public))
+            );
+        }
+        // Any other change still breaks it: a line end inside a line, a space, a removed line end.
+        let middle = crlf.find("\r\n").unwrap() + 2;
+        for edited in [
+            format!("{}\r\n{}", &crlf[..middle + 3], &crlf[middle + 3..]),
+            crlf.replacen("\r\n", " \r\n", 1),
+            crlf.replacen("\r\n", "", 1),
+        ] {
+            assert!(matches!(verify::verify(&edited, Some(&public)), Verification::Broken(_)), "{file}");
+        }
+    }
+    // An unsigned report says it carries no signature.
+    let unsigned = tempfile::tempdir().unwrap();
+    failing_run(unsigned.path(), |_| {}).await;
+    let run = process::run(&["verify-report", path_str(&unsigned.path().join("report.md"))], BIN_LIMIT);
+    assert_eq!(run.code, Some(0), "{}", run.describe());
+    assert!(run.stdout.contains("unsigned"), "{}", run.describe());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_signature_proves_the_issuer() {
     let dir = tempfile::tempdir().unwrap();

@@ -221,3 +221,204 @@ async fn only_failed_sends_only_the_failed_scenarios_requests() {
     );
     assert!(run.stdout.contains("--only-failed: "), "{}", run.describe());
 }
+
+// ---------------------------------------------------------------------------------------------
+// What a certification body tries: incomplete, mixed, edited and unsigned sets
+// ---------------------------------------------------------------------------------------------
+
+/// A small selection of both APIs, quick to run in three shards.
+const SMALL: &str = "@apple-vpp or @UEM-QRY-001 or @UEM-QRY-002 or @UEM-QRY-003";
+
+/// One part of a run of `SMALL` against `url` into `dir/name`, signed when `key` is given.
+async fn part(
+    url: &str,
+    dir: &Path,
+    name: &str,
+    shard: Option<(usize, usize)>,
+    tune: impl FnOnce(&mut RunConfig),
+) -> PathBuf {
+    let json = dir.join(name);
+    let mut config = RunConfig {
+        tags: Some(SMALL.into()),
+        seed: Some(7),
+        shard: shard.map(|(index, total)| Shard { index, total }),
+        json: Some(json.clone()),
+        ..config_for(url)
+    };
+    tune(&mut config);
+    run_with(&config).await;
+    json
+}
+
+/// An Ed25519 key pair in `dir`: the private key's file and the public key's.
+fn key_pair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey};
+    let key = ed25519_dalek::SigningKey::from_bytes(&[name.len() as u8 + 7; 32]);
+    let (private, public) = (dir.join(format!("{name}.pem")), dir.join(format!("{name}.pub.pem")));
+    std::fs::write(&private, key.to_pkcs8_pem(Default::default()).unwrap().as_bytes()).unwrap();
+    std::fs::write(&public, key.verifying_key().to_public_key_pem(Default::default()).unwrap()).unwrap();
+    (private, public)
+}
+
+fn merge_with(files: &[PathBuf], public_key: Option<&Path>) -> Result<vpp_conformance::runner::RunOutcome, String> {
+    let request = vpp_conformance::app::MergeRequest { files, reports: &[], sign_key: None, public_key };
+    vpp_conformance::app::merge(request, &mut Vec::new())
+}
+
+/// `merge` through the binary exits 2, saying `says`.
+fn assert_refused(files: &[&PathBuf], says: &str) {
+    let mut args = vec!["merge"];
+    args.extend(files.iter().map(|f| s(f)));
+    let run = process::run(&args, LIMIT);
+    assert_eq!(run.code, Some(2), "{}", run.describe());
+    assert!(run.stderr.contains(says), "the refusal says {says:?}:\n{}", run.describe());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merge_certifies_only_a_complete_set_of_one_selection() {
+    let good = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let other = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (url, elsewhere) = (good.url(), other.url());
+    let p1 = part(&url, d, "1of3.json", Some((1, 3)), |_| {}).await;
+    let p2 = part(&url, d, "2of3.json", Some((2, 3)), |_| {}).await;
+    let p3 = part(&url, d, "3of3.json", Some((3, 3)), |_| {}).await;
+    let p2of4 = part(&url, d, "2of4.json", Some((2, 4)), |_| {}).await;
+    let uem_only = part(&url, d, "uem2of3.json", Some((2, 3)), |c| c.tags = Some("@uem".into())).await;
+    let other_host = part(&elsewhere, d, "host2of3.json", Some((2, 3)), |_| {}).await;
+    let other_seed = part(&url, d, "seed2of3.json", Some((2, 3)), |c| c.seed = Some(8)).await;
+
+    let complete = merge_with(&[p1.clone(), p2.clone(), p3.clone()], None).expect("a complete set merges");
+    assert!(complete.passed());
+    assert_eq!(complete.scenarios.len(), complete.selection.scenarios.len());
+    assert_refused(&[&p1, &p3], "shard(s) 2/3 of the selection");
+    assert_refused(&[&p1, &p2of4, &p3], "split it the same way");
+    assert_refused(&[&p1, &uem_only, &p3], "different selections (tags");
+    assert_refused(&[&p1, &other_host, &p3], "are missing");
+    assert_refused(&[&p1, &other_seed, &p3], "different selections (--seed");
+    assert_refused(&[&p1, &p2, &p2, &p3], "are both shard 2/3");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apple_and_uem_halves_run_against_different_hosts_merge_into_one_certificate() {
+    let apple_host = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let uem_host = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let apple = part("", dir.path(), "apple.json", None, |c| {
+        c.uem_base_url = None;
+        c.vpp_base_url = Some(apple_host.url());
+    })
+    .await;
+    let uem = part("", dir.path(), "uem.json", None, |c| {
+        c.vpp_base_url = None;
+        c.uem_base_url = Some(uem_host.url());
+    })
+    .await;
+    let merged = merge_with(&[apple.clone(), uem.clone()], None).expect("the halves merge");
+    let ids: BTreeSet<&str> = merged.scenarios.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids.len(), merged.scenarios.len(), "each scenario once");
+    assert!(ids.iter().any(|i| i.starts_with("APL-")) && ids.iter().any(|i| i.starts_with("UEM-")));
+    assert!(merged.passed());
+    assert_refused(&[&apple, &uem, &apple], "holds it twice");
+}
+
+/// A copy of a run's file, edited.
+fn edit(path: &Path, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut json);
+    let edited = path.with_file_name(name);
+    std::fs::write(&edited, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    edited
+}
+
+/// The facts' results of the failed scenarios of a file.
+fn failed_results(json: &mut serde_json::Value) -> impl Iterator<Item = &mut serde_json::Value> {
+    let results = json[0]["vpp-conformance"]["results"].as_array_mut().unwrap();
+    results.iter_mut().filter(|r| r["status"] == "fail")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edited_parts_are_refused_and_signed_parts_are_proved_unaltered() {
+    let target = defective().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (private, public) = key_pair(d, "issuer");
+    let (_, stranger) = key_pair(d, "someone-else");
+    let url = target.url();
+    let sign = |c: &mut RunConfig| c.sign_key = Some(d.join("issuer.pem"));
+    let p1 = part(&url, d, "1.json", Some((1, 2)), sign).await;
+    let p2 = part(&url, d, "2.json", Some((2, 2)), sign).await;
+    let _ = private;
+    // The failing scenario is in one of the two parts.
+    let failing = [&p1, &p2]
+        .into_iter()
+        .find(|p| std::fs::read_to_string(p).unwrap().contains("\"status\": \"fail\""))
+        .expect("a part with a failure")
+        .clone();
+    let passing = if failing == p1 { p2.clone() } else { p1.clone() };
+
+    // Unsigned merge of the real parts: a FAIL, and the certificate says the parts were not signed.
+    let out = {
+        let mut out = Vec::new();
+        let request = vpp_conformance::app::MergeRequest {
+            files: &[p1.clone(), p2.clone()],
+            reports: &[],
+            sign_key: None,
+            public_key: None,
+        };
+        assert!(!vpp_conformance::app::merge(request, &mut out).unwrap().passed());
+        String::from_utf8(out).unwrap()
+    };
+    assert!(out.contains("not signed"), "{out}");
+    // Signed and verified.
+    let merged = merge_with(&[p1.clone(), p2.clone()], Some(&public)).expect("signed parts merge");
+    assert!(!merged.passed());
+
+    // The status turned to pass: the classifier disagrees with how it ended.
+    let status_only =
+        edit(&failing, "status-only.json", |j| failed_results(j).for_each(|r| r["status"] = "pass".into()));
+    assert_refused(&[&passing, &status_only], "the facts were edited");
+    // The ending and the status turned to passed, consistently: the Cucumber steps still fail.
+    let both = edit(&failing, "both.json", |j| {
+        for r in failed_results(j) {
+            r["status"] = "pass".into();
+            r["ended"] = serde_json::json!({"verdict": "passed"});
+        }
+    });
+    assert_refused(&[&passing, &both], "its Cucumber steps show it failed");
+    // The steps only: they disagree with the facts.
+    let steps_only = edit(&failing, "steps-only.json", |j| {
+        for f in j.as_array_mut().unwrap() {
+            for e in f["elements"].as_array_mut().unwrap() {
+                for st in e["steps"].as_array_mut().unwrap() {
+                    st["result"]["status"] = "passed".into();
+                }
+            }
+        }
+    });
+    assert_refused(&[&passing, &steps_only], "the file was edited");
+    // Edited steps and facts together pass the unsigned checks, never the signature.
+    let all = edit(&both, "all.json", |j| {
+        for f in j.as_array_mut().unwrap() {
+            for e in f["elements"].as_array_mut().unwrap() {
+                for st in e["steps"].as_array_mut().unwrap() {
+                    st["result"]["status"] = "passed".into();
+                }
+            }
+        }
+    });
+    let unsigned = merge_with(&[passing.clone(), all.clone()], None);
+    assert!(unsigned.as_ref().is_ok_and(|o| o.passed()), "unsigned, it cannot tell: {:?}", unsigned.err());
+    let err = merge_with(&[passing.clone(), all], Some(&public)).unwrap_err();
+    assert!(err.contains("altered after they were signed"), "{err}");
+    // Another key, or an unsigned part, is refused under --public-key.
+    let err = merge_with(&[p1.clone(), p2.clone()], Some(&stranger)).unwrap_err();
+    assert!(err.contains("not signed by this public key"), "{err}");
+    let unsigned = part(&url, d, "unsigned-2.json", Some((2, 2)), |_| {}).await;
+    let err = merge_with(&[p1.clone(), unsigned], Some(&public)).unwrap_err();
+    assert!(err.contains("not signed"), "{err}");
+    // The binary says so too, and names the file.
+    let run = process::run(&["merge", s(&p1), s(&p2), "--public-key", s(&stranger)], LIMIT);
+    assert_eq!(run.code, Some(2), "{}", run.describe());
+}

@@ -1,8 +1,10 @@
 //! An expectations file (`--expectations`): a failure it expects does not fail the run and is
 //! shown as waived, with its reason, in the summary, JUnit, Cucumber JSON and the sealed reports;
-//! a waived scenario that passes is a stale waiver (a failure under `--strict`); an unknown
-//! scenario, a missing reason or an expired waiver is an exit-2 error naming the line; and the
-//! waivers are sealed, so editing one breaks `verify-report`.
+//! a waived scenario that passes is a stale waiver (a failure under `--strict`); a `flaky`
+//! waiver runs a failing scenario again and waives it only when an attempt passes; an expired
+//! waiver stops applying, with a notice, and the run goes on; an unknown scenario or a missing
+//! reason is an exit-2 error naming the line; and the waivers are sealed, so editing one breaks
+//! `verify-report`.
 
 mod support;
 
@@ -199,13 +201,6 @@ fn unknown_reasonless_and_expired_waivers_are_exit_2_errors_naming_the_line() {
             "APL-CFG-999",
         ),
         (format!("{good}[[waiver]]\nscenario = \"APL-CFG-001\"\nexpect = \"fail\"\n"), 6, "no `reason`"),
-        (
-            format!(
-                "{good}[[waiver]]\nscenario = \"APL-CFG-001\"\nexpect = \"fail\"\nreason = \"r\"\nexpires = 2020-01-01\n"
-            ),
-            6,
-            "expired on 2020-01-01",
-        ),
     ] {
         let path = dir.path().join("expectations.toml");
         std::fs::write(&path, &text).unwrap();
@@ -216,6 +211,88 @@ fn unknown_reasonless_and_expired_waivers_are_exit_2_errors_naming_the_line() {
             "the error names the file, the line and the fault:\n{}",
             run.describe()
         );
-        assert!(!run.stdout.contains("running against"), "nothing ran:\n{}", run.describe());
+        assert!(!run.stdout.contains("scenario(s) against"), "nothing ran:\n{}", run.describe());
     }
+}
+
+/// On the day a waiver expires, the gate gives a verdict, not a configuration error: the waiver
+/// no longer applies, the run says so, and the scenario is judged as if it had none.
+#[test]
+fn an_expired_waiver_stops_applying_and_the_run_goes_on_saying_so() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let options = ReferenceOptions::default().with_quirk(Quirk::Apple(Apple::BadErrorMessage(9617)));
+    let target = rt.block_on(ReferenceTarget::start(options)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("expectations.toml");
+    let expired = format!("{}\nexpires = 2026-01-01\n", waiver("APL-CFG-007", "fail", REASON).trim_end());
+    std::fs::write(&path, format!("{expired}\n\n{}", waiver("APL-CFG-008", "fail", "same message"))).unwrap();
+    let report = dir.path().join("report.md");
+    let run = process::run(
+        &[
+            "run",
+            "--base-url",
+            &target.url(),
+            "--tags",
+            "@apple-vpp",
+            "--expectations",
+            path.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(1), "a verdict, not a configuration error:\n{}", run.describe());
+    assert!(run.verdict().starts_with("VERDICT: FAIL: 1 of 11 scenarios failed (APL-CFG-007)"), "{}", run.describe());
+    let notice = run.stdout.lines().find(|l| l.contains("expired on 2026-01-01")).expect("a notice names it");
+    assert!(notice.contains("APL-CFG-007") && notice.contains("no longer applies"), "{notice}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("expired on 2026-01-01") && text.contains("❌ fail"), "{text}");
+    rt.block_on(async move { drop(target) });
+}
+
+/// A run of APL-CFG-001 alone against a target whose first `failing` answers are HTTP 500,
+/// under a `flaky` waiver.
+async fn flaky_run(dir: &Path, failing: usize, strict: bool) -> (vpp_conformance::runner::RunOutcome, String) {
+    let options = ReferenceOptions::default().with_quirk(Quirk::Apple(Apple::BadFirstAnswers(failing)));
+    let target = ReferenceTarget::start(options).await.unwrap();
+    let text =
+        format!("{}attempts = 3\n", waiver("APL-CFG-001", "flaky", "the load balancer drops a request now and then"));
+    let config = RunConfig {
+        tags: Some("@APL-CFG-001".into()),
+        strict,
+        expectations: Some(expectations(dir, &text)),
+        junit: Some(dir.join("junit.xml")),
+        ..config_for(&target.url())
+    };
+    run_with(&config).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flaky_waiver_runs_a_failing_scenario_again_and_waives_it_when_an_attempt_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, stdout) = flaky_run(dir.path(), 1, true).await;
+    let s = outcome.scenario("APL-CFG-001").unwrap();
+    assert_eq!(s.status, Status::Waived, "{stdout}");
+    assert_eq!(s.failed_attempts.len(), 1, "the first attempt failed, the second passed: {stdout}");
+    assert!(outcome.passed(), "{stdout}");
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.contains("<flakyFailure message=\"passed on a later attempt"), "{junit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flaky_waiver_never_hides_a_scenario_that_fails_every_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    // Fails 5 times: more than the 3 attempts the waiver allows.
+    let (outcome, stdout) = flaky_run(dir.path(), 5, false).await;
+    let s = outcome.scenario("APL-CFG-001").unwrap();
+    assert_eq!(s.status, Status::Fail, "a failure on every attempt is a failure\n{stdout}");
+    assert_eq!(s.failed_attempts.len(), 2, "{stdout}");
+    let reason = s.reason().unwrap_or_default();
+    assert!(
+        reason.contains("failed every one of its 3 attempt(s)") && reason.contains("known to be flaky"),
+        "{reason}"
+    );
+    assert!(!outcome.passed() && stdout.contains("VERDICT: FAIL"), "{stdout}");
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.contains("<failure") && !junit.contains("<skipped"), "{junit}");
 }

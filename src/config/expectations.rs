@@ -12,8 +12,10 @@
 //! expires = 2026-12-31
 //! ```
 //!
-//! An unknown scenario ID, a missing reason or an expired waiver is an error naming the file and
-//! the line. The file's digest and every entry go into the sealed reports.
+//! An unknown scenario ID or a missing reason is an error naming the file and the line. A waiver
+//! past its expiry date no longer applies: the run goes on, says so, and judges the scenario as
+//! if it had none. The file's digest and every entry that applies go into the sealed reports.
+//! `expect = "flaky"` may say how many times the scenario runs at most (`attempts`, 2 to 10).
 
 use super::ConfigError;
 use crate::outcome::{Expect, Waiver};
@@ -27,7 +29,10 @@ pub struct Expectations {
     pub path: PathBuf,
     /// SHA-256 (hex) of the file's bytes.
     pub digest: String,
+    /// The waivers that apply today.
     pub waivers: Vec<Waiver>,
+    /// Those past their expiry date: they no longer apply, and the run says so.
+    pub expired: Vec<Waiver>,
 }
 
 #[derive(Deserialize)]
@@ -66,6 +71,7 @@ impl Expectations {
         let raw: RawFile = toml::from_str(text).map_err(|e| err(None, e.to_string().trim_end().to_owned()))?;
         let known: Vec<String> = crate::catalog::scenarios().into_iter().map(|s| s.id).collect();
         let mut waivers: Vec<Waiver> = Vec::new();
+        let mut expired: Vec<Waiver> = Vec::new();
         for (index, entry) in raw.waiver.into_iter().enumerate() {
             let line = line_of(text, entry.span().start);
             let entry = entry.into_inner();
@@ -97,15 +103,10 @@ impl Expectations {
                     };
                     let date = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
                         .map_err(|_| here(format!("{scenario}: expires = {text}: give a date, as 2026-12-31")))?;
-                    if date < today {
-                        return Err(here(format!(
-                            "{scenario}: the waiver expired on {date} (renew it with a reason, or remove it)"
-                        )));
-                    }
-                    Some(date.format("%Y-%m-%d").to_string())
+                    Some((date < today, date.format("%Y-%m-%d").to_string()))
                 }
             };
-            if waivers.iter().any(|w| w.scenario == scenario) {
+            if waivers.iter().chain(&expired).any(|w| w.scenario == scenario) {
                 return Err(here(format!("{scenario} has a waiver already")));
             }
             let attempts = match (entry.attempts, expect) {
@@ -118,10 +119,13 @@ impl Expectations {
                     return Err(here(format!("{scenario}: `attempts` is for expect = \"flaky\" only")));
                 }
             };
-            waivers.push(Waiver { scenario, expect, reason, link: entry.link, expires, attempts });
+            let past = expires.as_ref().is_some_and(|(past, _)| *past);
+            let expires = expires.map(|(_, date)| date);
+            let waiver = Waiver { scenario, expect, reason, link: entry.link, expires, attempts };
+            if past { expired.push(waiver) } else { waivers.push(waiver) }
         }
         let digest = sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Self { path: path.to_owned(), digest, waivers })
+        Ok(Self { path: path.to_owned(), digest, waivers, expired })
     }
 }
 
@@ -158,10 +162,16 @@ mod tests {
         let reasonless =
             parse("\n[[waiver]]\nscenario = \"APL-CFG-007\"\nexpect = \"fail\"\nreason = \" \"\n").unwrap_err();
         assert!(reasonless.0.contains("exp.toml:2:") && reasonless.0.contains("no `reason`"), "{reasonless}");
+        // Expired: kept apart, applied to nothing.
         let expired =
             parse("[[waiver]]\nscenario = \"APL-CFG-007\"\nexpect = \"fail\"\nreason = \"r\"\nexpires = 2026-01-14\n")
-                .unwrap_err();
-        assert!(expired.0.contains("exp.toml:1:") && expired.0.contains("expired on 2026-01-14"), "{expired}");
+                .unwrap();
+        assert!(expired.waivers.is_empty());
+        assert_eq!(expired.expired[0].expires.as_deref(), Some("2026-01-14"));
+        let attempts = "[[waiver]]\nscenario = \"APL-CFG-007\"\nexpect = \"flaky\"\nreason = \"r\"\nattempts = ";
+        assert_eq!(parse(&format!("{attempts}4\n")).unwrap().waivers[0].attempts, Some(4));
+        assert!(parse(&format!("{attempts}1\n")).is_err());
+        assert!(parse(&format!("{attempts}4\n").replace("flaky", "fail")).is_err(), "attempts are for flaky only");
         assert!(parse("[[waiver]]\nscenario = \"APL-CFG-007\"\nexpect = \"pass\"\nreason = \"r\"\n").is_err());
         assert!(
             parse("[[waiver]]\nscenario = \"APL-CFG-007\"\nexpect = \"fail\"\nreason = \"r\"\ntypo = 1\n").is_err()

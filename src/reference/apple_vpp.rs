@@ -28,6 +28,9 @@ pub enum Quirk {
     BadInvitationParamsStripped,
     /// The documented `POST` is answered `303 See Other` to [`MOVED_PATH`], which `GET` serves.
     BadRedirectToGet,
+    /// The first N answers to the documented `POST` are HTTP 500, the rest as documented: a
+    /// flaky target, for `expect = "flaky"` waivers.
+    BadFirstAnswers(usize),
     /// Hosts moved (the reason the endpoint exists).
     OkOtherHosts,
     OkCharsetParameter,
@@ -44,6 +47,8 @@ pub struct ServiceConfig {
     status: u16,
     redirect_to_get: bool,
     redirect_to_other_host: bool,
+    /// Answers of HTTP 500 still to give ([`Quirk::BadFirstAnswers`]).
+    failing_answers: std::sync::atomic::AtomicUsize,
 }
 
 impl ServiceConfig {
@@ -109,7 +114,7 @@ impl ServiceConfig {
                         config["invitationEmailUrl"] = u.to_string().into();
                     }
                 }
-                Quirk::BadRedirectToGet | Quirk::OkRedirectToOtherHost => {}
+                Quirk::BadRedirectToGet | Quirk::OkRedirectToOtherHost | Quirk::BadFirstAnswers(_) => {}
                 Quirk::OkOtherHosts => {
                     if let Some(map) = config.as_object_mut() {
                         for (key, value) in map.iter_mut().filter(|(k, _)| k.ends_with("Url")) {
@@ -146,6 +151,14 @@ impl ServiceConfig {
             status,
             redirect_to_get: quirks.contains(&Quirk::BadRedirectToGet),
             redirect_to_other_host: quirks.contains(&Quirk::OkRedirectToOtherHost),
+            failing_answers: quirks
+                .iter()
+                .find_map(|q| match q {
+                    Quirk::BadFirstAnswers(n) => Some(*n),
+                    _ => None,
+                })
+                .unwrap_or(0)
+                .into(),
         }
     }
 
@@ -183,6 +196,11 @@ impl ServiceConfig {
     }
 
     fn answer(&self) -> ResponseTemplate {
+        use std::sync::atomic::Ordering;
+        let failing = self.failing_answers.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        if failing.is_ok() {
+            return super::error_response(500, "a flaky failure of the reference (BadFirstAnswers)");
+        }
         ResponseTemplate::new(self.status).set_body_raw(self.body.clone(), self.media_type)
     }
 }

@@ -27,6 +27,15 @@ pub fn verify(text: &str, key: Option<&VerifyingKey>) -> Verification {
             return Verification::Broken("no vpp-conformance results are embedded: not a report, or damaged".into());
         }
     };
+    if embedded.data.suite_version != env!("CARGO_PKG_VERSION") {
+        return Verification::Broken(format!(
+            "the report was issued by vpp-conformance {}, this is {}: each version renders its own reports, so \
+             verify it with vpp-conformance {}",
+            embedded.data.suite_version,
+            env!("CARGO_PKG_VERSION"),
+            embedded.data.suite_version
+        ));
+    }
     let recomputed = digest(&embedded.data);
     if recomputed != embedded.seal.digest {
         return Verification::Broken(format!(

@@ -45,6 +45,7 @@ pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) 
     let selection = Selection::of(config)?;
     let client = prepare(config, files, &selection, &target, &io).await?;
     let mut notices = target.notices(config);
+    notices.extend(expired_waivers(config));
     let ctx = context(config, &selection, &target, client);
     let seed = ctx.seed;
     announce(config, &selection, &target, seed, &io);
@@ -57,7 +58,7 @@ pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) 
         None => None,
     };
     let stopped = gate.stopped();
-    let scenarios = collect(&selection.planned, records.finished, &ctx, missing.as_ref(), stopped);
+    let scenarios = collect(&selection.planned, records.finished, &ctx, missing.as_ref(), stopped, &waivers(config));
     if let Some(missing) = &missing {
         // First: it explains the failures the reports list after it.
         notices.insert(0, missing.notice.clone());
@@ -100,6 +101,26 @@ pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) 
 
 fn waivers(config: &RunConfig) -> Vec<Waiver> {
     config.expectations.as_ref().map(|e| e.waivers.clone()).unwrap_or_default()
+}
+
+/// What the run says of each waiver past its expiry date: it no longer applies.
+fn expired_waivers(config: &RunConfig) -> Vec<String> {
+    let Some(expectations) = &config.expectations else { return Vec::new() };
+    expectations
+        .expired
+        .iter()
+        .map(|w| {
+            format!(
+                "the waiver of {} (expect = \"{}\") in {} expired on {}: it no longer applies, and {} is judged as \
+                 if it had none (renew it with a reason, or remove it)",
+                w.scenario,
+                w.expect.as_str(),
+                expectations.path.display(),
+                w.expires.as_deref().unwrap_or("?"),
+                w.scenario
+            )
+        })
+        .collect()
 }
 
 /// Requests under way at once per scenario that may run at once (`--concurrency`).
@@ -351,6 +372,7 @@ fn collect(
     ctx: &RunContext,
     missing: Option<&CanonicalDataMissing>,
     stopped: Option<Stop>,
+    waivers: &[Waiver],
 ) -> Vec<ScenarioResult> {
     let mut warnings = group(ctx.take_warnings());
     let mut coverage = group(ctx.take_coverage());
@@ -374,6 +396,16 @@ fn collect(
                 && p.uem
             {
                 f.data_missing = Some(missing.summary.clone());
+            }
+            let flaky_waiver = waivers.iter().find(|w| w.scenario == p.id && w.expect == Expect::Flaky);
+            if let (Ended::Failed(f), Some(w)) = (&mut ended, flaky_waiver) {
+                let tries = 1 + recorded.as_ref().map_or(0, |r| r.failed_attempts.len());
+                f.message = format!(
+                    "failed every one of its {tries} attempt(s): its waiver expects it to be flaky, not to fail ({}); \
+                     the last attempt:\n{}",
+                    w.note(),
+                    f.message
+                );
             }
             let ran = !matches!(ended, Ended::NotRun(_));
             let mut steps = p.steps.clone();
