@@ -16,6 +16,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod gate;
+pub mod http;
 pub mod openapi;
 pub mod outcome;
 pub mod redact;

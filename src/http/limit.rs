@@ -1,0 +1,358 @@
+//! How many requests may be in flight to one origin at once: an adaptive limit that learns the
+//! target's capacity from the latencies it answers with, so that the suite never queues requests
+//! at the target until they time out and then blames the target for its own load.
+//!
+//! The model is the latency-based limiters of Netflix's concurrency-limits (`VegasLimit`,
+//! `Gradient2Limit`) and Envoy's adaptive-concurrency filter: a target that is not queueing
+//! answers near its no-load latency, and one that is queueing answers later by about one service
+//! time per request ahead of it. So:
+//!
+//! 1. **Floor.** The no-load latency is the minimum round-trip time over a window of recent
+//!    answers (the last [`FLOOR_WINDOW`] to 2 × [`FLOOR_WINDOW`] of them, two rolling buckets as
+//!    Envoy re-measures its minRTT), so a warm-up outlier or a target that became slower is
+//!    forgotten.
+//! 2. **Queued or not.** An answer is *queued* when its round trip exceeds the floor by more than
+//!    half (gradient `floor / rtt` below 2/3, Gradient2's tolerance) *and* by more than
+//!    [`MIN_RISE`]: jitter of a fast loopback target is not queueing.
+//! 3. **Grow.** While answers are not queued and the limit is in use (at least half of it in
+//!    flight, Vegas' "app-limited" rule), the limit grows by one per answer until the first cut
+//!    (slow start, doubling each round trip: a wide target reaches the ceiling in a few dozen
+//!    answers), then by one per limit-many answers (additive increase).
+//! 4. **Cut.** A queued answer cuts the limit to ¾ and a timeout to ½ (multiplicative decrease),
+//!    at most once per round trip: an answer or timeout of a request started before the last cut
+//!    already reflects the old limit and does not cut again (TCP's one cut per window). Each cut
+//!    also leaves slow start.
+//! 5. **Bounds.** The limit starts at min(ceiling, [`INITIAL_LIMIT`]) and stays within 1..=ceiling;
+//!    a ceiling of 1 is strictly serial.
+//!
+//! The answers are judged one by one rather than smoothed: a one-worker target shows queueing in
+//! the very next answer, and the once-per-round-trip rule already keeps one burst from cutting
+//! twice.
+//!
+//! Slots are a fair (FIFO) [`Semaphore`] whose permits are the limit: growing adds permits,
+//! shrinking forgets free ones and, for the rest, forgets permits as they come back. A fair
+//! [`RwLock`] in front lets [`AdaptiveLimit::acquire_alone`] wait for every request in flight
+//! (each holds a read guard) while the requests that come after it queue behind it.
+//!
+//! # Use
+//!
+//! One [`AdaptiveLimit`] per origin, each exchange between [`AdaptiveLimit::acquire`] and
+//! [`Permit::done`], with the round trip measured over what `--timeout` bounds:
+//!
+//! ```ignore
+//! let permit = limit.acquire().await;
+//! let sent = tokio::time::Instant::now();
+//! match tokio::time::timeout(deadline, exchange()).await {
+//!     Ok(Ok(answer)) => permit.done(Sample::Answered(sent.elapsed())), // any status is an answer
+//!     Ok(Err(_transport)) => permit.done(Sample::Ignored),
+//!     Err(_elapsed) => {
+//!         let alone = permit.ran_alone();
+//!         permit.done(Sample::TimedOut); // before acquire_alone, which waits for every permit out
+//!         if !alone {
+//!             let permit = limit.acquire_alone().await; // ask again with nothing else in flight
+//!             // ... only a timeout here is the target's
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! A task must never hold a permit while it waits for another of the same origin: a waiting
+//! `acquire_alone` would wait for the first while the second waits behind it.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit, RwLock, Semaphore};
+
+/// The limit a new origin starts at (bounded by its ceiling).
+pub const INITIAL_LIMIT: usize = 4;
+/// A rise above the latency floor smaller than this is jitter, never queueing.
+pub const MIN_RISE: Duration = Duration::from_millis(5);
+/// Answers per bucket of the windowed minimum (the floor is the minimum of the last two buckets).
+pub const FLOOR_WINDOW: u32 = 32;
+
+/// How one request ended, as reported to [`Permit::done`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sample {
+    /// The target answered after this round trip.
+    Answered(Duration),
+    /// The request exceeded its timeout.
+    TimedOut,
+    /// Says nothing about load (a transport error, a cancelled request): only frees the slot.
+    Ignored,
+}
+
+/// The state of one origin's limit, for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitSnapshot {
+    /// Requests that may be in flight now.
+    pub limit: usize,
+    /// The user's cap (`--concurrency`).
+    pub ceiling: usize,
+    /// The most requests in flight (counted at a request's start) that the target answered without queueing.
+    pub max_unqueued: usize,
+    /// The learned no-load latency; `None` before the first answer.
+    pub floor: Option<Duration>,
+    /// Whether any request to this origin timed out.
+    pub timed_out: bool,
+}
+
+/// The adaptive limit of one origin (scheme://host:port). Clones share it.
+#[derive(Debug, Clone)]
+pub struct AdaptiveLimit {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    /// Read by each request for its whole flight, written by a request that must run alone.
+    gate: Arc<RwLock<()>>,
+    /// One permit per slot under the current limit.
+    slots: Arc<Semaphore>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    ceiling: usize,
+    limit: usize,
+    /// Permits to forget as they come back, because the limit shrank while they were out.
+    debt: usize,
+    in_flight: usize,
+    /// Requests started so far: tells whether any other started while one was in flight.
+    starts: u64,
+    /// Cuts so far: a request started before the last cut cannot cut again.
+    epoch: u64,
+    slow_start: bool,
+    /// Unqueued answers since the limit last grew.
+    good: usize,
+    floor: WindowMin,
+    max_unqueued: usize,
+    timed_out: bool,
+}
+
+/// Minimum over the current bucket and the previous full one.
+#[derive(Debug, Default)]
+struct WindowMin {
+    current: Option<Duration>,
+    previous: Option<Duration>,
+    count: u32,
+}
+
+impl WindowMin {
+    /// Adds an answer; returns the floor with it.
+    fn push(&mut self, rtt: Duration) -> Duration {
+        self.current = Some(self.current.map_or(rtt, |c| c.min(rtt)));
+        self.count += 1;
+        if self.count == FLOOR_WINDOW {
+            self.previous = self.current.take();
+            self.count = 0;
+        }
+        self.get().unwrap_or(rtt)
+    }
+
+    fn get(&self) -> Option<Duration> {
+        match (self.current, self.previous) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// Where a request started: what it may tell about the limit when it ends.
+#[derive(Debug, Clone, Copy)]
+struct Start {
+    in_flight: usize,
+    epoch: u64,
+    seq: u64,
+}
+
+/// Whether a round trip shows queueing at a target whose no-load latency is `floor`.
+fn queued(rtt: Duration, floor: Duration) -> bool {
+    rtt > (floor * 3 / 2).max(floor + MIN_RISE)
+}
+
+impl State {
+    /// Sets the limit (clamped to 1..=ceiling) and the semaphore's permits with it.
+    fn resize(&mut self, new: usize, slots: &Semaphore) {
+        let new = new.clamp(1, self.ceiling);
+        if new > self.limit {
+            let grow = new - self.limit;
+            let repaid = grow.min(self.debt);
+            self.debt -= repaid;
+            slots.add_permits(grow - repaid);
+        } else {
+            let shrink = self.limit - new;
+            self.debt += shrink - slots.forget_permits(shrink);
+        }
+        self.limit = new;
+    }
+
+    /// Multiplies the limit by `num / den` (and lowers it by one at least), once per round trip.
+    fn cut(&mut self, start: Start, num: usize, den: usize, slots: &Semaphore) {
+        if start.epoch != self.epoch {
+            return;
+        }
+        self.epoch += 1;
+        self.slow_start = false;
+        self.good = 0;
+        let new = (self.limit * num / den).min(self.limit - 1);
+        self.resize(new, slots);
+    }
+
+    fn learn(&mut self, start: Start, sample: Sample, slots: &Semaphore) {
+        match sample {
+            Sample::Ignored => {}
+            Sample::TimedOut => {
+                self.timed_out = true;
+                self.cut(start, 1, 2, slots);
+            }
+            Sample::Answered(rtt) => {
+                let before = self.floor.get();
+                let floor = self.floor.push(rtt);
+                if before.is_some_and(|before| queued(floor, before)) {
+                    // The floor forgotten was an outlier: the cuts it caused were not the target's doing.
+                    self.slow_start = true;
+                }
+                if queued(rtt, floor) {
+                    self.cut(start, 3, 4, slots);
+                    return;
+                }
+                self.max_unqueued = self.max_unqueued.max(start.in_flight);
+                if start.in_flight * 2 < self.limit {
+                    return; // the limit was not in use: the answer says nothing about a higher one
+                }
+                self.good += 1;
+                if self.slow_start || self.good >= self.limit {
+                    self.good = 0;
+                    self.resize(self.limit + 1, slots);
+                }
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl AdaptiveLimit {
+    /// A limit for one origin that never lets more than `ceiling` requests (at least 1) be in flight.
+    pub fn new(ceiling: usize) -> Self {
+        let ceiling = ceiling.max(1);
+        let limit = ceiling.min(INITIAL_LIMIT);
+        let state = State {
+            ceiling,
+            limit,
+            debt: 0,
+            in_flight: 0,
+            starts: 0,
+            epoch: 0,
+            slow_start: true,
+            good: 0,
+            floor: WindowMin::default(),
+            max_unqueued: 0,
+            timed_out: false,
+        };
+        let shared = Shared {
+            gate: Arc::new(RwLock::new(())),
+            slots: Arc::new(Semaphore::new(limit)),
+            state: Mutex::new(state),
+        };
+        Self { shared: Arc::new(shared) }
+    }
+
+    /// Waits (in FIFO order) for a slot under the current limit.
+    pub async fn acquire(&self) -> Permit {
+        let gate = Arc::clone(&self.shared.gate).read_owned().await;
+        let slot =
+            Arc::clone(&self.shared.slots).acquire_owned().await.expect("the limiter never closes its semaphore");
+        self.start(Slot::Shared { _gate: gate, slot })
+    }
+
+    /// Waits until no other request to this origin is in flight and keeps every other out until the
+    /// permit is done. Requests that ask after this one wait behind it.
+    pub async fn acquire_alone(&self) -> Permit {
+        let gate = Arc::clone(&self.shared.gate).write_owned().await;
+        self.start(Slot::Alone { _gate: gate })
+    }
+
+    /// The limit now and what it has learned of the target.
+    pub fn snapshot(&self) -> LimitSnapshot {
+        let st = self.shared.lock();
+        LimitSnapshot {
+            limit: st.limit,
+            ceiling: st.ceiling,
+            max_unqueued: st.max_unqueued,
+            floor: st.floor.get(),
+            timed_out: st.timed_out,
+        }
+    }
+
+    fn start(&self, slot: Slot) -> Permit {
+        let mut st = self.shared.lock();
+        st.in_flight += 1;
+        st.starts += 1;
+        let start = Start { in_flight: st.in_flight, epoch: st.epoch, seq: st.starts };
+        drop(st);
+        Permit { shared: Arc::clone(&self.shared), slot: Some(slot), start }
+    }
+}
+
+#[derive(Debug)]
+enum Slot {
+    Shared { _gate: OwnedRwLockReadGuard<()>, slot: OwnedSemaphorePermit },
+    Alone { _gate: OwnedRwLockWriteGuard<()> },
+}
+
+/// The right to have one request in flight. Report how it ended with [`Permit::done`]; dropping
+/// it unreported frees the slot as [`Sample::Ignored`].
+#[derive(Debug)]
+pub struct Permit {
+    shared: Arc<Shared>,
+    slot: Option<Slot>,
+    start: Start,
+}
+
+impl Permit {
+    /// Requests in flight to the origin, this one included, when this one started.
+    pub fn in_flight_at_start(&self) -> usize {
+        self.start.in_flight
+    }
+
+    /// Whether this request has had the origin to itself so far: none in flight when it started
+    /// and none started since. A timeout is the target's own only when this holds.
+    pub fn ran_alone(&self) -> bool {
+        self.start.in_flight == 1 && self.shared.lock().starts == self.start.seq
+    }
+
+    /// Reports how the request ended and frees its slot.
+    pub fn done(mut self, sample: Sample) {
+        self.release(sample);
+    }
+
+    fn release(&mut self, sample: Sample) {
+        let Some(slot) = self.slot.take() else { return };
+        let mut st = self.shared.lock();
+        st.learn(self.start, sample, &self.shared.slots);
+        st.in_flight -= 1;
+        // Under the lock, so that a concurrent resize sees the permit either out or back.
+        match slot {
+            Slot::Shared { slot, .. } if st.debt > 0 => {
+                st.debt -= 1;
+                slot.forget();
+            }
+            other => drop(other),
+        }
+        drop(st);
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.release(Sample::Ignored);
+    }
+}
+

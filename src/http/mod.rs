@@ -1,0 +1,3 @@
+//! HTTP plumbing that stands below `client`.
+
+pub mod limit;
