@@ -356,3 +356,294 @@ impl Drop for Permit {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    use tokio::task::JoinSet;
+    use tokio::time::{Instant, sleep, timeout};
+
+    use super::*;
+
+    /// A simulated worker's service time.
+    const SERVICE: Duration = Duration::from_millis(100);
+    /// Callers sending at once, far more than any limit here.
+    const CALLERS: usize = 32;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// A target simulated in-process on the paused clock.
+    #[derive(Clone)]
+    enum Target {
+        /// `n` workers, each busy for [`SERVICE`] per request: latency is queue wait + service.
+        Workers(Arc<Semaphore>),
+        /// Plenty of workers behind a fixed network delay.
+        Wide(Duration),
+        /// Plenty of workers, a fixed delay, but the very first answer comes after 1 ms.
+        FastFirst(Duration),
+        /// A fast local target: 0.2 to 3 ms, jittering (reported as such: the paused clock counts whole ms).
+        Loopback,
+    }
+
+    impl Target {
+        fn workers(n: usize) -> Self {
+            Target::Workers(Arc::new(Semaphore::new(n)))
+        }
+
+        /// Answers request `i`; returns the round trip to report when it is not the one measured.
+        async fn serve(&self, i: usize) -> Option<Duration> {
+            match self {
+                Target::Workers(workers) => {
+                    let _worker = workers.acquire().await.expect("never closed");
+                    sleep(SERVICE).await;
+                }
+                Target::Wide(delay) => sleep(*delay).await,
+                Target::FastFirst(delay) => sleep(if i == 0 { ms(1) } else { *delay }).await,
+                Target::Loopback => {
+                    sleep(ms(1)).await;
+                    return Some(Duration::from_micros(200 + (i as u64 * 7919) % 2800));
+                }
+            }
+            None
+        }
+    }
+
+    /// What `requests` requests through the limiter, from [`CALLERS`] callers, measured.
+    #[derive(Debug)]
+    struct Run {
+        elapsed: Duration,
+        /// In the order the answers came: round trip, and the limit right after it was reported.
+        answers: Vec<(Duration, usize)>,
+        max_in_flight: usize,
+    }
+
+    impl Run {
+        fn rtts(&self, from: usize) -> impl Iterator<Item = Duration> + '_ {
+            self.answers[from..].iter().map(|a| a.0)
+        }
+
+        fn limits(&self, from: usize) -> impl Iterator<Item = usize> + '_ {
+            self.answers[from..].iter().map(|a| a.1)
+        }
+    }
+
+    async fn drive(limit: &AdaptiveLimit, target: Target, requests: usize) -> Run {
+        let next = Arc::new(AtomicUsize::new(0));
+        let answered = Arc::new(AtomicUsize::new(0));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let max_in_flight = Arc::new(AtomicUsize::new(0));
+        let began = Instant::now();
+        let mut callers = JoinSet::new();
+        for _ in 0..CALLERS {
+            let (limit, target) = (limit.clone(), target.clone());
+            let (next, answered) = (Arc::clone(&next), Arc::clone(&answered));
+            let (in_flight, max_in_flight) = (Arc::clone(&in_flight), Arc::clone(&max_in_flight));
+            callers.spawn(async move {
+                let mut answers = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, SeqCst);
+                    if i >= requests {
+                        return answers;
+                    }
+                    let permit = limit.acquire().await;
+                    max_in_flight.fetch_max(in_flight.fetch_add(1, SeqCst) + 1, SeqCst);
+                    let sent = Instant::now();
+                    let rtt = target.serve(i).await.unwrap_or_else(|| sent.elapsed());
+                    in_flight.fetch_sub(1, SeqCst);
+                    permit.done(Sample::Answered(rtt));
+                    answers.push((answered.fetch_add(1, SeqCst), rtt, limit.snapshot().limit));
+                }
+            });
+        }
+        let mut answers = Vec::new();
+        while let Some(caller) = callers.join_next().await {
+            answers.extend(caller.expect("caller task"));
+        }
+        answers.sort_by_key(|a| a.0);
+        let run = Run {
+            elapsed: began.elapsed(),
+            answers: answers.into_iter().map(|a| (a.1, a.2)).collect(),
+            max_in_flight: max_in_flight.load(SeqCst),
+        };
+        let (worst, warm) = (run.rtts(0).max(), run.rtts(20).max());
+        let (limit, snap) = (run.limits(0).collect::<Vec<_>>(), limit.snapshot());
+        println!(
+            "elapsed {:?}, max in flight {}, worst rtt {worst:?} ({warm:?} after 20 answers), {snap:?}\nlimits {limit:?}",
+            run.elapsed, run.max_in_flight
+        );
+        run
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_one_worker_target_settles_at_one_or_two_and_never_queues_long() {
+        let limit = AdaptiveLimit::new(16);
+        let run = drive(&limit, Target::workers(1), 200).await;
+        let settled = run.limits(50).max().expect("answers");
+        assert!(settled <= 2, "settled at {settled}");
+        let worst = run.rtts(20).max().expect("answers");
+        assert!(worst <= 3 * SERVICE, "a round trip of {worst:?} after warm-up");
+        assert!(run.elapsed <= 2 * 200 * SERVICE, "took {:?}", run.elapsed);
+        assert_eq!(limit.snapshot().floor, Some(SERVICE));
+        assert!(limit.snapshot().max_unqueued <= 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_two_worker_target_settles_at_two_or_three() {
+        let limit = AdaptiveLimit::new(16);
+        let run = drive(&limit, Target::workers(2), 200).await;
+        let (low, high) = (run.limits(50).min().expect("answers"), run.limits(50).max().expect("answers"));
+        assert!((2..=3).contains(&low) && high <= 3, "settled between {low} and {high}");
+        assert!(run.elapsed <= 200 * SERVICE * 13 / 20, "took {:?}", run.elapsed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wide_target_behind_network_delay_gets_the_ceiling_quickly() {
+        let limit = AdaptiveLimit::new(16);
+        let run = drive(&limit, Target::Wide(ms(50)), 200).await;
+        let reached = run.limits(0).position(|l| l == 16).expect("the limit reached the ceiling");
+        assert!(reached < 40, "after {reached} answers");
+        assert!(run.limits(reached).all(|l| l == 16), "the limit fell from the ceiling");
+        assert_eq!(run.max_in_flight, 16);
+        // 200 / 16 rounds of 50 ms at the ceiling = 625 ms.
+        assert!(run.elapsed <= ms(900), "took {:?}", run.elapsed);
+        assert_eq!(limit.snapshot().max_unqueued, 16);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn loopback_jitter_is_not_queueing() {
+        let limit = AdaptiveLimit::new(16);
+        let run = drive(&limit, Target::Loopback, 200).await;
+        assert!(run.limits(0).is_sorted(), "the limit was cut");
+        assert_eq!(limit.snapshot().limit, 16);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_warm_up_outlier_does_not_stick_as_the_floor() {
+        let limit = AdaptiveLimit::new(16);
+        let run = drive(&limit, Target::FastFirst(ms(50)), 200).await;
+        assert_eq!(limit.snapshot().floor, Some(ms(50)));
+        let reached = run.limits(0).position(|l| l == 16).expect("the limit reached the ceiling");
+        assert!(reached <= 2 * FLOOR_WINDOW as usize + 40, "after {reached} answers");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_ceiling_of_one_is_strictly_serial() {
+        let limit = AdaptiveLimit::new(1);
+        let run = drive(&limit, Target::Wide(ms(50)), 200).await;
+        assert_eq!(run.max_in_flight, 1);
+        assert_eq!(run.elapsed, 200 * ms(50));
+        assert_eq!(limit.snapshot().limit, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn acquire_alone_waits_for_the_flight_then_holds_the_origin() {
+        let limit = AdaptiveLimit::new(4);
+        let (first, second) = (limit.acquire().await, limit.acquire().await);
+        let alone = tokio::spawn({
+            let limit = limit.clone();
+            async move { limit.acquire_alone().await }
+        });
+        sleep(ms(10)).await;
+        let later = tokio::spawn({
+            let limit = limit.clone();
+            async move { limit.acquire().await }
+        });
+        sleep(ms(10)).await;
+        assert!(!alone.is_finished(), "ran alone beside two in flight");
+        assert!(!later.is_finished(), "a later request overtook the one waiting to run alone");
+        first.done(Sample::Answered(ms(20)));
+        sleep(ms(10)).await;
+        assert!(!alone.is_finished(), "ran alone beside one in flight");
+        drop(second);
+        let alone = timeout(ms(10), alone).await.expect("alone once the flight landed").expect("task");
+        assert_eq!(alone.in_flight_at_start(), 1);
+        sleep(ms(1000)).await;
+        assert!(!later.is_finished(), "a request started beside the one running alone");
+        assert!(alone.ran_alone());
+        alone.done(Sample::Answered(ms(20)));
+        let later = timeout(ms(10), later).await.expect("queued request resumed").expect("task");
+        assert_eq!(later.in_flight_at_start(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ran_alone_says_whether_another_started_meanwhile() {
+        let limit = AdaptiveLimit::new(4);
+        let first = limit.acquire().await;
+        assert!(first.ran_alone());
+        let second = limit.acquire().await;
+        assert_eq!(second.in_flight_at_start(), 2);
+        drop(second);
+        assert!(!first.ran_alone(), "another was in flight beside it");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timeout_halves_the_limit_once_per_round_trip() {
+        let limit = AdaptiveLimit::new(16);
+        assert_eq!(limit.snapshot().limit, INITIAL_LIMIT);
+        let round: Vec<Permit> = vec![limit.acquire().await, limit.acquire().await, limit.acquire().await];
+        for permit in round {
+            permit.done(Sample::TimedOut);
+        }
+        let snap = limit.snapshot();
+        assert_eq!((snap.limit, snap.timed_out), (2, true));
+        limit.acquire().await.done(Sample::TimedOut);
+        assert_eq!(limit.snapshot().limit, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_queued_answer_cuts_the_limit_by_a_quarter() {
+        let limit = AdaptiveLimit::new(16);
+        let (first, second) = (limit.acquire().await, limit.acquire().await);
+        first.done(Sample::Answered(ms(100)));
+        second.done(Sample::Answered(ms(200)));
+        assert_eq!(limit.snapshot().limit, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cut_binds_before_the_permits_out_come_back() {
+        let limit = AdaptiveLimit::new(16);
+        let mut out: Vec<Permit> = Vec::new();
+        for _ in 0..4 {
+            out.push(limit.acquire().await);
+        }
+        out.pop().expect("four out").done(Sample::TimedOut);
+        assert_eq!(limit.snapshot().limit, 2);
+        drop(out.pop());
+        assert!(timeout(ms(100), limit.acquire()).await.is_err(), "three in flight under a limit of two");
+        drop(out.pop());
+        let third = timeout(ms(100), limit.acquire()).await.expect("one in flight under a limit of two");
+        assert_eq!(third.in_flight_at_start(), 2);
+        assert!(timeout(ms(100), limit.acquire()).await.is_err(), "three in flight under a limit of two");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn snapshot_reports_floor_and_the_most_held_unqueued() {
+        let limit = AdaptiveLimit::new(8);
+        let empty = LimitSnapshot { limit: 4, ceiling: 8, max_unqueued: 0, floor: None, timed_out: false };
+        assert_eq!(limit.snapshot(), empty);
+        let permits = [limit.acquire().await, limit.acquire().await, limit.acquire().await];
+        for (permit, rtt) in permits.into_iter().zip([30, 20, 21]) {
+            permit.done(Sample::Answered(ms(rtt)));
+        }
+        // The first answer came with the limit barely in use; the next two grew it (slow start).
+        let grown = LimitSnapshot { limit: 6, ceiling: 8, max_unqueued: 3, floor: Some(ms(20)), timed_out: false };
+        assert_eq!(limit.snapshot(), grown);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dropped_permits_and_cancelled_waits_free_their_slots() {
+        let limit = AdaptiveLimit::new(1);
+        drop(limit.acquire().await);
+        let held = timeout(ms(10), limit.acquire()).await.expect("a dropped permit frees its slot");
+        assert!(timeout(ms(10), limit.acquire()).await.is_err(), "two in flight under a ceiling of one");
+        assert!(timeout(ms(10), limit.acquire_alone()).await.is_err(), "alone beside one in flight");
+        drop(held);
+        let alone = timeout(ms(10), limit.acquire_alone()).await.expect("cancelled waits hold nothing");
+        drop(alone);
+        timeout(ms(10), limit.acquire()).await.expect("a dropped alone permit frees the origin").done(Sample::Ignored);
+        let snap = limit.snapshot();
+        assert_eq!((snap.limit, snap.floor), (1, None), "a dropped permit is no sample");
+    }
+}
