@@ -147,7 +147,9 @@ pub struct RunArgs {
     /// Seconds each request may take, body included [default: 30].
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
-    /// Scenarios run at once [default: 8].
+    /// The most requests under way at once to each target [default: 64]: a ceiling, within which
+    /// the run learns from the target's latencies how many it serves without queueing. 1 runs
+    /// everything one after another.
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
     /// Write a JUnit XML report.
@@ -234,6 +236,10 @@ pub struct ServeArgs {
     /// Wait this many milliseconds before every response (to measure a run over a slow network).
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
+    /// Serve only N requests at once, each taking --latency-ms of a worker's time, the others
+    /// queueing (a target of modest capacity, to measure the suite against one).
+    #[arg(long, value_name = "N", requires = "latency_ms")]
+    pub workers: Option<usize>,
     /// Require a UEM login, with the credentials of VPP_CONFORMANCE_UEM_USERNAME and
     /// VPP_CONFORMANCE_UEM_PASSWORD (the variables `run` logs in with).
     #[arg(long)]
@@ -543,8 +549,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     }
-    if args.latency_ms > 0 {
-        options = options.with_quirk(Quirk::Latency(Duration::from_millis(args.latency_ms)));
+    let latency = Duration::from_millis(args.latency_ms);
+    match args.workers {
+        Some(workers) => options = options.with_quirk(Quirk::Workers { workers, service: latency }),
+        None if args.latency_ms > 0 => options = options.with_quirk(Quirk::Latency(latency)),
+        None => {}
     }
     if args.require_login {
         match config::uem_login_from_env(|v| std::env::var(v).ok()) {

@@ -6,13 +6,13 @@
 //! when the run stops is dropped: [`Exchange::not_run`] says why.
 
 use crate::gate::{Gate, origin};
+use crate::http::limit::{AdaptiveLimit, LimitSnapshot, Sample};
 use crate::outcome::{NotRun, TransportError, TransportKind};
 use crate::redact::Redactor;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 /// Documented responses are a few kilobytes; 4 MiB holds a list of about 15 000 accounts while
 /// keeping a hostile target from exhausting memory. `--max-body-size` raises it for a larger tenant.
@@ -36,8 +36,9 @@ pub struct ClientOptions {
     /// Honour `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` (and their lower-case forms).
     /// Off for the built-in reference: reqwest sends even loopback requests through a proxy.
     pub proxies_from_env: bool,
-    /// Requests under way at once, across the whole run (`--concurrency`): what the suite holds
-    /// in memory is this many bodies at most, and the target is not flooded.
+    /// The most requests under way at once to one origin (from `--concurrency`): the ceiling of
+    /// the adaptive limit each origin learns ([`crate::http::limit`]). What the suite holds in
+    /// memory is this many bodies per origin at most. 1 is strictly serial.
     pub max_in_flight: usize,
     /// At most this many requests leave per period, across the whole run (`--rate-limit`).
     pub rate_limit: Option<RateLimit>,
@@ -124,7 +125,17 @@ struct Politeness {
     /// Origins that answered a request of this run: a refused connection to one of them is worth
     /// another try, to another it means the target is down.
     answered: Mutex<HashSet<String>>,
+    /// How many requests may be under way at once to each origin, learned from its latencies,
+    /// and the size of the bodies it answers with (a moving average, in bytes).
+    limits: Mutex<std::collections::BTreeMap<String, (AdaptiveLimit, f64)>>,
+    /// The ceiling of each origin's limit.
+    ceiling: usize,
 }
+
+/// The bodies that requests in flight to one origin may hold, in all: an origin that answers
+/// with megabytes (a date query on a large tenant) gets fewer requests at once than one that
+/// answers with a kilobyte, so what the suite holds stays bounded by bytes, not by a count.
+const BODY_BUDGET: f64 = 128.0 * 1024.0 * 1024.0;
 
 impl fmt::Debug for Politeness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -147,6 +158,10 @@ pub struct Traffic {
     /// Requests sent again after a transport error, each with the error, redacted.
     pub retried: Vec<String>,
     pub rate_limit: Option<RateLimit>,
+    /// Requests that timed out while others were in flight to their origin, and were asked again
+    /// with nothing else in flight; and how many of those answered then.
+    pub asked_alone: u64,
+    pub answered_alone: u64,
 }
 
 impl Traffic {
@@ -186,6 +201,13 @@ impl Traffic {
                 self.paused.as_secs_f64()
             ));
         }
+        if self.asked_alone > 0 {
+            notices.push(format!(
+                "{} request(s) got no answer within --timeout while others were in flight to the same target, and \
+                 were asked again alone: {} answered then (the suite's load is never counted against the target)",
+                self.asked_alone, self.answered_alone
+            ));
+        }
         if !self.retried.is_empty() {
             notices.push(format!(
                 "{} request(s) sent again after a transport error (--retries): {}",
@@ -198,14 +220,36 @@ impl Traffic {
 }
 
 impl Politeness {
-    fn new(rate_limit: Option<RateLimit>) -> Self {
+    fn new(rate_limit: Option<RateLimit>, ceiling: usize) -> Self {
         // One request per period, no burst: "N per second" holds over any second, not only on average.
         let limiter = rate_limit.and_then(|r| {
             let quota = governor::Quota::with_period(r.per / r.requests)?;
             Some(governor::RateLimiter::direct(quota.allow_burst(std::num::NonZeroU32::MIN)))
         });
         let traffic = Traffic { rate_limit, ..Traffic::default() };
-        Self { limiter, not_before: Mutex::default(), traffic: Mutex::new(traffic), answered: Mutex::default() }
+        Self {
+            limiter,
+            not_before: Mutex::default(),
+            traffic: Mutex::new(traffic),
+            answered: Mutex::default(),
+            limits: Mutex::default(),
+            ceiling: ceiling.max(1),
+        }
+    }
+
+    /// The adaptive limit of the origin of `url`.
+    fn limit_of(&self, url: &str) -> AdaptiveLimit {
+        lock(&self.limits).entry(origin(url)).or_insert_with(|| (AdaptiveLimit::new(self.ceiling), 0.0)).0.clone()
+    }
+
+    /// A body of `bytes` came from the origin of `url`: its ceiling follows the bodies' size.
+    fn body_size(&self, url: &str, bytes: usize) {
+        let mut limits = lock(&self.limits);
+        let Some((limit, average)) = limits.get_mut(&origin(url)) else { return };
+        let bytes = bytes.max(1024) as f64;
+        *average = if *average == 0.0 { bytes } else { 0.8 * *average + 0.2 * bytes };
+        let fits = (BODY_BUDGET / *average) as usize;
+        limit.set_ceiling(fits.clamp(1, self.ceiling));
     }
 
     /// Waits until a request may leave (after any pause a target asked for, within the rate),
@@ -278,8 +322,6 @@ pub struct Client {
     /// Headers sent only to URLs under a prefix, replacing a same-named header of `options`: the
     /// UEM `Authorization` obtained by logging in goes to the UEM target and nowhere else.
     scoped: Vec<(String, String, String)>,
-    /// Shared by every clone: one permit per request under way.
-    in_flight: Arc<Semaphore>,
     /// Whether a request may still go out: the run not stopped, its target not known to be down.
     gate: Arc<Gate>,
     /// Whether what this client meets tells the gate a target is down (off for the canonical
@@ -358,15 +400,13 @@ impl Client {
                 .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
         };
         let (http, http_no_redirect) = (build(MAX_REDIRECTS)?, build(0)?);
-        let in_flight = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
-        let politeness = Arc::new(Politeness::new(options.rate_limit));
+        let politeness = Arc::new(Politeness::new(options.rate_limit, options.max_in_flight));
         Ok(Self {
             http,
             http_no_redirect,
             options,
             redactor,
             scoped: Vec::new(),
-            in_flight,
             gate: Arc::default(),
             informs_gate: true,
             politeness,
@@ -505,8 +545,6 @@ impl Client {
         body: Option<(&str, &str)>,
         accept: Option<&str>,
     ) -> Result<(Result<Reply, TransportError>, Duration, Vec<String>), NotRun> {
-        // Waiting for a turn is the suite's own cost: the clock starts once the request may go.
-        let permit = self.in_flight.clone().acquire_owned().await.ok();
         if let Some(why) = self.gate.refusal(url) {
             return Err(why);
         }
@@ -515,13 +553,12 @@ impl Client {
         let body_owned = body.map(|(b, t)| (b.to_owned(), t.to_owned()));
         let accept_owned = accept.map(str::to_owned);
         let task = tokio::spawn(async move {
-            let _permit = permit;
             let body = body_owned.as_ref().map(|(b, t)| (b.as_str(), t.as_str()));
             this.politely(&method_owned, &url_owned, body, accept_owned.as_deref()).await
         });
         let _abort = AbortOnDrop(task.abort_handle());
         let (outcome, elapsed, retried) = match task.await {
-            Ok(done) => done,
+            Ok(done) => done?,
             Err(e) => {
                 let abandoned = TransportError::new(TransportKind::Other, format!("the exchange was abandoned: {e}"));
                 return Ok((Err(abandoned), Duration::ZERO, Vec::new()));
@@ -550,26 +587,22 @@ impl Client {
         url: &str,
         body: Option<(&str, &str)>,
         accept: Option<&str>,
-    ) -> (Result<Reply, TransportError>, Duration, Vec<String>) {
+    ) -> Result<(Result<Reply, TransportError>, Duration, Vec<String>), NotRun> {
         let mut retried = Vec::new();
         let (mut attempts, mut pushbacks, mut waited) = (0u32, 0u32, Duration::ZERO);
+        let mut last_error: Option<(TransportError, Duration)> = None;
         loop {
-            self.politeness.turn().await;
-            let started = Instant::now();
-            let outcome = tokio::time::timeout(self.options.timeout, self.exchange(method, url, body, accept)).await;
-            let elapsed = started.elapsed();
-            let outcome = outcome.unwrap_or_else(|_| {
-                Err(TransportError::new(
-                    TransportKind::TimedOut,
-                    format!(
-                        "the target did not answer within --timeout ({}): no complete response (it hung, or sent \
-                         its body too slowly)",
-                        human_duration(self.options.timeout)
-                    ),
-                ))
-            });
+            let (outcome, elapsed) = match self.attempt(method, url, body, accept).await {
+                Ok(done) => done,
+                // Refused once its turn came: a request that already met an error is judged by
+                // it; one never sent is not run.
+                Err(why) => match last_error {
+                    Some((e, elapsed)) => return Ok((Err(e), elapsed, retried)),
+                    None => return Err(why),
+                },
+            };
             match outcome {
-                Ok((reply, retry_after)) => {
+                Ok((reply, retry_after, _)) => {
                     self.redactor.learn_tokens(&reply.body);
                     lock(&self.politeness.answered).insert(origin(url));
                     let asked = match (reply.status, retry_after.as_deref()) {
@@ -579,7 +612,7 @@ impl Client {
                         (429, None) => Some(DEFAULT_PUSHBACK_WAIT),
                         _ => None,
                     };
-                    let Some(wait) = asked else { return (Ok(reply), elapsed, retried) };
+                    let Some(wait) = asked else { return Ok((Ok(reply), elapsed, retried)) };
                     pushbacks += 1;
                     if waited + wait > self.options.max_retry_after || pushbacks > MAX_PUSHBACKS_PER_REQUEST {
                         let why = format!(
@@ -593,7 +626,7 @@ impl Client {
                             waited.as_secs_f64().ceil(),
                             self.options.max_retry_after.as_secs()
                         );
-                        return (Err(TransportError::new(TransportKind::PushedBack, why)), elapsed, retried);
+                        return Ok((Err(TransportError::new(TransportKind::PushedBack, why)), elapsed, retried));
                     }
                     waited += wait;
                     self.politeness.push_back(wait);
@@ -604,16 +637,109 @@ impl Client {
                     let worth = e.kind.transient()
                         && (e.kind != TransportKind::Refused || lock(&self.politeness.answered).contains(&origin(url)));
                     if !worth || attempts >= self.options.retries {
-                        return (Err(e), elapsed, retried);
+                        return Ok((Err(e), elapsed, retried));
                     }
                     attempts += 1;
                     let note = self.redactor.redact(&format!("{method} {url} (attempt {attempts}): {}", e.text));
                     lock(&self.politeness.traffic).retried.push(note.clone());
                     retried.push(note);
+                    last_error = Some((e, elapsed));
                     tokio::time::sleep(RETRY_BACKOFF * 2u32.saturating_pow(attempts - 1)).await;
                 }
             }
         }
+    }
+
+    /// One attempt in its turn (the run's rate and pauses) and within its origin's limit, timed
+    /// alone: waiting for a turn or a slot is the suite's own cost. A timeout among other
+    /// requests to the same origin may be the suite's load queueing at the target, so such a
+    /// request is asked again with nothing else in flight, and only a timeout then counts.
+    async fn attempt(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<(&str, &str)>,
+        accept: Option<&str>,
+    ) -> Result<(Result<(Reply, Option<String>, Duration), TransportError>, Duration), NotRun> {
+        let limit = self.politeness.limit_of(url);
+        self.politeness.turn().await;
+        let permit = limit.acquire().await;
+        // The run may have stopped, or the target been found down, while this waited its turn.
+        if let Some(why) = self.gate.refusal(url) {
+            permit.done(Sample::Ignored);
+            return Err(why);
+        }
+        let (outcome, elapsed) = self.timed(method, url, body, accept).await;
+        let timed_out = matches!(&outcome, Err(e) if e.kind == TransportKind::TimedOut);
+        if let Ok((reply, _, _)) = &outcome {
+            self.politeness.body_size(url, reply.body.len());
+        }
+        if !timed_out {
+            // Latency is judged by the answer's head: a large body takes longer to read without
+            // any queue at the target.
+            permit.done(match &outcome {
+                Ok((_, _, first_byte)) => Sample::Answered(*first_byte),
+                Err(_) => Sample::Ignored,
+            });
+            return Ok((outcome, elapsed));
+        }
+        let alone = permit.ran_alone();
+        // Before waiting alone, which waits for every slot out.
+        permit.done(Sample::TimedOut);
+        // A target that has not answered a single request of the run is not queueing the suite's
+        // load: it is down (the gate learns so from this timeout), and asking again would only
+        // wait out another timeout per request.
+        if alone || !lock(&self.politeness.answered).contains(&origin(url)) {
+            return Ok((outcome, elapsed));
+        }
+        self.politeness.turn().await;
+        let permit = limit.acquire_alone().await;
+        // The run may have stopped, or the target been found down, while this waited its turn.
+        if self.gate.refusal(url).is_some() {
+            permit.done(Sample::Ignored);
+            return Ok((outcome, elapsed));
+        }
+        lock(&self.politeness.traffic).asked_alone += 1;
+        let (outcome, elapsed) = self.timed(method, url, body, accept).await;
+        permit.done(match &outcome {
+            Ok((_, _, first_byte)) => Sample::Answered(*first_byte),
+            Err(e) if e.kind == TransportKind::TimedOut => Sample::TimedOut,
+            Err(_) => Sample::Ignored,
+        });
+        if outcome.is_ok() {
+            lock(&self.politeness.traffic).answered_alone += 1;
+        }
+        Ok((outcome, elapsed))
+    }
+
+    /// One exchange within `--timeout`, and how long it took.
+    async fn timed(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<(&str, &str)>,
+        accept: Option<&str>,
+    ) -> (Result<(Reply, Option<String>, Duration), TransportError>, Duration) {
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(self.options.timeout, self.exchange(method, url, body, accept)).await;
+        let elapsed = started.elapsed();
+        let outcome = outcome.unwrap_or_else(|_| {
+            Err(TransportError::new(
+                TransportKind::TimedOut,
+                format!(
+                    "the target did not answer within --timeout ({}): no complete response (it hung, or sent \
+                     its body too slowly)",
+                    human_duration(self.options.timeout)
+                ),
+            ))
+        });
+        (outcome, elapsed)
+    }
+
+    /// What each origin's limit learned: the most requests it answered at once without queueing,
+    /// its fastest answer, the limit now.
+    pub fn capacity(&self) -> Vec<(String, LimitSnapshot)> {
+        lock(&self.politeness.limits).iter().map(|(origin, (limit, _))| (origin.clone(), limit.snapshot())).collect()
     }
 
     async fn exchange(
@@ -622,7 +748,7 @@ impl Client {
         url: &str,
         body: Option<(&str, &str)>,
         accept: Option<&str>,
-    ) -> Result<(Reply, Option<String>), TransportError> {
+    ) -> Result<(Reply, Option<String>, Duration), TransportError> {
         let method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|e| TransportError::new(TransportKind::Other, format!("bad method {method}: {e}")))?;
         let mut request = self.http.request(method, url);
@@ -644,6 +770,7 @@ impl Client {
         if let Some((body, media_type)) = body {
             request = request.header(reqwest::header::CONTENT_TYPE, media_type).body(body.to_owned());
         }
+        let sent = Instant::now();
         let mut response = request.send().await.map_err(|e| {
             let mut error = transport_error(&e);
             // The alert of a refused client certificate can lose the race with the connection's
@@ -657,6 +784,8 @@ impl Client {
             }
             error
         })?;
+        // Until the answer's head: what a queue at the target delays, whatever the body's size.
+        let first_byte = sent.elapsed();
         let status = response.status().as_u16();
         let redirected_to = (response.url().as_str() != url).then(|| response.url().to_string());
         let content_type = response
@@ -704,7 +833,7 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((Reply { status, redirected_to, content_type, body }, retry_after))
+        Ok((Reply { status, redirected_to, content_type, body }, retry_after, first_byte))
     }
 }
 

@@ -29,8 +29,8 @@ const LAYERS: &[&[&str]] = &[
     &["steps", "config"],
     // One bounded exchange with the target.
     &["client"],
-    // Plain functions, no cucumber.
-    &["checks"],
+    // Plain functions, no cucumber; how many requests an origin may take at once.
+    &["checks", "http"],
     // Whether a request may still go out; secrets replaced.
     &["gate", "redact"],
     // The results model: what runner returns, report and app read.

@@ -14,7 +14,7 @@ use tokio::io::AsyncReadExt as _;
 use tokio::net::{TcpListener, TcpStream};
 use vpp_conformance::client::RateLimit;
 use vpp_conformance::config::RunConfig;
-use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
+use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use vpp_conformance::runner::{RunOutcome, Verdict};
 use wiremock::{Match, Mock, Request, ResponseTemplate};
 
@@ -315,4 +315,32 @@ async fn an_any_data_scenario_whose_queries_were_sent_again_is_flaky() {
     assert_passed(&outcome, &out);
     let s = outcome.scenario("UEM-ANY-005").expect("ran");
     assert!(!s.flaky.is_empty(), "the date-bound scenario's resent queries mark it flaky\n{}", results(&outcome));
+}
+
+/// A conformant target of modest capacity (one worker, each request 20 ms of its time) passes
+/// whatever `--concurrency` lets the suite send: the suite learns how many requests the target
+/// takes at once, so its own load never queues a request past `--timeout`; and a request that
+/// timed out among others would be asked again alone before it counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_worker_target_gets_the_same_verdict_whatever_the_concurrency() {
+    let options =
+        ReferenceOptions::default().with_quirk(Quirk::Workers { workers: 1, service: Duration::from_millis(20) });
+    let target = ReferenceTarget::start(options).await.unwrap();
+    let mut verdicts = Vec::new();
+    for concurrency in [64, 1] {
+        let config = RunConfig {
+            tags: Some("@UEM-ANY-002 or @UEM-ANY-005 or @apple-vpp".into()),
+            // 64 requests queued at once at this target would wait 1.3 s.
+            timeout: Duration::from_millis(600),
+            concurrency,
+            seed: Some(5),
+            max_requests: 40,
+            ..config_for(&target.url())
+        };
+        let (outcome, out) = run_with(&config).await;
+        assert!(outcome.passed(), "--concurrency {concurrency}: {}\n{out}", results(&outcome));
+        assert!(out.contains("took about"), "the run says what it learned of the target:\n{out}");
+        verdicts.push(outcome.scenarios.iter().map(|s| (s.id.clone(), s.status)).collect::<Vec<_>>());
+    }
+    assert_eq!(verdicts[0], verdicts[1], "the verdict is the target's, not the suite's load");
 }

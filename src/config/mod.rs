@@ -39,6 +39,8 @@ pub struct RunConfig {
     /// A cucumber tag expression; `None` runs every scenario that is not opt-in.
     pub tags: Option<String>,
     pub timeout: Duration,
+    /// The most requests under way at once to each origin: the ceiling of its adaptive limit.
+    /// 1 is strictly serial.
     pub concurrency: usize,
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
@@ -211,7 +213,7 @@ impl Default for RunConfig {
             headers: Vec::new(),
             tags: None,
             timeout: Duration::from_secs(30),
-            concurrency: 8,
+            concurrency: 64,
             junit: None,
             json: None,
             color: false,
@@ -301,7 +303,7 @@ pub fn resolve(
     }
     let concurrency = flags.concurrency.or(file.concurrency).unwrap_or(defaults.concurrency);
     if concurrency == 0 {
-        return Err(ConfigError("--concurrency 0: at least one scenario must run at a time".into()));
+        return Err(ConfigError("--concurrency 0: at least one request must be under way at a time".into()));
     }
     // Headers merge by name: the file's first, then the flags', a later one replacing an earlier.
     let mut headers: Vec<(String, String)> = Vec::new();

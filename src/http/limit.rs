@@ -95,6 +95,8 @@ pub struct LimitSnapshot {
     pub floor: Option<Duration>,
     /// Whether any request to this origin timed out.
     pub timed_out: bool,
+    /// The limit the answers came under, on average (rounded): what the target took in the run.
+    pub typical: usize,
 }
 
 /// The adaptive limit of one origin (scheme://host:port). Clones share it.
@@ -129,6 +131,9 @@ struct State {
     floor: WindowMin,
     max_unqueued: usize,
     timed_out: bool,
+    /// The limit summed at each answer, and the answers: their mean is the typical limit.
+    limit_sum: u64,
+    answers: u64,
 }
 
 /// Minimum over the current bucket and the previous full one.
@@ -208,6 +213,8 @@ impl State {
                 self.cut(start, 1, 2, slots);
             }
             Sample::Answered(rtt) => {
+                self.limit_sum += self.limit as u64;
+                self.answers += 1;
                 let before = self.floor.get();
                 let floor = self.floor.push(rtt);
                 if before.is_some_and(|before| queued(floor, before)) {
@@ -255,6 +262,8 @@ impl AdaptiveLimit {
             floor: WindowMin::default(),
             max_unqueued: 0,
             timed_out: false,
+            limit_sum: 0,
+            answers: 0,
         };
         let shared = Shared {
             gate: Arc::new(RwLock::new(())),
@@ -279,6 +288,17 @@ impl AdaptiveLimit {
         self.start(Slot::Alone { _gate: gate })
     }
 
+    /// Moves the ceiling (at least 1): the limit is lowered at once when it stands above the new
+    /// one, and may grow up to it. The caller bounds what the requests in flight hold this way.
+    pub fn set_ceiling(&self, ceiling: usize) {
+        let mut st = self.shared.lock();
+        st.ceiling = ceiling.max(1);
+        if st.limit > st.ceiling {
+            let ceiling = st.ceiling;
+            st.resize(ceiling, &self.shared.slots);
+        }
+    }
+
     /// The limit now and what it has learned of the target.
     pub fn snapshot(&self) -> LimitSnapshot {
         let st = self.shared.lock();
@@ -288,6 +308,7 @@ impl AdaptiveLimit {
             max_unqueued: st.max_unqueued,
             floor: st.floor.get(),
             timed_out: st.timed_out,
+            typical: (st.limit_sum as f64 / st.answers.max(1) as f64).round() as usize,
         }
     }
 
@@ -621,14 +642,15 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn snapshot_reports_floor_and_the_most_held_unqueued() {
         let limit = AdaptiveLimit::new(8);
-        let empty = LimitSnapshot { limit: 4, ceiling: 8, max_unqueued: 0, floor: None, timed_out: false };
+        let empty = LimitSnapshot { limit: 4, ceiling: 8, max_unqueued: 0, floor: None, timed_out: false, typical: 0 };
         assert_eq!(limit.snapshot(), empty);
         let permits = [limit.acquire().await, limit.acquire().await, limit.acquire().await];
         for (permit, rtt) in permits.into_iter().zip([30, 20, 21]) {
             permit.done(Sample::Answered(ms(rtt)));
         }
         // The first answer came with the limit barely in use; the next two grew it (slow start).
-        let grown = LimitSnapshot { limit: 6, ceiling: 8, max_unqueued: 3, floor: Some(ms(20)), timed_out: false };
+        let grown =
+            LimitSnapshot { limit: 6, ceiling: 8, max_unqueued: 3, floor: Some(ms(20)), timed_out: false, typical: 4 };
         assert_eq!(limit.snapshot(), grown);
     }
 
@@ -645,5 +667,34 @@ mod tests {
         timeout(ms(10), limit.acquire()).await.expect("a dropped alone permit frees the origin").done(Sample::Ignored);
         let snap = limit.snapshot();
         assert_eq!((snap.limit, snap.floor), (1, None), "a dropped permit is no sample");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lowered_ceiling_holds_at_once_and_a_raised_one_lets_the_limit_grow() {
+        let limit = AdaptiveLimit::new(8);
+        assert_eq!(limit.snapshot().limit, INITIAL_LIMIT);
+        limit.set_ceiling(2);
+        assert_eq!((limit.snapshot().limit, limit.snapshot().ceiling), (2, 2));
+        let (a, b) = (limit.acquire().await, limit.acquire().await);
+        let third = tokio::time::timeout(Duration::from_millis(10), limit.acquire()).await;
+        assert!(third.is_err(), "a third request waits under a ceiling of 2");
+        a.done(Sample::Answered(Duration::from_millis(5)));
+        b.done(Sample::Answered(Duration::from_millis(5)));
+        limit.set_ceiling(16);
+        for _ in 0..40 {
+            let permits: Vec<Permit> = futures_join(&limit, limit.snapshot().limit).await;
+            for p in permits {
+                p.done(Sample::Answered(Duration::from_millis(5)));
+            }
+        }
+        assert_eq!(limit.snapshot().limit, 16, "the limit grows to the raised ceiling");
+    }
+
+    async fn futures_join(limit: &AdaptiveLimit, n: usize) -> Vec<Permit> {
+        let mut permits = Vec::new();
+        for _ in 0..n {
+            permits.push(limit.acquire().await);
+        }
+        permits
     }
 }

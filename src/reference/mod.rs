@@ -19,7 +19,7 @@ pub mod uem;
 use serde_json::Value;
 use std::fmt;
 use std::net::TcpListener;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub use uem::Quirk as UemQuirk;
@@ -35,6 +35,13 @@ pub enum Quirk {
     Uem(uem::Quirk),
     /// Every response waits this long before it starts (a slow network).
     Latency(std::time::Duration),
+    /// A server of limited capacity: `workers` requests are served at once, each taking
+    /// `service` of a worker's time; the others queue, first come first served (a small staging
+    /// host, a debug build). A conformant target that the suite must not fail for its load.
+    Workers {
+        workers: usize,
+        service: std::time::Duration,
+    },
 }
 
 /// The one login the reference's UEM authorization route accepts.
@@ -146,6 +153,8 @@ struct Router {
     /// Issued once per start, so it outlives provider states.
     authority: uem::Authority,
     latency: Option<std::time::Duration>,
+    /// When each worker is next free, and each request's service time ([`Quirk::Workers`]).
+    workers: Option<(Mutex<Vec<std::time::Instant>>, std::time::Duration)>,
 }
 
 impl Router {
@@ -170,6 +179,12 @@ impl Router {
             Quirk::Latency(d) => Some(*d),
             _ => None,
         });
+        let workers = options.quirks.iter().find_map(|q| match q {
+            Quirk::Workers { workers, service } => {
+                Some((Mutex::new(vec![std::time::Instant::now(); (*workers).max(1)]), *service))
+            }
+            _ => None,
+        });
         let authority = uem::Authority::new(options.auth);
         let served = Served {
             apple: apple_vpp::ServiceConfig::new(options.service_config.clone(), apple_quirks.clone()),
@@ -183,7 +198,20 @@ impl Router {
             uem_quirks,
             authority,
             latency,
+            workers,
         }
+    }
+
+    /// How long a request that arrives now waits for a worker and is served: the first worker
+    /// free takes it.
+    fn queued(&self) -> Option<std::time::Duration> {
+        let (free_at, service) = self.workers.as_ref()?;
+        let now = std::time::Instant::now();
+        let mut free_at = free_at.lock().unwrap_or_else(|e| e.into_inner());
+        let first = free_at.iter_mut().min()?;
+        let done = (*first).max(now) + *service;
+        *first = done;
+        Some(done - now)
     }
 
     fn accounts(&self, data: &Value) -> uem::Accounts {
@@ -274,9 +302,9 @@ impl Respond for Router {
             let served = self.served.read().unwrap_or_else(|e| e.into_inner());
             served.apple.respond(request).unwrap_or_else(|| served.uem.respond(request))
         };
-        match self.latency {
-            Some(d) => response.set_delay(d),
-            None => response,
+        match (self.latency, self.queued()) {
+            (_, Some(d)) | (Some(d), None) => response.set_delay(d),
+            (None, None) => response,
         }
     }
 }

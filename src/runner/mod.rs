@@ -64,6 +64,7 @@ pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) 
         notices.insert(0, missing.notice.clone());
     }
     notices.extend(ctx.client.traffic().notices());
+    let capacity = capacity(&ctx.client);
     let need_canonical_data = selection.running().any(|p| p.needs_canonical_data);
     if let Some(url) = target.state_url(config, need_canonical_data)
         && let Err(e) = tear_down(&ctx.client, url, &config.tenant, stopped).await
@@ -81,7 +82,7 @@ pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) 
         profile: config.profile.as_str().to_owned(),
         waivers: waivers(config),
         expectations_digest: config.expectations.as_ref().map(|e| e.digest.clone()),
-        capacity: Vec::new(),
+        capacity,
         selection: SelectionFacts {
             tags: config.tags.clone(),
             profile: config.profile.as_str().to_owned(),
@@ -123,8 +124,15 @@ fn expired_waivers(config: &RunConfig) -> Vec<String> {
         .collect()
 }
 
-/// Requests under way at once per scenario that may run at once (`--concurrency`).
-const IN_FLIGHT_PER_SCENARIO: usize = 4;
+/// Scenarios under way at once: they wait on their requests, which the adaptive limit of each
+/// origin (within `--concurrency`) holds back as the target needs, so they all may start.
+const SCENARIOS_AT_ONCE: usize = 64;
+
+/// Scenarios under way at once: with `--concurrency 1`, one at a time, so that the run is serial
+/// in every sense (one request, one scenario).
+fn scenarios_at_once(concurrency: usize) -> usize {
+    if concurrency <= 1 { 1 } else { SCENARIOS_AT_ONCE }
+}
 
 /// Asks the target for the canonical data set beside the scenarios, when a selected UEM scenario
 /// needs it; its answer explains their failures afterwards. It tells the gate nothing: a target
@@ -260,10 +268,10 @@ async fn prepare(
             insecure: config.insecure,
             proxies_from_env: !target.direct,
             max_body_bytes: config.max_body_bytes,
-            // Each of --concurrency scenarios may have a few requests under way (an @any-data
-            // scenario asks many): enough to keep a distant target busy, few enough that the
-            // bodies held at once stay bounded (a date query on 50 000 accounts is megabytes).
-            max_in_flight: config.concurrency.max(1) * IN_FLIGHT_PER_SCENARIO,
+            // The most requests under way at once to one origin: within it, each origin's limit
+            // is learned from its latencies, and lowered for origins whose bodies are large (the
+            // client's body budget), so the bodies held at once stay bounded.
+            max_in_flight: config.concurrency.max(1),
             rate_limit: config.rate_limit,
             max_retry_after: config.max_retry_after,
             retries: config.retries,
@@ -341,7 +349,7 @@ async fn execute(config: &RunConfig, selection: &Selection, ctx: Arc<RunContext>
         .map(|w| (w.scenario.clone(), w.attempts.map_or(FLAKY_ATTEMPTS, |a| a as usize).max(1)))
         .collect();
     let runner = cucumber::runner::Basic::default()
-        .max_concurrent_scenarios(Some(config.concurrency.max(1)))
+        .max_concurrent_scenarios(Some(scenarios_at_once(config.concurrency)))
         .steps(steps::collection())
         .retry_options(move |_, _, scenario, _| {
             let id = crate::catalog::scenario_id(&scenario.tags)?;
@@ -350,7 +358,10 @@ async fn execute(config: &RunConfig, selection: &Selection, ctx: Arc<RunContext>
         });
     let before_ctx = ctx.clone();
     let filter = selection.filter.clone();
-    let features = selection.features.clone();
+    // The longest scenarios first: the @any-data ones send most requests one after another, and
+    // started last they would stand alone at the end of the run. Outputs keep catalogue order.
+    let mut features = selection.features.clone();
+    features.sort_by_key(|f| !f.tags.iter().any(|t| t == select::ANY_DATA_TAG));
     Cucumber::<VppWorld, _, (), _, _, cucumber::cli::Empty>::custom(EmbeddedFeatures(features), runner, recorder)
         .with_default_cli()
         .before(move |_, _, scenario, world: &mut VppWorld| {
@@ -449,6 +460,25 @@ fn group(pairs: Vec<(String, String)>) -> std::collections::HashMap<String, Vec<
         by.entry(id).or_default().push(text);
     }
     by
+}
+
+/// What the run learned of each target's capacity, in words.
+fn capacity(client: &Client) -> Vec<String> {
+    client
+        .capacity()
+        .into_iter()
+        .filter_map(|(origin, s)| {
+            let floor = s.floor?;
+            let timed_out = if s.timed_out { "; a request timed out" } else { "" };
+            Some(format!(
+                "{origin} took about {} request(s) at once without queueing (learned from its latencies, within \
+                 --concurrency {}); fastest answer {}{timed_out}",
+                s.typical.max(1),
+                s.ceiling,
+                crate::client::human_duration(floor)
+            ))
+        })
+        .collect()
 }
 
 fn or_none(url: &str) -> &str {

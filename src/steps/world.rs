@@ -26,7 +26,8 @@ pub struct RunContext {
     pub seed: u64,
     /// Request budget of one `@any-data` scenario.
     pub max_requests: usize,
-    /// Requests an `@any-data` scenario sends at once.
+    /// Requests a scenario may have under way at once (`@any-data` probes, GET by each GUID):
+    /// the ceiling of each origin's adaptive limit, which decides how many really go at once.
     pub concurrency: usize,
     /// Warnings, by scenario ID: what the documentation leaves open, reported but never failed.
     pub warnings: Mutex<Warnings>,
