@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the independent tools tests/openapi.rs cross-checks the OpenAPI description with
-# (openapi-spec-validator, Schemathesis) into a virtualenv at target/py-tools/, pinned to
+# Installs the independent tools the tests cross-check with (openapi-spec-validator and
+# Schemathesis for tests/openapi.rs' OpenAPI description, junitparser for tests/agreement.rs'
+# JUnit XML) into a virtualenv at target/py-tools/, pinned to
 # scripts/python-tools.txt. Idempotent: does nothing when the venv already holds those pins, and
 # rebuilds the venv when the pins change. Needs Python 3.11+ with venv, and PyPI.
 # Usage: scripts/install-python-tools.sh   (PYTHON=python3.12 to choose the interpreter)
@@ -13,7 +14,7 @@ requirements=scripts/python-tools.txt
 stamp=$venv/.installed-requirements
 
 if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && cmp -s "$requirements" "$stamp" \
-  && "$venv/bin/python" -c 'import schemathesis, openapi_spec_validator' 2>/dev/null; then
+  && "$venv/bin/python" -c 'import schemathesis, openapi_spec_validator, junitparser' 2>/dev/null; then
   echo "python tools already installed in $venv"
   exit 0
 fi
@@ -38,6 +39,6 @@ mkdir -p target
 rm -f "$stamp"
 "$python" -m venv --clear "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-"$venv/bin/python" -c 'import schemathesis, openapi_spec_validator'
+"$venv/bin/python" -c 'import schemathesis, openapi_spec_validator, junitparser'
 cp "$requirements" "$stamp"
-echo "installed in $venv: $("$venv/bin/st" --version 2>/dev/null | head -n1), openapi-spec-validator $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("openapi-spec-validator"))')"
+echo "installed in $venv: $("$venv/bin/st" --version 2>/dev/null | head -n1), openapi-spec-validator $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("openapi-spec-validator"))'), junitparser $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("junitparser"))')"

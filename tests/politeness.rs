@@ -9,9 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::{config_for, run_with};
-use tokio::io::AsyncReadExt as _;
-use tokio::net::{TcpListener, TcpStream};
+use support::{config_for, resetting_front, run_with, upstream_of};
 use vpp_conformance::client::RateLimit;
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
@@ -182,48 +180,6 @@ async fn a_rate_limit_keeps_the_run_under_the_targets_own_limit() {
     assert!(limiter.refused.load(Ordering::SeqCst) > 0, "the unlimited run stayed under 20/s\n{out}");
     // A 429 is the target's rate limiting, never a failed rule: the run waits and passes.
     assert_passed(&outcome, &out);
-}
-
-/// A TCP front for `upstream` that resets every `nth` connection once the request arrives.
-async fn resetting_front(upstream: std::net::SocketAddr, nth: usize) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let resets = Arc::new(AtomicUsize::new(0));
-    let count = resets.clone();
-    tokio::spawn(async move {
-        let mut n = 0usize;
-        loop {
-            let Ok((mut client, _)) = listener.accept().await else { continue };
-            n += 1;
-            if n.is_multiple_of(nth) {
-                let count = count.clone();
-                tokio::spawn(async move {
-                    let mut buf = [0u8; 4096];
-                    // Counted only when a request came: a connection the client opened and
-                    // never used is no reset request.
-                    if !matches!(client.read(&mut buf).await, Ok(n) if n > 0) {
-                        return;
-                    }
-                    // A linger of zero makes the close a reset (RST), not an orderly end; it does not
-                    // block on drop, since nothing is left to send.
-                    #[allow(deprecated)]
-                    let _ = client.set_linger(Some(Duration::ZERO));
-                    count.fetch_add(1, Ordering::SeqCst);
-                    drop(client);
-                });
-                continue;
-            }
-            tokio::spawn(async move {
-                let Ok(mut server) = TcpStream::connect(upstream).await else { return };
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-            });
-        }
-    });
-    (url, resets)
-}
-
-fn upstream_of(target: &ReferenceTarget) -> std::net::SocketAddr {
-    target.url().trim_start_matches("http://").parse().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -341,12 +341,18 @@ pub fn trickling_server() -> String {
 pub fn tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
         .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()));
+    required_or_skipped(found, name, ".ci/run")
+}
+
+/// `found`; or, when a tool was not found, `None` after saying so (the check is skipped), unless
+/// `VPP_CONFORMANCE_REQUIRE_TOOLS=1`, which makes a missing tool a failure. `installer` installs it.
+pub fn required_or_skipped<T>(found: Option<T>, name: &str, installer: &str) -> Option<T> {
     if found.is_none() {
         assert!(
             std::env::var("VPP_CONFORMANCE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{name} is required (VPP_CONFORMANCE_REQUIRE_TOOLS=1) but not installed: .ci/run installs it"
+            "{name} is required (VPP_CONFORMANCE_REQUIRE_TOOLS=1) but not installed: {installer} installs it"
         );
-        eprintln!("skipped: {name} is not installed (.ci/run installs it)");
+        eprintln!("skipped: {name} is not installed ({installer} installs it)");
     }
     found
 }

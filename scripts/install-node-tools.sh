@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Cucumber JSON consumer tests/agreement.rs checks the suite's counts with
+# (multiple-cucumber-html-reporter) into target/node-tools/, exactly as
+# scripts/node-tools/package-lock.json pins it (`npm ci`): node_modules stays out of the tree.
+# Idempotent: does nothing when target/node-tools already holds that lock, and reinstalls when it
+# changes. Needs node and npm (Debian's nodejs and npm will do: .ci/run installs them if missing),
+# and the npm registry.
+# Usage: scripts/install-node-tools.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+src=scripts/node-tools
+dest=target/node-tools
+stamp=$dest/.installed-lock
+
+for tool in node npm; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "$tool is required (Debian: apt-get install nodejs npm)" >&2
+    exit 1
+  fi
+done
+
+check() {
+  (cd "$dest" && node -e 'require("multiple-cucumber-html-reporter")') 2>/dev/null
+}
+
+if [ -f "$stamp" ] && cmp -s "$src/package-lock.json" "$stamp" && cmp -s "$src/package.json" "$dest/package.json" \
+  && check; then
+  echo "node tools already installed in $dest"
+  exit 0
+fi
+
+mkdir -p "$dest"
+rm -f "$stamp"
+cp "$src/package.json" "$src/package-lock.json" "$dest/"
+(cd "$dest" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+if ! check; then
+  echo "multiple-cucumber-html-reporter does not load from $dest" >&2
+  exit 1
+fi
+cp "$src/package-lock.json" "$stamp"
+echo "installed in $dest: multiple-cucumber-html-reporter $(cd "$dest" && node -p 'require("multiple-cucumber-html-reporter/package.json").version'), node $(node --version)"
