@@ -443,6 +443,8 @@ fn merge(args: MergeArgs) -> ExitCode {
 }
 
 async fn run(args: RunArgs) -> ExitCode {
+    // Reading the system's CA certificates overlaps reading the options and the features.
+    crate::client::warm_up();
     let config = match args.to_config() {
         Ok(c) => c,
         Err(e) => {

@@ -126,7 +126,7 @@ struct Politeness {
     /// another try, to another it means the target is down.
     answered: Mutex<HashSet<String>>,
     /// How many requests may be under way at once to each origin, learned from its latencies,
-    /// and the size of the bodies it answers with (a moving average, in bytes).
+    /// and the size of the bodies it answers with (the largest recent one, slowly forgotten, in bytes).
     limits: Mutex<std::collections::BTreeMap<String, (AdaptiveLimit, f64)>>,
     /// The ceiling of each origin's limit.
     ceiling: usize,
@@ -135,7 +135,7 @@ struct Politeness {
 /// The bodies that requests in flight to one origin may hold, in all: an origin that answers
 /// with megabytes (a date query on a large tenant) gets fewer requests at once than one that
 /// answers with a kilobyte, so what the suite holds stays bounded by bytes, not by a count.
-const BODY_BUDGET: f64 = 128.0 * 1024.0 * 1024.0;
+const BODY_BUDGET: f64 = 64.0 * 1024.0 * 1024.0;
 
 impl fmt::Debug for Politeness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -247,7 +247,9 @@ impl Politeness {
         let mut limits = lock(&self.limits);
         let Some((limit, average)) = limits.get_mut(&origin(url)) else { return };
         let bytes = bytes.max(1024) as f64;
-        *average = if *average == 0.0 { bytes } else { 0.8 * *average + 0.2 * bytes };
+        // The largest recent body, slowly forgotten: small and megabyte answers come mixed (name
+        // and date queries), and a mean would let many megabyte ones in at once.
+        *average = bytes.max(0.9 * *average);
         let fits = (BODY_BUDGET / *average) as usize;
         limit.set_ceiling(fits.clamp(1, self.ceiling));
     }
@@ -358,6 +360,26 @@ pub struct Exchange {
     pub retried: Vec<String>,
 }
 
+/// The system's CA certificates, read once per process (reading them is most of what building a
+/// client costs: a directory of files). A machine without any (a slim container) gets none, and
+/// still tests plain-HTTP targets and those of the given CAs rather than refusing to start.
+fn system_roots() -> &'static [reqwest::Certificate] {
+    static ROOTS: std::sync::OnceLock<Vec<reqwest::Certificate>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| {
+        rustls_native_certs::load_native_certs()
+            .certs
+            .iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+            .collect()
+    })
+}
+
+/// Starts reading the system's CA certificates on a thread of their own, so that a client built
+/// later finds them read, or waits only for the rest.
+pub fn warm_up() {
+    std::thread::spawn(system_roots);
+}
+
 impl Client {
     pub fn new(options: ClientOptions, redactor: Redactor) -> Result<Self, String> {
         for (_, value) in &options.headers {
@@ -373,7 +395,7 @@ impl Client {
             .flatten()
             .collect::<Vec<_>>();
         let identity = options.identity_pem.as_deref().map(identity_from_pem).transpose()?;
-        let builder = |only_given_roots: bool, redirects: usize| {
+        let builder = |redirects: usize| {
             let policy = if redirects == 0 {
                 reqwest::redirect::Policy::none()
             } else {
@@ -383,7 +405,7 @@ impl Client {
                 .redirect(policy)
                 .connect_timeout(options.timeout)
                 .tls_danger_accept_invalid_certs(options.insecure);
-            b = if only_given_roots { b.tls_certs_only(roots.clone()) } else { b.tls_certs_merge(roots.clone()) };
+            b = b.tls_certs_only(system_roots().iter().chain(&roots).cloned());
             if !options.proxies_from_env {
                 b = b.no_proxy();
             }
@@ -392,13 +414,7 @@ impl Client {
             }
             b.build()
         };
-        // A machine without system CA certificates (a slim container) still tests plain-HTTP
-        // targets and those of the given CAs, rather than refusing to start.
-        let build = |redirects| {
-            builder(false, redirects)
-                .or_else(|_| builder(true, redirects))
-                .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
-        };
+        let build = |redirects| builder(redirects).map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)));
         let (http, http_no_redirect) = (build(MAX_REDIRECTS)?, build(0)?);
         let politeness = Arc::new(Politeness::new(options.rate_limit, options.max_in_flight));
         Ok(Self {

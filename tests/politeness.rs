@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use support::{config_for, resetting_front, run_with, upstream_of};
 use vpp_conformance::client::RateLimit;
 use vpp_conformance::config::RunConfig;
+use vpp_conformance::outcome::Status;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use vpp_conformance::runner::{RunOutcome, Verdict};
 use wiremock::{Match, Mock, Request, ResponseTemplate};
@@ -299,4 +300,32 @@ async fn a_one_worker_target_gets_the_same_verdict_whatever_the_concurrency() {
         verdicts.push(outcome.scenarios.iter().map(|s| (s.id.clone(), s.status)).collect::<Vec<_>>());
     }
     assert_eq!(verdicts[0], verdicts[1], "the verdict is the target's, not the suite's load");
+}
+
+/// The other half: a request that takes longer than `--timeout` alone fails its scenario as a
+/// timeout, a status of its own that names the timeout, never a broken rule; the scenarios whose
+/// requests only queued behind it pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_slower_than_the_timeout_alone_fails_as_a_timeout() {
+    let options = ReferenceOptions::default()
+        .with_quirk(Quirk::Workers { workers: 1, service: Duration::from_millis(20) })
+        .with_quirk(Quirk::SlowOn {
+            path_holds: "6359d1fc-6b8b-4920-ae0e-9c8405cb08b5".into(),
+            delay: Duration::from_millis(1500),
+        });
+    let target = ReferenceTarget::start(options).await.unwrap();
+    let config = RunConfig {
+        tags: Some("@UEM-GET-001 or @UEM-QRY-001 or @apple-vpp".into()),
+        timeout: Duration::from_millis(600),
+        ..config_for(&target.url())
+    };
+    let (outcome, out) = run_with(&config).await;
+    let slow = outcome.scenarios.iter().find(|s| s.id == "UEM-GET-001").expect("UEM-GET-001 ran");
+    assert_eq!(slow.status, Status::TimedOut, "{}\n{out}", results(&outcome));
+    let reason = slow.reason().unwrap_or_default();
+    assert!(reason.contains("did not answer within --timeout (600ms)"), "the reason names the timeout: {reason}");
+    assert!(!reason.contains("broke the rule"), "a timeout is not a broken rule: {reason}");
+    let others: Vec<_> = outcome.scenarios.iter().filter(|s| s.id != "UEM-GET-001").collect();
+    assert!(others.len() >= 10 && others.iter().all(|s| s.status == Status::Pass), "{}", results(&outcome));
+    assert!(out.contains("TIMED OUT"), "the log names the status:\n{out}");
 }

@@ -42,6 +42,12 @@ pub enum Quirk {
         workers: usize,
         service: std::time::Duration,
     },
+    /// Requests whose path holds `path_holds` wait `delay` more before their answer starts: a
+    /// target slow on one request, and only that one.
+    SlowOn {
+        path_holds: String,
+        delay: std::time::Duration,
+    },
 }
 
 /// The one login the reference's UEM authorization route accepts.
@@ -155,6 +161,8 @@ struct Router {
     latency: Option<std::time::Duration>,
     /// When each worker is next free, and each request's service time ([`Quirk::Workers`]).
     workers: Option<(Mutex<Vec<std::time::Instant>>, std::time::Duration)>,
+    /// Paths answered late ([`Quirk::SlowOn`]).
+    slow_on: Vec<(String, std::time::Duration)>,
 }
 
 impl Router {
@@ -185,6 +193,14 @@ impl Router {
             }
             _ => None,
         });
+        let slow_on = options
+            .quirks
+            .iter()
+            .filter_map(|q| match q {
+                Quirk::SlowOn { path_holds, delay } => Some((path_holds.clone(), *delay)),
+                _ => None,
+            })
+            .collect();
         let authority = uem::Authority::new(options.auth);
         let served = Served {
             apple: apple_vpp::ServiceConfig::new(options.service_config.clone(), apple_quirks.clone()),
@@ -199,6 +215,7 @@ impl Router {
             authority,
             latency,
             workers,
+            slow_on,
         }
     }
 
@@ -302,8 +319,11 @@ impl Respond for Router {
             let served = self.served.read().unwrap_or_else(|e| e.into_inner());
             served.apple.respond(request).unwrap_or_else(|| served.uem.respond(request))
         };
+        let slow: std::time::Duration =
+            self.slow_on.iter().filter(|(holds, _)| request.url.path().contains(holds.as_str())).map(|(_, d)| *d).sum();
         match (self.latency, self.queued()) {
-            (_, Some(d)) | (Some(d), None) => response.set_delay(d),
+            (_, Some(d)) | (Some(d), None) => response.set_delay(d + slow),
+            (None, None) if !slow.is_zero() => response.set_delay(slow),
             (None, None) => response,
         }
     }

@@ -475,10 +475,15 @@ fn capacity(client: &Client) -> Vec<String> {
                  --concurrency {}); fastest answer {}{timed_out}",
                 s.typical.max(1),
                 s.ceiling,
-                crate::client::human_duration(floor)
+                latency(floor)
             ))
         })
         .collect()
+}
+
+/// A latency in words: milliseconds, or under one.
+fn latency(d: std::time::Duration) -> String {
+    if d < std::time::Duration::from_millis(1) { "under 1ms".to_owned() } else { format!("{}ms", d.as_millis()) }
 }
 
 fn or_none(url: &str) -> &str {
