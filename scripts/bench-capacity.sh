@@ -50,7 +50,7 @@ measure() { # measure LABEL TARGET-LABEL ARGS... -> a row of the table
     walls+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')")
   done
   verdict=$(grep -a '^VERDICT:' "$out" | tail -1 | sed 's/ (http[^)]*)//; s/|/\\|/g' || true)
-  capacity=$(grep -a 'took about' "$out" | head -1 | sed 's/^.*took about/took about/; s/ (learned[^)]*)//' || true)
+  capacity=$(grep -a 'served up to' "$out" | head -1 | sed 's/^.*served up to/served up to/; s/ (learned[^)]*)//' || true)
   wall=$(printf '%s\n' "${walls[@]}" | median)
   rows+=("| $target | $label | $wall | ${verdict:-(none)} | ${capacity:--} |")
   echo "${rows[-1]}" >&2

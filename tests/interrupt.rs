@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 use support::process::{self, Finished, Running, assert_valid_junit, hanging_server, junit_cases};
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
 
-/// How long a run may take to end after the signal: "within a second", with room for a loaded
-/// two-core CI machine.
-const AFTER_SIGNAL: Duration = Duration::from_secs(5);
+/// How long a run may take to end after the signal. It ends within a second on an idle machine
+/// (scripts measure that); the test asks only that it does not wait for the requests in flight,
+/// which hang until the default timeout of 30 s, so a loaded two-core machine cannot make it race.
+const AFTER_SIGNAL: Duration = Duration::from_secs(20);
 /// How long a test waits for a run to get going.
 const START: Duration = Duration::from_secs(60);
 const OLD_REPORT: &str = "last night's report, which must not be lost";

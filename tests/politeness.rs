@@ -296,7 +296,7 @@ async fn a_one_worker_target_gets_the_same_verdict_whatever_the_concurrency() {
         };
         let (outcome, out) = run_with(&config).await;
         assert!(outcome.passed(), "--concurrency {concurrency}: {}\n{out}", results(&outcome));
-        assert!(out.contains("took about"), "the run says what it learned of the target:\n{out}");
+        assert!(out.contains("served up to"), "the run says what it learned of the target:\n{out}");
         verdicts.push(outcome.scenarios.iter().map(|s| (s.id.clone(), s.status)).collect::<Vec<_>>());
     }
     assert_eq!(verdicts[0], verdicts[1], "the verdict is the target's, not the suite's load");

@@ -64,8 +64,10 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit, RwLock, Semaphore};
 
-/// The limit a new origin starts at (bounded by its ceiling).
-pub const INITIAL_LIMIT: usize = 4;
+/// The limit a new origin starts at (bounded by its ceiling): enough for the requests a short run
+/// sends at once to go in one round trip over a slow network; a target that queues them shows it
+/// in the first answers, and a timeout among them is asked again alone.
+pub const INITIAL_LIMIT: usize = 16;
 /// A rise above the latency floor smaller than this is jitter, never queueing.
 pub const MIN_RISE: Duration = Duration::from_millis(5);
 /// Answers per bucket of the windowed minimum (the floor is the minimum of the last two buckets).
@@ -95,8 +97,6 @@ pub struct LimitSnapshot {
     pub floor: Option<Duration>,
     /// Whether any request to this origin timed out.
     pub timed_out: bool,
-    /// The limit the answers came under, on average (rounded): what the target took in the run.
-    pub typical: usize,
 }
 
 /// The adaptive limit of one origin (scheme://host:port). Clones share it.
@@ -131,9 +131,6 @@ struct State {
     floor: WindowMin,
     max_unqueued: usize,
     timed_out: bool,
-    /// The limit summed at each answer, and the answers: their mean is the typical limit.
-    limit_sum: u64,
-    answers: u64,
 }
 
 /// Minimum over the current bucket and the previous full one.
@@ -193,16 +190,21 @@ impl State {
         self.limit = new;
     }
 
-    /// Multiplies the limit by `num / den` (and lowers it by one at least), once per round trip.
-    fn cut(&mut self, start: Start, num: usize, den: usize, slots: &Semaphore) {
+    /// Lowers the limit to `new` (and by one at least), once per round trip.
+    fn cut_to(&mut self, start: Start, new: usize, slots: &Semaphore) {
         if start.epoch != self.epoch {
             return;
         }
         self.epoch += 1;
         self.slow_start = false;
         self.good = 0;
-        let new = (self.limit * num / den).min(self.limit - 1);
+        let new = new.min(self.limit - 1);
         self.resize(new, slots);
+    }
+
+    /// Multiplies the limit by `num / den`, once per round trip.
+    fn cut(&mut self, start: Start, num: usize, den: usize, slots: &Semaphore) {
+        self.cut_to(start, self.limit * num / den, slots);
     }
 
     fn learn(&mut self, start: Start, sample: Sample, slots: &Semaphore) {
@@ -213,8 +215,6 @@ impl State {
                 self.cut(start, 1, 2, slots);
             }
             Sample::Answered(rtt) => {
-                self.limit_sum += self.limit as u64;
-                self.answers += 1;
                 let before = self.floor.get();
                 let floor = self.floor.push(rtt);
                 if before.is_some_and(|before| queued(floor, before)) {
@@ -246,10 +246,16 @@ impl Shared {
 }
 
 impl AdaptiveLimit {
-    /// A limit for one origin that never lets more than `ceiling` requests (at least 1) be in flight.
+    /// A limit for one origin that never lets more than `ceiling` requests (at least 1) be in
+    /// flight, starting at [`INITIAL_LIMIT`].
     pub fn new(ceiling: usize) -> Self {
+        Self::starting_at(ceiling, INITIAL_LIMIT)
+    }
+
+    /// As [`new`](Self::new), starting at `initial` (within 1..=ceiling).
+    pub fn starting_at(ceiling: usize, initial: usize) -> Self {
         let ceiling = ceiling.max(1);
-        let limit = ceiling.min(INITIAL_LIMIT);
+        let limit = ceiling.min(initial.max(1));
         let state = State {
             ceiling,
             limit,
@@ -262,8 +268,6 @@ impl AdaptiveLimit {
             floor: WindowMin::default(),
             max_unqueued: 0,
             timed_out: false,
-            limit_sum: 0,
-            answers: 0,
         };
         let shared = Shared {
             gate: Arc::new(RwLock::new(())),
@@ -308,7 +312,6 @@ impl AdaptiveLimit {
             max_unqueued: st.max_unqueued,
             floor: st.floor.get(),
             timed_out: st.timed_out,
-            typical: (st.limit_sum as f64 / st.answers.max(1) as f64).round() as usize,
         }
     }
 
@@ -499,11 +502,13 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_one_worker_target_settles_at_one_or_two_and_never_queues_long() {
+        // From INITIAL_LIMIT at once, one cut by a quarter a round trip: 16, 12, 9, 6, 4, 3, 2 in
+        // flight before it settles, about 52 answers of warm-up.
         let limit = AdaptiveLimit::new(16);
         let run = drive(&limit, Target::workers(1), 200).await;
-        let settled = run.limits(50).max().expect("answers");
+        let settled = run.limits(60).max().expect("answers");
         assert!(settled <= 2, "settled at {settled}");
-        let worst = run.rtts(20).max().expect("answers");
+        let worst = run.rtts(60).max().expect("answers");
         assert!(worst <= 3 * SERVICE, "a round trip of {worst:?} after warm-up");
         assert!(run.elapsed <= 2 * 200 * SERVICE, "took {:?}", run.elapsed);
         assert_eq!(limit.snapshot().floor, Some(SERVICE));
@@ -601,8 +606,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_timeout_halves_the_limit_once_per_round_trip() {
-        let limit = AdaptiveLimit::new(16);
-        assert_eq!(limit.snapshot().limit, INITIAL_LIMIT);
+        let limit = AdaptiveLimit::starting_at(16, 4);
+        assert_eq!(limit.snapshot().limit, 4);
         let round: Vec<Permit> = vec![limit.acquire().await, limit.acquire().await, limit.acquire().await];
         for permit in round {
             permit.done(Sample::TimedOut);
@@ -615,7 +620,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_queued_answer_cuts_the_limit_by_a_quarter() {
-        let limit = AdaptiveLimit::new(16);
+        let limit = AdaptiveLimit::starting_at(16, 4);
         let (first, second) = (limit.acquire().await, limit.acquire().await);
         first.done(Sample::Answered(ms(100)));
         second.done(Sample::Answered(ms(200)));
@@ -624,7 +629,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_cut_binds_before_the_permits_out_come_back() {
-        let limit = AdaptiveLimit::new(16);
+        let limit = AdaptiveLimit::starting_at(16, 4);
         let mut out: Vec<Permit> = Vec::new();
         for _ in 0..4 {
             out.push(limit.acquire().await);
@@ -641,16 +646,15 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn snapshot_reports_floor_and_the_most_held_unqueued() {
-        let limit = AdaptiveLimit::new(8);
-        let empty = LimitSnapshot { limit: 4, ceiling: 8, max_unqueued: 0, floor: None, timed_out: false, typical: 0 };
+        let limit = AdaptiveLimit::starting_at(8, 4);
+        let empty = LimitSnapshot { limit: 4, ceiling: 8, max_unqueued: 0, floor: None, timed_out: false };
         assert_eq!(limit.snapshot(), empty);
         let permits = [limit.acquire().await, limit.acquire().await, limit.acquire().await];
         for (permit, rtt) in permits.into_iter().zip([30, 20, 21]) {
             permit.done(Sample::Answered(ms(rtt)));
         }
         // The first answer came with the limit barely in use; the next two grew it (slow start).
-        let grown =
-            LimitSnapshot { limit: 6, ceiling: 8, max_unqueued: 3, floor: Some(ms(20)), timed_out: false, typical: 4 };
+        let grown = LimitSnapshot { limit: 6, ceiling: 8, max_unqueued: 3, floor: Some(ms(20)), timed_out: false };
         assert_eq!(limit.snapshot(), grown);
     }
 
@@ -671,8 +675,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_lowered_ceiling_holds_at_once_and_a_raised_one_lets_the_limit_grow() {
-        let limit = AdaptiveLimit::new(8);
-        assert_eq!(limit.snapshot().limit, INITIAL_LIMIT);
+        let limit = AdaptiveLimit::starting_at(8, 4);
+        assert_eq!(limit.snapshot().limit, 4);
         limit.set_ceiling(2);
         assert_eq!((limit.snapshot().limit, limit.snapshot().ceiling), (2, 2));
         let (a, b) = (limit.acquire().await, limit.acquire().await);
@@ -688,6 +692,14 @@ mod tests {
             }
         }
         assert_eq!(limit.snapshot().limit, 16, "the limit grows to the raised ceiling");
+    }
+
+    #[test]
+    fn a_new_limit_starts_at_the_initial_limit_within_its_ceiling() {
+        assert_eq!(AdaptiveLimit::new(64).snapshot().limit, INITIAL_LIMIT);
+        assert_eq!(AdaptiveLimit::new(3).snapshot().limit, 3);
+        assert_eq!(AdaptiveLimit::new(0).snapshot().limit, 1);
+        assert_eq!(AdaptiveLimit::starting_at(8, 0).snapshot().limit, 1);
     }
 
     async fn futures_join(limit: &AdaptiveLimit, n: usize) -> Vec<Permit> {

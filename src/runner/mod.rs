@@ -471,9 +471,9 @@ fn capacity(client: &Client) -> Vec<String> {
             let floor = s.floor?;
             let timed_out = if s.timed_out { "; a request timed out" } else { "" };
             Some(format!(
-                "{origin} took about {} request(s) at once without queueing (learned from its latencies, within \
+                "{origin} served up to {} request(s) at once without queueing (learned from its latencies, within \
                  --concurrency {}); fastest answer {}{timed_out}",
-                s.typical.max(1),
+                s.max_unqueued.max(1),
                 s.ceiling,
                 latency(floor)
             ))
