@@ -444,7 +444,7 @@ fn merge(args: MergeArgs) -> ExitCode {
 
 async fn run(args: RunArgs) -> ExitCode {
     // Reading the system's CA certificates overlaps reading the options and the features.
-    crate::client::warm_up();
+    crate::http::warm_up();
     let config = match args.to_config() {
         Ok(c) => c,
         Err(e) => {
@@ -749,7 +749,7 @@ mod tests {
         let file = dir.path().join("c.toml");
         let no_env = |_: &str| None;
         let cap = |args: &[&str]| run_args(args).to_config_with(no_env).map(|c| c.max_body_bytes);
-        assert_eq!(cap(&[]).unwrap(), crate::client::MAX_BODY_BYTES);
+        assert_eq!(cap(&[]).unwrap(), crate::http::MAX_BODY_BYTES);
         std::fs::write(&file, "max-body-size = \"64MiB\"\n").unwrap();
         let f = file.to_str().unwrap();
         assert_eq!(cap(&["--config", f]).unwrap(), 64 << 20);

@@ -3,8 +3,8 @@
 //!
 //! Layers, lowest first (a lower layer never imports a higher one):
 //! `catalog` (the embedded contract and the documented facts) · `outcome` (the results model) ·
-//! `redact` · `gate` (whether a request may still go out) · `client` (one bounded exchange) ·
-//! `checks` (plain functions, no cucumber) · `steps` (thin cucumber glue) · `config` ·
+//! `redact` · `gate` (whether a request may still go out) · `checks` (plain functions, no cucumber) ·
+//! `http` (one bounded exchange) · `steps` (thin cucumber glue) · `config` ·
 //! `runner` (one run in named stages) · `report` (summary, reports, seal, diff) · `app` (run,
 //! then export) · `cli` (and the exit status). `reference`, the built-in target, stands apart:
 //! it reads the catalog only, and only `app` (a run with no base URL) and `cli` (`serve`) start it.
@@ -13,7 +13,6 @@ pub mod app;
 pub mod catalog;
 pub mod checks;
 pub mod cli;
-pub mod client;
 pub mod config;
 pub mod gate;
 pub mod http;

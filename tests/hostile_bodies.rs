@@ -16,7 +16,7 @@ use support::hostile::{
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use vpp_conformance::client::{MAX_BODY_BYTES, human_size};
+use vpp_conformance::http::{MAX_BODY_BYTES, human_size};
 use vpp_conformance::reference::uem::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 
 // ---------------------------------------------------------------------------------------------

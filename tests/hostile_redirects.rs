@@ -47,7 +47,7 @@ async fn a_redirect_loop_fails_saying_so() {
     // It followed a bounded number of redirects per request, then gave up: no endless loop. The
     // check for the canonical data set asks for each canonical account besides the scenarios.
     let hits = *hits.lock().unwrap();
-    let per_request = vpp_conformance::client::MAX_REDIRECTS + 1;
+    let per_request = vpp_conformance::http::MAX_REDIRECTS + 1;
     let checked = vpp_conformance::checks::accounts::canonical_accounts().len();
     assert!(
         hits >= THREE_IDS.len() && hits <= (THREE_IDS.len() + checked) * per_request,

@@ -27,10 +27,10 @@ const LAYERS: &[&[&str]] = &[
     &["runner", "report"],
     // Thin cucumber glue; one validated RunConfig (and the file it may come from).
     &["steps", "config"],
-    // One bounded exchange with the target.
-    &["client"],
-    // Plain functions, no cucumber; how many requests an origin may take at once.
-    &["checks", "http"],
+    // One bounded exchange with the target (src/http/: client, exchange, politeness, limit, tls).
+    &["http"],
+    // Plain functions, no cucumber.
+    &["checks"],
     // Whether a request may still go out; secrets replaced.
     &["gate", "redact"],
     // The results model: what runner returns, report and app read.

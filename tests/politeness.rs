@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use support::{config_for, resetting_front, run_with, upstream_of};
-use vpp_conformance::client::RateLimit;
 use vpp_conformance::config::RunConfig;
+use vpp_conformance::config::units::parse_rate;
 use vpp_conformance::outcome::Status;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use vpp_conformance::runner::{RunOutcome, Verdict};
@@ -156,7 +156,7 @@ async fn a_rate_limit_keeps_the_run_under_the_targets_own_limit() {
     target.mount_ahead(Mock::given(limiter.clone()).respond_with(ResponseTemplate::new(429))).await;
     let config = RunConfig {
         tags: Some(MANY.into()),
-        rate_limit: Some(RateLimit::parse("15/s").unwrap()),
+        rate_limit: Some(parse_rate("15/s").unwrap()),
         ..config_for(&target.url())
     };
     let (outcome, out) = run_with(&config).await;
@@ -246,12 +246,12 @@ async fn retries_get_past_reset_connections_and_mark_the_scenarios_flaky() {
 
 #[test]
 fn rates_and_retry_after_values_parse() {
-    use vpp_conformance::client::parse_retry_after;
-    assert_eq!(RateLimit::parse("15/s").unwrap().per_second(), 15.0);
-    assert_eq!(RateLimit::parse("600/m").unwrap().per_second(), 10.0);
-    assert_eq!(RateLimit::parse("15/s").unwrap().to_string(), "15/s");
+    use vpp_conformance::http::parse_retry_after;
+    assert_eq!(parse_rate("15/s").unwrap().per_second(), 15.0);
+    assert_eq!(parse_rate("600/m").unwrap().per_second(), 10.0);
+    assert_eq!(parse_rate("15/s").unwrap().to_string(), "15/s");
     for bad in ["0/s", "x/s", "15/h", ""] {
-        assert!(RateLimit::parse(bad).is_err(), "{bad:?} was taken");
+        assert!(parse_rate(bad).is_err(), "{bad:?} was taken");
     }
     let now = chrono::DateTime::parse_from_rfc2822("Wed, 21 Oct 2015 07:28:00 GMT").unwrap().to_utc();
     assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));

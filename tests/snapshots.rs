@@ -3,7 +3,7 @@
 //! normalization change, it fails and `cargo insta review` shows the difference to accept.
 
 use vpp_conformance::checks::snapshot::{normalize_accounts, normalize_service_config, snap_contents};
-use vpp_conformance::client::{Client, ClientOptions};
+use vpp_conformance::http::{Client, ClientOptions};
 use vpp_conformance::redact::Redactor;
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
 

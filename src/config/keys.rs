@@ -98,7 +98,7 @@ fn identity(config: &RunConfig) -> Result<Option<Vec<u8>>, ConfigError> {
     let mut pem = key_pem;
     pem.push(b'\n');
     pem.extend_from_slice(&cert_pem);
-    crate::client::check_identity(&pem)
+    crate::http::check_identity(&pem)
         .map_err(|e| ConfigError(format!("--client-cert {} --client-key {}: {e}", cert.display(), key.display())))?;
     Ok(Some(pem))
 }

@@ -4,6 +4,7 @@
 pub mod expectations;
 pub mod file;
 pub mod keys;
+pub mod units;
 
 pub use expectations::Expectations;
 pub use file::{Settings, Size};
@@ -76,7 +77,7 @@ pub struct RunConfig {
     /// UEM credentials: the run obtains an `Authorization` value from the target first.
     pub uem_login: Option<UemLogin>,
     /// At most this many requests leave per second (or minute), across the whole run.
-    pub rate_limit: Option<crate::client::RateLimit>,
+    pub rate_limit: Option<crate::http::RateLimit>,
     /// The longest a request waits, in all, for a target that pushes back (429, 503 with
     /// `Retry-After`) before it fails saying so.
     pub max_retry_after: Duration,
@@ -222,7 +223,7 @@ impl Default for RunConfig {
             output_names: OutputNames::default(),
             seed: None,
             max_requests: 200,
-            max_body_bytes: crate::client::MAX_BODY_BYTES,
+            max_body_bytes: crate::http::MAX_BODY_BYTES,
             reports: Vec::new(),
             sign_key: None,
             ca_certs: Vec::new(),
@@ -293,7 +294,7 @@ pub fn resolve(
     }
     let max_body_bytes = match flags.max_body_size.or(file.max_body_size) {
         Some(size) => {
-            crate::client::parse_size(&size.text()).map_err(|e| ConfigError(format!("--max-body-size {e}")))?
+            crate::config::units::parse_size(&size.text()).map_err(|e| ConfigError(format!("--max-body-size {e}")))?
         }
         None => defaults.max_body_bytes,
     };
@@ -319,7 +320,7 @@ pub fn resolve(
     let rate_limit = flags
         .rate_limit
         .or(file.rate_limit)
-        .map(|r| crate::client::RateLimit::parse(&r).map_err(|e| ConfigError(format!("--rate-limit {e}"))))
+        .map(|r| crate::config::units::parse_rate(&r).map_err(|e| ConfigError(format!("--rate-limit {e}"))))
         .transpose()?;
     let max_retry_after = flags.max_retry_after.or(file.max_retry_after).unwrap_or(60.0);
     if !(max_retry_after.is_finite() && (0.0..=3600.0).contains(&max_retry_after)) {

@@ -13,9 +13,9 @@ pub use crate::outcome::{RunOutcome, ScenarioResult, Stop, Verdict};
 pub use output::SharedOut;
 pub use select::OPT_IN_TAG;
 
-use crate::client::{Client, ClientOptions};
 use crate::config::{ConfigError, Loaded, RunConfig};
 use crate::gate::Gate;
+use crate::http::{Client, ClientOptions};
 use crate::outcome::{Ended, Expect, NotRun, Selection as SelectionFacts, StepRan, Waiver};
 use crate::redact::Redactor;
 use crate::steps::{self, RunContext, VppWorld};

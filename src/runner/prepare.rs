@@ -2,8 +2,8 @@
 //! loading the canonical data set into a target that offers a provider-state endpoint. Either
 //! failing means the run cannot judge the target, so it stops with the exchange that went wrong.
 
-use crate::client::{Client, Exchange};
 use crate::config::UemLogin;
+use crate::http::{Client, Exchange};
 use base64::Engine as _;
 
 /// The request media type of `POST /{tenantGuid}/api/v1/util/authorization`.

@@ -8,7 +8,7 @@ use crate::checks::accounts::Brief;
 use crate::checks::probes::{self, Family, Probe};
 use crate::checks::query_oracle::{Listed, Oracle};
 use crate::checks::{Findings, accounts, schema};
-use crate::client::Exchange;
+use crate::http::Exchange;
 use crate::outcome::{Failure, FailureKind, NotRun, TransportError, TransportKind};
 use crate::steps::world::not_run;
 use cucumber::step::Context;
@@ -369,7 +369,7 @@ async fn probes_hold(w: &mut VppWorld, ctx: Context) -> StepResult {
         let headline = match kind {
             TransportKind::TimedOut => format!(
                 "the target did not answer within --timeout ({}), alone, {} of {asked} {words} queries",
-                crate::client::human_duration(run.client.timeout()),
+                crate::http::human_duration(run.client.timeout()),
                 lines.len()
             ),
             _ => format!("{} of {asked} {words} queries got no usable answer", lines.len()),

@@ -4,7 +4,7 @@ use super::common::request_url;
 use super::{StepFn, StepResult, VppWorld, arg, table_rows};
 use crate::catalog::ACCOUNT_MEDIA_TYPE;
 use crate::checks::{Findings, Mismatch, accounts, snapshot};
-use crate::client::Exchange;
+use crate::http::Exchange;
 use crate::outcome::{Failure, FailureKind, TransportKind};
 use cucumber::step::Context;
 use futures::StreamExt as _;

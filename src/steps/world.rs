@@ -4,7 +4,7 @@
 
 use super::any_data::Listing;
 use crate::checks::Findings;
-use crate::client::{Client, Exchange, Reply};
+use crate::http::{Client, Exchange, Reply};
 use crate::outcome::{Failure, NotRun};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -261,7 +261,7 @@ impl VppWorld {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::Reply;
+    use crate::http::Reply;
 
     #[test]
     fn the_debug_form_never_spells_out_a_body() {
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_finding_met_for_many_accounts_is_one_warning_with_a_count() {
-        let client = Client::new(crate::client::ClientOptions::default(), Default::default()).unwrap();
+        let client = Client::new(crate::http::ClientOptions::default(), Default::default()).unwrap();
         let ctx = RunContext {
             vpp_base: String::new(),
             uem_base: String::new(),

@@ -1,0 +1,211 @@
+//! One request and its reply, read within the body cap, and how an exchange is told to people
+//! (secrets replaced, bodies cut to an excerpt).
+
+use super::client::Client;
+use super::error::{chain, transport_error};
+use super::units::{human_duration, human_size, suggested_cap};
+use crate::outcome::{NotRun, TransportError, TransportKind};
+use crate::redact::Redactor;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// How much of a body a failure message shows.
+const EXCERPT_BYTES: usize = 1500;
+
+/// What came back from the target.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    /// Where redirects led, when they did: the reply is that URL's (and a 301/302/303 on POST
+    /// was followed with GET, as HTTP clients do).
+    pub redirected_to: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// One request and its outcome, redacted.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub request_body: Option<String>,
+    pub outcome: Result<Reply, TransportError>,
+    pub elapsed: Duration,
+    /// Why the request was not sent, or was dropped in flight (the run stopped, the target is
+    /// down): not a failure of the target.
+    pub not_run: Option<NotRun>,
+    /// Each transport error after which the request was sent again (`--retries`), redacted: an
+    /// answer that came only then makes its scenario flaky.
+    pub retried: Vec<String>,
+}
+
+impl Client {
+    pub(super) async fn exchange(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<(&str, &str)>,
+        accept: Option<&str>,
+    ) -> Result<(Reply, Option<String>, Duration), TransportError> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| TransportError::new(TransportKind::Other, format!("bad method {method}: {e}")))?;
+        let mut request = self.http.request(method, url);
+        // A header given by the user replaces the suite's own (one Accept, not two).
+        let user_sets = |name: &str| self.options.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        if let Some(accept) = accept.filter(|_| !user_sets("accept")) {
+            request = request.header(reqwest::header::ACCEPT, accept);
+        }
+        let scoped: Vec<&(String, String, String)> =
+            self.scoped.iter().filter(|(p, _, _)| url.starts_with(p.as_str())).collect();
+        for (name, value) in &self.options.headers {
+            if !scoped.iter().any(|(_, n, _)| n.eq_ignore_ascii_case(name)) {
+                request = request.header(name.as_str(), value.as_str());
+            }
+        }
+        for (_, name, value) in scoped {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        if let Some((body, media_type)) = body {
+            request = request.header(reqwest::header::CONTENT_TYPE, media_type).body(body.to_owned());
+        }
+        let sent = Instant::now();
+        let mut response = request.send().await.map_err(|e| {
+            let mut error = transport_error(&e);
+            // The alert of a refused client certificate can lose the race with the connection's
+            // close: an HTTPS target that closes at once, when the run presents no certificate,
+            // may be asking for one.
+            if error.kind == TransportKind::Reset && url.starts_with("https:") && self.options.identity_pem.is_none() {
+                error.text.push_str(
+                    " (a target that requires a client certificate may close the connection this way: \
+                     give --client-cert and --client-key)",
+                );
+            }
+            error
+        })?;
+        // Until the answer's head: what a queue at the target delays, whatever the body's size.
+        let first_byte = sent.elapsed();
+        let status = response.status().as_u16();
+        let redirected_to = (response.url().as_str() != url).then(|| response.url().to_string());
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let retry_after =
+            response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if let Some(len) = response.content_length()
+            && len > self.options.max_body_bytes as u64
+        {
+            return Err(TransportError::new(
+                TransportKind::BodyOverCap,
+                format!(
+                    "HTTP {status}: the response announces a body of {len} bytes, over the cap of {} \
+                     (raise it with --max-body-size, for example --max-body-size {})",
+                    human_size(self.options.max_body_bytes),
+                    human_size(suggested_cap(len as usize))
+                ),
+            ));
+        }
+        // Room for an announced body up front (within the cap), rather than doubling as it comes.
+        let announced = response.content_length().unwrap_or(0).min(self.options.max_body_bytes as u64) as usize;
+        let mut body = Vec::with_capacity(announced);
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            let kind = match transport_error(&e).kind {
+                TransportKind::TimedOut => TransportKind::TimedOut,
+                _ => TransportKind::Reset,
+            };
+            TransportError::new(
+                kind,
+                format!("HTTP {status}: reading the body failed after {} bytes: {}", body.len(), chain(&e)),
+            )
+        })? {
+            if body.len() + chunk.len() > self.options.max_body_bytes {
+                return Err(TransportError::new(
+                    TransportKind::BodyOverCap,
+                    format!(
+                        "HTTP {status}: the response body exceeds the cap of {} (raise it with --max-body-size, \
+                         for example --max-body-size {})",
+                        human_size(self.options.max_body_bytes),
+                        human_size(suggested_cap(self.options.max_body_bytes.saturating_mul(4)))
+                    ),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((Reply { status, redirected_to, content_type, body }, retry_after, first_byte))
+    }
+}
+
+impl Exchange {
+    /// The reply, or the transport failure with words that say what was requested.
+    pub fn reply(&self) -> Result<&Reply, TransportError> {
+        self.outcome
+            .as_ref()
+            .map_err(|e| TransportError::new(e.kind, format!("{} {}: {}", self.method, self.url, e.text)))
+    }
+
+    /// The body as text, with secrets replaced and cut to an excerpt.
+    pub fn body_excerpt(&self, redactor: &Redactor) -> String {
+        match &self.outcome {
+            Ok(reply) => excerpt(&redactor.redact(&String::from_utf8_lossy(&reply.body))),
+            Err(_) => String::new(),
+        }
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    if text.len() <= EXCERPT_BYTES {
+        return text.to_owned();
+    }
+    let mut end = EXCERPT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    // Never cut a fingerprint in half: a reader compares them whole.
+    if let Some(open) = text[..end].rfind('‹')
+        && !text[open..end].contains('›')
+        && let Some(close) = text[end..].find('›')
+    {
+        end += close + '›'.len_utf8();
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
+impl Exchange {
+    /// Request and response, for failure messages, with every secret the redactor knows replaced
+    /// before the body is cut to an excerpt (a cut through a secret would leave part of it).
+    pub fn describe(&self, redactor: &Redactor) -> String {
+        let mut text = format!("request:  {} {}", self.method, self.url);
+        if let Some(body) = &self.request_body {
+            text.push_str(&format!(" with body {body}"));
+        }
+        match &self.outcome {
+            Ok(reply) => {
+                if let Some(to) = &reply.redirected_to {
+                    text.push_str(&format!("\nredirected to {to}"));
+                }
+                text.push_str(&format!(
+                    "\nresponse: HTTP {}, Content-Type: {}, {} bytes in {}",
+                    reply.status,
+                    reply.content_type.as_deref().unwrap_or("(none)"),
+                    reply.body.len(),
+                    human_duration(self.elapsed)
+                ));
+                if !reply.body.is_empty() {
+                    text.push_str(&format!(
+                        "\n          {}",
+                        self.body_excerpt(redactor).replace('\n', "\n          ")
+                    ));
+                }
+            }
+            Err(e) => text.push_str(&format!("\nresponse: none: {}", e.text)),
+        }
+        redactor.redact(&text)
+    }
+}
+
+impl fmt::Display for Exchange {
+    /// As [`Exchange::describe`] with only the secrets the URL and errors were redacted with.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(&Redactor::new()))
+    }
+}
