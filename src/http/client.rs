@@ -232,7 +232,7 @@ impl Client {
             None => {
                 // A stop drops the request, whether it waits for its turn or is under way.
                 tokio::select! {
-                    done = self.exchange_in_turn(method, url, body, accept) => match done {
+                    done = self.exchange_in_turn(Ask { method, url, body, accept }) => match done {
                         Ok((outcome, elapsed, again)) => {
                             retried = again;
                             (outcome, elapsed)
@@ -269,11 +269,9 @@ impl Client {
     /// found down meanwhile): it is not run.
     async fn exchange_in_turn(
         &self,
-        method: &str,
-        url: &str,
-        body: Option<(&str, &str)>,
-        accept: Option<&str>,
+        ask: Ask<'_>,
     ) -> Result<(Result<Reply, TransportError>, Duration, Vec<String>), NotRun> {
+        let Ask { method, url, body, accept } = ask;
         if let Some(why) = self.gate.refusal(url) {
             return Err(why);
         }
@@ -283,7 +281,7 @@ impl Client {
         let accept_owned = accept.map(str::to_owned);
         let task = tokio::spawn(async move {
             let body = body_owned.as_ref().map(|(b, t)| (b.as_str(), t.as_str()));
-            this.politely(&method_owned, &url_owned, body, accept_owned.as_deref()).await
+            this.politely(Ask { method: &method_owned, url: &url_owned, body, accept: accept_owned.as_deref() }).await
         });
         let _abort = AbortOnDrop(task.abort_handle());
         let (outcome, elapsed, retried) = match task.await {
@@ -310,18 +308,13 @@ impl Client {
     /// try: each attempt waits for its turn in the run's rate and pauses, and is timed alone (a
     /// pause a target asked for is not the target's slowness). Secrets in a body are learned after
     /// the clock stops.
-    async fn politely(
-        &self,
-        method: &str,
-        url: &str,
-        body: Option<(&str, &str)>,
-        accept: Option<&str>,
-    ) -> Result<(Result<Reply, TransportError>, Duration, Vec<String>), NotRun> {
+    async fn politely(&self, ask: Ask<'_>) -> Result<(Result<Reply, TransportError>, Duration, Vec<String>), NotRun> {
+        let Ask { method, url, .. } = ask;
         let mut retried = Vec::new();
         let (mut attempts, mut pushbacks, mut waited) = (0u32, 0u32, Duration::ZERO);
         let mut last_error: Option<(TransportError, Duration)> = None;
         loop {
-            let (outcome, elapsed) = match self.attempt(method, url, body, accept).await {
+            let (outcome, elapsed) = match self.attempt(ask).await {
                 Ok(done) => done,
                 // Refused once its turn came: a request that already met an error is judged by
                 // it; one never sent is not run.
@@ -385,11 +378,9 @@ impl Client {
     /// request is asked again with nothing else in flight, and only a timeout then counts.
     async fn attempt(
         &self,
-        method: &str,
-        url: &str,
-        body: Option<(&str, &str)>,
-        accept: Option<&str>,
+        ask: Ask<'_>,
     ) -> Result<(Result<(Reply, Option<String>, Duration), TransportError>, Duration), NotRun> {
+        let url = ask.url;
         let limit = self.politeness.limit_of(url);
         self.politeness.turn().await;
         let permit = limit.acquire().await;
@@ -398,7 +389,7 @@ impl Client {
             permit.done(Sample::Ignored);
             return Err(why);
         }
-        let (outcome, elapsed) = self.timed(method, url, body, accept).await;
+        let (outcome, elapsed) = self.timed(ask).await;
         let timed_out = matches!(&outcome, Err(e) if e.kind == TransportKind::TimedOut);
         if let Ok((reply, _, _)) = &outcome {
             self.politeness.body_size(url, reply.body.len());
@@ -429,7 +420,7 @@ impl Client {
             return Ok((outcome, elapsed));
         }
         lock(&self.politeness.traffic).asked_alone += 1;
-        let (outcome, elapsed) = self.timed(method, url, body, accept).await;
+        let (outcome, elapsed) = self.timed(ask).await;
         permit.done(match &outcome {
             Ok((_, _, first_byte)) => Sample::Answered(*first_byte),
             Err(e) if e.kind == TransportKind::TimedOut => Sample::TimedOut,
@@ -442,15 +433,9 @@ impl Client {
     }
 
     /// One exchange within `--timeout`, and how long it took.
-    async fn timed(
-        &self,
-        method: &str,
-        url: &str,
-        body: Option<(&str, &str)>,
-        accept: Option<&str>,
-    ) -> (Result<(Reply, Option<String>, Duration), TransportError>, Duration) {
+    async fn timed(&self, ask: Ask<'_>) -> (Result<(Reply, Option<String>, Duration), TransportError>, Duration) {
         let started = Instant::now();
-        let outcome = tokio::time::timeout(self.options.timeout, self.exchange(method, url, body, accept)).await;
+        let outcome = tokio::time::timeout(self.options.timeout, self.exchange(ask)).await;
         let elapsed = started.elapsed();
         let outcome = outcome.unwrap_or_else(|_| {
             Err(TransportError::new(
@@ -470,6 +455,16 @@ impl Client {
     pub fn capacity(&self) -> Vec<(String, LimitSnapshot)> {
         lock(&self.politeness.limits).iter().map(|(origin, (limit, _))| (origin.clone(), limit.snapshot())).collect()
     }
+}
+
+/// One request as the suite asks it: method, URL, the body with its media type, the `Accept`
+/// header.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Ask<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    pub body: Option<(&'a str, &'a str)>,
+    pub accept: Option<&'a str>,
 }
 
 /// Aborts a spawned exchange when the future waiting for it is dropped (a stop, a cancelled scenario).

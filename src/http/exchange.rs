@@ -1,7 +1,7 @@
 //! One request and its reply, read within the body cap, and how an exchange is told to people
 //! (secrets replaced, bodies cut to an excerpt).
 
-use super::client::Client;
+use super::client::{Ask, Client};
 use super::error::{chain, transport_error};
 use super::units::{human_duration, human_size, suggested_cap};
 use crate::outcome::{NotRun, TransportError, TransportKind};
@@ -40,13 +40,8 @@ pub struct Exchange {
 }
 
 impl Client {
-    pub(super) async fn exchange(
-        &self,
-        method: &str,
-        url: &str,
-        body: Option<(&str, &str)>,
-        accept: Option<&str>,
-    ) -> Result<(Reply, Option<String>, Duration), TransportError> {
+    pub(super) async fn exchange(&self, ask: Ask<'_>) -> Result<(Reply, Option<String>, Duration), TransportError> {
+        let Ask { method, url, body, accept } = ask;
         let method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|e| TransportError::new(TransportKind::Other, format!("bad method {method}: {e}")))?;
         let mut request = self.http.request(method, url);
