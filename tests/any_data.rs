@@ -163,6 +163,7 @@ async fn fails_each_defect_in_the_scenario_that_covers_it() {
         (Uem::BadLastCriterionWins, "UEM-ANY-006", "minimum and a maximum"),
         (Uem::BadLastCriterionWins, "UEM-ANY-007", "comma means AND"),
         (Uem::BadGuidPrefix, "UEM-ANY-010", "HTTP 200"),
+        (Uem::BadFieldMissing("accountHolderInfo".into()), "UEM-ANY-012", "no (or a null) accountHolderInfo"),
     ];
     let total = defects.len();
     let results = futures::stream::iter(defects)

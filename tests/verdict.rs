@@ -81,6 +81,7 @@ fn defects() -> Vec<Defect> {
             &format!("{field:?} is a required property"),
         ));
         list.push(defect(u(Uem::BadFieldMissing(field.into())), "UEM-SMP-001", field));
+        list.push(defect(u(Uem::BadFieldMissing(field.into())), "UEM-ANY-012", &format!("no (or a null) {field}")));
     }
     list.push(defect(u(Uem::BadFieldValue("name".into())), "UEM-SMP-001", ".name"));
     list.push(defect(u(Uem::BadFieldValue("token".into())), "UEM-SMP-002", ".token"));

@@ -11,6 +11,7 @@ pub const DECISIONS: &[(&str, &str)] = &[
     ("UEM-GET-001", RECONCILED),
     ("UEM-QRY-002", CASE_AND_ACCENTS),
     ("UEM-QRY-019", CASE_AND_ACCENTS),
+    ("UEM-ANY-012", FIELDS),
     ("UEM-QRY-017", WILDCARDS),
     ("UEM-QRY-018", WILDCARDS),
     ("UEM-QRY-020", SAME_FIELD_TWICE),
@@ -37,6 +38,7 @@ pub const DECISIONS: &[(&str, &str)] = &[
 
 const RECONCILED: &str = "The three documented accounts, reconciled by majority";
 const CASE_AND_ACCENTS: &str = "Letter case beyond ASCII, and accents";
+const FIELDS: &str = "Every listed account carries every documented field";
 const WILDCARDS: &str = "`_` and `%` are plain characters";
 const SAME_FIELD_TWICE: &str = "The same field twice";
 const UNDEFINED_QUERY: &str = "A query the documentation does not define";
