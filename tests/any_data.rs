@@ -164,6 +164,16 @@ async fn fails_each_defect_in_the_scenario_that_covers_it() {
         (Uem::BadLastCriterionWins, "UEM-ANY-007", "comma means AND"),
         (Uem::BadGuidPrefix, "UEM-ANY-010", "HTTP 200"),
         (Uem::BadFieldMissing("accountHolderInfo".into()), "UEM-ANY-012", "no (or a null) accountHolderInfo"),
+        // What back ends take for "case-insensitive exact match" (docs/errata.md › How back ends…).
+        (Uem::BadLikeWildcards, "UEM-ANY-004", "escaped"),
+        (Uem::BadAccentInsensitive, "UEM-ANY-003", "exact match"),
+        (Uem::BadTrailingSpacesIgnored, "UEM-ANY-003", "  → expected"),
+        (Uem::BadValuesTrimmed, "UEM-ANY-003", "query=name= "),
+        (Uem::BadPlusAsSpace, "UEM-ANY-003", "+"),
+        (Uem::BadTurkishLowerCase, "UEM-ANY-002", "case-insensitive"),
+        (Uem::BadCompatibilityFolded, "UEM-ANY-003", "exact match"),
+        (Uem::BadIgnorableCharacters, "UEM-ANY-003", "\u{AD}"),
+        (Uem::BadSharpSAsS, "UEM-ANY-003", "ß"),
     ];
     let total = defects.len();
     let results = futures::stream::iter(defects)

@@ -73,6 +73,17 @@ fn defects() -> Vec<Defect> {
     list.push(defect(u(Uem::BadLastCriterionWins), "UEM-QRY-020", "not expected"));
     list.push(defect(u(Uem::BadLastCriterionWins), "UEM-QRY-021", "not expected"));
     list.push(defect(u(Uem::BadGuidPrefix), "UEM-GET-004", "HTTP status"));
+    // What back ends take for "case-insensitive exact match" (docs/errata.md › How back ends…).
+    list.push(defect(u(Uem::BadLikeWildcards), "UEM-QRY-009", "missing 76d6358f"));
+    list.push(defect(u(Uem::BadTrailingSpacesIgnored), "UEM-QRY-027", "not expected 17c24f36"));
+    list.push(defect(u(Uem::BadValuesTrimmed), "UEM-QRY-027", "not expected 17c24f36"));
+    list.push(defect(u(Uem::BadValuesTrimmed), "UEM-QRY-028", "not expected 6359d1fc"));
+    list.push(defect(u(Uem::BadPlusAsSpace), "UEM-QRY-029", "not expected 6359d1fc"));
+    list.push(defect(u(Uem::BadTurkishLowerCase), "UEM-QRY-030", "missing 3ca04b05"));
+    list.push(defect(u(Uem::BadTurkishLowerCase), "UEM-QRY-005", "missing 2df01348"));
+    list.push(defect(u(Uem::BadCompatibilityFolded), "UEM-QRY-031", "not expected 6359d1fc"));
+    list.push(defect(u(Uem::BadIgnorableCharacters), "UEM-QRY-032", "not expected 6359d1fc"));
+    list.push(defect(u(Uem::BadSharpSAsS), "UEM-QRY-034", "not expected 6359d1fc"));
     for field in vpp_conformance::checks::accounts::ACCOUNT_FIELDS {
         list.push(defect(u(Uem::BadFieldValue(field.into())), "UEM-GET-001", &format!("$.{field}")));
         list.push(defect(
@@ -101,6 +112,9 @@ fn benign_variations() -> Vec<(Quirk, bool)> {
         (Quirk::Uem(Uem::OkUppercaseMediaType), false),
         (Quirk::Uem(Uem::OkDatesWithOffset), true),
         (Quirk::Uem(Uem::OkUppercaseGuids), false),
+        (Quirk::Uem(Uem::OkNoNormalization), false),
+        (Quirk::Uem(Uem::OkSimpleCaseFolding), false),
+        (Quirk::Uem(Uem::OkFullCaseFolding), false),
     ]
 }
 

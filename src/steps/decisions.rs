@@ -11,6 +11,14 @@ pub const DECISIONS: &[(&str, &str)] = &[
     ("UEM-GET-001", RECONCILED),
     ("UEM-QRY-002", CASE_AND_ACCENTS),
     ("UEM-QRY-019", CASE_AND_ACCENTS),
+    ("UEM-QRY-030", CASE_AND_ACCENTS),
+    ("UEM-QRY-031", CASE_AND_ACCENTS),
+    ("UEM-QRY-034", CASE_AND_ACCENTS),
+    ("UEM-QRY-027", CHARACTERS),
+    ("UEM-QRY-028", CHARACTERS),
+    ("UEM-QRY-029", CHARACTERS),
+    ("UEM-QRY-032", CHARACTERS),
+    ("UEM-QRY-033", NORMALISATION),
     ("UEM-ANY-012", FIELDS),
     ("UEM-QRY-017", WILDCARDS),
     ("UEM-QRY-018", WILDCARDS),
@@ -38,6 +46,8 @@ pub const DECISIONS: &[(&str, &str)] = &[
 
 const RECONCILED: &str = "The three documented accounts, reconciled by majority";
 const CASE_AND_ACCENTS: &str = "Letter case beyond ASCII, and accents";
+const CHARACTERS: &str = "Spaces, `+` and invisible characters are characters of the name";
+const NORMALISATION: &str = "Composed and decomposed names";
 const FIELDS: &str = "Every listed account carries every documented field";
 const WILDCARDS: &str = "`_` and `%` are plain characters";
 const SAME_FIELD_TWICE: &str = "The same field twice";
