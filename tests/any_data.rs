@@ -174,6 +174,7 @@ async fn fails_each_defect_in_the_scenario_that_covers_it() {
         (Uem::BadCompatibilityFolded, "UEM-ANY-003", "exact match"),
         (Uem::BadIgnorableCharacters, "UEM-ANY-003", "\u{AD}"),
         (Uem::BadSharpSAsS, "UEM-ANY-003", "ß"),
+        (Uem::BadLikeBrackets, "UEM-ANY-003", "query=name=[A]cme → expected []"),
     ];
     let total = defects.len();
     let results = futures::stream::iter(defects)

@@ -84,6 +84,8 @@ fn defects() -> Vec<Defect> {
     list.push(defect(u(Uem::BadCompatibilityFolded), "UEM-QRY-031", "not expected 6359d1fc"));
     list.push(defect(u(Uem::BadIgnorableCharacters), "UEM-QRY-032", "not expected 6359d1fc"));
     list.push(defect(u(Uem::BadSharpSAsS), "UEM-QRY-034", "not expected 6359d1fc"));
+    list.push(defect(u(Uem::BadLikeBrackets), "UEM-QRY-035", "not expected 6359d1fc"));
+    list.push(defect(u(Uem::BadLikeBrackets), "UEM-QRY-017", "not expected"));
     for field in vpp_conformance::checks::accounts::ACCOUNT_FIELDS {
         list.push(defect(u(Uem::BadFieldValue(field.into())), "UEM-GET-001", &format!("$.{field}")));
         list.push(defect(

@@ -28,8 +28,8 @@ Feature: Apple VPP accounts: the documented rules, on whatever data the target h
   Scenario: A listed name with a character removed, added or replaced finds no other account
     Documentation: Apple VPP Account Resource › Request Parameters (query): exact match
     Among the changes: a space before or after the name, + for its spaces, _ or ß in place of a
-    letter, a full-width or an invisible character (docs/errata.md › How back ends implement
-    «case-insensitive exact match»).
+    letter, a letter in square brackets, a full-width or an invisible character (docs/errata.md ›
+    How back ends implement «case-insensitive exact match»).
 
     Then every altered name query derived from the listed accounts finds exactly the accounts the documentation says
 

@@ -194,6 +194,16 @@ Feature: Apple VPP accounts: the rules of the query language
     Then the response status is 200
     And the response lists no accounts
 
+  @UEM-QRY-035 @rule @must
+  Scenario: Square brackets are plain characters, not a set
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+    MUST: no account is named [BV]eta 6 Test. SQL Server's LIKE, given the value as its pattern,
+    reads [BV] as one character among B and V and finds Beta 6 Test.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=[BV]eta 6 Test
+    Then the response status is 200
+    And the response lists no accounts
+
   @UEM-QRY-019 @rule @must
   Scenario: Accents count: a name without its accent does not match
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match

@@ -22,7 +22,7 @@ pub enum Family {
     Names,
     /// Each listed name with a character removed, added or replaced: no prefix or substring
     /// match, and none of what back ends take for the same name (a space around it, `+` for a
-    /// space, `ß` for `s`, a full-width or an invisible character).
+    /// space, `ß` for `s`, a full-width or an invisible character, a letter in square brackets).
     NameVariants,
     /// Names holding a comma or a backslash, escaped.
     EscapedNames,
@@ -201,7 +201,7 @@ struct Space<'a> {
 
 /// Name variants asked per name, per family.
 const CASE_VARIANTS: u64 = 4;
-const ALTERATIONS: u64 = 14;
+const ALTERATIONS: u64 = 15;
 /// Date-range shapes per ordered pair of instants.
 const RANGE_SHAPES: u64 = 6;
 
@@ -281,8 +281,18 @@ impl<'a> Space<'a> {
                     11 => replace_first(&chars, |c| c.is_ascii_graphic(), |c| char::from_u32(c as u32 + 0xFEE0))?,
                     // `ß` for its first `s` (MySQL's `utf8mb4_general_ci`),
                     12 => replace_first(&chars, |c| c.eq_ignore_ascii_case(&'s'), |_| Some('ß'))?,
-                    // and its first accented letter without the accent (accent-insensitive collations).
-                    _ => replace_first(&chars, |c| without_accent(*c).is_some(), without_accent)?,
+                    // its first accented letter without the accent (accent-insensitive collations),
+                    13 => replace_first(&chars, |c| without_accent(*c).is_some(), without_accent)?,
+                    // and its first letter or digit as a set of one, `[c]` (SQL Server's `LIKE`).
+                    _ => {
+                        let k = chars.iter().position(|c| c.is_alphanumeric())?;
+                        format!(
+                            "{}[{}]{}",
+                            chars[..k].iter().collect::<String>(),
+                            chars[k],
+                            chars[k + 1..].iter().collect::<String>()
+                        )
+                    }
                 };
                 (queryable(&variant) && variant != n).then(|| vec![Criterion::Name(variant)])
             }
@@ -469,9 +479,17 @@ mod tests {
         let accounts = vec![Listed { guid: "s".into(), name: Some("Site 42".into()), expiry: None }];
         let asked: BTreeSet<String> =
             probes(Family::NameVariants, &Oracle::new(accounts), 1, 1000).into_iter().map(|p| p.query).collect();
-        for variant in
-            ["Site 42 ", " Site 42", "Sit\u{AD}e 42", "Site+42", "\u{FF33}ite 42", "\u{DF}ite 42", "Sit_ 42", "%"]
-        {
+        for variant in [
+            "Site 42 ",
+            " Site 42",
+            "Sit\u{AD}e 42",
+            "Site+42",
+            "\u{FF33}ite 42",
+            "\u{DF}ite 42",
+            "[S]ite 42",
+            "Sit_ 42",
+            "%",
+        ] {
             assert!(asked.contains(&format!("name={variant}")), "{variant:?} not in {asked:?}");
         }
         let accented = vec![Listed { guid: "e".into(), name: Some("Café Noël".into()), expiry: None }];

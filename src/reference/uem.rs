@@ -46,6 +46,9 @@ pub enum Quirk {
     /// SQL `LIKE`/`ILIKE` without escaping: `_` and `%` are wildcards, and `\` escapes the next
     /// character (PostgreSQL's and MySQL's default), so a name holding a backslash is not found.
     BadLikeWildcards,
+    /// SQL Server's `LIKE` with the value as the pattern: `_` and `%` are wildcards, `[…]` is one
+    /// character of a set, and nothing escapes them, so `[BV]eta 6 Test` finds `Beta 6 Test`.
+    BadLikeBrackets,
     /// An accent-insensitive collation: `Ecole` matches `École`.
     BadAccentInsensitive,
     /// One slot per field and bound (name; minimum; maximum): a later criterion replaces an earlier one.

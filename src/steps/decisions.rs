@@ -22,6 +22,7 @@ pub const DECISIONS: &[(&str, &str)] = &[
     ("UEM-ANY-012", FIELDS),
     ("UEM-QRY-017", WILDCARDS),
     ("UEM-QRY-018", WILDCARDS),
+    ("UEM-QRY-035", WILDCARDS),
     ("UEM-QRY-020", SAME_FIELD_TWICE),
     ("UEM-QRY-021", SAME_FIELD_TWICE),
     ("UEM-QRY-022", SAME_FIELD_TWICE),
@@ -49,7 +50,7 @@ const CASE_AND_ACCENTS: &str = "Letter case beyond ASCII, and accents";
 const CHARACTERS: &str = "Spaces, `+` and invisible characters are characters of the name";
 const NORMALISATION: &str = "Composed and decomposed names";
 const FIELDS: &str = "Every listed account carries every documented field";
-const WILDCARDS: &str = "`_` and `%` are plain characters";
+const WILDCARDS: &str = "`_`, `%` and `[` are plain characters";
 const SAME_FIELD_TWICE: &str = "The same field twice";
 const UNDEFINED_QUERY: &str = "A query the documentation does not define";
 const NO_QUERY: &str = "A request without `query`";
