@@ -6,8 +6,9 @@ Feature: Apple VPP accounts: the documented rules, on whatever data the target h
 
   Queries are chosen by a seed, printed in every run (`--seed N` repeats a run), and at most
   `--max-requests` are sent per scenario. Each failure names the query, the accounts expected and
-  the accounts received, by GUID. Source: UEM REST API, Apple VPP Account Resource
-  (shared/seeds/003_be36be0e2e6b9e62.txt).
+  the accounts received, by GUID; a character of the query that print does not show (a space at
+  the end of a value, a soft hyphen, a combining accent) is written ‹U+XXXX›. Source: UEM REST
+  API, Apple VPP Account Resource (shared/seeds/003_be36be0e2e6b9e62.txt).
 
   Background:
     Given the client lists every account of the tenant

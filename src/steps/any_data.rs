@@ -7,7 +7,7 @@ use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 use crate::checks::accounts::Brief;
 use crate::checks::probes::{self, Family, Probe};
 use crate::checks::query_oracle::{Listed, Oracle};
-use crate::checks::{Findings, accounts, schema};
+use crate::checks::{Findings, accounts, code_points, schema};
 use crate::http::Exchange;
 use crate::outcome::{Failure, FailureKind, NotRun, TransportError, TransportKind};
 use crate::steps::world::not_run;
@@ -277,8 +277,11 @@ fn judge(probe: &Probe, oracle: &Oracle, exchange: &Exchange) -> Option<Missed> 
     }
     match &exchange.outcome {
         Ok(reply) => probes::judge_answer(probe, oracle, reply.status, reply.content_type.as_deref(), &reply.body)
-            .map(|why| Missed::Rule(format!("query={} → {why}", probe.query))),
-        Err(e) => Some(Missed::NoAnswer(TransportError::new(e.kind, format!("query={} → {}", probe.query, e.text)))),
+            .map(|why| Missed::Rule(format!("query={} → {why}", code_points::shown(&probe.query)))),
+        Err(e) => {
+            let shown = code_points::shown(&probe.query);
+            Some(Missed::NoAnswer(TransportError::new(e.kind, format!("query={shown} → {}", e.text))))
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Steps both APIs share: sending the documented request, status, media type, schema.
 
 use super::{StepFn, StepResult, VppWorld, arg, capture};
-use crate::checks::{media_type, schema};
+use crate::checks::{code_points, media_type, schema};
 use crate::outcome::NotRun;
 use crate::steps::world::not_run;
 use cucumber::step::Context;
@@ -78,31 +78,10 @@ pub fn accept_for(path: &str) -> &'static str {
     }
 }
 
-/// A documented request line with each `‹U+XXXX›` replaced by the character it names: how a
-/// feature writes what print does not show (a space at the end of a line, a soft hyphen, a
-/// combining accent, a full-width digit).
-pub fn expand_code_points(line: &str) -> Result<String, String> {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(start) = rest.find("‹U+") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + "‹U+".len()..];
-        let end = after.find('›').ok_or_else(|| format!("{line:?}: ‹U+ without its › (a bug of the feature file)"))?;
-        let c = u32::from_str_radix(&after[..end], 16)
-            .ok()
-            .filter(|_| (4..=6).contains(&end))
-            .and_then(char::from_u32)
-            .ok_or_else(|| format!("{line:?}: ‹U+{}› names no character (a bug of the feature file)", &after[..end]))?;
-        out.push(c);
-        rest = &after[end + '›'.len_utf8()..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
 async fn sends(w: &mut VppWorld, ctx: Context) -> StepResult {
     let method = arg(&ctx, 1).to_owned();
-    let documented = expand_code_points(arg(&ctx, 2))?;
+    // A feature writes what print does not show as ‹U+XXXX›.
+    let documented = code_points::expand(arg(&ctx, 2)).map_err(|e| format!("{e} (a bug of the feature file)"))?;
     let body = ctx.matches.get(3).map(|(_, b)| b.clone()).filter(|b| !b.is_empty());
     let url = request_url(w, &documented);
     let exchange = w.send(&method, &url, body.as_deref(), Some(accept_for(&documented))).await;
@@ -201,18 +180,7 @@ mod tests {
         );
         assert_eq!(encode_query("name=a+b"), "name=a%2Bb");
         assert_eq!(encode_query("name=Smith & Sons"), "name=Smith%20%26%20Sons");
-    }
-
-    #[test]
-    fn code_points_written_in_brackets_become_their_characters() {
-        use super::expand_code_points;
-        assert_eq!(expand_code_points("name=Beta 6 Test").unwrap(), "name=Beta 6 Test");
-        assert_eq!(expand_code_points("name=Test‹U+0020›").unwrap(), "name=Test ");
-        assert_eq!(expand_code_points("name=E‹U+0301›cole, ‹U+FF16›").unwrap(), "name=E\u{301}cole, \u{FF16}");
-        assert_eq!(encode_query(&expand_code_points("name=a‹U+00AD›b").unwrap()), "name=a%C2%ADb");
-        for bad in ["name=‹U+0020", "name=‹U+D800›", "name=‹U+20›", "name=‹U+zzzz›", "name=‹U+1234567›"]
-        {
-            assert!(expand_code_points(bad).is_err(), "{bad}");
-        }
+        let invisible = crate::checks::code_points::expand("name=a‹U+00AD›b ‹U+0020›").unwrap();
+        assert_eq!(encode_query(&invisible), "name=a%C2%ADb%20%20");
     }
 }
