@@ -75,6 +75,41 @@ fn instants() -> Value {
     )
 }
 
+/// Names whose letter case, written form or look-alikes back ends disagree on (docs/errata.md ›
+/// How back ends implement «case-insensitive exact match»): `ß` and `SS`, the Kelvin sign, a
+/// name written composed and decomposed, the Turkish `İ` and `ı`, a ligature, and the names a
+/// non-conformant back end takes for others (blanks around a name, a full-width digit, `+`, a
+/// letter in square brackets, a soft hyphen, the long `ſ`).
+fn unicode() -> Value {
+    data_set(
+        "TENANT-UNICODE",
+        &[
+            ("Straße Nord", "2027-02-01T00:00:00.000Z"),
+            ("STRASSE NORD", "2027-02-01T00:00:00.000Z"),
+            ("\u{212A}elvin Lab", "2027-03-01T00:00:00.000Z"),
+            ("kelvin lab", "2027-03-01T00:00:00.000Z"),
+            ("Caf\u{E9} No\u{EB}l", "2027-04-01T00:00:00.000Z"),
+            ("Cafe\u{301} Noe\u{308}l", "2027-04-01T00:00:00.000Z"),
+            ("\u{130}zmir Okulu", "2027-05-01T00:00:00.000Z"),
+            ("izmir okulu", "2027-05-01T00:00:00.000Z"),
+            ("I\u{11F}d\u{131}r Lisesi", "2027-05-02T00:00:00.000Z"),
+            ("\u{FB01}le Server", "2027-06-01T00:00:00.000Z"),
+            ("FILE SERVER", "2027-06-01T00:00:00.000Z"),
+            (" Padded ", "2027-07-01T00:00:00.000Z"),
+            ("Padded", "2027-07-01T00:00:00.000Z"),
+            ("Beta \u{FF16}", "2027-08-01T00:00:00.000Z"),
+            ("Beta 6", "2027-08-01T00:00:00.000Z"),
+            ("a+b", "2027-09-01T00:00:00.000Z"),
+            ("a b", "2027-09-01T00:00:00.000Z"),
+            ("[B]eta", "2027-10-01T00:00:00.000Z"),
+            ("Soft\u{AD}hyphen", "2027-11-01T00:00:00.000Z"),
+            ("Softhyphen", "2027-11-01T00:00:00.000Z"),
+            ("\u{17F}tar", "2027-12-01T00:00:00.000Z"),
+            ("Star", "2027-12-01T00:00:00.000Z"),
+        ],
+    )
+}
+
 /// All of the above in one tenant, which every defect below changes an answer on.
 fn rich() -> Value {
     let mut items = Vec::new();
@@ -88,13 +123,22 @@ fn rich() -> Value {
 }
 
 async fn any_data_run(data: Value, quirks: Vec<Quirk>, seed: u64) -> (RunOutcome, String) {
+    any_data_run_with(data, quirks, |config| RunConfig { seed: Some(seed), ..config }).await
+}
+
+/// An `@any-data` run against a reference target serving `data` with `quirks`, its config as
+/// `configure` makes it.
+async fn any_data_run_with(
+    data: Value,
+    quirks: Vec<Quirk>,
+    configure: impl FnOnce(RunConfig) -> RunConfig,
+) -> (RunOutcome, String) {
     let tenant = data["tenantGuid"].as_str().unwrap().to_owned();
     let mut options = ReferenceOptions { accounts: data, ..ReferenceOptions::default() };
     options.quirks = quirks;
     let target = ReferenceTarget::start(options).await.unwrap();
-    let config =
-        RunConfig { tags: Some("@any-data and @uem".into()), tenant, seed: Some(seed), ..config_for(&target.url()) };
-    run_with(&config).await
+    let config = RunConfig { tags: Some("@any-data and @uem".into()), tenant, ..config_for(&target.url()) };
+    run_with(&configure(config)).await
 }
 
 fn failures(outcome: &RunOutcome) -> String {
@@ -103,7 +147,13 @@ fn failures(outcome: &RunOutcome) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passes_generated_data_sets() {
-    let sets = vec![("case twins", case_twins()), ("escapes", escapes()), ("instants", instants()), ("rich", rich())];
+    let sets = vec![
+        ("case twins", case_twins()),
+        ("escapes", escapes()),
+        ("instants", instants()),
+        ("rich", rich()),
+        ("unicode", unicode()),
+    ];
     for (label, data) in sets {
         for seed in [SEED, 1, 42] {
             let (outcome, stdout) = any_data_run(data.clone(), vec![], seed).await;
@@ -126,6 +176,47 @@ async fn passes_the_canonical_data_set_and_benign_variations() {
     ];
     let (outcome, stdout) = any_data_run(canonical, benign, SEED).await;
     assert!(outcome.passed(), "{}\n{stdout}", failures(&outcome));
+}
+
+/// The other readings of "case-insensitive" (Unicode simple and full case folding) and a
+/// comparison of code points (no normalisation) pass on the names they disagree on, by default
+/// and under --strict, with every probe asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passes_benign_foldings_on_the_names_they_disagree_on() {
+    let benign = [None, Some(Uem::OkNoNormalization), Some(Uem::OkSimpleCaseFolding), Some(Uem::OkFullCaseFolding)];
+    let runs = futures::stream::iter(benign.into_iter().flat_map(|q| [(q.clone(), false), (q, true)]))
+        .map(|(quirk, strict)| async move {
+            let quirks = quirk.iter().cloned().map(Quirk::Uem).collect();
+            let (outcome, stdout) = any_data_run_with(unicode(), quirks, |config| RunConfig {
+                seed: Some(SEED),
+                strict,
+                max_requests: 1000,
+                ..config
+            })
+            .await;
+            (quirk, strict, outcome, stdout)
+        })
+        .buffer_unordered(4)
+        .collect::<Vec<_>>()
+        .await;
+    restore_panic_hook();
+    for (quirk, strict, outcome, stdout) in runs {
+        assert!(outcome.passed(), "{quirk:?}, strict {strict}:\n{}\n{stdout}", failures(&outcome));
+        let not_met: Vec<&str> = outcome.not_met().map(|s| s.id.as_str()).collect();
+        assert!(not_met.is_empty(), "{quirk:?}, strict {strict}: not met {not_met:?}\n{stdout}");
+    }
+}
+
+/// A value decoded twice turns the `+` of a listed name into a space: the name itself, asked as it
+/// is, does not find its account (on `rich()`, whose names hold no `+`, UEM-ANY-003's `+` for a
+/// space catches the same defect).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listed_name_holding_a_plus_finds_its_account() {
+    let (outcome, stdout) = any_data_run(unicode(), vec![Quirk::Uem(Uem::BadPlusAsSpace)], SEED).await;
+    let s = outcome.scenario("UEM-ANY-002").expect("ran");
+    let reason = s.reason().unwrap_or_default();
+    assert_eq!(s.verdict(), Verdict::Failed, "{stdout}");
+    assert!(reason.contains("query=name=a+b → expected [0a0b0c0d-0000-4000-8000-000000000010]"), "{reason}");
 }
 
 /// A target that demands a query is still certified: the listing falls back to date queries,
@@ -163,6 +254,18 @@ async fn fails_each_defect_in_the_scenario_that_covers_it() {
         (Uem::BadLastCriterionWins, "UEM-ANY-006", "minimum and a maximum"),
         (Uem::BadLastCriterionWins, "UEM-ANY-007", "comma means AND"),
         (Uem::BadGuidPrefix, "UEM-ANY-010", "HTTP 200"),
+        (Uem::BadFieldMissing("accountHolderInfo".into()), "UEM-ANY-012", "no (or a null) accountHolderInfo"),
+        // What back ends take for "case-insensitive exact match" (docs/errata.md › How back ends…).
+        (Uem::BadLikeWildcards, "UEM-ANY-004", r"query=name=Acme\\Inc → expected ["),
+        (Uem::BadAccentInsensitive, "UEM-ANY-003", "query=name=Arzte Süd → expected []"),
+        (Uem::BadTrailingSpacesIgnored, "UEM-ANY-003", "query=name=Acme‹U+0020› → expected []"),
+        (Uem::BadValuesTrimmed, "UEM-ANY-003", "query=name=Acme‹U+0020› → expected []"),
+        (Uem::BadPlusAsSpace, "UEM-ANY-003", "query=name=alpha+team → expected []"),
+        (Uem::BadTurkishLowerCase, "UEM-ANY-002", r"query=name=ACME\, INC → expected ["),
+        (Uem::BadCompatibilityFolded, "UEM-ANY-003", "query=name=Ä\u{FF52}zte Süd → expected []"),
+        (Uem::BadIgnorableCharacters, "UEM-ANY-003", "query=name=AL‹U+00AD›PHA → expected []"),
+        (Uem::BadSharpSAsS, "UEM-ANY-003", "query=name=next ßecond → expected []"),
+        (Uem::BadLikeBrackets, "UEM-ANY-003", "query=name=[A]cme → expected []"),
     ];
     let total = defects.len();
     let results = futures::stream::iter(defects)

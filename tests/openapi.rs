@@ -260,16 +260,15 @@ fn the_media_types_are_the_ones_the_features_check() {
     assert_eq!(described, named);
 }
 
-/// Every `query=` value the features send.
+/// Every `query=` value the features send, each `‹U+XXXX›` written as its character.
 fn feature_queries() -> Vec<String> {
     let mut out = Vec::new();
     for f in catalog::features() {
         for s in f.scenarios.iter().chain(f.rules.iter().flat_map(|r| &r.scenarios)) {
             out.extend(s.steps.iter().filter_map(|st| {
-                st.value
-                    .strip_prefix("the client sends GET ")?
-                    .split_once("/api/v1/vppAccounts?query=")
-                    .map(|(_, q)| q.to_owned())
+                let (_, q) =
+                    st.value.strip_prefix("the client sends GET ")?.split_once("/api/v1/vppAccounts?query=")?;
+                Some(vpp_conformance::checks::code_points::expand(q).unwrap())
             }));
         }
     }

@@ -15,6 +15,10 @@ Feature: Apple VPP accounts: the rules of the query language
   reasonable reading it does not state (a warning, a failure under --strict); @info is observed
   and reported only.
 
+  ‹U+0020› in a query stands for the one character with that Unicode code point, written so
+  because print does not show it: a space at the end of a line, a soft hyphen (U+00AD), a
+  combining accent (U+0301), a full-width digit (U+FF16).
+
   @UEM-QRY-001 @rule @must
   Scenario: A name matches whatever its letter case
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): case-insensitive exact match
@@ -190,6 +194,16 @@ Feature: Apple VPP accounts: the rules of the query language
     Then the response status is 200
     And the response lists no accounts
 
+  @UEM-QRY-035 @rule @must
+  Scenario: Square brackets are plain characters, not a set
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+    MUST: no account is named [BV]eta 6 Test. SQL Server's LIKE, given the value as its pattern,
+    reads [BV] as one character among B and V and finds Beta 6 Test.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=[BV]eta 6 Test
+    Then the response status is 200
+    And the response lists no accounts
+
   @UEM-QRY-019 @rule @must
   Scenario: Accents count: a name without its accent does not match
     Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
@@ -258,6 +272,92 @@ Feature: Apple VPP accounts: the rules of the query language
     When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=For Beta testing only
     Then the response status is 200
     And the response lists no accounts
+
+  @UEM-QRY-027 @rule @must
+  Scenario: A space after a name makes another name
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+    MUST: a space is a character of the value as much as a letter; the documentation relaxes
+    "exact match" by letter case only. Collations that ignore trailing spaces (MySQL's PAD
+    SPACE, SQL Server) and servers that trim values find VPP-token-version-3 here.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=VPP-token-version-3‹U+0020›
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-028 @rule @must
+  Scenario: A space before a name makes another name
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+    MUST: as a space after it. A server that trims query values finds Beta 6 Test here.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=‹U+0020›Beta 6 Test
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-029 @rule @must
+  Scenario: A plus sign is a plus sign, not a space
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+    MUST: no account is named Beta+6+Test. The suite sends + percent-encoded (%2B), so only a
+    server that decodes the value a second time reads it as a space and finds Beta 6 Test.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=Beta+6+Test
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-030 @rule @must
+  Scenario: A capital I matches i, whatever the server's language
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): case-insensitive exact match
+    MUST: I and i are an ASCII case pair, as in UEM-QRY-001. A server that lower-cases the value
+    in a Turkish locale turns I into a dotless ı and finds nothing.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=SCHOOL DISTRICT 42
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name               |
+      | 3ca04b05-0876-410c-b266-4bbaae9fda06 | School District 42 |
+
+  @UEM-QRY-031 @rule @must
+  Scenario: A full-width digit is another character
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+    MUST: ‹U+FF16› is the full-width digit six. No case mapping makes it 6, so every reading of
+    "case-insensitive exact match" keeps them apart; compatibility normalisation (NFKC) does not.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=Beta ‹U+FF16› Test
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-032 @rule @must
+  Scenario: An invisible character is a character
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+    MUST: ‹U+00AD› is a soft hyphen, which print does not show. The name with it is another name;
+    comparisons that ignore it (linguistic ones, Unicode collations) find Beta 6 Test.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=Beta‹U+00AD› 6 Test
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-034 @rule @must
+  Scenario: A sharp s is not an s
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): case-insensitive exact match
+    MUST: ß is the lower case of ẞ, and its upper case is SS; it is no case of s under any case
+    mapping. MySQL's utf8mb4_general_ci compares ß equal to s and finds Beta 6 Test.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=Beta 6 Teßt
+    Then the response status is 200
+    And the response lists no accounts
+
+  @UEM-QRY-033 @rule @info
+  Scenario: A name written decomposed finds the same name written composed
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): exact match
+    INFO: E followed by ‹U+0301› (a combining acute accent) is É written decomposed (NFD), the
+    same text to Unicode as the É of École Laval (NFC). The documentation does not say whether a
+    match compares text or code points, and most databases compare code points, so this is
+    observed and reported only.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=name=E‹U+0301›cole Laval
+    Then the response status is 200
+    And the response lists exactly these accounts:
+      | guid                                 | name        |
+      | c79e29a1-9eb2-45f2-9ef8-98ad4e9e4137 | École Laval |
 
   @UEM-QRY-016 @rule @info
   Scenario: A malformed query is refused with 400

@@ -73,6 +73,41 @@ pub fn check_date_forms(accounts: impl IntoIterator<Item = (usize, Value)>, show
     findings
 }
 
+/// Every documented field on every account, with a value (neither missing nor null), as every
+/// account the documentation shows: one failure per field some accounts lack, with their count
+/// and the first few, however many accounts lack it.
+pub fn check_documented_fields(accounts: impl IntoIterator<Item = (usize, Value)>) -> Findings {
+    const EXAMPLES: usize = 3;
+    let mut lacking: [(usize, Vec<usize>); ACCOUNT_FIELDS.len()] = Default::default();
+    let mut total = 0usize;
+    for (i, account) in accounts {
+        total += 1;
+        for (field, (count, examples)) in ACCOUNT_FIELDS.iter().zip(lacking.iter_mut()) {
+            if account.get(*field).is_none_or(Value::is_null) {
+                *count += 1;
+                if examples.len() < EXAMPLES {
+                    examples.push(i);
+                }
+            }
+        }
+    }
+    let mut findings = Findings::default();
+    for (field, (count, examples)) in ACCOUNT_FIELDS.iter().zip(lacking) {
+        if count == 0 {
+            continue;
+        }
+        let shown: Vec<String> = examples.iter().map(|i| format!("$.vppAccounts[{i}]")).collect();
+        let etc = if count > shown.len() { ", …" } else { "" };
+        findings.fail(Mismatch::new(
+            format!("$.vppAccounts[*].{field}"),
+            "every account carries every documented field, with a value, as every documented account does",
+            format!("{field} on every listed account"),
+            format!("{count} of {total} listed accounts have no (or a null) {field}: {}{etc}", shown.join(", ")),
+        ));
+    }
+    findings
+}
+
 /// The account data a response gives away: each of `values` (GUIDs and tokens of the tenant's
 /// accounts) found in `body`, in any letter case, except those the request itself holds (`requested`:
 /// the GUID in its path may be echoed). Each is shortened, so no token is printed whole.
@@ -465,5 +500,25 @@ mod tests {
         let differs = check_get_answer(200, media, other.to_string().as_bytes(), &listed, &guid, "vpp-account");
         assert!(differs.failures.iter().any(|m| m.at.ends_with(".name")), "{differs:?}");
         assert!(!check_get_answer(200, media, b"<html>", &listed, &guid, "vpp-account").is_ok());
+    }
+
+    #[test]
+    fn a_documented_field_missing_or_null_fails_once_per_field_with_a_count() {
+        let full = canonical_accounts()[0].clone();
+        assert!(check_documented_fields((0..3).map(|i| (i, full.clone()))).is_ok());
+        let mut lacking = full.clone();
+        lacking.as_object_mut().unwrap().remove("token");
+        lacking["accountHolderInfo"] = Value::Null;
+        let accounts = (0..10).map(|i| (i, if i % 2 == 1 { lacking.clone() } else { full.clone() }));
+        let findings = check_documented_fields(accounts);
+        assert_eq!(findings.failures.len(), 2, "{findings:?}");
+        let holder = &findings.failures[0];
+        assert_eq!(holder.at, "$.vppAccounts[*].accountHolderInfo");
+        assert_eq!(
+            holder.actual,
+            "5 of 10 listed accounts have no (or a null) accountHolderInfo: $.vppAccounts[1], $.vppAccounts[3], \
+             $.vppAccounts[5], …"
+        );
+        assert!(findings.failures[1].actual.starts_with("5 of 10 listed accounts have no (or a null) token"));
     }
 }

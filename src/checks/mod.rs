@@ -4,6 +4,7 @@
 //! knowing they become warnings.
 
 pub mod accounts;
+pub mod code_points;
 pub mod media_type;
 pub mod probes;
 pub mod query_oracle;

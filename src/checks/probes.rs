@@ -20,7 +20,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 pub enum Family {
     /// Each listed name, exactly and in other letter cases.
     Names,
-    /// Each listed name with a character removed or added: no prefix or substring match.
+    /// Each listed name with a character removed, added or replaced: no prefix or substring
+    /// match, and none of what back ends take for the same name (a space around it, `+` for a
+    /// space, `ß` for `s`, a full-width or an invisible character, a letter in square brackets).
     NameVariants,
     /// Names holding a comma or a backslash, escaped.
     EscapedNames,
@@ -62,7 +64,7 @@ impl Family {
     pub fn rule(self) -> &'static str {
         match self {
             Family::Names => "case-insensitive exact match",
-            Family::NameVariants => "exact match: no prefix, substring or extension matches",
+            Family::NameVariants => "exact match: a character removed, added or replaced makes another name",
             Family::EscapedNames => "comma and backslash escaped with a backslash",
             Family::DateBounds => "> >= < <= to the millisecond",
             Family::DateRanges => "a minimum and a maximum date together",
@@ -79,10 +81,12 @@ pub struct Probe {
     pub expected: query_oracle::Expected,
 }
 
-/// Names the documentation's query syntax can carry unambiguously: not empty (not supported),
-/// no surrounding blanks (a server may trim), no control characters.
+/// Names the documentation's query syntax can carry unambiguously: not blank (empty values are
+/// not supported, and a server may take a blank one for empty), no control characters. Blanks
+/// around a name are part of it: the exact match keeps them (docs/errata.md › Spaces, `+` and
+/// invisible characters).
 fn queryable(name: &str) -> bool {
-    !name.is_empty() && name.trim() == name && !name.chars().any(char::is_control)
+    !name.trim().is_empty() && !name.chars().any(char::is_control)
 }
 
 /// The name with its letter case changed, when every character maps to one character both ways.
@@ -97,6 +101,24 @@ fn recase(name: &str, to_upper: bool, alternate: bool) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// The characters with the first one that `which` picks replaced by `by`, if there is one.
+fn replace_first(chars: &[char], which: impl Fn(&char) -> bool, by: impl Fn(char) -> Option<char>) -> Option<String> {
+    let k = chars.iter().position(which)?;
+    let with = by(chars[k])?;
+    Some(chars.iter().enumerate().map(|(j, c)| if j == k { with } else { *c }).collect())
+}
+
+/// The letter without its accents (`É` → `E`), when it has some and is one letter without them.
+fn without_accent(c: char) -> Option<char> {
+    let mut buffer = [0; 4];
+    let decomposed = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(c.encode_utf8(&mut buffer));
+    let mut base = decomposed.chars().filter(|d| !('\u{300}'..='\u{36F}').contains(d));
+    match (base.next(), base.next()) {
+        (Some(b), None) if b != c => Some(b),
+        _ => None,
+    }
 }
 
 /// A seeded generator: SplitMix64, written out so that `--seed N` picks the same probes whatever
@@ -179,7 +201,7 @@ struct Space<'a> {
 
 /// Name variants asked per name, per family.
 const CASE_VARIANTS: u64 = 4;
-const ALTERATIONS: u64 = 7;
+const ALTERATIONS: u64 = 15;
 /// Date-range shapes per ordered pair of instants.
 const RANGE_SHAPES: u64 = 6;
 
@@ -245,7 +267,32 @@ impl<'a> Space<'a> {
                     4 => format!("x{n}"),
                     // `_` in place of a character and a lone `%` catch SQL LIKE wildcards.
                     5 => chars.iter().enumerate().map(|(k, c)| if k == mid { '_' } else { *c }).collect(),
-                    _ => "%".into(),
+                    6 => "%".into(),
+                    // What back ends take for the same name (docs/errata.md › How back ends
+                    // implement «case-insensitive exact match»): a space after it (PAD SPACE
+                    // collations, trimmed values) or before it (trimmed values),
+                    7 => format!("{n} "),
+                    8 => format!(" {n}"),
+                    // a soft hyphen inside it (comparisons that ignore ignorable characters),
+                    9 => chars[..mid].iter().chain(['\u{AD}'].iter()).chain(&chars[mid..]).collect(),
+                    // `+` for its spaces (a value decoded twice),
+                    10 => n.contains(' ').then(|| n.replace(' ', "+"))?,
+                    // its first ASCII character full-width (compatibility normalisation, NFKC),
+                    11 => replace_first(&chars, |c| c.is_ascii_graphic(), |c| char::from_u32(c as u32 + 0xFEE0))?,
+                    // `ß` for its first `s` (MySQL's `utf8mb4_general_ci`),
+                    12 => replace_first(&chars, |c| c.eq_ignore_ascii_case(&'s'), |_| Some('ß'))?,
+                    // its first accented letter without the accent (accent-insensitive collations),
+                    13 => replace_first(&chars, |c| without_accent(*c).is_some(), without_accent)?,
+                    // and its first letter or digit as a set of one, `[c]` (SQL Server's `LIKE`).
+                    _ => {
+                        let k = chars.iter().position(|c| c.is_alphanumeric())?;
+                        format!(
+                            "{}[{}]{}",
+                            chars[..k].iter().collect::<String>(),
+                            chars[k],
+                            chars[k + 1..].iter().collect::<String>()
+                        )
+                    }
                 };
                 (queryable(&variant) && variant != n).then(|| vec![Criterion::Name(variant)])
             }
@@ -425,6 +472,34 @@ mod tests {
         let alpha = names.iter().find(|p| p.query == r"name=alpha\, inc").unwrap();
         assert_eq!(alpha.expected.must.len(), 2);
         assert!(probes(Family::NameVariants, &Oracle::new(data()), 1, 1000).iter().all(|p| p.expected.must.is_empty()));
+    }
+
+    #[test]
+    fn name_variants_include_what_back_ends_take_for_the_same_name() {
+        let accounts = vec![Listed { guid: "s".into(), name: Some("Site 42".into()), expiry: None }];
+        let asked: BTreeSet<String> =
+            probes(Family::NameVariants, &Oracle::new(accounts), 1, 1000).into_iter().map(|p| p.query).collect();
+        for variant in [
+            "Site 42 ",
+            " Site 42",
+            "Sit\u{AD}e 42",
+            "Site+42",
+            "\u{FF33}ite 42",
+            "\u{DF}ite 42",
+            "[S]ite 42",
+            "Sit_ 42",
+            "%",
+        ] {
+            assert!(asked.contains(&format!("name={variant}")), "{variant:?} not in {asked:?}");
+        }
+        let accented = vec![Listed { guid: "e".into(), name: Some("Café Noël".into()), expiry: None }];
+        let asked = probes(Family::NameVariants, &Oracle::new(accented), 1, 1000);
+        assert!(asked.iter().any(|p| p.query == "name=Cafe Noël" && p.expected.must.is_empty()), "{asked:?}");
+        let blank = vec![Listed { guid: "b".into(), name: Some("  ".into()), expiry: None }];
+        assert!(probes(Family::Names, &Oracle::new(blank), 1, 1000).is_empty(), "a blank name is no query");
+        let padded = vec![Listed { guid: "p".into(), name: Some(" Padded ".into()), expiry: None }];
+        let asked = probes(Family::Names, &Oracle::new(padded), 1, 1000);
+        assert!(asked.iter().any(|p| p.query == "name= Padded " && p.expected.must == [0]), "{asked:?}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::uem::Quirk;
 use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::Value;
+use std::borrow::Cow;
 use wiremock::ResponseTemplate;
 
 /// The query defects among a target's quirks.
@@ -36,13 +37,27 @@ impl QueryDefects<'_> {
         } else if self.has(&Quirk::BadSubstringMatch) {
             lower.contains(lowered)
         } else if self.has(&Quirk::BadLikeWildcards) {
-            like(lower, lowered)
+            like(lower, lowered, Like::BackslashEscape)
+        } else if self.has(&Quirk::BadLikeBrackets) {
+            like(lower, lowered, Like::Brackets)
         } else if self.has(&Quirk::BadAccentInsensitive) {
             strip_accents(lower) == strip_accents(lowered)
         } else if self.has(&Quirk::BadPrefixMatch) {
             lower.starts_with(lowered)
         } else if self.has(&Quirk::BadNameMatchesHolder) {
             lower == lowered || lower_holder == lowered
+        } else if self.has(&Quirk::BadTrailingSpacesIgnored) {
+            lower.trim_end_matches(' ') == lowered.trim_end_matches(' ')
+        } else if self.has(&Quirk::BadValuesTrimmed) {
+            lower == lowered.trim_matches(|c: char| c <= ' ')
+        } else if self.has(&Quirk::BadTurkishLowerCase) {
+            lower == turkish_lower_case(wanted)
+        } else if self.has(&Quirk::BadCompatibilityFolded) {
+            compatibility_folded(lower) == compatibility_folded(lowered)
+        } else if self.has(&Quirk::BadIgnorableCharacters) {
+            without_ignorables(lower) == without_ignorables(lowered)
+        } else if self.has(&Quirk::BadSharpSAsS) {
+            lower.replace('ß', "s") == lowered.replace('ß', "s")
         } else {
             return None;
         })
@@ -118,6 +133,16 @@ impl ResponseDefects<'_> {
 
     pub fn escapes_ignored(&self) -> bool {
         self.has(&Quirk::BadEscapesIgnored)
+    }
+
+    /// The query as the server reads it: decoded once more, when a defect decodes what the
+    /// framework already decoded (`+` becomes a space, `%xx` a character).
+    pub fn query_text<'r>(&self, raw: &'r str) -> Cow<'r, str> {
+        if !self.has(&Quirk::BadPlusAsSpace) {
+            return Cow::Borrowed(raw);
+        }
+        let plus_as_space = raw.replace('+', " ");
+        Cow::Owned(percent_encoding::percent_decode_str(&plus_as_space).decode_utf8_lossy().into_owned())
     }
 
     /// A documented query refused: `tokenExpiryDate=`, the default exact match on the date.
@@ -208,17 +233,64 @@ fn wrong_value(v: &Value) -> Value {
     }
 }
 
-/// SQL `LIKE` without escaping: `%` any run of characters, `_` any one.
-fn like(text: &str, pattern: &str) -> bool {
-    fn go(t: &[char], p: &[char]) -> bool {
+/// The `LIKE` a defect hands the value to, as its pattern: both read `%` as any run of characters
+/// and `_` as any one.
+#[derive(Clone, Copy, PartialEq)]
+enum Like {
+    /// PostgreSQL's `ILIKE` and MySQL's `LIKE`: `\` escapes the next character, so a name that
+    /// holds a backslash is not found (a pattern that ends in one matches nothing: PostgreSQL
+    /// refuses it).
+    BackslashEscape,
+    /// SQL Server's `LIKE`: `[…]` is one character of a set (`[BV]`, `[a-c]`, `[^x]`), and there
+    /// is no escape character.
+    Brackets,
+}
+
+fn like(text: &str, pattern: &str, dialect: Like) -> bool {
+    fn go(t: &[char], p: &[char], d: Like) -> bool {
         match p.split_first() {
             None => t.is_empty(),
-            Some(('%', rest)) => (0..=t.len()).any(|i| go(&t[i..], rest)),
-            Some(('_', rest)) => !t.is_empty() && go(&t[1..], rest),
-            Some((c, rest)) => t.first() == Some(c) && go(&t[1..], rest),
+            Some(('%', rest)) => (0..=t.len()).any(|i| go(&t[i..], rest, d)),
+            Some(('_', rest)) => !t.is_empty() && go(&t[1..], rest, d),
+            Some(('\\', rest)) if d == Like::BackslashEscape => match rest.split_first() {
+                Some((c, rest)) => t.first() == Some(c) && go(&t[1..], rest, d),
+                None => false,
+            },
+            Some(('[', rest)) if d == Like::Brackets => match bracket_set(rest) {
+                Some((set, rest)) => t.first().is_some_and(|c| in_set(set, *c)) && go(&t[1..], rest, d),
+                None => t.first() == Some(&'[') && go(&t[1..], rest, d),
+            },
+            Some((c, rest)) => t.first() == Some(c) && go(&t[1..], rest, d),
         }
     }
-    go(&text.chars().collect::<Vec<_>>(), &pattern.chars().collect::<Vec<_>>())
+    go(&text.chars().collect::<Vec<_>>(), &pattern.chars().collect::<Vec<_>>(), dialect)
+}
+
+/// The set of a `[…]` after its `[`, and the pattern after its `]`; `None` when no `]` closes a
+/// set of at least one character (the `[` is then a plain character).
+fn bracket_set(p: &[char]) -> Option<(&[char], &[char])> {
+    let end = p.iter().position(|c| *c == ']').filter(|end| *end > 0)?;
+    Some((&p[..end], &p[end + 1..]))
+}
+
+/// Whether a `[…]` set holds the character: `^` first negates it, `a-c` is a range.
+fn in_set(set: &[char], c: char) -> bool {
+    let (negated, items) = match set.split_first() {
+        Some(('^', rest)) if !rest.is_empty() => (true, rest),
+        _ => (false, set),
+    };
+    let mut held = false;
+    let mut i = 0;
+    while i < items.len() {
+        if i + 2 < items.len() && items[i + 1] == '-' {
+            held |= (items[i]..=items[i + 2]).contains(&c);
+            i += 3;
+        } else {
+            held |= items[i] == c;
+            i += 1;
+        }
+    }
+    held != negated
 }
 
 /// Common Latin letters without their accents, as an accent-insensitive collation compares them.
@@ -226,4 +298,68 @@ fn strip_accents(text: &str) -> String {
     const FROM: &str = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿ";
     const TO: &str = "aaaaaaceeeeiiiinooooouuuuyy";
     text.chars().map(|c| FROM.chars().position(|f| f == c).and_then(|i| TO.chars().nth(i)).unwrap_or(c)).collect()
+}
+
+/// Java's `toLowerCase()` in a Turkish locale: `I` is the capital of the dotless `ı`, and `İ`
+/// of `i`.
+fn turkish_lower_case(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            'I' => vec!['ı'],
+            'İ' => vec!['i'],
+            c => c.to_lowercase().collect(),
+        })
+        .collect()
+}
+
+/// Compatibility normalisation (NFKC), then lower case: the full-width `６` is `6`, `ﬁ` is `fi`.
+fn compatibility_folded(text: &str) -> String {
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(text).to_lowercase()
+}
+
+/// The text without the characters a linguistic comparison ignores: the soft hyphen, the
+/// zero-width space, non-joiner and joiner, the word joiner and the byte order mark.
+fn without_ignorables(text: &str) -> String {
+    text.chars().filter(|c| !matches!(c, '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_takes_the_value_for_a_pattern_with_its_backslash_escape() {
+        let like = |t, p| like(t, p, Like::BackslashEscape);
+        assert!(like("vpp-token-version-3", "vpp_token_version_3"));
+        assert!(like("beta 6 test", "%"));
+        assert!(like("a_b", r"a\_b") && !like("axb", r"a\_b"));
+        assert!(!like(r"acme, retail\east", r"acme, retail\east"), "\\e is an escaped e");
+        assert!(!like(r"ends with\", r"ends with\"), "a pattern ending in the escape matches nothing");
+        assert!(like("[bv]eta", "[bv]eta") && !like("beta", "[bv]eta"), "no sets here");
+    }
+
+    #[test]
+    fn sql_server_like_reads_brackets_as_a_set_and_escapes_nothing() {
+        let like = |t, p| like(t, p, Like::Brackets);
+        assert!(like("beta 6 test", "[bv]eta 6 test") && like("veta 6 test", "[bv]eta 6 test"));
+        assert!(!like("[bv]eta 6 test", "[bv]eta 6 test"), "the name with brackets is not found");
+        assert!(like("b", "[a-c]") && !like("d", "[a-c]") && like("d", "[^a-c]") && !like("b", "[^a-c]"));
+        assert!(like("-", "[-a]") && like("^", "[^]"), "a - at an end and a lone ^ are characters of the set");
+        assert!(like("a[", "a[") && like("a[]", "a[]"), "a [ no set follows is plain");
+        assert!(like(r"acme, retail\east", r"acme, retail\east"), "a backslash is plain");
+        assert!(like("vpp-token-version-3", "vpp_token_version_3") && like("x", "%"));
+    }
+
+    #[test]
+    fn the_back_ends_look_alikes() {
+        assert_eq!(turkish_lower_case("SCHOOL DİSTRICT"), "school distrıct");
+        assert_eq!(compatibility_folded("Beta \u{FF16} Test ﬁ"), "beta 6 test fi");
+        assert_eq!(without_ignorables("Be\u{AD}ta\u{200D} 6"), "Beta 6");
+        let q = QueryDefects(&[Quirk::BadTrailingSpacesIgnored]);
+        assert_eq!(q.name_match("a", "a", "", "a  ", "a  "), Some(true));
+        assert_eq!(q.name_match("a", "a", "", " a", " a"), Some(false), "PAD SPACE keeps leading spaces");
+        let r = ResponseDefects(&[Quirk::BadPlusAsSpace]);
+        assert_eq!(r.query_text("name=Beta+6+Test"), "name=Beta 6 Test");
+        assert_eq!(ResponseDefects(&[]).query_text("name=Beta+6+Test"), "name=Beta+6+Test");
+    }
 }

@@ -43,8 +43,12 @@ pub enum Quirk {
     BadFieldValue(String),
     BadFieldMissing(String),
     BadBareArray,
-    /// SQL `LIKE`/`ILIKE` without escaping: `_` and `%` are wildcards.
+    /// SQL `LIKE`/`ILIKE` without escaping: `_` and `%` are wildcards, and `\` escapes the next
+    /// character (PostgreSQL's and MySQL's default), so a name holding a backslash is not found.
     BadLikeWildcards,
+    /// SQL Server's `LIKE` with the value as the pattern: `_` and `%` are wildcards, `[…]` is one
+    /// character of a set, and nothing escapes them, so `[BV]eta 6 Test` finds `Beta 6 Test`.
+    BadLikeBrackets,
     /// An accent-insensitive collation: `Ecole` matches `École`.
     BadAccentInsensitive,
     /// One slot per field and bound (name; minimum; maximum): a later criterion replaces an earlier one.
@@ -62,6 +66,37 @@ pub enum Quirk {
     BadDateExactMatchRefused,
     /// The tenant in the path is not looked at: every tenant sees this data set.
     BadTenantIgnored,
+    /// Trailing spaces are ignored by `=`, as MySQL's and MariaDB's PAD SPACE collations
+    /// (`utf8mb4_general_ci`, `utf8mb4_unicode_ci`) and SQL Server compare: `VPP-token-version-3 `
+    /// finds `VPP-token-version-3`.
+    BadTrailingSpacesIgnored,
+    /// The query value is trimmed before it is compared (Java's `String.trim()`, a framework's
+    /// trimming binder): ` Beta 6 Test` finds `Beta 6 Test`.
+    BadValuesTrimmed,
+    /// The query value is decoded once more after the framework decoded it (`URLDecoder.decode`
+    /// on a parameter): `+` becomes a space, so `Beta+6+Test` finds `Beta 6 Test`.
+    BadPlusAsSpace,
+    /// The query value is lower-cased in a Turkish locale (Java's `toLowerCase()` in a JVM whose
+    /// default locale is `tr_TR`) and compared with the name lower-cased by the database:
+    /// `I` becomes `ı`, so `SCHOOL DISTRICT 42` does not find `School District 42`.
+    BadTurkishLowerCase,
+    /// Compatibility normalisation (NFKC, as Elasticsearch's `icu_normalizer` or a Unicode
+    /// collation's primary level compares): a full-width `６` finds `6`.
+    BadCompatibilityFolded,
+    /// Ignorable characters are ignored (the soft hyphen, zero-width joiners), as linguistic
+    /// comparisons do (.NET `InvariantCultureIgnoreCase`, MySQL's Unicode collations).
+    BadIgnorableCharacters,
+    /// `ß` compares equal to `s`, as MySQL's and MariaDB's `utf8mb4_general_ci` does.
+    BadSharpSAsS,
+    /// Names compared code point by code point, without normalisation, as most SQL collations
+    /// do: a name written decomposed (NFD) does not find the same name written composed (NFC).
+    /// The documentation does not say (`UEM-QRY-033`, INFO).
+    OkNoNormalization,
+    /// Unicode simple case folding, character by character (Go's `strings.EqualFold`, .NET's
+    /// `OrdinalIgnoreCase`): the Kelvin sign `K` is `k`, `ß` is not `SS`.
+    OkSimpleCaseFolding,
+    /// Unicode full case folding (ICU, Python's `casefold()`): `ß` is `SS`, `ﬁ` is `FI`.
+    OkFullCaseFolding,
     /// A GUID that is not of the GUID form is refused with 400 rather than not found (404).
     OkMalformedGuid400,
     OkReversedOrder,
@@ -131,8 +166,8 @@ impl Accounts {
             .accounts
             .iter()
             .map(|a| Prepared {
-                name: a["name"].as_str().unwrap_or_default().to_owned(),
-                lower_name: a["name"].as_str().unwrap_or_default().to_lowercase(),
+                name: this.composed(a["name"].as_str().unwrap_or_default()),
+                lower_name: this.name_key(a["name"].as_str().unwrap_or_default()),
                 lower_holder: a["accountHolderInfo"].as_str().unwrap_or_default().to_lowercase(),
                 instant: instant_of(a),
                 listed: this.serve(a, false).to_string(),
@@ -149,6 +184,30 @@ impl Accounts {
 
     fn has(&self, q: &Quirk) -> bool {
         self.quirks.contains(q)
+    }
+
+    /// A name as every comparison sees it: composed (NFC) and lower-cased, so that letter case
+    /// is ignored and a name written decomposed (NFD) is the same name (`docs/errata.md` ›
+    /// Composed and decomposed names); a benign variation folds case its own way.
+    fn name_key(&self, text: &str) -> String {
+        let text = self.composed(text);
+        let folded = if self.has(&Quirk::OkFullCaseFolding) {
+            full_case_fold(&text)
+        } else if self.has(&Quirk::OkSimpleCaseFolding) {
+            simple_case_fold(&text)
+        } else {
+            text.to_lowercase()
+        };
+        self.composed(&folded)
+    }
+
+    /// The text composed (NFC), unless a benign variation compares code points.
+    fn composed(&self, text: &str) -> String {
+        if self.has(&Quirk::OkNoNormalization) {
+            text.to_owned()
+        } else {
+            icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(text).into_owned()
+        }
     }
 
     /// The seeded defects among the quirks, apart in `defects.rs`.
@@ -225,7 +284,8 @@ impl Accounts {
     }
 
     fn list(&self, raw_query: Option<&str>) -> ResponseTemplate {
-        let criteria = match raw_query {
+        let raw_query = raw_query.map(|raw| self.defects().query_text(raw));
+        let criteria = match raw_query.as_deref() {
             Some(raw) if !self.defects().query_ignored() => {
                 match query::parse(raw, !self.defects().escapes_ignored()) {
                     Ok(c) => c,
@@ -238,18 +298,18 @@ impl Accounts {
         if let Some(refusal) = self.defects().refusal_of(&criteria) {
             return refusal;
         }
-        // Each name criterion lower-cased once, not once per account.
-        let lowered: Vec<String> = criteria
+        // Each name criterion composed and lower-cased once, not once per account.
+        let wanted: Vec<Wanted> = criteria
             .iter()
             .map(|c| match &c.value {
-                query::Value::Text(t) => t.to_lowercase(),
-                _ => String::new(),
+                query::Value::Text(t) => Wanted { written: self.composed(t), key: self.name_key(t) },
+                _ => Wanted::default(),
             })
             .collect();
         let mut found: Vec<&str> = self
             .prepared
             .iter()
-            .filter(|p| criteria.is_empty() || self.matches_all(p, &criteria, &lowered))
+            .filter(|p| criteria.is_empty() || self.matches_all(p, &criteria, &wanted))
             .map(|p| p.listed.as_str())
             .collect();
         if let Some(answer) = self.defects().empty_list_answer().filter(|_| found.is_empty()) {
@@ -328,9 +388,9 @@ impl Accounts {
 
     /// Whether the account meets every criterion (the documented AND), unless a seeded defect
     /// combines them otherwise (`defects.rs`).
-    fn matches_all(&self, account: &Prepared, criteria: &[Criterion], lowered: &[String]) -> bool {
+    fn matches_all(&self, account: &Prepared, criteria: &[Criterion], wanted: &[Wanted]) -> bool {
         let defects = QueryDefects(&self.quirks);
-        let holds = |i: usize| self.matches(account, &criteria[i], &lowered[i]);
+        let holds = |i: usize| self.matches(account, &criteria[i], &wanted[i]);
         if let Some(kept) = defects.kept_criteria(criteria) {
             return kept.into_iter().all(holds);
         }
@@ -339,13 +399,13 @@ impl Accounts {
 
     /// Whether the account meets one criterion, as the documentation says (a case-insensitive
     /// exact match for a name; the operator to the millisecond for a date), unless a seeded
-    /// defect answers otherwise; `lowered` is a name criterion's value lower-cased.
-    fn matches(&self, account: &Prepared, c: &Criterion, lowered: &str) -> bool {
+    /// defect answers otherwise; `wanted` is a name criterion's value as compared.
+    fn matches(&self, account: &Prepared, c: &Criterion, wanted: &Wanted) -> bool {
         let defects = QueryDefects(&self.quirks);
         match (&c.field, &c.value) {
-            (Field::Name, query::Value::Text(wanted)) => defects
-                .name_match(&account.name, &account.lower_name, &account.lower_holder, wanted, lowered)
-                .unwrap_or(account.lower_name == lowered),
+            (Field::Name, query::Value::Text(_)) => defects
+                .name_match(&account.name, &account.lower_name, &account.lower_holder, &wanted.written, &wanted.key)
+                .unwrap_or(account.lower_name == wanted.key),
             (Field::TokenExpiryDate, query::Value::Instant(bound)) => {
                 let Some(instant) = account.instant else {
                     return false;
@@ -364,9 +424,52 @@ impl Accounts {
     }
 }
 
+/// A name criterion's value as written (composed) and as compared ([`Accounts::name_key`]).
+#[derive(Default)]
+struct Wanted {
+    written: String,
+    key: String,
+}
+
+/// Unicode full case folding: upper case, then lower case (`ß` → `SS` → `ss`), twice so that
+/// a capital whose lower case has a longer upper case folds as far (`ẞ` → `ß` → `ss`), except
+/// the dotless `ı`, which folds to itself outside Turkish.
+fn full_case_fold(text: &str) -> String {
+    let once = |text: &str| -> String {
+        text.chars()
+            .flat_map(|c| if c == 'ı' { vec![c] } else { c.to_uppercase().collect() })
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    once(&once(text))
+}
+
+/// Unicode simple case folding, one character for one (`K` Kelvin → `k`, `ſ` → `s`, `ß`
+/// stays): a character whose upper or lower case is longer, and the Turkish `ı` and `İ`, fold to
+/// themselves.
+fn simple_case_fold(text: &str) -> String {
+    fn single(mut mapped: impl Iterator<Item = char>, c: char) -> char {
+        match (mapped.next(), mapped.next()) {
+            (Some(one), None) => one,
+            _ => c,
+        }
+    }
+    text.chars()
+        .map(|c| {
+            if matches!(c, 'ı' | 'İ') {
+                return c;
+            }
+            let upper = single(c.to_uppercase(), c);
+            single(upper.to_lowercase(), upper)
+        })
+        .collect()
+}
+
 /// An account as every query sees it, worked out once.
 struct Prepared {
+    /// The name as written, composed (NFC).
     name: String,
+    /// The name as compared ([`Accounts::name_key`]).
     lower_name: String,
     lower_holder: String,
     instant: Option<DateTime<Utc>>,
@@ -444,6 +547,22 @@ mod tests {
         ] {
             assert!(parse_login(bad).is_err(), "{} should be refused", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn the_benign_foldings_are_unicode_simple_and_full_case_folding() {
+        assert_eq!(simple_case_fold("\u{212A}elvin ſ ẞ ß İ ı É"), "kelvin s ß ß İ ı é");
+        assert_eq!(full_case_fold("Straße ẞ ﬁ İ ı É"), "strasse ss fi i\u{307} ı é");
+    }
+
+    #[test]
+    fn names_compare_composed_whatever_the_form_written() {
+        let data = serde_json::json!({"tenantGuid": "T", "vppAccounts": [{"name": "E\u{301}cole"}]});
+        let accounts = Accounts::new(&data, vec![]);
+        assert_eq!(accounts.prepared[0].lower_name, "\u{E9}cole");
+        assert_eq!(accounts.name_key("\u{C9}COLE"), "\u{E9}cole");
+        let code_points = Accounts::new(&data, vec![Quirk::OkNoNormalization]);
+        assert_eq!(code_points.prepared[0].lower_name, "e\u{301}cole");
     }
 
     #[test]

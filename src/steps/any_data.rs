@@ -7,7 +7,7 @@ use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 use crate::checks::accounts::Brief;
 use crate::checks::probes::{self, Family, Probe};
 use crate::checks::query_oracle::{Listed, Oracle};
-use crate::checks::{Findings, accounts, schema};
+use crate::checks::{Findings, accounts, code_points, schema};
 use crate::http::Exchange;
 use crate::outcome::{Failure, FailureKind, NotRun, TransportError, TransportKind};
 use crate::steps::world::not_run;
@@ -22,7 +22,7 @@ pub const GIVEN: &[(&str, StepFn)] = &[(r"^the client lists every account of the
 
 pub const THEN: &[(&str, StepFn)] = &[
     (r#"^every listed account is valid against the schema "([^"]+)"$"#, step!(every_listed_account_valid)),
-    (r"^every listed account that lacks a documented field is reported in a warning$", step!(warn_on_missing_fields)),
+    (r"^every listed account carries every documented field, with a value$", step!(every_documented_field_present)),
     (
         r"^every (.+) query derived from the listed accounts finds exactly the accounts the documentation says$",
         step!(probes_hold),
@@ -251,38 +251,13 @@ async fn every_listed_account_valid(w: &mut VppWorld, ctx: Context) -> StepResul
     w.judge(findings, &what)
 }
 
-/// Documented fields a vendor's account leaves out or null: allowed on any data, worth knowing.
-/// One warning per field, with a count and a few examples, however many accounts lack it.
-async fn warn_on_missing_fields(w: &mut VppWorld, _ctx: Context) -> StepResult {
-    let run = w.ctx();
+/// Documented fields a vendor's account leaves out or null: a SHOULD scenario (`UEM-ANY-012`),
+/// one failure per field with a count and a few examples, however many accounts lack it.
+async fn every_documented_field_present(w: &mut VppWorld, _ctx: Context) -> StepResult {
     let listing = listed(w);
-    // Each account read once, for every field.
-    let mut lacking_by_field: Vec<Vec<usize>> = vec![Vec::new(); accounts::ACCOUNT_FIELDS.len()];
-    for i in 0..listing.accounts.len() {
-        let account = listing.account(i);
-        for (f, field) in accounts::ACCOUNT_FIELDS.iter().enumerate() {
-            if account.get(*field).is_none_or(Value::is_null) {
-                lacking_by_field[f].push(i);
-            }
-        }
-    }
-    for (field, lacking) in accounts::ACCOUNT_FIELDS.iter().zip(lacking_by_field) {
-        if lacking.is_empty() {
-            continue;
-        }
-        let examples: Vec<String> = lacking.iter().take(3).map(|i| format!("$.vppAccounts[{i}]")).collect();
-        let etc = if lacking.len() > examples.len() { ", …" } else { "" };
-        run.warn(
-            &w.scenario,
-            format!(
-                "{} of {} listed accounts have no (or a null) {field}: {}{etc}",
-                lacking.len(),
-                listing.accounts.len(),
-                examples.join(", ")
-            ),
-        );
-    }
-    Ok(())
+    let findings = accounts::check_documented_fields((0..listing.accounts.len()).map(|i| (i, listing.account(i))));
+    w.last = None;
+    w.judge(findings, "listed accounts lack documented fields")
 }
 
 /// What became of one probe, when it did not hold.
@@ -302,8 +277,11 @@ fn judge(probe: &Probe, oracle: &Oracle, exchange: &Exchange) -> Option<Missed> 
     }
     match &exchange.outcome {
         Ok(reply) => probes::judge_answer(probe, oracle, reply.status, reply.content_type.as_deref(), &reply.body)
-            .map(|why| Missed::Rule(format!("query={} → {why}", probe.query))),
-        Err(e) => Some(Missed::NoAnswer(TransportError::new(e.kind, format!("query={} → {}", probe.query, e.text)))),
+            .map(|why| Missed::Rule(format!("query={} → {why}", code_points::shown(&probe.query)))),
+        Err(e) => {
+            let shown = code_points::shown(&probe.query);
+            Some(Missed::NoAnswer(TransportError::new(e.kind, format!("query={shown} → {}", e.text))))
+        }
     }
 }
 

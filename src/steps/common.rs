@@ -1,7 +1,7 @@
 //! Steps both APIs share: sending the documented request, status, media type, schema.
 
 use super::{StepFn, StepResult, VppWorld, arg, capture};
-use crate::checks::{media_type, schema};
+use crate::checks::{code_points, media_type, schema};
 use crate::outcome::NotRun;
 use crate::steps::world::not_run;
 use cucumber::step::Context;
@@ -80,7 +80,8 @@ pub fn accept_for(path: &str) -> &'static str {
 
 async fn sends(w: &mut VppWorld, ctx: Context) -> StepResult {
     let method = arg(&ctx, 1).to_owned();
-    let documented = arg(&ctx, 2).to_owned();
+    // A feature writes what print does not show as ‹U+XXXX›.
+    let documented = code_points::expand(arg(&ctx, 2)).map_err(|e| format!("{e} (a bug of the feature file)"))?;
     let body = ctx.matches.get(3).map(|(_, b)| b.clone()).filter(|b| !b.is_empty());
     let url = request_url(w, &documented);
     let exchange = w.send(&method, &url, body.as_deref(), Some(accept_for(&documented))).await;
@@ -179,5 +180,7 @@ mod tests {
         );
         assert_eq!(encode_query("name=a+b"), "name=a%2Bb");
         assert_eq!(encode_query("name=Smith & Sons"), "name=Smith%20%26%20Sons");
+        let invisible = crate::checks::code_points::expand("name=a‹U+00AD›b ‹U+0020›").unwrap();
+        assert_eq!(encode_query(&invisible), "name=a%C2%ADb%20%20");
     }
 }

@@ -11,8 +11,18 @@ pub const DECISIONS: &[(&str, &str)] = &[
     ("UEM-GET-001", RECONCILED),
     ("UEM-QRY-002", CASE_AND_ACCENTS),
     ("UEM-QRY-019", CASE_AND_ACCENTS),
+    ("UEM-QRY-030", CASE_AND_ACCENTS),
+    ("UEM-QRY-031", CASE_AND_ACCENTS),
+    ("UEM-QRY-034", CASE_AND_ACCENTS),
+    ("UEM-QRY-027", CHARACTERS),
+    ("UEM-QRY-028", CHARACTERS),
+    ("UEM-QRY-029", CHARACTERS),
+    ("UEM-QRY-032", CHARACTERS),
+    ("UEM-QRY-033", NORMALISATION),
+    ("UEM-ANY-012", FIELDS),
     ("UEM-QRY-017", WILDCARDS),
     ("UEM-QRY-018", WILDCARDS),
+    ("UEM-QRY-035", WILDCARDS),
     ("UEM-QRY-020", SAME_FIELD_TWICE),
     ("UEM-QRY-021", SAME_FIELD_TWICE),
     ("UEM-QRY-022", SAME_FIELD_TWICE),
@@ -37,7 +47,10 @@ pub const DECISIONS: &[(&str, &str)] = &[
 
 const RECONCILED: &str = "The three documented accounts, reconciled by majority";
 const CASE_AND_ACCENTS: &str = "Letter case beyond ASCII, and accents";
-const WILDCARDS: &str = "`_` and `%` are plain characters";
+const CHARACTERS: &str = "Spaces, `+` and invisible characters are characters of the name";
+const NORMALISATION: &str = "Composed and decomposed names";
+const FIELDS: &str = "Every listed account carries every documented field";
+const WILDCARDS: &str = "`_`, `%` and `[` are plain characters";
 const SAME_FIELD_TWICE: &str = "The same field twice";
 const UNDEFINED_QUERY: &str = "A query the documentation does not define";
 const NO_QUERY: &str = "A request without `query`";
