@@ -4,8 +4,8 @@
 //! signal's number, as shells report it).
 
 use crate::catalog;
+use crate::config::Settings;
 use crate::config::{self, ConfigError, RunConfig};
-use crate::config::{Settings, Size};
 use crate::gate::{Gate, Signal, Stop};
 use crate::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use crate::runner::SharedOut;
@@ -106,116 +106,16 @@ pub struct DiffArgs {
     pub format: crate::report::diff::DiffFormat,
 }
 
-/// `run`'s options. Each setting comes from its flag, else its environment variable, else the
-/// `--config` file, else the default shown: so a value with a default here is an `Option`, and the
-/// default is applied in [`RunArgs::to_config`] after the file is read.
+/// `run`'s options: the file to read settings from, the settings (each a flag and a key of that
+/// file, defined once in [`Settings`]), and how much to print.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// A TOML file with any of these settings (keys as the long flags: base-url, tenant, headers,
     /// headers-from-env, tags, timeout, junit, reports, ...); flags and environment variables win.
     #[arg(long, value_name = "FILE", env = "VPP_CONFORMANCE_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Base URL of the target, for both APIs (for example http://localhost:8080).
-    #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_BASE_URL")]
-    pub base_url: Option<String>,
-    /// Base URL of the Apple VPP service configuration target (overrides --base-url).
-    #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_VPP_BASE_URL")]
-    pub vpp_base_url: Option<String>,
-    /// Base URL of the UEM target (overrides --base-url).
-    #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_UEM_BASE_URL")]
-    pub uem_base_url: Option<String>,
-    /// The tenant GUID that stands for the documented SRP00000 [default: SRP00000].
-    #[arg(long, value_name = "GUID", env = "VPP_CONFORMANCE_TENANT")]
-    pub tenant: Option<String>,
-    /// Which scenarios to certify: full (every one; the target holds the canonical data set) or
-    /// live (only those that need no particular data, for a production service) [default: full].
-    #[arg(long, value_name = "full|live")]
-    pub profile: Option<String>,
-    /// Another tenant the target holds: the opt-in @tenants scenarios check that it sees nothing of --tenant's.
-    #[arg(long, value_name = "GUID")]
-    pub second_tenant: Option<String>,
-    /// A header sent with every request, as 'Name: value' (repeatable). Its value never appears in output.
-    #[arg(long = "header", value_name = "NAME: VALUE")]
-    pub headers: Vec<String>,
-    /// A header whose value is read from an environment variable, as 'Name=VARIABLE' (repeatable),
-    /// so that a secret appears neither in the process list nor in a CI log.
-    #[arg(long = "header-from-env", value_name = "NAME=VARIABLE")]
-    pub headers_from_env: Vec<String>,
-    /// A cucumber tag expression selecting scenarios, for example '@uem and not @sample'.
-    #[arg(long, value_name = "EXPR")]
-    pub tags: Option<String>,
-    /// Seconds each request may take, body included [default: 30].
-    #[arg(long, value_name = "SECONDS")]
-    pub timeout: Option<f64>,
-    /// The most requests under way at once to each target [default: 64]: a ceiling, within which
-    /// the run learns from the target's latencies how many it serves without queueing. 1 runs
-    /// everything one after another.
-    #[arg(long, value_name = "N")]
-    pub concurrency: Option<usize>,
-    /// Write a JUnit XML report.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Write a Cucumber JSON report.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Seed of the @any-data probes (printed in every run; give it again to repeat a run).
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
-    /// Write a certification report (.html, or .md for CI job summaries); repeatable.
-    #[arg(long = "report", value_name = "FILE")]
-    pub reports: Vec<PathBuf>,
-    /// Sign the reports' digest with this Ed25519 private key (PKCS#8 PEM, or 64 hex digits).
-    #[arg(long, value_name = "KEY")]
-    pub sign_key: Option<PathBuf>,
-    /// At most this many requests per @any-data scenario [default: 200].
-    #[arg(long, value_name = "N")]
-    pub max_requests: Option<usize>,
-    /// The largest response body read, as 64MiB, 512KiB or bytes [default: 4MiB]; raise it for a
-    /// tenant whose account list is larger (about 250 bytes an account).
-    #[arg(long, value_name = "SIZE")]
-    pub max_body_size: Option<String>,
-    /// Trust this CA certificate (PEM) besides the system's, for a target behind a private CA (repeatable).
-    #[arg(long = "ca-cert", value_name = "FILE")]
-    pub ca_certs: Vec<PathBuf>,
-    /// Do not verify the target's TLS certificate. Said in the output and in every report.
-    #[arg(long)]
-    pub insecure: bool,
-    /// Fail the run when a SHOULD scenario fails (by default it is a warning).
-    #[arg(long)]
-    pub strict: bool,
-    /// Stop the run after N failed scenarios; the rest are reported as not run.
-    #[arg(long, value_name = "N")]
-    pub max_failures: Option<usize>,
-    /// POST the canonical data set here before the run, and a teardown after (like Pact's provider states).
-    #[arg(long, value_name = "URL", env = "VPP_CONFORMANCE_STATE_SETUP_URL")]
-    pub state_setup_url: Option<String>,
-    /// At most N requests per second (N/s) or per minute (N/m) leave the suite, across the whole run.
-    #[arg(long, value_name = "N/s")]
-    pub rate_limit: Option<String>,
-    /// The longest a request waits, in all, for a target that answers 429 (or 503 with Retry-After)
-    /// before it fails saying the target pushed back [default: 60].
-    #[arg(long, value_name = "SECONDS")]
-    pub max_retry_after: Option<f64>,
-    /// Send a request again, up to N times with backoff, after a transport error (a reset, a
-    /// timeout); a scenario that passes only then is reported flaky. A failed check is never retried.
-    #[arg(long, value_name = "N")]
-    pub retries: Option<u32>,
-    /// A client certificate (PEM) for a target that asks for one; with --client-key.
-    #[arg(long, value_name = "FILE")]
-    pub client_cert: Option<PathBuf>,
-    /// The client certificate's private key (PEM); the environment variable VPP_CONFORMANCE_CLIENT_KEY may name it.
-    #[arg(long, value_name = "FILE")]
-    pub client_key: Option<PathBuf>,
-    /// A TOML file of waivers (known deviations, each with a reason): an expected failure does not
-    /// fail the run and is reported as waived; the file's entries are sealed into the reports.
-    #[arg(long, value_name = "FILE")]
-    pub expectations: Option<PathBuf>,
-    /// Run the I-th of N parts of the selection (a deterministic split: every scenario in exactly one part).
-    #[arg(long, value_name = "I/N")]
-    pub shard: Option<String>,
-    /// Run only what an earlier run (its Cucumber JSON, from --json) failed or did not run.
-    #[arg(long, value_name = "PREVIOUS.json")]
-    pub only_failed: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: Settings,
     /// Print only a line for each failure (ID, level, the first line of why) and the verdict.
     #[arg(short, long)]
     pub quiet: bool,
@@ -278,49 +178,11 @@ impl RunArgs {
     /// As [`to_config`](Self::to_config), with the environment given (for tests).
     pub fn to_config_with(&self, env: impl Fn(&str) -> Option<String>) -> Result<RunConfig, ConfigError> {
         let file = self.config.as_deref().map(Settings::load).transpose()?.unwrap_or_default();
-        let mut config = config::resolve(self.settings(), file, env)?;
+        let mut config = config::resolve(self.settings.clone(), file, env)?;
         config.color = std::io::stdout().is_terminal();
         config.progress_on_terminal = !self.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
         config.quiet = self.quiet;
         Ok(config)
-    }
-
-    /// What the command line (and the environment variables clap reads for it) says.
-    fn settings(&self) -> Settings {
-        Settings {
-            base_url: self.base_url.clone(),
-            vpp_base_url: self.vpp_base_url.clone(),
-            uem_base_url: self.uem_base_url.clone(),
-            tenant: self.tenant.clone(),
-            second_tenant: self.second_tenant.clone(),
-            profile: self.profile.clone(),
-            headers: self.headers.clone(),
-            headers_from_env: self.headers_from_env.clone(),
-            tags: self.tags.clone(),
-            timeout: self.timeout,
-            concurrency: self.concurrency,
-            max_requests: self.max_requests,
-            max_body_size: self.max_body_size.clone().map(Size::Text),
-            seed: self.seed,
-            junit: self.junit.clone(),
-            json: self.json.clone(),
-            reports: self.reports.clone(),
-            sign_key: self.sign_key.clone(),
-            ca_certs: self.ca_certs.clone(),
-            insecure: self.insecure.then_some(true),
-            strict: self.strict.then_some(true),
-            max_failures: self.max_failures,
-            state_setup_url: self.state_setup_url.clone(),
-            rate_limit: self.rate_limit.clone(),
-            max_retry_after: self.max_retry_after,
-            retries: self.retries,
-            client_cert: self.client_cert.clone(),
-            client_key: self.client_key.clone(),
-            expectations: self.expectations.clone(),
-            shard: self.shard.clone(),
-            only_failed: self.only_failed.clone(),
-            source: None,
-        }
     }
 }
 
