@@ -6,8 +6,9 @@
 //! `redact` · `gate` (whether a request may still go out) · `checks` (plain functions, no cucumber) ·
 //! `http` (one bounded exchange) · `steps` (thin cucumber glue) · `config` ·
 //! `runner` (one run in named stages) · `report` (summary, reports, seal, diff) · `app` (run,
-//! then export) · `cli` (and the exit status). `reference`, the built-in target, stands apart:
-//! it reads the catalog only, and only `app` (a run with no base URL) and `cli` (`serve`) start it.
+//! then export; merge; serve) · `cli` (the grammar, the signals and the exit status).
+//! `reference`, the built-in target, stands apart: it reads the catalog only, and only `app`
+//! starts it (for a run with no base URL, and for `serve`).
 
 pub mod app;
 pub mod catalog;

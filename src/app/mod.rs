@@ -1,7 +1,10 @@
-//! A whole run as the command line does it, after hurl's `main`: open the outputs (every path
-//! and key checked before any request), run, then export the outcome (the summary, the JUnit
-//! and Cucumber JSON files, the sealed reports). The exit status is the caller's to compute from
-//! the outcome.
+//! What the commands do, apart from how the command line reads them: a whole run as the
+//! command line does it, after hurl's `main` (open the outputs, every path and key checked
+//! before any request; run; export the outcome: the summary, the JUnit and Cucumber JSON files,
+//! the sealed reports); `merge`; and `serve` (`serve.rs`). The exit status is the caller's to
+//! compute from the outcome.
+
+pub mod serve;
 
 use crate::config::{ConfigError, RunConfig};
 use crate::gate::Gate;

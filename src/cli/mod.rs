@@ -1,0 +1,227 @@
+//! The command line: a stable interface CI scripts depend on. Exit status 0 when every selected
+//! scenario passed, 1 when any failed (an unreachable target included), 2 for a usage or
+//! configuration error, 130 and 143 when SIGINT or SIGTERM interrupted the run (128 + the
+//! signal's number, as shells report it).
+
+mod args;
+mod signals;
+
+pub use crate::app::serve::ServeArgs;
+pub use args::{Cli, Command, DiffArgs, FixturesArgs, ListArgs, MergeArgs, RunArgs, VerifyArgs};
+
+use crate::catalog;
+use crate::gate::{Gate, Stop};
+use crate::runner::SharedOut;
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Every selected scenario passed (a SHOULD or INFO one not met aside).
+pub const EXIT_OK: u8 = 0;
+/// A scenario failed the run, or did not run (its target did not answer).
+pub const EXIT_FAILED: u8 = 1;
+/// A usage or configuration error, or a target that cannot be prepared.
+pub const EXIT_USAGE: u8 = 2;
+/// SIGINT (Ctrl-C) interrupted the run; the reports were written.
+pub const EXIT_INTERRUPTED_SIGINT: u8 = 130;
+/// SIGTERM (a CI system cancelling the job) interrupted the run; the reports were written.
+pub const EXIT_INTERRUPTED_SIGTERM: u8 = 143;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            e.print().ok();
+            return ExitCode::from(code);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vpp-conformance: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    match cli.command {
+        Command::Run(args) => runtime.block_on(run(*args)),
+        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::List(args) => list(args),
+        Command::VerifyReport(args) => verify_report(args),
+        Command::Diff(args) => diff(args),
+        Command::Merge(args) => merge(args),
+        Command::Fixtures(args) => fixtures(args),
+        Command::Openapi => print(crate::openapi::document_text().as_bytes()),
+    }
+}
+
+/// `fixtures`: the canonical data set, or the documented service configuration.
+fn fixtures(args: FixturesArgs) -> ExitCode {
+    let path =
+        if args.service_config { "fixtures/apple-vpp-service-config.json" } else { "fixtures/uem-vpp-accounts.json" };
+    print(catalog::FIXTURES.iter().find(|e| e.path == path).map(|e| e.text).unwrap_or_default().as_bytes())
+}
+
+/// Writes `bytes` on stdout; a closed pipe (`| head`) ends the output quietly.
+fn print(bytes: &[u8]) -> ExitCode {
+    let _ = std::io::stdout().lock().write_all(bytes);
+    ExitCode::from(EXIT_OK)
+}
+
+fn read_or_exit(path: &std::path::Path) -> Result<String, ExitCode> {
+    std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("vpp-conformance: {}: cannot read the file ({e})", path.display());
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+fn verify_report(args: VerifyArgs) -> ExitCode {
+    use crate::report::seal;
+    use crate::report::verify::{self, Verification};
+    let text = match read_or_exit(&args.file) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let key = match &args.public_key {
+        Some(path) => match read_or_exit(path).map(|t| seal::load_verifying_key(&t)) {
+            Ok(Ok(k)) => Some(k),
+            Ok(Err(e)) => {
+                eprintln!("vpp-conformance: --public-key {}: {e}", path.display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    match verify::verify(&text, key.as_ref()) {
+        Verification::Intact { signer, checked } => {
+            println!("{}: intact (the digest matches the results and the text)", args.file.display());
+            match (signer, checked) {
+                (Some(k), true) => println!("signature: valid, by the Ed25519 key {k}"),
+                (Some(k), false) => println!("signature: present (key {k}), not checked: give --public-key"),
+                (None, _) => println!("signature: none: the report is unsigned (nothing proves who issued it)"),
+            }
+            ExitCode::from(EXIT_OK)
+        }
+        Verification::Broken(why) => {
+            println!("{}: NOT intact: {why}", args.file.display());
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+fn diff(args: DiffArgs) -> ExitCode {
+    use crate::report::diff;
+    let mut runs = Vec::new();
+    for path in [&args.base, &args.new] {
+        match read_or_exit(path).map(|t| diff::parse_cucumber_json(&t)) {
+            Ok(Ok(r)) => runs.push(r),
+            Ok(Err(e)) => {
+                eprintln!("vpp-conformance: {}: {e}", path.display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+            Err(code) => return code,
+        }
+    }
+    let changes = diff::compare(&runs[0], &runs[1]);
+    print!("{}", diff::render(&changes, args.format));
+    if changes.regressed() { ExitCode::from(EXIT_FAILED) } else { ExitCode::from(EXIT_OK) }
+}
+
+fn merge(args: MergeArgs) -> ExitCode {
+    let mut out = std::io::stdout();
+    let request = crate::app::MergeRequest {
+        files: &args.files,
+        reports: &args.reports,
+        sign_key: args.sign_key.as_deref(),
+        public_key: args.public_key.as_deref(),
+    };
+    match crate::app::merge(request, &mut out) {
+        Ok(outcome) if outcome.passed() => ExitCode::from(EXIT_OK),
+        Ok(_) => ExitCode::from(EXIT_FAILED),
+        Err(e) => {
+            eprintln!("vpp-conformance merge: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+async fn run(args: RunArgs) -> ExitCode {
+    // Reading the system's CA certificates overlaps reading the options and the features.
+    crate::http::warm_up();
+    let config = match args.to_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vpp-conformance: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let gate = Arc::new(Gate::new());
+    let signals = signals::watch(gate.clone());
+    let result = crate::app::run_gated(&config, SharedOut::new(std::io::stdout()), gate.clone()).await;
+    signals.abort();
+    let interrupted = gate.stopped().and_then(Stop::signal);
+    match (result, interrupted) {
+        (Ok(_), Some(signal)) => ExitCode::from(signals::exit_code_of(signal)),
+        (Err(e), Some(signal)) => {
+            eprintln!("vpp-conformance: interrupted by {} before the scenarios ran: {e}", signal.name());
+            ExitCode::from(signals::exit_code_of(signal))
+        }
+        (Ok(outcome), None) if outcome.passed() => ExitCode::from(EXIT_OK),
+        (Ok(_), None) => ExitCode::from(EXIT_FAILED),
+        (Err(e), None) => {
+            eprintln!("vpp-conformance: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// `serve`: until Ctrl-C.
+async fn serve(args: ServeArgs) -> ExitCode {
+    match crate::app::serve::start(&args, &mut std::io::stdout()).await {
+        Ok(_served) => {
+            signals::until_ctrl_c().await;
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("vpp-conformance: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn list(args: ListArgs) -> ExitCode {
+    let scenarios = catalog::scenarios();
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) ends the listing quietly.
+    let _ = write_list(&mut out, &scenarios, args.json);
+    ExitCode::from(EXIT_OK)
+}
+
+fn write_list(out: &mut impl Write, scenarios: &[catalog::ScenarioInfo], json: bool) -> std::io::Result<()> {
+    if json {
+        return writeln!(out, "{}", serde_json::to_string_pretty(scenarios).expect("serializable"));
+    }
+    for s in scenarios {
+        let tags: Vec<String> = s.tags.iter().filter(|t| **t != s.id).map(|t| format!("@{t}")).collect();
+        writeln!(
+            out,
+            "{:<12} {:<6} {}\n                    tags: {}\n                    documentation: {}",
+            s.id,
+            s.level,
+            s.name,
+            tags.join(" "),
+            s.section
+        )?;
+    }
+    let count = |level| scenarios.iter().filter(|s| s.level == level).count();
+    writeln!(
+        out,
+        "{} scenarios: {} MUST (a failure fails the run), {} SHOULD (a warning; a failure under --strict), {} INFO (reported only)",
+        scenarios.len(),
+        count(catalog::Level::Must),
+        count(catalog::Level::Should),
+        count(catalog::Level::Info)
+    )
+}
