@@ -606,3 +606,18 @@ fn a_config_file_is_read_and_flags_and_the_environment_win_over_it() {
     assert_eq!(f.code, Some(2), "{}", f.describe());
     assert!(f.stderr.contains("cannot read the file"), "{}", f.describe());
 }
+
+/// The reference page (`docs/reference.md`) is what the command line says of itself:
+/// `UPDATE_REFERENCE=1 cargo test --test cli` rewrites it.
+#[test]
+fn the_shipped_reference_page_is_the_generated_one() {
+    use vpp_conformance::cli::manual;
+    let regenerate = "UPDATE_REFERENCE=1 cargo test --test cli";
+    support::generated::check_shipped(
+        manual::FILE,
+        &manual::markdown(),
+        "src/cli/manual.rs",
+        "UPDATE_REFERENCE",
+        regenerate,
+    );
+}

@@ -32,38 +32,8 @@ fn root() -> &'static Path {
 
 #[test]
 fn the_shipped_file_is_the_generated_document() {
-    let path = root().join(openapi::FILE);
     let expected = openapi::document_text();
-    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| !v.is_empty() && v != "0") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &expected).unwrap();
-        eprintln!("rewrote {}", openapi::FILE);
-        return;
-    }
-    let actual = std::fs::read_to_string(&path).unwrap_or_default();
-    if actual != expected {
-        let line = actual.lines().zip(expected.lines()).position(|(a, e)| a != e).map_or_else(
-            || {
-                format!(
-                    "the files differ in length ({} and {} lines)",
-                    actual.lines().count(),
-                    expected.lines().count()
-                )
-            },
-            |i| {
-                format!(
-                    "first difference at line {}:\n  shipped:   {}\n  generated: {}",
-                    i + 1,
-                    actual.lines().nth(i).unwrap_or_default().trim(),
-                    expected.lines().nth(i).unwrap_or_default().trim()
-                )
-            },
-        );
-        panic!(
-            "{} is not what src/openapi.rs generates ({line}).\nRegenerate it with `{REGENERATE}` and commit the result.",
-            openapi::FILE
-        );
-    }
+    support::generated::check_shipped(openapi::FILE, &expected, "src/openapi.rs", "UPDATE_OPENAPI", REGENERATE);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,8 +2,13 @@
 //! scenario passed, 1 when any failed (an unreachable target included), 2 for a usage or
 //! configuration error, 130 and 143 when SIGINT or SIGTERM interrupted the run (128 + the
 //! signal's number, as shells report it).
+//!
+//! Here: `main`, the dispatch to each command and the exit codes. The grammar is in `args.rs`,
+//! the signals in `signals.rs`, the generated reference page (`docs/reference.md`) in
+//! `manual.rs`; what the commands do is in [`crate::app`].
 
 mod args;
+pub mod manual;
 mod signals;
 
 pub use crate::app::serve::ServeArgs;

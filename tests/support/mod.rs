@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod generated;
 pub mod hostile;
 pub mod process;
 pub mod proxy;
