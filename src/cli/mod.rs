@@ -57,7 +57,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff(args),
         Command::Merge(args) => merge(args),
         Command::Fixtures(args) => fixtures(args),
-        Command::Openapi => print(crate::openapi::document_text().as_bytes()),
+        Command::Openapi => print_bytes(crate::openapi::document_text().as_bytes()),
     }
 }
 
@@ -65,11 +65,11 @@ pub fn main() -> ExitCode {
 fn fixtures(args: FixturesArgs) -> ExitCode {
     let path =
         if args.service_config { "fixtures/apple-vpp-service-config.json" } else { "fixtures/uem-vpp-accounts.json" };
-    print(catalog::FIXTURES.iter().find(|e| e.path == path).map(|e| e.text).unwrap_or_default().as_bytes())
+    print_bytes(catalog::FIXTURES.iter().find(|e| e.path == path).map(|e| e.text).unwrap_or_default().as_bytes())
 }
 
 /// Writes `bytes` on stdout; a closed pipe (`| head`) ends the output quietly.
-fn print(bytes: &[u8]) -> ExitCode {
+fn print_bytes(bytes: &[u8]) -> ExitCode {
     let _ = std::io::stdout().lock().write_all(bytes);
     ExitCode::from(EXIT_OK)
 }
