@@ -7,7 +7,7 @@ mod support;
 use support::{config_for, run_with, try_run_with};
 use vpp_conformance::catalog::Level;
 use vpp_conformance::config::{RunConfig, UemLogin};
-use vpp_conformance::reference::uem::Quirk as Uem;
+use vpp_conformance::reference::UemQuirk as Uem;
 use vpp_conformance::reference::{Credentials, Quirk, ReferenceOptions, ReferenceTarget};
 use vpp_conformance::runner::Verdict;
 

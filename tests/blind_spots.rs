@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 use support::{config_for, restore_panic_hook, run_with};
 use vpp_conformance::config::RunConfig;
-use vpp_conformance::reference::apple_vpp::Quirk as Apple;
-use vpp_conformance::reference::uem::Quirk as Uem;
+use vpp_conformance::reference::AppleQuirk as Apple;
+use vpp_conformance::reference::UemQuirk as Uem;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use vpp_conformance::runner::{RunOutcome, Verdict};
 

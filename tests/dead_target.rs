@@ -13,7 +13,7 @@ use std::time::Duration;
 use support::process::{
     self, Finished, assert_valid_junit, closed_port, hanging_server, junit_cases, trickling_server,
 };
-use vpp_conformance::reference::uem::Quirk as Uem;
+use vpp_conformance::reference::UemQuirk as Uem;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 
 /// What a run against a dead target with `--timeout 2` may take, on a loaded two-core machine.

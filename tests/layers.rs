@@ -51,23 +51,7 @@ const REFERENCE_USERS: &[&str] = &["app"];
 const REFERENCE_USES: &[&str] = &["catalog"];
 
 /// Every violation of today's code, with why it is there. Fix one, then remove it here.
-const KNOWN: &[(&str, &str)] = &[
-    (
-        "reference::defects and reference::uem use each other",
-        "the seeded defects read uem's Quirk and uem calls the defects' hooks; issue 25 puts the reference \
-         target's quirks in one module under one name, which removes this cycle",
-    ),
-    (
-        "http::client, http::error, http::exchange and http::tls use each other in a cycle",
-        "error names client's MAX_REDIRECTS and exchange implements Client's sending, while client \
-         uses both and tls uses error; issue 25's src/http/ split, whose owner untangles it",
-    ),
-    (
-        "steps::any_data, steps::common, steps::uem and steps::world use each other in a cycle",
-        "the World holds any_data's Listing while the step modules call world::not_run (and any_data calls \
-         common and uem); issue 25: what the World holds and not_run belong below the step modules",
-    ),
-];
+const KNOWN: &[(&str, &str)] = &[];
 
 // ---------------------------------------------------------------------------------------------
 // The checker

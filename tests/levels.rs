@@ -8,7 +8,7 @@ mod support;
 use support::{config_for, run_with};
 use vpp_conformance::catalog::{self, Level};
 use vpp_conformance::config::RunConfig;
-use vpp_conformance::reference::uem::Quirk as Uem;
+use vpp_conformance::reference::UemQuirk as Uem;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use vpp_conformance::runner::Verdict;
 

@@ -4,7 +4,8 @@
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
-use vpp_conformance::reference::uem::{AUTHORIZATION_MEDIA_TYPE, Quirk as Uem};
+use vpp_conformance::reference::UemQuirk as Uem;
+use vpp_conformance::reference::uem::AUTHORIZATION_MEDIA_TYPE;
 use vpp_conformance::reference::{Credentials, Quirk, ReferenceOptions, ReferenceTarget, STATE_PATH};
 
 const TENANT: &str = "SRP00000";

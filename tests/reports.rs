@@ -15,7 +15,7 @@ use support::process::{self, tool};
 use support::{config_for, run_with};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::redact::fingerprint;
-use vpp_conformance::reference::uem::Quirk as Uem;
+use vpp_conformance::reference::UemQuirk as Uem;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use vpp_conformance::report::diff::{self, DiffFormat};
 use vpp_conformance::report::seal;

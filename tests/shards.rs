@@ -11,7 +11,7 @@ use std::time::Duration;
 use support::process;
 use support::{config_for, run_with};
 use vpp_conformance::config::{Expectations, RunConfig, Shard};
-use vpp_conformance::reference::uem::Quirk as Uem;
+use vpp_conformance::reference::UemQuirk as Uem;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use vpp_conformance::report::verify::{self, Verification};
 

@@ -8,9 +8,9 @@ use futures::StreamExt as _;
 use support::{config_for, restore_panic_hook, run_against_reference, run_with};
 use vpp_conformance::catalog;
 use vpp_conformance::config::RunConfig;
+use vpp_conformance::reference::AppleQuirk as Apple;
 use vpp_conformance::reference::ReferenceTarget;
-use vpp_conformance::reference::apple_vpp::Quirk as Apple;
-use vpp_conformance::reference::uem::Quirk as Uem;
+use vpp_conformance::reference::UemQuirk as Uem;
 use vpp_conformance::reference::{Quirk, ReferenceOptions};
 use vpp_conformance::runner::Verdict;
 

@@ -16,7 +16,7 @@ use support::process;
 use support::{config_for, run_with};
 use vpp_conformance::config::{Expectations, RunConfig};
 use vpp_conformance::outcome::Status;
-use vpp_conformance::reference::apple_vpp::Quirk as Apple;
+use vpp_conformance::reference::AppleQuirk as Apple;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 use vpp_conformance::report::seal;
 use vpp_conformance::report::verify::{self, Verification};

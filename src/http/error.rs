@@ -1,7 +1,7 @@
 //! What the transport saw, as a [`TransportKind`](crate::outcome::TransportKind) decided from
 //! the error's sources (never its text), with words for people.
 
-use super::client::MAX_REDIRECTS;
+use super::options::MAX_REDIRECTS;
 use crate::outcome::{TransportError, TransportKind};
 
 /// What the transport saw, from reqwest's own classification and the error's sources (a TLS

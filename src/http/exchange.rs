@@ -1,8 +1,8 @@
 //! One request and its reply, read within the body cap, and how an exchange is told to people
 //! (secrets replaced, bodies cut to an excerpt).
 
-use super::client::{Ask, Client};
 use super::error::{chain, transport_error};
+use super::options::{Ask, ClientOptions};
 use super::units::{human_duration, human_size, suggested_cap};
 use crate::outcome::{NotRun, TransportError, TransportKind};
 use crate::redact::Redactor;
@@ -39,95 +39,100 @@ pub struct Exchange {
     pub retried: Vec<String>,
 }
 
-impl Client {
-    pub(super) async fn exchange(&self, ask: Ask<'_>) -> Result<(Reply, Option<String>, Duration), TransportError> {
-        let Ask { method, url, body, accept } = ask;
-        let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|e| TransportError::new(TransportKind::Other, format!("bad method {method}: {e}")))?;
-        let mut request = self.http.request(method, url);
-        // A header given by the user replaces the suite's own (one Accept, not two).
-        let user_sets = |name: &str| self.options.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-        if let Some(accept) = accept.filter(|_| !user_sets("accept")) {
-            request = request.header(reqwest::header::ACCEPT, accept);
-        }
-        let scoped: Vec<&(String, String, String)> =
-            self.scoped.iter().filter(|(p, _, _)| url.starts_with(p.as_str())).collect();
-        for (name, value) in &self.options.headers {
-            if !scoped.iter().any(|(_, n, _)| n.eq_ignore_ascii_case(name)) {
-                request = request.header(name.as_str(), value.as_str());
-            }
-        }
-        for (_, name, value) in scoped {
+/// Sends one request with `http` and reads its reply within `options`' body cap; the
+/// time to the answer's head comes with it (what a queue at the target delays).
+pub(super) async fn send_one(
+    http: &reqwest::Client,
+    options: &ClientOptions,
+    scoped: &[(String, String, String)],
+    ask: Ask<'_>,
+) -> Result<(Reply, Option<String>, Duration), TransportError> {
+    let Ask { method, url, body, accept } = ask;
+    let method = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|e| TransportError::new(TransportKind::Other, format!("bad method {method}: {e}")))?;
+    let mut request = http.request(method, url);
+    // A header given by the user replaces the suite's own (one Accept, not two).
+    let user_sets = |name: &str| options.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    if let Some(accept) = accept.filter(|_| !user_sets("accept")) {
+        request = request.header(reqwest::header::ACCEPT, accept);
+    }
+    let scoped: Vec<&(String, String, String)> =
+        scoped.iter().filter(|(p, _, _)| url.starts_with(p.as_str())).collect();
+    for (name, value) in &options.headers {
+        if !scoped.iter().any(|(_, n, _)| n.eq_ignore_ascii_case(name)) {
             request = request.header(name.as_str(), value.as_str());
         }
-        if let Some((body, media_type)) = body {
-            request = request.header(reqwest::header::CONTENT_TYPE, media_type).body(body.to_owned());
+    }
+    for (_, name, value) in scoped {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    if let Some((body, media_type)) = body {
+        request = request.header(reqwest::header::CONTENT_TYPE, media_type).body(body.to_owned());
+    }
+    let sent = Instant::now();
+    let mut response = request.send().await.map_err(|e| {
+        let mut error = transport_error(&e);
+        // The alert of a refused client certificate can lose the race with the connection's
+        // close: an HTTPS target that closes at once, when the run presents no certificate,
+        // may be asking for one.
+        if error.kind == TransportKind::Reset && url.starts_with("https:") && options.identity_pem.is_none() {
+            error.text.push_str(
+                " (a target that requires a client certificate may close the connection this way: \
+                 give --client-cert and --client-key)",
+            );
         }
-        let sent = Instant::now();
-        let mut response = request.send().await.map_err(|e| {
-            let mut error = transport_error(&e);
-            // The alert of a refused client certificate can lose the race with the connection's
-            // close: an HTTPS target that closes at once, when the run presents no certificate,
-            // may be asking for one.
-            if error.kind == TransportKind::Reset && url.starts_with("https:") && self.options.identity_pem.is_none() {
-                error.text.push_str(
-                    " (a target that requires a client certificate may close the connection this way: \
-                     give --client-cert and --client-key)",
-                );
-            }
-            error
-        })?;
-        // Until the answer's head: what a queue at the target delays, whatever the body's size.
-        let first_byte = sent.elapsed();
-        let status = response.status().as_u16();
-        let redirected_to = (response.url().as_str() != url).then(|| response.url().to_string());
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let retry_after =
-            response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        if let Some(len) = response.content_length()
-            && len > self.options.max_body_bytes as u64
-        {
+        error
+    })?;
+    // Until the answer's head: what a queue at the target delays, whatever the body's size.
+    let first_byte = sent.elapsed();
+    let status = response.status().as_u16();
+    let redirected_to = (response.url().as_str() != url).then(|| response.url().to_string());
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let retry_after =
+        response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if let Some(len) = response.content_length()
+        && len > options.max_body_bytes as u64
+    {
+        return Err(TransportError::new(
+            TransportKind::BodyOverCap,
+            format!(
+                "HTTP {status}: the response announces a body of {len} bytes, over the cap of {} \
+                 (raise it with --max-body-size, for example --max-body-size {})",
+                human_size(options.max_body_bytes),
+                human_size(suggested_cap(len as usize))
+            ),
+        ));
+    }
+    // Room for an announced body up front (within the cap), rather than doubling as it comes.
+    let announced = response.content_length().unwrap_or(0).min(options.max_body_bytes as u64) as usize;
+    let mut body = Vec::with_capacity(announced);
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        let kind = match transport_error(&e).kind {
+            TransportKind::TimedOut => TransportKind::TimedOut,
+            _ => TransportKind::Reset,
+        };
+        TransportError::new(
+            kind,
+            format!("HTTP {status}: reading the body failed after {} bytes: {}", body.len(), chain(&e)),
+        )
+    })? {
+        if body.len() + chunk.len() > options.max_body_bytes {
             return Err(TransportError::new(
                 TransportKind::BodyOverCap,
                 format!(
-                    "HTTP {status}: the response announces a body of {len} bytes, over the cap of {} \
-                     (raise it with --max-body-size, for example --max-body-size {})",
-                    human_size(self.options.max_body_bytes),
-                    human_size(suggested_cap(len as usize))
+                    "HTTP {status}: the response body exceeds the cap of {} (raise it with --max-body-size, \
+                     for example --max-body-size {})",
+                    human_size(options.max_body_bytes),
+                    human_size(suggested_cap(options.max_body_bytes.saturating_mul(4)))
                 ),
             ));
         }
-        // Room for an announced body up front (within the cap), rather than doubling as it comes.
-        let announced = response.content_length().unwrap_or(0).min(self.options.max_body_bytes as u64) as usize;
-        let mut body = Vec::with_capacity(announced);
-        while let Some(chunk) = response.chunk().await.map_err(|e| {
-            let kind = match transport_error(&e).kind {
-                TransportKind::TimedOut => TransportKind::TimedOut,
-                _ => TransportKind::Reset,
-            };
-            TransportError::new(
-                kind,
-                format!("HTTP {status}: reading the body failed after {} bytes: {}", body.len(), chain(&e)),
-            )
-        })? {
-            if body.len() + chunk.len() > self.options.max_body_bytes {
-                return Err(TransportError::new(
-                    TransportKind::BodyOverCap,
-                    format!(
-                        "HTTP {status}: the response body exceeds the cap of {} (raise it with --max-body-size, \
-                         for example --max-body-size {})",
-                        human_size(self.options.max_body_bytes),
-                        human_size(suggested_cap(self.options.max_body_bytes.saturating_mul(4)))
-                    ),
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok((Reply { status, redirected_to, content_type, body }, retry_after, first_byte))
+        body.extend_from_slice(&chunk);
     }
+    Ok((Reply { status, redirected_to, content_type, body }, retry_after, first_byte))
 }
 
 impl Exchange {

@@ -6,6 +6,7 @@
 //! and one in flight when the run stops is dropped: [`Exchange::not_run`] says why.
 //!
 //! - [`client`]: the [`Client`] the steps use, and how a request waits its turn;
+//! - [`options`]: what a client is set up with, and one request as asked;
 //! - [`exchange`]: one request and its reply within the body cap, told to people;
 //! - [`error`]: transport errors classified by their sources;
 //! - [`politeness`]: rate limit, push-back, retries, what was sent;
@@ -17,12 +18,14 @@ pub mod client;
 pub mod error;
 pub mod exchange;
 pub mod limit;
+pub mod options;
 pub mod politeness;
 pub mod tls;
 pub mod units;
 
-pub use client::{Client, ClientOptions, MAX_BODY_BYTES, MAX_REDIRECTS};
+pub use client::Client;
 pub use exchange::{Exchange, Reply};
+pub use options::{ClientOptions, MAX_BODY_BYTES, MAX_REDIRECTS};
 pub use politeness::{RateLimit, Traffic, parse_retry_after};
 pub use tls::{check_identity, warm_up};
 pub use units::{human_duration, human_size};

@@ -1,45 +1,12 @@
 //! `POST /mdm/VPPServiceConfigSrv`: answers the documented service configuration.
 
+use super::quirks::AppleQuirk as Quirk;
 use serde_json::Value;
 use wiremock::{Request, ResponseTemplate};
 
 pub use crate::catalog::SERVICE_CONFIG_PATH as PATH;
 /// Where [`Quirk::BadRedirectToGet`] sends the documented request, served by `GET`.
 pub const MOVED_PATH: &str = "/mdm/serviceConfiguration";
-
-/// Seeded defects (`Bad…`) and benign variations (`Ok…`) of the service configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Quirk {
-    BadHttpStatus,
-    BadMediaType,
-    BadStatusField,
-    BadMissingKey(String),
-    BadRelativeUrl(String),
-    BadPlaceholderFilled,
-    BadAssociateLimit,
-    BadDisassociateLimit,
-    BadErrorMessage(i64),
-    BadErrorMissing(i64),
-    BadErrorDuplicated(i64),
-    BadBrokenJson,
-    /// `getUserSrvUrl` and `getUsersSrvUrl` hold each other's URL.
-    BadSwappedServiceUrls,
-    /// The invitation URL keeps `inviteCode` and loses its other parameters (`cc`, `mt`).
-    BadInvitationParamsStripped,
-    /// The documented `POST` is answered `303 See Other` to [`MOVED_PATH`], which `GET` serves.
-    BadRedirectToGet,
-    /// The first N answers to the documented `POST` are HTTP 500, the rest as documented: a
-    /// flaky target, for `expect = "flaky"` waivers.
-    BadFirstAnswers(usize),
-    /// Hosts moved (the reason the endpoint exists).
-    OkOtherHosts,
-    OkCharsetParameter,
-    OkShuffledErrors,
-    OkExtraErrorAndField,
-    /// The documented `POST` to `127.0.0.1` is answered `307 Temporary Redirect` to the same path
-    /// at `localhost` (same method, same path, another host: the URLs may move).
-    OkRedirectToOtherHost,
-}
 
 pub struct ServiceConfig {
     body: String,

@@ -4,7 +4,7 @@
 //! documentation does.
 
 use super::query::{Criterion, Field, Op};
-use super::uem::Quirk;
+use super::quirks::UemQuirk as Quirk;
 use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::Value;

@@ -13,6 +13,7 @@
 pub mod apple_vpp;
 mod defects;
 pub mod query;
+pub mod quirks;
 pub mod tls;
 pub mod uem;
 
@@ -22,33 +23,11 @@ use std::net::TcpListener;
 use std::sync::{Mutex, RwLock};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-pub use uem::Quirk as UemQuirk;
+pub use quirks::{AppleQuirk, Quirk, UemQuirk};
 
 /// Where a test suite POSTs `{"action": "setup" | "teardown", "state": …, "params": {…}}` to choose
 /// the data set the reference serves (setup) or to restore the one it started with (teardown).
 pub const STATE_PATH: &str = "/_vpp-conformance/provider-states";
-
-/// A change to the reference's behaviour: a seeded defect or a benign variation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Quirk {
-    Apple(apple_vpp::Quirk),
-    Uem(uem::Quirk),
-    /// Every response waits this long before it starts (a slow network).
-    Latency(std::time::Duration),
-    /// A server of limited capacity: `workers` requests are served at once, each taking
-    /// `service` of a worker's time; the others queue, first come first served (a small staging
-    /// host, a debug build). A conformant target that the suite must not fail for its load.
-    Workers {
-        workers: usize,
-        service: std::time::Duration,
-    },
-    /// Requests whose path holds `path_holds` wait `delay` more before their answer starts: a
-    /// target slow on one request, and only that one.
-    SlowOn {
-        path_holds: String,
-        delay: std::time::Duration,
-    },
-}
 
 /// The one login the reference's UEM authorization route accepts.
 #[derive(Clone, PartialEq, Eq)]
@@ -154,8 +133,8 @@ struct Router {
     /// What the reference was started with, restored by a teardown.
     initial_accounts: Value,
     initial_service_config: Value,
-    apple_quirks: Vec<apple_vpp::Quirk>,
-    uem_quirks: Vec<uem::Quirk>,
+    apple_quirks: Vec<AppleQuirk>,
+    uem_quirks: Vec<UemQuirk>,
     /// Issued once per start, so it outlives provider states.
     authority: uem::Authority,
     latency: Option<std::time::Duration>,
@@ -167,7 +146,7 @@ struct Router {
 
 impl Router {
     fn new(options: ReferenceOptions) -> Self {
-        let apple_quirks: Vec<apple_vpp::Quirk> = options
+        let apple_quirks: Vec<AppleQuirk> = options
             .quirks
             .iter()
             .filter_map(|q| match q {
@@ -175,7 +154,7 @@ impl Router {
                 _ => None,
             })
             .collect();
-        let uem_quirks: Vec<uem::Quirk> = options
+        let uem_quirks: Vec<UemQuirk> = options
             .quirks
             .iter()
             .filter_map(|q| match q {

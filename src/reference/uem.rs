@@ -4,6 +4,7 @@
 use super::Credentials;
 use super::defects::{QueryDefects, ResponseDefects};
 use super::query::{self, Criterion, Field, Op};
+use super::quirks::UemQuirk as Quirk;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -15,105 +16,6 @@ pub use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 pub const AUTHORIZATION_MEDIA_TYPE: &str = "application/vnd.blackberry.authorizationrequest-v1+json";
 /// The scheme of the issued `Authorization` value, and the `WWW-Authenticate` challenge of a 401.
 pub const AUTHORIZATION_SCHEME: &str = "besng-basic";
-
-/// Seeded defects (`Bad…`) and benign variations (`Ok…`) of the account resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Quirk {
-    BadCaseSensitive,
-    /// Folds only ASCII letters, so `ÉCOLE` ≠ `École`.
-    BadAsciiCaseFold,
-    BadSubstringMatch,
-    BadPrefixMatch,
-    BadOrInsteadOfAnd,
-    BadEscapesIgnored,
-    BadGtInclusive,
-    BadGeExclusive,
-    BadLtInclusive,
-    BadLeExclusive,
-    BadSecondPrecision,
-    BadQueryIgnored,
-    BadEmptyAs404,
-    BadEmptyAsNull,
-    BadUnknownGuidFound,
-    BadListMediaType,
-    BadAccountMediaType,
-    /// GET by GUID serves another holder than the list does.
-    BadGetDisagrees,
-    /// One field is served with a wrong value everywhere.
-    BadFieldValue(String),
-    BadFieldMissing(String),
-    BadBareArray,
-    /// SQL `LIKE`/`ILIKE` without escaping: `_` and `%` are wildcards, and `\` escapes the next
-    /// character (PostgreSQL's and MySQL's default), so a name holding a backslash is not found.
-    BadLikeWildcards,
-    /// SQL Server's `LIKE` with the value as the pattern: `_` and `%` are wildcards, `[…]` is one
-    /// character of a set, and nothing escapes them, so `[BV]eta 6 Test` finds `Beta 6 Test`.
-    BadLikeBrackets,
-    /// An accent-insensitive collation: `Ecole` matches `École`.
-    BadAccentInsensitive,
-    /// One slot per field and bound (name; minimum; maximum): a later criterion replaces an earlier one.
-    BadLastCriterionWins,
-    /// GET by GUID matches any account whose GUID starts with the given text.
-    BadGuidPrefix,
-    /// A 404 carries another account's full record, token included.
-    BadNotFoundLeaksAccount,
-    /// Expiry dates on a whole second are written without milliseconds (`2026-04-20T04:04:00Z`).
-    BadDatesWithoutMillis,
-    /// A `name=` criterion also matches `accountHolderInfo`.
-    BadNameMatchesHolder,
-    /// `tokenExpiryDate=` (the documented default, exact match) is refused with 400: only the
-    /// range operators are supported.
-    BadDateExactMatchRefused,
-    /// The tenant in the path is not looked at: every tenant sees this data set.
-    BadTenantIgnored,
-    /// Trailing spaces are ignored by `=`, as MySQL's and MariaDB's PAD SPACE collations
-    /// (`utf8mb4_general_ci`, `utf8mb4_unicode_ci`) and SQL Server compare: `VPP-token-version-3 `
-    /// finds `VPP-token-version-3`.
-    BadTrailingSpacesIgnored,
-    /// The query value is trimmed before it is compared (Java's `String.trim()`, a framework's
-    /// trimming binder): ` Beta 6 Test` finds `Beta 6 Test`.
-    BadValuesTrimmed,
-    /// The query value is decoded once more after the framework decoded it (`URLDecoder.decode`
-    /// on a parameter): `+` becomes a space, so `Beta+6+Test` finds `Beta 6 Test`.
-    BadPlusAsSpace,
-    /// The query value is lower-cased in a Turkish locale (Java's `toLowerCase()` in a JVM whose
-    /// default locale is `tr_TR`) and compared with the name lower-cased by the database:
-    /// `I` becomes `ı`, so `SCHOOL DISTRICT 42` does not find `School District 42`.
-    BadTurkishLowerCase,
-    /// Compatibility normalisation (NFKC, as Elasticsearch's `icu_normalizer` or a Unicode
-    /// collation's primary level compares): a full-width `６` finds `6`.
-    BadCompatibilityFolded,
-    /// Ignorable characters are ignored (the soft hyphen, zero-width joiners), as linguistic
-    /// comparisons do (.NET `InvariantCultureIgnoreCase`, MySQL's Unicode collations).
-    BadIgnorableCharacters,
-    /// `ß` compares equal to `s`, as MySQL's and MariaDB's `utf8mb4_general_ci` does.
-    BadSharpSAsS,
-    /// Names compared code point by code point, without normalisation, as most SQL collations
-    /// do: a name written decomposed (NFD) does not find the same name written composed (NFC).
-    /// The documentation does not say (`UEM-QRY-033`, INFO).
-    OkNoNormalization,
-    /// Unicode simple case folding, character by character (Go's `strings.EqualFold`, .NET's
-    /// `OrdinalIgnoreCase`): the Kelvin sign `K` is `k`, `ß` is not `SS`.
-    OkSimpleCaseFolding,
-    /// Unicode full case folding (ICU, Python's `casefold()`): `ß` is `SS`, `ﬁ` is `FI`.
-    OkFullCaseFolding,
-    /// A GUID that is not of the GUID form is refused with 400 rather than not found (404).
-    OkMalformedGuid400,
-    OkReversedOrder,
-    OkExtraFields,
-    OkCharsetParameter,
-    OkUppercaseMediaType,
-    OkDatesWithOffset,
-    OkUppercaseGuids,
-    /// Refuses a list without `query` (400): the documentation does not say a query is optional.
-    OkQueryRequired,
-    /// With credentials configured, a request without `Authorization` (absent or blank) is served
-    /// anyway; a wrong value is still refused.
-    BadAuthNotRequired,
-    /// With credentials configured, any non-blank `Authorization` value is accepted; a missing one
-    /// is still refused (401).
-    BadAnyAuthorizationAccepted,
-}
 
 /// The login side of the account resource: the credentials the authorization route wants (none:
 /// any well-formed login) and the one `Authorization` value issued for this server's lifetime.

@@ -2,6 +2,7 @@
 //! ask them (concurrently, within the request budget) and compare with the oracle's answers.
 
 use super::common::request_url;
+pub use super::listing::Listing;
 use super::{StepFn, StepResult, VppWorld, arg};
 use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 use crate::checks::accounts::Brief;
@@ -48,30 +49,6 @@ fn list_url(w: &VppWorld, query: Option<&str>) -> String {
     match query {
         Some(q) => request_url(w, &format!("/SRP00000/api/v1/vppAccounts?query={q}")),
         None => request_url(w, "/SRP00000/api/v1/vppAccounts"),
-    }
-}
-
-/// What the target lists, gathered once per run and shared by every `@any-data` scenario: a
-/// tenant of 50 000 accounts is downloaded and parsed once, and held as JSON text (about the size
-/// of its body) with the oracle's compact view, not once per scenario.
-#[derive(Debug, Default)]
-pub struct Listing {
-    pub accounts: Vec<Box<RawValue>>,
-    /// The query rules' view of the accounts that have a GUID.
-    pub oracle: Oracle,
-    /// What each scenario reports about the listing (it is each scenario's background).
-    pub warnings: Vec<String>,
-    /// Why the accounts cannot be listed, with the exchange that shows it.
-    pub failure: Option<(Failure, Option<Exchange>)>,
-    /// Why the scenarios are not run: the run stopped or the target is down, or the list is
-    /// larger than this run's body cap (a limit of the run and no defect of the target).
-    pub not_run: Option<NotRun>,
-}
-
-impl Listing {
-    /// One listed account as JSON, for the checks that look at every field.
-    fn account(&self, i: usize) -> Value {
-        serde_json::from_str(self.accounts[i].get()).unwrap_or(Value::Null)
     }
 }
 

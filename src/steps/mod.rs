@@ -29,6 +29,7 @@ pub mod apple_vpp;
 pub mod auth;
 pub mod common;
 pub mod decisions;
+pub mod listing;
 pub mod uem;
 pub mod world;
 

@@ -2,7 +2,7 @@
 //! and fail with a message that says what was requested, what came back and what was expected,
 //! secrets already replaced.
 
-use super::any_data::Listing;
+use super::listing::Listing;
 use crate::checks::Findings;
 use crate::http::{Client, Exchange, Reply};
 use crate::outcome::{Failure, NotRun};
