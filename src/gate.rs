@@ -10,6 +10,7 @@
 //! before and times out later is slow on that request, not down: that scenario fails as usual.
 
 use crate::outcome::{NotRun, TransportError};
+use crate::sync::Locked;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use tokio::sync::watch;
@@ -82,7 +83,7 @@ impl Gate {
         if let Some(stop) = self.stopped() {
             return Some(stop.not_run());
         }
-        match self.targets.lock().unwrap_or_else(|e| e.into_inner()).get(&origin(url)) {
+        match self.targets.locked().get(&origin(url)) {
             Some(Health::Down(why)) => Some(why.clone()),
             _ => None,
         }
@@ -90,14 +91,14 @@ impl Gate {
 
     /// The target of `url` answered (with any status).
     pub fn answered(&self, url: &str) {
-        let mut targets = self.targets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut targets = self.targets.locked();
         targets.entry(origin(url)).or_insert(Health::Answered);
     }
 
     /// No connection to the target of `url` could be made (`request` names it, redacted): it is
     /// down.
     pub fn unreachable(&self, url: &str, error: &TransportError, request: &str) {
-        let mut targets = self.targets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut targets = self.targets.locked();
         let entry = targets.entry(origin(url)).or_insert(Health::Answered);
         if matches!(entry, Health::Answered) {
             *entry = Health::Down(down(url, error, request));
@@ -106,7 +107,7 @@ impl Gate {
 
     /// A request to the target of `url` timed out: it is down unless it has answered before.
     pub fn timed_out(&self, url: &str, error: &TransportError, request: &str) {
-        let mut targets = self.targets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut targets = self.targets.locked();
         targets.entry(origin(url)).or_insert_with(|| Health::Down(down(url, error, request)));
     }
 }

@@ -2,7 +2,7 @@
 //! of the UEM Apple VPP account resource, as Gherkin features run against any base URL.
 //!
 //! Layers, lowest first (a lower layer never imports a higher one):
-//! `catalog` (the embedded contract and the documented facts) · `outcome` (the results model) ·
+//! `catalog` (the embedded contract and the documented facts) and `sync` · `outcome` (the results model) ·
 //! `redact` · `gate` (whether a request may still go out) · `checks` (plain functions, no cucumber) ·
 //! `http` (one bounded exchange) · `steps` (thin cucumber glue) · `config` ·
 //! `runner` (one run in named stages) · `report` (summary, reports, seal, diff) · `app` (run,
@@ -24,3 +24,4 @@ pub mod reference;
 pub mod report;
 pub mod runner;
 pub mod steps;
+pub mod sync;

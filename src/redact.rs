@@ -12,6 +12,7 @@
 //! the set has grown since the last redaction, so a run that keeps meeting the same tokens builds
 //! it once or twice.
 
+use crate::sync::ReadWrite;
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use sha2::{Digest, Sha256};
@@ -25,7 +26,7 @@ const MIN_SECRET_LEN: usize = 4;
 /// The replacement shown instead of a secret.
 pub fn fingerprint(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
-    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(&digest[..4]);
     format!("‹sha256:{hex}›")
 }
 
@@ -94,7 +95,7 @@ impl Redactor {
 
     /// Registers many secrets under one lock.
     fn add_all<'s>(&self, secrets: impl IntoIterator<Item = &'s str>) {
-        let mut set = self.secrets.write().unwrap_or_else(|e| e.into_inner());
+        let mut set = self.secrets.write_now();
         for secret in secrets {
             let secret = secret.trim();
             if secret.chars().count() < MIN_SECRET_LEN {
@@ -113,7 +114,7 @@ impl Redactor {
 
     /// How many secrets (each form counted) are known.
     pub fn len(&self) -> usize {
-        self.secrets.read().unwrap_or_else(|e| e.into_inner()).list.len()
+        self.secrets.read_now().list.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -164,14 +165,13 @@ impl Redactor {
     /// The text with every known secret replaced by its fingerprint: one pass over the text.
     pub fn redact(&self, text: &str) -> String {
         let matcher = {
-            let set = self.secrets.read().unwrap_or_else(|e| e.into_inner());
+            let set = self.secrets.read_now();
             if set.list.is_empty() {
                 return text.to_owned();
             }
             set.current()
         };
-        let Some(matcher) = matcher.or_else(|| self.secrets.write().unwrap_or_else(|e| e.into_inner()).rebuild())
-        else {
+        let Some(matcher) = matcher.or_else(|| self.secrets.write_now().rebuild()) else {
             return text.to_owned();
         };
         let mut out = String::with_capacity(text.len());

@@ -38,8 +38,9 @@ const LAYERS: &[&[&str]] = &[
     &["gate", "redact"],
     // The results model: what runner returns, report and app read.
     &["outcome"],
-    // The embedded contract and the documented facts, which everything builds on.
-    &["catalog"],
+    // The embedded contract and the documented facts, which everything builds on; locks that
+    // outlive a panic.
+    &["catalog", "sync"],
 ];
 
 /// The built-in reference target, apart from the layers.

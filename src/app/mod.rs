@@ -89,7 +89,7 @@ fn made_up_password() -> String {
     use sha2::Digest as _;
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let digest = sha2::Sha256::digest(format!("{nanos}:{}", std::process::id()).as_bytes());
-    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..12])
 }
 
 /// What `merge` is given.

@@ -124,7 +124,7 @@ impl Expectations {
             let waiver = Waiver { scenario, expect, reason, link: entry.link, expires, attempts };
             if past { expired.push(waiver) } else { waivers.push(waiver) }
         }
-        let digest = sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let digest = hex::encode(sha2::Sha256::digest(text.as_bytes()));
         Ok(Self { path: path.to_owned(), digest, waivers, expired })
     }
 }

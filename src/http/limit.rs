@@ -59,6 +59,7 @@
 //! A task must never hold a permit while it waits for another of the same origin: a waiting
 //! `acquire_alone` would wait for the first while the second waits behind it.
 
+use crate::sync::Locked;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -241,7 +242,7 @@ impl State {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.locked()
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::limit::AdaptiveLimit;
 use crate::gate::origin;
+use crate::sync::Locked;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Mutex;
@@ -221,7 +222,7 @@ impl Politeness {
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.locked()
 }
 
 /// The wait a `Retry-After` value asks for: seconds, or an HTTP date (none if it is past).

@@ -40,7 +40,7 @@ impl Authority {
         hash.update(count.to_le_bytes());
         hash.update(std::process::id().to_le_bytes());
         hash.update(required.as_ref().map(|c| c.username.as_bytes()).unwrap_or_default());
-        let token: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let token = hex::encode(hash.finalize());
         Self { required, issued: format!("{AUTHORIZATION_SCHEME} {token}") }
     }
 }

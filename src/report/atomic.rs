@@ -4,6 +4,7 @@
 //! one. The temporary file is created before the run, so an unwritable path is an error before
 //! anything runs.
 
+use crate::sync::Locked;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -29,7 +30,7 @@ pub struct Buffer(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Buffer {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        self.0.locked().extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -51,7 +52,7 @@ impl PendingFile {
         std::fs::create_dir_all(dir)?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(dir)?;
-        PENDING.lock().unwrap_or_else(|e| e.into_inner()).push(tmp.path().to_owned());
+        PENDING.locked().push(tmp.path().to_owned());
         Ok(Self { tmp: Some(tmp), path: path.to_owned(), buffer: Buffer::default() })
     }
 
@@ -67,7 +68,7 @@ impl PendingFile {
     /// The contents written so far, replaced by what `edit` makes of them (the Cucumber JSON,
     /// once complete, gets the run's facts).
     pub fn edit(&self, edit: impl FnOnce(&[u8]) -> Result<Vec<u8>, String>) -> Result<(), String> {
-        let mut bytes = self.buffer.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut bytes = self.buffer.0.locked();
         *bytes = edit(&bytes)?;
         Ok(())
     }
@@ -76,7 +77,7 @@ impl PendingFile {
     pub fn commit(mut self) -> io::Result<()> {
         let mut tmp = self.tmp.take().expect("committed once");
         forget(tmp.path());
-        let bytes = std::mem::take(&mut *self.buffer.0.lock().unwrap_or_else(|e| e.into_inner()));
+        let bytes = std::mem::take(&mut *self.buffer.0.locked());
         tmp.write_all(&bytes)?;
         tmp.as_file().sync_all()?;
         // The file replaced keeps its permissions; a new one is readable by all, as a file
@@ -102,13 +103,13 @@ impl Drop for PendingFile {
 }
 
 fn forget(tmp: &Path) {
-    PENDING.lock().unwrap_or_else(|e| e.into_inner()).retain(|p| p != tmp);
+    PENDING.locked().retain(|p| p != tmp);
 }
 
 /// Removes every temporary file not yet renamed into place: for a process about to quit
 /// without running destructors.
 pub fn discard_pending() {
-    for path in PENDING.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+    for path in PENDING.locked().drain(..) {
         std::fs::remove_file(path).ok();
     }
 }

@@ -1,7 +1,7 @@
 //! The certification report in Markdown, for CI job summaries (GitHub's `$GITHUB_STEP_SUMMARY`,
 //! GitLab's Markdown reports). The results are embedded, hex-encoded, in a closing HTML comment.
 
-use super::seal::{Embedded, Seal, hex, unhex};
+use super::seal::{Embedded, Seal};
 use super::{ReportData, Row};
 use crate::outcome::Status;
 
@@ -151,7 +151,7 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     }
     m.push_str("\nCheck this report with `vpp-conformance verify-report FILE [--public-key KEY]`.\n\n");
     let json = serde_json::to_string(&Embedded { data: data.clone(), seal: seal.clone() }).expect("serializable");
-    m.push_str(&format!("{DATA_OPEN}{}{DATA_CLOSE}\n", hex(json.as_bytes())));
+    m.push_str(&format!("{DATA_OPEN}{}{DATA_CLOSE}\n", hex::encode(json.as_bytes())));
     m
 }
 
@@ -159,5 +159,5 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
 pub fn extract(text: &str) -> Option<Embedded> {
     let start = text.rfind(DATA_OPEN)? + DATA_OPEN.len();
     let end = start + text[start..].find(DATA_CLOSE)?;
-    serde_json::from_slice(&unhex(&text[start..end])?).ok()
+    serde_json::from_slice(&hex::decode(text[start..end].trim()).ok()?).ok()
 }

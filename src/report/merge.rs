@@ -294,7 +294,7 @@ fn assemble(
     union.vpp_target = pick(|s| &s.vpp_target);
     union.uem_target = pick(|s| &s.uem_target);
     let authenticated = match key {
-        Some(k) => Authenticated::SignedBy(crate::report::seal::hex(k.as_bytes())),
+        Some(k) => Authenticated::SignedBy(hex::encode(k.as_bytes())),
         None => Authenticated::Unsigned,
     };
     let parts = match &authenticated {

@@ -17,32 +17,22 @@ pub struct Seal {
     pub public_key: Option<String>,
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn unhex(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim();
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
-}
-
 /// The canonical JSON of a report's data: what the digest covers.
 pub fn canonical(data: &ReportData) -> String {
     serde_json::to_string(data).expect("report data serializes")
 }
 
 pub fn digest(data: &ReportData) -> String {
-    hex(&Sha256::digest(canonical(data).as_bytes()))
+    hex::encode(Sha256::digest(canonical(data).as_bytes()))
 }
 
 /// Seals data, signing when a key is given.
 pub fn seal(data: &ReportData, key: Option<&SigningKey>) -> Seal {
     let digest = digest(data);
     let (signature, public_key) = match key {
-        Some(k) => (Some(hex(&k.sign(digest.as_bytes()).to_bytes())), Some(hex(k.verifying_key().as_bytes()))),
+        Some(k) => {
+            (Some(hex::encode(k.sign(digest.as_bytes()).to_bytes())), Some(hex::encode(k.verifying_key().as_bytes())))
+        }
         None => (None, None),
     };
     Seal { digest, signature, public_key }
@@ -53,7 +43,8 @@ pub fn load_verifying_key(text: &str) -> Result<VerifyingKey, String> {
     if text.contains("-----BEGIN") {
         return VerifyingKey::from_public_key_pem(text).map_err(|e| format!("not an Ed25519 public key: {e}"));
     }
-    let bytes: [u8; 32] = unhex(text)
+    let bytes: [u8; 32] = hex::decode(text.trim())
+        .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or("neither a PEM public key nor 64 hex digits of an Ed25519 public key")?;
     VerifyingKey::from_bytes(&bytes).map_err(|e| format!("not an Ed25519 public key: {e}"))
@@ -62,28 +53,31 @@ pub fn load_verifying_key(text: &str) -> Result<VerifyingKey, String> {
 /// Whether the seal's signature is the given key's signature of its digest.
 pub fn signature_holds(seal: &Seal, key: &VerifyingKey) -> Result<(), String> {
     let sig = seal.signature.as_deref().ok_or("the report is not signed")?;
-    let bytes: [u8; 64] = unhex(sig).and_then(|b| b.try_into().ok()).ok_or("the signature is not 64 bytes of hex")?;
+    let bytes: [u8; 64] =
+        hex::decode(sig.trim()).ok().and_then(|b| b.try_into().ok()).ok_or("the signature is not 64 bytes of hex")?;
     key.verify(seal.digest.as_bytes(), &Signature::from_bytes(&bytes))
         .map_err(|_| "the signature does not match this public key and digest".to_owned())
 }
 
 /// Signs a run's facts: the Ed25519 signature of the SHA-256 of their canonical JSON.
 pub fn sign_facts(facts: &mut crate::outcome::facts::RunFacts, key: &SigningKey) {
-    let digest = hex(&Sha256::digest(facts.canonical().as_bytes()));
-    let signature = hex(&key.sign(digest.as_bytes()).to_bytes());
-    let public_key = hex(key.verifying_key().as_bytes());
+    let digest = hex::encode(Sha256::digest(facts.canonical().as_bytes()));
+    let signature = hex::encode(key.sign(digest.as_bytes()).to_bytes());
+    let public_key = hex::encode(key.verifying_key().as_bytes());
     facts.signature = Some(crate::outcome::facts::FactsSignature { digest, signature, public_key });
 }
 
 /// Whether a run's facts are signed by `key` and unaltered since.
 pub fn facts_signed_by(facts: &crate::outcome::facts::RunFacts, key: &VerifyingKey) -> Result<(), String> {
     let sig = facts.signature.as_ref().ok_or("its facts are not signed (run it with --sign-key)")?;
-    let digest = hex(&Sha256::digest(facts.canonical().as_bytes()));
+    let digest = hex::encode(Sha256::digest(facts.canonical().as_bytes()));
     if digest != sig.digest {
         return Err("its facts were altered after they were signed (their digest differs)".into());
     }
-    let bytes: [u8; 64] =
-        unhex(&sig.signature).and_then(|b| b.try_into().ok()).ok_or("its signature is not 64 bytes of hex")?;
+    let bytes: [u8; 64] = hex::decode(sig.signature.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("its signature is not 64 bytes of hex")?;
     key.verify(digest.as_bytes(), &Signature::from_bytes(&bytes))
         .map_err(|_| "its facts are not signed by this public key".to_owned())
 }

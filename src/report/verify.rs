@@ -1,7 +1,7 @@
 //! `verify-report`: a report is intact when its embedded results hash to the digest it states,
 //! it is byte for byte what those results render, and (with a key) its signature holds.
 
-use super::seal::{digest, hex, signature_holds};
+use super::seal::{digest, signature_holds};
 use ed25519_dalek::VerifyingKey;
 
 /// What `verify-report` found.
@@ -51,7 +51,7 @@ pub fn verify(text: &str, key: Option<&VerifyingKey>) -> Verification {
     }
     match (key, &embedded.seal.signature) {
         (Some(k), _) => match signature_holds(&embedded.seal, k) {
-            Ok(()) => Verification::Intact { signer: Some(hex(k.as_bytes())), checked: true },
+            Ok(()) => Verification::Intact { signer: Some(hex::encode(k.as_bytes())), checked: true },
             Err(e) => Verification::Broken(e),
         },
         (None, Some(_)) => Verification::Intact { signer: embedded.seal.public_key.clone(), checked: false },

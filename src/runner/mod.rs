@@ -19,6 +19,7 @@ use crate::http::{Client, ClientOptions};
 use crate::outcome::{Ended, Expect, NotRun, Selection as SelectionFacts, StepRan, Waiver};
 use crate::redact::Redactor;
 use crate::steps::{self, RunContext, VppWorld};
+use crate::sync::Locked;
 use cucumber::Cucumber;
 use cucumber::event::Retries;
 use cucumber::runner::basic::RetryOptions;
@@ -371,7 +372,7 @@ async fn execute(config: &RunConfig, selection: &Selection, ctx: Arc<RunContext>
         })
         .filter_run((), move |f, r, s| filter(f, r, s))
         .await;
-    std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()))
+    std::mem::take(&mut *records.locked())
 }
 
 /// Every planned scenario's result, in the catalogue's order: as it ran, or not run (a scenario

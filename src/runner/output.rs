@@ -3,6 +3,7 @@
 
 use crate::outcome::{ScenarioResult, Status};
 use crate::redact::Redactor;
+use crate::sync::Locked;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 
@@ -18,10 +19,10 @@ impl SharedOut {
 
 impl Write for SharedOut {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).write(buf)
+        self.0.locked().write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()
+        self.0.locked().flush()
     }
 }
 

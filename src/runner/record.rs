@@ -10,6 +10,7 @@ use crate::catalog;
 use crate::gate::Gate;
 use crate::outcome::{Ended, Failure, NotRun, ScenarioResult, StepRan, Stop, Waiver, classify};
 use crate::steps::{RunContext, VppWorld};
+use crate::sync::Locked;
 use cucumber::event::{self, Cucumber, Feature, RetryableScenario, Rule, Scenario, Step, StepError};
 use cucumber::{Event, Writer, gherkin, parser, writer};
 use std::collections::HashMap;
@@ -129,7 +130,7 @@ impl Recorder {
                     duration_ms: attempt.started.elapsed().as_millis() as u64,
                 };
                 self.finished(&id, &recorded);
-                self.records.lock().unwrap_or_else(|e| e.into_inner()).finished.insert(id, recorded);
+                self.records.locked().finished.insert(id, recorded);
             }
             _ => {}
         }
@@ -227,7 +228,7 @@ impl Writer<VppWorld> for Recorder {
         let event = match event {
             Ok(event) => event.into_inner(),
             Err(_) => {
-                self.records.lock().unwrap_or_else(|e| e.into_inner()).harness_errors += 1;
+                self.records.locked().harness_errors += 1;
                 return;
             }
         };

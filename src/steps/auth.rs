@@ -34,5 +34,5 @@ async fn sends_forged(w: &mut VppWorld, ctx: Context) -> StepResult {
 fn forged_credential(seed: u64, scenario: &str) -> String {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(format!("forged:{seed}:{scenario}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }

@@ -6,6 +6,7 @@ use super::listing::Listing;
 use crate::checks::Findings;
 use crate::http::{Client, Exchange, Reply};
 use crate::outcome::{Failure, NotRun};
+use crate::sync::Locked;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -69,7 +70,7 @@ impl RunContext {
     /// accounts gives one line with a count, not 50 000 lines.
     pub fn warn(&self, scenario: &str, text: String) {
         let text = self.client.redactor().redact(&text);
-        let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
+        let mut warnings = self.warnings.locked();
         if !warnings.seen.insert((scenario.to_owned(), text.clone())) {
             return;
         }
@@ -87,14 +88,14 @@ impl RunContext {
     /// What the target's data gave `scenario` nothing to check: coverage, reported apart from
     /// findings about the target.
     pub fn note_coverage(&self, scenario: &str, text: String) {
-        let mut coverage = self.coverage.lock().unwrap_or_else(|e| e.into_inner());
+        let mut coverage = self.coverage.locked();
         if !coverage.iter().any(|(s, t)| s == scenario && *t == text) {
             coverage.push((scenario.to_owned(), text));
         }
     }
 
     pub fn take_coverage(&self) -> Vec<(String, String)> {
-        std::mem::take(&mut *self.coverage.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut *self.coverage.locked())
     }
 
     /// Notes the requests of `exchange` that were sent again, for `scenario`'s flaky marker.
@@ -102,29 +103,29 @@ impl RunContext {
         if exchange.retried.is_empty() {
             return;
         }
-        let mut retried = self.retried.lock().unwrap_or_else(|e| e.into_inner());
+        let mut retried = self.retried.locked();
         retried.extend(exchange.retried.iter().map(|r| (scenario.to_owned(), r.clone())));
     }
 
     /// The requests of `scenario` sent again so far.
     pub fn retried_of(&self, scenario: &str) -> Vec<String> {
-        let retried = self.retried.lock().unwrap_or_else(|e| e.into_inner());
+        let retried = self.retried.locked();
         retried.iter().filter(|(s, _)| s == scenario).map(|(_, r)| r.clone()).collect()
     }
 
     pub fn take_retried(&self) -> Vec<(String, String)> {
-        std::mem::take(&mut *self.retried.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut *self.retried.locked())
     }
 
     /// Whether `scenario` met a warning so far.
     pub fn has_warnings(&self, scenario: &str) -> bool {
-        let warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
+        let warnings = self.warnings.locked();
         warnings.list.iter().any(|(s, _, _)| s == scenario)
     }
 
     /// The warnings, each with how many more of its shape came.
     pub fn take_warnings(&self) -> Vec<(String, String)> {
-        let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
+        let mut warnings = self.warnings.locked();
         warnings.seen.clear();
         warnings.by_shape.clear();
         std::mem::take(&mut warnings.list)
