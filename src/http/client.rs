@@ -7,13 +7,14 @@ use super::exchange::{Exchange, Reply, send_one};
 use super::limit::{LimitSnapshot, Sample};
 use super::options::{Ask, ClientOptions, MAX_REDIRECTS};
 use super::politeness::{
-    DEFAULT_PUSHBACK_WAIT, MAX_PUSHBACKS_PER_REQUEST, Politeness, RETRY_BACKOFF, Traffic, lock, parse_retry_after,
+    DEFAULT_PUSHBACK_WAIT, MAX_PUSHBACKS_PER_REQUEST, Politeness, RETRY_BACKOFF, Traffic, parse_retry_after,
 };
 use super::tls::{identity_from_pem, system_roots};
 use super::units::human_duration;
 use crate::gate::{Gate, origin};
 use crate::outcome::{NotRun, TransportError, TransportKind};
 use crate::redact::Redactor;
+use crate::sync::Locked;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -53,7 +54,7 @@ impl Client {
             .flatten()
             .collect::<Vec<_>>();
         let identity = options.identity_pem.as_deref().map(identity_from_pem).transpose()?;
-        let builder = |redirects: usize| {
+        let build = |redirects: usize| {
             let policy = if redirects == 0 {
                 reqwest::redirect::Policy::none()
             } else {
@@ -62,17 +63,16 @@ impl Client {
             let mut b = reqwest::Client::builder()
                 .redirect(policy)
                 .connect_timeout(options.timeout)
-                .tls_danger_accept_invalid_certs(options.insecure);
-            b = b.tls_certs_only(system_roots().iter().chain(&roots).cloned());
+                .tls_danger_accept_invalid_certs(options.insecure)
+                .tls_certs_only(system_roots().iter().chain(&roots).cloned());
             if !options.proxies_from_env {
                 b = b.no_proxy();
             }
             if let Some(identity) = &identity {
                 b = b.identity(identity.clone());
             }
-            b.build()
+            b.build().map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
         };
-        let build = |redirects| builder(redirects).map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)));
         let (http, http_no_redirect) = (build(MAX_REDIRECTS)?, build(0)?);
         let politeness = Arc::new(Politeness::new(options.rate_limit, options.max_in_flight));
         Ok(Self {
@@ -153,7 +153,7 @@ impl Client {
 
     /// What the run sent so far, and how its targets pushed back (shared by every clone).
     pub fn traffic(&self) -> Traffic {
-        lock(&self.politeness.traffic).clone()
+        self.politeness.traffic.locked().clone()
     }
 
     /// Sends one request and reads the whole reply, within the timeout and the body cap. A body
@@ -271,7 +271,7 @@ impl Client {
             match outcome {
                 Ok((reply, retry_after, _)) => {
                     self.redactor.learn_tokens(&reply.body);
-                    lock(&self.politeness.answered).insert(origin(url));
+                    self.politeness.answered.locked().insert(origin(url));
                     let asked = match (reply.status, retry_after.as_deref()) {
                         (429 | 503, Some(value)) => {
                             Some(parse_retry_after(value, chrono::Utc::now()).unwrap_or(DEFAULT_PUSHBACK_WAIT))
@@ -302,13 +302,14 @@ impl Client {
                     // A refused connection is worth another try only from a target that answered
                     // before: otherwise it is down.
                     let worth = e.kind.transient()
-                        && (e.kind != TransportKind::Refused || lock(&self.politeness.answered).contains(&origin(url)));
+                        && (e.kind != TransportKind::Refused
+                            || self.politeness.answered.locked().contains(&origin(url)));
                     if !worth || attempts >= self.options.retries {
                         return Ok((Err(e), elapsed, retried));
                     }
                     attempts += 1;
                     let note = self.redactor.redact(&format!("{method} {url} (attempt {attempts}): {}", e.text));
-                    lock(&self.politeness.traffic).retried.push(note.clone());
+                    self.politeness.traffic.locked().retried.push(note.clone());
                     retried.push(note);
                     last_error = Some((e, elapsed));
                     tokio::time::sleep(RETRY_BACKOFF * 2u32.saturating_pow(attempts - 1)).await;
@@ -354,7 +355,7 @@ impl Client {
         // A target that has not answered a single request of the run is not queueing the suite's
         // load: it is down (the gate learns so from this timeout), and asking again would only
         // wait out another timeout per request.
-        if alone || !lock(&self.politeness.answered).contains(&origin(url)) {
+        if alone || !self.politeness.answered.locked().contains(&origin(url)) {
             return Ok((outcome, elapsed));
         }
         self.politeness.turn().await;
@@ -364,7 +365,7 @@ impl Client {
             permit.done(Sample::Ignored);
             return Ok((outcome, elapsed));
         }
-        lock(&self.politeness.traffic).asked_alone += 1;
+        self.politeness.traffic.locked().asked_alone += 1;
         let (outcome, elapsed) = self.timed(ask).await;
         permit.done(match &outcome {
             Ok((_, _, first_byte)) => Sample::Answered(*first_byte),
@@ -372,7 +373,7 @@ impl Client {
             Err(_) => Sample::Ignored,
         });
         if outcome.is_ok() {
-            lock(&self.politeness.traffic).answered_alone += 1;
+            self.politeness.traffic.locked().answered_alone += 1;
         }
         Ok((outcome, elapsed))
     }
@@ -399,7 +400,7 @@ impl Client {
     /// What each origin's limit learned: the most requests it answered at once without queueing,
     /// its fastest answer, the limit now.
     pub fn capacity(&self) -> Vec<(String, LimitSnapshot)> {
-        lock(&self.politeness.limits).iter().map(|(origin, (limit, _))| (origin.clone(), limit.snapshot())).collect()
+        self.politeness.limits.locked().iter().map(|(origin, (limit, _))| (origin.clone(), limit.snapshot())).collect()
     }
 }
 

@@ -191,21 +191,16 @@ impl State {
         self.limit = new;
     }
 
-    /// Lowers the limit to `new` (and by one at least), once per round trip.
-    fn cut_to(&mut self, start: Start, new: usize, slots: &Semaphore) {
+    /// Multiplies the limit by `num / den` (and lowers it by one at least), once per round trip.
+    fn cut(&mut self, start: Start, num: usize, den: usize, slots: &Semaphore) {
         if start.epoch != self.epoch {
             return;
         }
         self.epoch += 1;
         self.slow_start = false;
         self.good = 0;
-        let new = new.min(self.limit - 1);
+        let new = (self.limit * num / den).min(self.limit - 1);
         self.resize(new, slots);
-    }
-
-    /// Multiplies the limit by `num / den`, once per round trip.
-    fn cut(&mut self, start: Start, num: usize, den: usize, slots: &Semaphore) {
-        self.cut_to(start, self.limit * num / den, slots);
     }
 
     fn learn(&mut self, start: Start, sample: Sample, slots: &Semaphore) {

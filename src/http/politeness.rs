@@ -162,12 +162,12 @@ impl Politeness {
 
     /// The adaptive limit of the origin of `url`.
     pub(super) fn limit_of(&self, url: &str) -> AdaptiveLimit {
-        lock(&self.limits).entry(origin(url)).or_insert_with(|| (AdaptiveLimit::new(self.ceiling), 0.0)).0.clone()
+        self.limits.locked().entry(origin(url)).or_insert_with(|| (AdaptiveLimit::new(self.ceiling), 0.0)).0.clone()
     }
 
     /// A body of `bytes` came from the origin of `url`: its ceiling follows the bodies' size.
     pub(super) fn body_size(&self, url: &str, bytes: usize) {
-        let mut limits = lock(&self.limits);
+        let mut limits = self.limits.locked();
         let Some((limit, average)) = limits.get_mut(&origin(url)) else { return };
         let bytes = bytes.max(1024) as f64;
         // The largest recent body, slowly forgotten: small and megabyte answers come mixed (name
@@ -181,7 +181,7 @@ impl Politeness {
     /// and counts it as sent.
     pub(super) async fn turn(&self) {
         loop {
-            let until = *lock(&self.not_before);
+            let until = *self.not_before.locked();
             match until {
                 Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
                 _ => {}
@@ -190,12 +190,12 @@ impl Politeness {
                 limiter.until_ready().await;
             }
             // A pause asked for while this request waited for the rate holds it too.
-            if lock(&self.not_before).is_none_or(|t| t <= tokio::time::Instant::now()) {
+            if self.not_before.locked().is_none_or(|t| t <= tokio::time::Instant::now()) {
                 break;
             }
         }
         let now = Instant::now();
-        let mut traffic = lock(&self.traffic);
+        let mut traffic = self.traffic.locked();
         traffic.sent += 1;
         traffic.first.get_or_insert(now);
         traffic.last = Some(now);
@@ -205,7 +205,7 @@ impl Politeness {
     pub(super) fn push_back(&self, wait: Duration) {
         let now = tokio::time::Instant::now();
         let until = now + wait;
-        let mut not_before = lock(&self.not_before);
+        let mut not_before = self.not_before.locked();
         let added = match *not_before {
             Some(t) if t >= until => Duration::ZERO,
             Some(t) if t > now => until - t,
@@ -215,14 +215,10 @@ impl Politeness {
             *not_before = Some(until);
         }
         drop(not_before);
-        let mut traffic = lock(&self.traffic);
+        let mut traffic = self.traffic.locked();
         traffic.pushbacks += 1;
         traffic.paused += added;
     }
-}
-
-pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.locked()
 }
 
 /// The wait a `Retry-After` value asks for: seconds, or an HTTP date (none if it is past).
@@ -250,7 +246,7 @@ mod tests {
         politeness.push_back(Duration::from_secs(1));
         politeness.turn().await;
         assert_eq!(start.elapsed(), Duration::from_secs(3), "the longest pause holds the next request");
-        let traffic = lock(&politeness.traffic).clone();
+        let traffic = politeness.traffic.locked().clone();
         assert_eq!((traffic.sent, traffic.pushbacks), (2, 3));
         assert_eq!(traffic.paused, Duration::from_secs(3), "overlapping pauses counted once");
     }
