@@ -4,7 +4,7 @@
 //! twice, so the description cannot say something the suite does not check.
 //!
 //! The shipped copy, `openapi/vpp-conformance.openapi.json`, is [`document`] pretty-printed;
-//! `tests/openapi.rs` keeps the two equal (`UPDATE_OPENAPI=1 cargo test --test openapi` rewrites
+//! `tests/binary/openapi.rs` keeps the two equal (`UPDATE_OPENAPI=1 cargo test --test binary openapi` rewrites
 //! the file) and cross-checks the description with openapi-spec-validator and Schemathesis.
 
 use crate::catalog;
@@ -280,7 +280,7 @@ the documented language;
 - the body of the service configuration request (the documented one is `{}`; none, or any other, is answered \
 alike), and the answer for a tenant the server does not hold (404 here).
 
-Generated from `src/openapi.rs`; do not edit by hand (`UPDATE_OPENAPI=1 cargo test --test openapi` rewrites it).";
+Generated from `src/openapi.rs`; do not edit by hand (`UPDATE_OPENAPI=1 cargo test --test binary openapi` rewrites it).";
 
 fn service_config_operation() -> Value {
     json!({

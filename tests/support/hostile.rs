@@ -12,7 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::runner::{RunOutcome, SharedOut, Verdict};
 
-use super::{Captured, in_turn};
+use super::in_process::{Captured, in_turn};
 
 /// One scenario per request shape: the Apple POST, a UEM list query, a UEM GET by GUID.
 pub const THREE_TAGS: &str = "@APL-CFG-001 or @UEM-SMP-001 or @UEM-GET-001";

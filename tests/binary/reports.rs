@@ -3,16 +3,14 @@
 //! edits, the regression report, JUnit XML against the JUnit schema, and the HTML page as a real
 //! headless browser renders it.
 
-mod support;
-
+use crate::support::binary::{self, tool};
+use crate::support::in_process::{config_for, run_with};
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use ed25519_dalek::pkcs8::EncodePublicKey;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-use support::process::{self, tool};
-use support::{config_for, run_with};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::redact::fingerprint;
 use vpp_conformance::reference::UemQuirk as Uem;
@@ -175,7 +173,7 @@ async fn the_seal_survives_line_end_conversion_and_a_final_newline() {
     // An unsigned report says it carries no signature.
     let unsigned = tempfile::tempdir().unwrap();
     failing_run(unsigned.path(), |_| {}).await;
-    let run = process::run(&["verify-report", path_str(&unsigned.path().join("report.md"))], BIN_LIMIT);
+    let run = binary::run(&["verify-report", path_str(&unsigned.path().join("report.md"))], BIN_LIMIT);
     assert_eq!(run.code, Some(0), "{}", run.describe());
     assert!(run.stdout.contains("unsigned"), "{}", run.describe());
 }
@@ -207,12 +205,12 @@ async fn the_signature_proves_the_issuer() {
     let pub_path = dir.path().join("issuer.pub.pem");
     std::fs::write(&pub_path, &public_pem).unwrap();
     let report = dir.path().join("report.html");
-    let ok = process::run(&["verify-report", path_str(&report), "--public-key", path_str(&pub_path)], BIN_LIMIT);
+    let ok = binary::run(&["verify-report", path_str(&report), "--public-key", path_str(&pub_path)], BIN_LIMIT);
     assert_eq!(ok.code, Some(0), "{}", ok.describe());
     assert!(ok.stdout.contains("signature: valid"), "{}", ok.describe());
     let forged_path = dir.path().join("forged.html");
     std::fs::write(&forged_path, forged).unwrap();
-    let bad = process::run(&["verify-report", path_str(&forged_path), "--public-key", path_str(&pub_path)], BIN_LIMIT);
+    let bad = binary::run(&["verify-report", path_str(&forged_path), "--public-key", path_str(&pub_path)], BIN_LIMIT);
     assert_eq!(bad.code, Some(1), "{}", bad.describe());
 }
 
@@ -247,9 +245,9 @@ async fn diff_names_what_newly_fails_what_was_fixed_added_and_removed() {
         let text = diff::render(&changes, format);
         assert!(text.contains("UEM-QRY-001") && text.contains("REGRESSION"), "{format:?}");
     }
-    let regressed = process::run(&["diff", path_str(&base_json), path_str(&new_json)], BIN_LIMIT);
+    let regressed = binary::run(&["diff", path_str(&base_json), path_str(&new_json)], BIN_LIMIT);
     assert_eq!(regressed.code, Some(1), "{}", regressed.describe());
-    let fixed = process::run(&["diff", path_str(&new_json), path_str(&base_json), "--format", "markdown"], BIN_LIMIT);
+    let fixed = binary::run(&["diff", path_str(&new_json), path_str(&base_json), "--format", "markdown"], BIN_LIMIT);
     assert_eq!(fixed.code, Some(0), "{}", fixed.describe());
     assert!(fixed.stdout.contains("### Fixed"), "{}", fixed.describe());
 }

@@ -7,20 +7,18 @@
 //! creates. Without it those tests print "skipped" and pass, unless `VPP_CONFORMANCE_REQUIRE_TOOLS=1`
 //! (CI) makes a missing tool a failure.
 
-mod support;
-
+use crate::support::binary;
 use regex::Regex;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::process;
 use vpp_conformance::catalog;
 use vpp_conformance::checks::schema;
 use vpp_conformance::openapi;
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
 
-const REGENERATE: &str = "UPDATE_OPENAPI=1 cargo test --test openapi";
+const REGENERATE: &str = "UPDATE_OPENAPI=1 cargo test --test binary openapi";
 const INSTALL: &str = "scripts/install-python-tools.sh";
 
 fn root() -> &'static Path {
@@ -33,7 +31,7 @@ fn root() -> &'static Path {
 #[test]
 fn the_shipped_file_is_the_generated_document() {
     let expected = openapi::document_text();
-    support::generated::check_shipped(openapi::FILE, &expected, "src/openapi.rs", "UPDATE_OPENAPI", REGENERATE);
+    crate::support::generated::check_shipped(openapi::FILE, &expected, "src/openapi.rs", "UPDATE_OPENAPI", REGENERATE);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,7 +432,7 @@ fn openapi_spec_validator_accepts_the_description() {
     let (_dir, path) = document_in_tempdir();
     let mut command = Command::new(validator);
     command.args(["--schema", "3.1", "--validation-errors", "all"]).arg(&path);
-    let output = process::run_command(command, Duration::from_secs(120));
+    let output = binary::run_command(command, Duration::from_secs(120));
     assert!(output.success(), "openapi-spec-validator refuses the description:\n{}", output.describe());
     assert!(output.stdout.contains("OK"), "{}", output.describe());
 }
@@ -502,7 +500,7 @@ fn operation_of(url: &str) -> &'static str {
 
 /// What one Schemathesis run left behind.
 struct SchemathesisRun {
-    output: process::Finished,
+    output: binary::Finished,
     junit: String,
     har: Value,
 }
@@ -530,7 +528,7 @@ async fn run_schemathesis(st: PathBuf, config: String, args: &[&str]) -> Schemat
     let started = Instant::now();
     // The reference serves from its own thread; the blocking wait happens off the runtime.
     let output =
-        tokio::task::spawn_blocking(move || process::run_command(command, Duration::from_secs(300))).await.unwrap();
+        tokio::task::spawn_blocking(move || binary::run_command(command, Duration::from_secs(300))).await.unwrap();
     eprintln!("schemathesis {args:?} took {:.1?}", started.elapsed());
     drop(target);
     assert!(

@@ -27,7 +27,7 @@ async fn snapshots_are_the_normalized_reference_responses() {
     let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
     let client = Client::new(ClientOptions::default(), Redactor::new()).unwrap();
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
+    settings.set_snapshot_path("../../snapshots");
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     let _guard = settings.bind_to_scope();

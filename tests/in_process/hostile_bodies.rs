@@ -7,13 +7,11 @@
 //! `TcpListener` and raw HTTP/1.1 bytes, so it can misbehave in ways a well-behaved HTTP server
 //! library would not allow.
 
-mod support;
-
-use std::time::Duration;
-use support::hostile::{
+use crate::support::hostile::{
     JSON_IDS, JSON_TAGS, THREE_IDS, THREE_TAGS, TIMEOUT, assert_ended_within, assert_every_scenario_failed, config,
     read_request, reply_then_close, respond, run, serve, timeout_bound,
 };
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use vpp_conformance::http::{MAX_BODY_BYTES, human_size};

@@ -6,14 +6,12 @@
 //! `TcpListener` and raw HTTP/1.1 bytes, so it can misbehave in ways a well-behaved HTTP server
 //! library would not allow.
 
-mod support;
-
+use crate::support::hostile::{
+    JSON_IDS, JSON_TAGS, Run, TIMEOUT, assert_every_scenario_failed, config, read_request, respond, run, serve,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use support::hostile::{
-    JSON_IDS, JSON_TAGS, Run, TIMEOUT, assert_every_scenario_failed, config, read_request, respond, run, serve,
-};
 use tokio::net::TcpStream;
 use vpp_conformance::catalog;
 use vpp_conformance::config::RunConfig;

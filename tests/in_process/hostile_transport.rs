@@ -8,13 +8,11 @@
 //! `TcpListener` and raw HTTP/1.1 bytes, so it can misbehave in ways a well-behaved HTTP server
 //! library would not allow.
 
-mod support;
-
-use std::time::Duration;
-use support::hostile::{
+use crate::support::hostile::{
     JSON_IDS, JSON_TAGS, SHORT_TIMEOUT, THREE_IDS, THREE_TAGS, TIMEOUT, assert_ended_within,
     assert_every_scenario_failed, config, mentions_timeout, read_request, reply_then_close, run, serve, timeout_bound,
 };
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 // ---------------------------------------------------------------------------------------------

@@ -3,13 +3,12 @@
 //! waited), `--rate-limit` keeps a run under a target's own limit, and `--retries` resends a
 //! request after a reset connection, reporting its scenario as flaky.
 
-mod support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::{config_for, resetting_front, run_with, upstream_of};
+use crate::support::fronts::{resetting_front, upstream_of};
+use crate::support::in_process::{config_for, run_with};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::config::units::parse_rate;
 use vpp_conformance::outcome::Status;
@@ -209,7 +208,7 @@ async fn retries_get_past_reset_connections_and_mark_the_scenarios_flaky() {
     let id = flaky[0].id.clone();
     assert!(flaky[0].flaky[0].contains("attempt 1"), "{:?}", flaky[0].flaky);
     assert!(out.contains(&format!("[{id}] FLAKY ")), "the summary lists it:\n{out}");
-    support::process::assert_valid_junit(&junit);
+    crate::support::binary::assert_valid_junit(&junit);
     let junit = std::fs::read_to_string(&junit).unwrap();
     assert!(junit.contains("FLAKY: a request was sent again"), "JUnit says so:\n{junit}");
     // As Maven Surefire marks a test that passed on a rerun, which CI tools show as flaky.

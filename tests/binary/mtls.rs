@@ -4,15 +4,14 @@
 //! client certificate is wanted, and one whose key is not the certificate's is a usage error
 //! (exit 2) before any request.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
+use crate::support::binary;
+use crate::support::in_process::{config_for, run_with};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
 };
-use support::{config_for, process, run_with};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::reference::tls::{TlsFiles, start};
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
@@ -117,7 +116,7 @@ async fn a_key_that_is_not_the_certificates_is_a_usage_error_before_any_request(
         "--client-key",
         s(&t.wrong_key),
     ];
-    let done = process::run_env_async(&[], &args, Duration::from_secs(60)).await;
+    let done = binary::run_env_async(&[], &args, Duration::from_secs(60)).await;
     assert_eq!(done.code, Some(2), "{}", done.describe());
     assert!(done.stderr.contains("not the key of the certificate"), "{}", done.describe());
     assert!(!done.stdout.contains("running against"), "no run started: {}", done.describe());
@@ -128,8 +127,7 @@ async fn a_key_that_is_not_the_certificates_is_a_usage_error_before_any_request(
     // The key's path may come from the environment instead.
     let args = ["run", "--base-url", &t.url, "--ca-cert", s(&t.server_ca), "--client-cert", s(&t.client_cert)];
     let done =
-        process::run_env_async(&[("VPP_CONFORMANCE_CLIENT_KEY", s(&t.wrong_key))], &args, Duration::from_secs(60))
-            .await;
+        binary::run_env_async(&[("VPP_CONFORMANCE_CLIENT_KEY", s(&t.wrong_key))], &args, Duration::from_secs(60)).await;
     assert_eq!(done.code, Some(2), "{}", done.describe());
     assert!(done.stderr.contains("not the key of the certificate"), "{}", done.describe());
 }
@@ -156,7 +154,7 @@ fn serve_over_https_requiring_a_client_certificate_from_the_command_line() {
         write("client.pem", &client_cert),
         write("client.key", &client_key),
     );
-    let mut serve = process::spawn(&[
+    let mut serve = binary::spawn(&[
         "serve",
         "--port",
         "0",
@@ -174,8 +172,8 @@ fn serve_over_https_requiring_a_client_certificate_from_the_command_line() {
     let common = ["run", "--base-url", &url, "--tags", "@apple-vpp", "--ca-cert", s(&server_ca_file)];
     let mut with_cert = common.to_vec();
     with_cert.extend(["--client-cert", s(&client_cert), "--client-key", s(&client_key)]);
-    process::run(&with_cert, limit).assert_code(0);
-    let without = process::run(&common, limit);
+    binary::run(&with_cert, limit).assert_code(0);
+    let without = binary::run(&common, limit);
     without.assert_code(1);
     assert!(without.stdout.contains("client certificate"), "the refusal says why\n{}", without.describe());
     drop(serve);

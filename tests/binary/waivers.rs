@@ -6,14 +6,12 @@
 //! reason is an exit-2 error naming the line; and the waivers are sealed, so editing one breaks
 //! `verify-report`.
 
-mod support;
-
+use crate::support::binary;
+use crate::support::in_process::{config_for, run_with};
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey};
 use std::path::Path;
 use std::time::Duration;
-use support::process;
-use support::{config_for, run_with};
 use vpp_conformance::config::{Expectations, RunConfig};
 use vpp_conformance::outcome::Status;
 use vpp_conformance::reference::AppleQuirk as Apple;
@@ -117,7 +115,7 @@ async fn a_report_sealed_with_waivers_verifies_and_an_edited_waiver_breaks_it() 
         let report = std::fs::read_to_string(&path).unwrap();
         assert!(matches!(verify::verify(&report, Some(&public)), Verification::Intact { checked: true, .. }), "{file}");
         let ok =
-            process::run(&["verify-report", path.to_str().unwrap(), "--public-key", pub_path.to_str().unwrap()], LIMIT);
+            binary::run(&["verify-report", path.to_str().unwrap(), "--public-key", pub_path.to_str().unwrap()], LIMIT);
         assert_eq!(ok.code, Some(0), "{}", ok.describe());
 
         // One waiver's reason edited where the reader sees it.
@@ -139,7 +137,7 @@ async fn a_report_sealed_with_waivers_verifies_and_an_edited_waiver_breaks_it() 
         assert!(matches!(verify::verify(&forged, Some(&public)), Verification::Broken(_)), "{file}");
         let forged_path = dir.path().join(format!("forged-{file}"));
         std::fs::write(&forged_path, forged).unwrap();
-        let bad = process::run(
+        let bad = binary::run(
             &["verify-report", forged_path.to_str().unwrap(), "--public-key", pub_path.to_str().unwrap()],
             LIMIT,
         );
@@ -204,7 +202,7 @@ fn unknown_reasonless_and_expired_waivers_are_exit_2_errors_naming_the_line() {
     ] {
         let path = dir.path().join("expectations.toml");
         std::fs::write(&path, &text).unwrap();
-        let run = process::run(&["run", "--expectations", path.to_str().unwrap()], LIMIT);
+        let run = binary::run(&["run", "--expectations", path.to_str().unwrap()], LIMIT);
         assert_eq!(run.code, Some(2), "{}", run.describe());
         assert!(
             run.stderr.contains(&format!("expectations.toml:{line}:")) && run.stderr.contains(says),
@@ -227,7 +225,7 @@ fn an_expired_waiver_stops_applying_and_the_run_goes_on_saying_so() {
     let expired = format!("{}\nexpires = 2026-01-01\n", waiver("APL-CFG-007", "fail", REASON).trim_end());
     std::fs::write(&path, format!("{expired}\n\n{}", waiver("APL-CFG-008", "fail", "same message"))).unwrap();
     let report = dir.path().join("report.md");
-    let run = process::run(
+    let run = binary::run(
         &[
             "run",
             "--base-url",

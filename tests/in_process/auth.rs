@@ -2,9 +2,7 @@
 //! configured: the run logs in and sends the value it got to the UEM target only; a wrong password
 //! stops the run with a reason and no secret; `@auth` catches a target that does not check.
 
-mod support;
-
-use support::{config_for, run_with, try_run_with};
+use crate::support::in_process::{config_for, run_with, try_run_with};
 use vpp_conformance::catalog::Level;
 use vpp_conformance::config::{RunConfig, UemLogin};
 use vpp_conformance::reference::UemQuirk as Uem;

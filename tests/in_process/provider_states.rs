@@ -2,9 +2,7 @@
 //! before the scenarios that need it, and a teardown after, as Pact's provider states do. The
 //! built-in reference implements the endpoint, so a reference started with other data passes.
 
-mod support;
-
-use support::{config_for, run_with, try_run_with};
+use crate::support::in_process::{config_for, run_with, try_run_with};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget, STATE_PATH};
 use wiremock::matchers::{method, path};

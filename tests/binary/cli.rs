@@ -3,15 +3,12 @@
 //!
 //! Every child process runs under a deadline: a hang fails the test instead of blocking the run.
 
-mod support;
-
+use crate::support::binary::{self, Finished, closed_port, with_reference};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
-use support::process::{self, Finished, Running, closed_port};
-use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget, UemQuirk};
+use vpp_conformance::reference::{Quirk, ReferenceOptions, UemQuirk};
 
 /// How long one invocation of the binary may take before the test fails.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -20,33 +17,8 @@ const DEADLINE: Duration = Duration::from_secs(60);
 // Running the binary (with tests/support/process.rs)
 // ---------------------------------------------------------------------------------------------
 
-/// Runs the binary to completion in `dir` (or the test's own directory), killing it after
-/// [`DEADLINE`].
-fn run_in(dir: Option<&Path>, args: &[&str]) -> Finished {
-    run_env(dir, &[], args)
-}
-
-/// As [`run_in`], with these environment variables set (the suite's own and every proxy setting
-/// cleared otherwise).
-fn run_env(dir: Option<&Path>, envs: &[(&str, &str)], args: &[&str]) -> Finished {
-    match dir {
-        Some(dir) => process::run_in(dir, envs, args, DEADLINE),
-        None => process::run_env(envs, args, DEADLINE),
-    }
-}
-
 fn run(args: &[&str]) -> Finished {
-    process::run(args, DEADLINE)
-}
-
-/// Runs `f` with the URL of an in-process reference target (with `options`), kept serving on a
-/// tokio runtime until `f` returns.
-fn with_reference<T>(options: ReferenceOptions, f: impl FnOnce(&str) -> T) -> T {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
-    let target = rt.block_on(ReferenceTarget::start(options)).expect("reference target starts");
-    let out = f(&target.url());
-    rt.block_on(async move { drop(target) });
-    out
+    binary::run(args, DEADLINE)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,193 +403,4 @@ fn list_prints_every_scenario_and_list_json_describes_each() {
     }
     let total = format!("{} scenarios: ", scenarios.len());
     assert!(f.stdout.lines().any(|l| l.starts_with(&total) && l.contains("SHOULD")), "{}", f.describe());
-}
-
-/// `serve --port 0` with extra arguments and environment; the child and the URL it announced.
-fn start_serve(args: &[&str], envs: &[(&str, &str)]) -> (Running, String) {
-    let mut all = vec!["serve", "--port", "0"];
-    all.extend_from_slice(args);
-    let mut child = process::spawn_env(envs, &all);
-    // The first line; the rest of stdout keeps being read, so the server never blocks on a full pipe.
-    let first = child.wait_for_line("announcing the URL", DEADLINE, |_| true);
-    let url = first
-        .strip_prefix("vpp-conformance reference target listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
-    (child, url)
-}
-
-#[test]
-fn serve_require_login_and_run_log_in_with_the_same_variables() {
-    let creds = [("VPP_CONFORMANCE_UEM_USERNAME", "ci"), ("VPP_CONFORMANCE_UEM_PASSWORD", "serve-pw-16180339")];
-    let (_child, url) = start_serve(&["--require-login"], &creds);
-    let f = run_env(None, &creds, &["run", "--base-url", &url, "--tags", "@UEM-SMP-001 or @UEM-GET-001"]);
-    f.assert_passed(2);
-    assert!(!f.stdout.contains("serve-pw-16180339") && !f.stderr.contains("serve-pw-16180339"));
-    let f = run_env(None, &[], &["run", "--base-url", &url, "--tags", "@UEM-SMP-001"]);
-    assert_eq!(f.code, Some(1), "without the login the target refuses\n{}", f.describe());
-    assert!(f.stdout.contains("HTTP 401"), "{}", f.describe());
-    let f = run_env(None, &creds[..1], &["run", "--base-url", &url]);
-    assert_eq!(f.code, Some(2), "a user without a password is a configuration error\n{}", f.describe());
-    assert!(f.stderr.contains("VPP_CONFORMANCE_UEM_PASSWORD"), "{}", f.describe());
-}
-
-#[test]
-fn serve_on_port_0_announces_its_url_and_answers_the_service_configuration() {
-    let (child, url) = start_serve(&[], &[]);
-    let port: u16 = url
-        .strip_prefix("http://127.0.0.1:")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("not a loopback URL with a port: {url:?}"));
-    assert_ne!(port, 0, "port 0 must be replaced by the bound port");
-
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
-    let (status, body) = rt.block_on(async {
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("reqwest client");
-        let response = client
-            .post(format!("{url}/mdm/VPPServiceConfigSrv"))
-            .header("Content-Type", "application/json")
-            .body("{}")
-            .send()
-            .await
-            .expect("serve answers");
-        let status = response.status().as_u16();
-        let body = response.text().await.expect("a body");
-        (status, body)
-    });
-    assert_eq!(status, 200, "{body}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
-    assert_eq!(json["status"], 0, "{json:#}");
-    drop(child);
-}
-
-#[test]
-fn run_works_from_another_directory() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let f = run_in(Some(dir.path()), &["run"]);
-    f.assert_passed(default_selection().len());
-}
-
-/// Configuration from the environment: a base URL, and a header whose value never appears on the
-/// command line. Flags win over the environment.
-#[test]
-fn environment_variables_configure_a_run_and_flags_win() {
-    let unreachable = format!("http://127.0.0.1:{}", closed_port());
-    let f = run_env(
-        None,
-        &[("VPP_CONFORMANCE_BASE_URL", &unreachable)],
-        &["run", "--tags", "@APL-CFG-001", "--timeout", "2"],
-    );
-    assert_eq!(f.code, Some(1), "the environment's base URL was used\n{}", f.describe());
-    assert!(f.stdout.contains(&unreachable), "{}", f.describe());
-
-    with_reference(ReferenceOptions::default(), |url| {
-        let secret = "Bearer from-the-environment-31415926";
-        let f = run_env(
-            None,
-            &[("VPP_CONFORMANCE_BASE_URL", &unreachable), ("UEM_AUTH_FOR_TEST", secret)],
-            &[
-                "run",
-                "--base-url",
-                url,
-                "--tags",
-                "@APL-CFG-001",
-                "--header-from-env",
-                "Authorization=UEM_AUTH_FOR_TEST",
-            ],
-        );
-        assert_eq!(f.code, Some(0), "the flag wins over the environment\n{}", f.describe());
-        assert!(
-            !f.stdout.contains("from-the-environment-31415926") && !f.stderr.contains("from-the-environment-31415926")
-        );
-    });
-
-    let f = run_env(None, &[], &["run", "--header-from-env", "Authorization=NOT_SET_ANYWHERE_42"]);
-    assert_eq!(f.code, Some(2), "{}", f.describe());
-    assert!(f.stderr.contains("NOT_SET_ANYWHERE_42 is not set"), "{}", f.describe());
-}
-
-/// `--config`: flags win over the environment, the environment over the file; the file's paths
-/// are relative to the file; a header's secret stays in the environment; a typo is an error.
-#[test]
-fn a_config_file_is_read_and_flags_and_the_environment_win_over_it() {
-    let unreachable = format!("http://127.0.0.1:{}", closed_port());
-    with_reference(ReferenceOptions::default(), |url| {
-        let dir = tempfile::tempdir().unwrap();
-        let ci = dir.path().join("ci");
-        std::fs::create_dir(&ci).unwrap();
-        let config = ci.join("vpp-conformance.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "base-url = \"{url}\"\ntags = \"@APL-CFG-001 or @UEM-SMP-001\"\ntimeout = 2\n\
-                 junit = \"out/junit.xml\"\nheaders-from-env = [\"Authorization=CONFIG_TEST_AUTH\"]\n"
-            ),
-        )
-        .unwrap();
-        std::fs::create_dir(ci.join("out")).unwrap();
-        let secret = "Bearer from-a-config-file-27182818";
-        let config_arg = config.to_str().unwrap();
-
-        // The file alone: its URL, tags and report path (relative to the file) are used.
-        let f = run_env(Some(dir.path()), &[("CONFIG_TEST_AUTH", secret)], &["run", "--config", config_arg]);
-        f.assert_passed(2);
-        let junit = std::fs::read_to_string(ci.join("out/junit.xml")).expect("the JUnit path is relative to the file");
-        assert!(!junit.contains("27182818") && !f.stdout.contains("27182818"), "the header's value leaked");
-
-        // The environment wins over the file.
-        let f = run_env(
-            Some(dir.path()),
-            &[("CONFIG_TEST_AUTH", secret), ("VPP_CONFORMANCE_BASE_URL", &unreachable)],
-            &["run", "--config", config_arg],
-        );
-        assert_eq!(f.code, Some(1), "the environment's base URL was used\n{}", f.describe());
-        assert!(f.stdout.contains(&unreachable), "{}", f.describe());
-
-        // A flag wins over both; VPP_CONFORMANCE_CONFIG names the file.
-        let f = run_env(
-            Some(dir.path()),
-            &[
-                ("CONFIG_TEST_AUTH", secret),
-                ("VPP_CONFORMANCE_BASE_URL", &unreachable),
-                ("VPP_CONFORMANCE_CONFIG", config_arg),
-            ],
-            &["run", "--base-url", url, "--tags", "@APL-CFG-001"],
-        );
-        f.assert_passed(1);
-
-        // The file's header needs its variable, as the flag does.
-        let f = run_env(Some(dir.path()), &[], &["run", "--config", config_arg]);
-        assert_eq!(f.code, Some(2), "{}", f.describe());
-        assert!(f.stderr.contains("CONFIG_TEST_AUTH is not set"), "{}", f.describe());
-    });
-
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, "base_url = \"http://localhost:8080\"\n").unwrap();
-    let f = run_env(None, &[], &["run", "--config", bad.to_str().unwrap()]);
-    assert_eq!(f.code, Some(2), "{}", f.describe());
-    assert!(
-        f.stderr.contains("base_url") && f.stderr.contains("bad.toml"),
-        "the error names the key and file\n{}",
-        f.describe()
-    );
-    let f = run_env(None, &[], &["run", "--config", dir.path().join("missing.toml").to_str().unwrap()]);
-    assert_eq!(f.code, Some(2), "{}", f.describe());
-    assert!(f.stderr.contains("cannot read the file"), "{}", f.describe());
-}
-
-/// The reference page (`docs/reference.md`) is what the command line says of itself:
-/// `UPDATE_REFERENCE=1 cargo test --test cli` rewrites it.
-#[test]
-fn the_shipped_reference_page_is_the_generated_one() {
-    use vpp_conformance::cli::manual;
-    let regenerate = "UPDATE_REFERENCE=1 cargo test --test cli";
-    support::generated::check_shipped(
-        manual::FILE,
-        &manual::markdown(),
-        "src/cli/manual.rs",
-        "UPDATE_REFERENCE",
-        regenerate,
-    );
 }

@@ -4,12 +4,9 @@
 //! errata section that records it; the benign variations pass. And `fixtures` prints a data set
 //! `serve --accounts` loads, which passes the canonical scenarios.
 
-mod support;
-
+use crate::support::in_process::{config_for, restore_panic_hook, run_with};
 use futures::StreamExt as _;
 use std::collections::BTreeSet;
-use std::time::Duration;
-use support::{config_for, restore_panic_hook, run_with};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::reference::AppleQuirk as Apple;
 use vpp_conformance::reference::UemQuirk as Uem;
@@ -145,28 +142,4 @@ async fn names_in_failures_are_escaped_once() {
     let message = reason.split("\nrequest:").next().unwrap_or_default();
     assert!(!message.contains(r"Retail\\East"), "{message}");
     assert!(reason.contains("decision: docs/errata.md › The three documented accounts, reconciled by majority"));
-}
-
-/// `fixtures` prints what `serve --accounts` reads, and a run against it passes the canonical
-/// scenarios; `fixtures --service-config` prints the documented service configuration.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fixtures_load_with_serve_accounts_and_pass() {
-    let printed = support::process::run(&["fixtures"], Duration::from_secs(30));
-    assert_eq!(printed.code, Some(0), "{}", printed.describe());
-    let accounts: serde_json::Value = serde_json::from_str(&printed.stdout).expect("JSON");
-    assert_eq!(&accounts, vpp_conformance::catalog::accounts_fixture());
-    let config = support::process::run(&["fixtures", "--service-config"], Duration::from_secs(30));
-    let config: serde_json::Value = serde_json::from_str(&config.stdout).expect("JSON");
-    assert_eq!(&config, vpp_conformance::catalog::service_config_fixture());
-
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("accounts.json");
-    std::fs::write(&file, &printed.stdout).unwrap();
-    let mut serve = support::process::spawn(&["serve", "--port", "0", "--accounts", file.to_str().unwrap()]);
-    let line = serve.wait_for_line("announcing the URL", Duration::from_secs(30), |l| l.contains("listening on"));
-    let url = line.rsplit(' ').next().unwrap().to_owned();
-    let config = RunConfig { tags: Some("@sample or @rule".into()), ..config_for(&url) };
-    let (outcome, stdout) = run_with(&config).await;
-    assert!(outcome.passed() && outcome.scenarios.len() > 30, "{stdout}");
-    drop(serve);
 }

@@ -5,13 +5,11 @@
 //! `TcpListener` and raw HTTP/1.1 bytes, so it can misbehave in ways a well-behaved HTTP server
 //! library would not allow.
 
-mod support;
-
-use std::sync::{Arc, Mutex};
-use support::hostile::{
+use crate::support::hostile::{
     THREE_IDS, THREE_TAGS, TIMEOUT, assert_ended_within, assert_every_scenario_failed, config, read_request, run,
     serve, timeout_bound,
 };
+use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
 
 // ---------------------------------------------------------------------------------------------

@@ -3,13 +3,11 @@
 //! report, the same as the unsharded run's, and refuses runs that cannot be one certificate;
 //! `--only-failed` reruns only what an earlier run did not pass.
 
-mod support;
-
+use crate::support::binary;
+use crate::support::in_process::{config_for, run_with};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::process;
-use support::{config_for, run_with};
 use vpp_conformance::config::{Expectations, RunConfig, Shard};
 use vpp_conformance::reference::UemQuirk as Uem;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
@@ -119,7 +117,7 @@ async fn three_shards_merged_give_the_verdict_and_rows_of_the_unsharded_run() {
     let mut args = vec!["merge"];
     args.extend(files.iter().map(|f| s(f)));
     args.extend(["--report", s(&bin_report)]);
-    let run = process::run(&args, LIMIT);
+    let run = binary::run(&args, LIMIT);
     assert_eq!(run.code, Some(1), "a failing merged run exits 1\n{}", run.describe());
     assert!(run.stdout.contains("Merged 3 run(s)"), "{}", run.describe());
     let text = std::fs::read_to_string(&bin_report).unwrap();
@@ -157,7 +155,7 @@ async fn merge_refuses_other_versions_other_expectations_and_disagreeing_overlap
         let files: Vec<PathBuf> = pair.iter().map(|n| json(n)).collect();
         let err = merge(&files, &[], &mut Vec::new()).unwrap_err();
         assert!(err.contains(says), "{pair:?}: {err}");
-        let run = process::run(&["merge", s(&files[0]), s(&files[1])], LIMIT);
+        let run = binary::run(&["merge", s(&files[0]), s(&files[1])], LIMIT);
         assert_eq!(run.code, Some(2), "{}", run.describe());
         assert!(run.stderr.contains(says) && run.stderr.contains(pair[1]), "{}", run.describe());
     }
@@ -200,10 +198,10 @@ async fn only_failed_sends_only_the_failed_scenarios_requests() {
         .collect();
     assert!(not_passed.contains("UEM-QRY-001") && not_passed.len() < outcome.scenarios.len() / 2, "{not_passed:?}");
 
-    let proxy = support::proxy::http_proxy().await;
+    let proxy = crate::support::proxy::http_proxy().await;
     let again = dir.path().join("again.json");
     let url = target.url();
-    let run = process::run_env_async(
+    let run = binary::run_env_async(
         &[("HTTP_PROXY", &proxy.url)],
         &["run", "--base-url", &url, "--seed", "4", "--only-failed", s(&first), "--json", s(&again)],
         LIMIT,
@@ -269,7 +267,7 @@ fn merge_with(files: &[PathBuf], public_key: Option<&Path>) -> Result<vpp_confor
 fn assert_refused(files: &[&PathBuf], says: &str) {
     let mut args = vec!["merge"];
     args.extend(files.iter().map(|f| s(f)));
-    let run = process::run(&args, LIMIT);
+    let run = binary::run(&args, LIMIT);
     assert_eq!(run.code, Some(2), "{}", run.describe());
     assert!(run.stderr.contains(says), "the refusal says {says:?}:\n{}", run.describe());
 }
@@ -419,6 +417,6 @@ async fn edited_parts_are_refused_and_signed_parts_are_proved_unaltered() {
     let err = merge_with(&[p1.clone(), unsigned], Some(&public)).unwrap_err();
     assert!(err.contains("not signed"), "{err}");
     // The binary says so too, and names the file.
-    let run = process::run(&["merge", s(&p1), s(&p2), "--public-key", s(&stranger)], LIMIT);
+    let run = binary::run(&["merge", s(&p1), s(&p2), "--public-key", s(&stranger)], LIMIT);
     assert_eq!(run.code, Some(2), "{}", run.describe());
 }

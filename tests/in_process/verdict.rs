@@ -2,10 +2,8 @@
 //! of it (what the documentation leaves open); it fails every seeded defect, one per documented
 //! rule and field, in the scenario that covers that rule, with a reason that names what broke.
 
-mod support;
-
+use crate::support::in_process::{config_for, restore_panic_hook, run_against_reference, run_with};
 use futures::StreamExt as _;
-use support::{config_for, restore_panic_hook, run_against_reference, run_with};
 use vpp_conformance::catalog;
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::reference::AppleQuirk as Apple;

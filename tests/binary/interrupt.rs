@@ -6,11 +6,9 @@
 //!
 //! Each test drives the real binary against real loopback servers and sends real signals.
 
-mod support;
-
+use crate::support::binary::{self, Finished, Running, assert_valid_junit, hanging_server, junit_cases};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::process::{self, Finished, Running, assert_valid_junit, hanging_server, junit_cases};
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
 
 /// How long a run may take to end after the signal. It ends within a second on an idle machine
@@ -69,7 +67,7 @@ fn assert_no_temporary_files(dir: &Path) {
 }
 
 fn verify_report(path: &Path) {
-    let f = process::run(&["verify-report", path.to_str().unwrap()], START);
+    let f = binary::run(&["verify-report", path.to_str().unwrap()], START);
     assert_eq!(f.code, Some(0), "verify-report rejects {}\n{}", path.display(), f.describe());
     assert!(f.stdout.contains("intact"), "{}", f.describe());
 }
@@ -88,11 +86,11 @@ fn sigint_keeps_the_finished_scenarios_and_reports_the_rest_as_not_run() {
     for old in [&junit, &html] {
         std::fs::write(old, OLD_REPORT).unwrap();
     }
-    let apple: Vec<String> = process::default_selection().into_iter().filter(|id| id.starts_with("APL-")).collect();
-    let total = process::default_selection().len();
+    let apple: Vec<String> = binary::default_selection().into_iter().filter(|id| id.starts_with("APL-")).collect();
+    let total = binary::default_selection().len();
     assert!(!apple.is_empty() && apple.len() < total);
 
-    let mut run = process::spawn(&[
+    let mut run = binary::spawn(&[
         "run",
         "--vpp-base-url",
         &reference.url(),
@@ -159,7 +157,7 @@ fn sigint_keeps_the_finished_scenarios_and_reports_the_rest_as_not_run() {
     assert!(read(&md).contains("not run: the run was interrupted (SIGINT)"), "the Markdown report gives the reason");
 
     // Cucumber JSON: `diff` reads it, and tells not-run scenarios from failures.
-    let d = process::run(&["diff", json.to_str().unwrap(), json.to_str().unwrap()], START);
+    let d = binary::run(&["diff", json.to_str().unwrap(), json.to_str().unwrap()], START);
     assert_eq!(d.code, Some(0), "diff cannot read the interrupted run's JSON\n{}", d.describe());
     assert!(d.stdout.contains(&format!("{} not run", total - apple.len())), "{}", d.describe());
     assert!(d.stdout.contains("NO REGRESSION"), "{}", d.describe());
@@ -173,8 +171,8 @@ fn sigterm_exits_143_with_valid_junit_and_a_report_verify_report_accepts() {
     let junit = dir.path().join("junit.xml");
     let html = dir.path().join("report.html");
     std::fs::write(&html, OLD_REPORT).unwrap();
-    let total = process::default_selection().len();
-    let mut run = process::spawn(&[
+    let total = binary::default_selection().len();
+    let mut run = binary::spawn(&[
         "run",
         "--base-url",
         &hanging,
@@ -217,7 +215,7 @@ fn an_existing_report_survives_a_run_interrupted_before_its_scenarios() {
     for old in [&junit, &html] {
         std::fs::write(old, OLD_REPORT).unwrap();
     }
-    let run = process::spawn(&[
+    let run = binary::spawn(&[
         "run",
         "--base-url",
         &reference.url(),

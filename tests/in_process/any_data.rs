@@ -3,11 +3,9 @@
 //! backslashes, shared instants, instants a millisecond apart), and fails each defect of the
 //! query language and of the account resource on such data.
 
-mod support;
-
+use crate::support::in_process::{config_for, restore_panic_hook, run_with};
 use futures::StreamExt as _;
 use serde_json::{Value, json};
-use support::{config_for, restore_panic_hook, run_with};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::reference::UemQuirk as Uem;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};

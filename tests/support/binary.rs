@@ -438,3 +438,14 @@ pub fn default_selection() -> Vec<String> {
         .map(|s| s["id"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Runs `f` with the URL of an in-process reference target (with `options`), kept serving on a
+/// tokio runtime until `f` returns.
+pub fn with_reference<T>(options: vpp_conformance::reference::ReferenceOptions, f: impl FnOnce(&str) -> T) -> T {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let target =
+        rt.block_on(vpp_conformance::reference::ReferenceTarget::start(options)).expect("reference target starts");
+    let out = f(&target.url());
+    rt.block_on(async move { drop(target) });
+    out
+}

@@ -3,9 +3,7 @@
 //! Cucumber JSON reports agree with the verdict, so a CI dashboard does not go red for a run that
 //! passed.
 
-mod support;
-
-use support::{config_for, run_with};
+use crate::support::in_process::{config_for, run_with};
 use vpp_conformance::catalog::{self, Level};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::reference::UemQuirk as Uem;

@@ -11,14 +11,13 @@
 //! passed. Each is skipped when missing, except in CI (`VPP_CONFORMANCE_REQUIRE_TOOLS=1`);
 //! `scripts/install-python-tools.sh` and `scripts/install-node-tools.sh` install them.
 
-mod support;
-
+use crate::support::binary::{self, assert_valid_junit, hanging_server};
+use crate::support::fronts::{resetting_front, upstream_of};
+use crate::support::in_process::{config_for, run_with};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use support::process::{self, assert_valid_junit, hanging_server};
-use support::{config_for, resetting_front, run_with, upstream_of};
 use vpp_conformance::catalog;
 use vpp_conformance::config::{Expectations, RunConfig};
 use vpp_conformance::outcome::{Ended, NotRun, RunOutcome, ScenarioResult, Status, facts};
@@ -485,7 +484,7 @@ print(json.dumps({
 fn junitparser() -> Option<PathBuf> {
     let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/py-tools/bin/python");
     let found = Command::new(&python).args(["-c", "import junitparser"]).output().is_ok_and(|o| o.status.success());
-    process::required_or_skipped(found.then_some(python), "junitparser", "scripts/install-python-tools.sh")
+    binary::required_or_skipped(found.then_some(python), "junitparser", "scripts/install-python-tools.sh")
 }
 
 /// junitparser reads the JUnit file as this test does: the same cases, results and counts.
@@ -493,7 +492,7 @@ fn assert_junitparser_agrees(run: &Run, cases: &[Case]) {
     let Some(python) = junitparser() else { return };
     let mut cmd = Command::new(python);
     cmd.args(["-c", JUNITPARSER]).arg(run.files.junit());
-    let read = process::run_command(cmd, LIMIT);
+    let read = binary::run_command(cmd, LIMIT);
     assert!(read.success(), "{}", read.describe());
     let read: serde_json::Value = serde_json::from_str(&read.stdout).expect("junitparser's JSON");
     assert_eq!(read["suites"], 1, "junitparser reads one test suite");
@@ -537,9 +536,9 @@ console.log(JSON.stringify({ totals: suite.scenarios, scenarios }));
 fn cucumber_reporter() -> Option<(PathBuf, PathBuf)> {
     let package =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("target/node-tools/node_modules/multiple-cucumber-html-reporter");
-    let node = process::tool("node")?;
+    let node = binary::tool("node")?;
     let found = package.join("package.json").is_file().then_some((node, package));
-    process::required_or_skipped(found, "multiple-cucumber-html-reporter", "scripts/install-node-tools.sh")
+    binary::required_or_skipped(found, "multiple-cucumber-html-reporter", "scripts/install-node-tools.sh")
 }
 
 /// multiple-cucumber-html-reporter counts each scenario, and the run, as the run does: a
@@ -549,7 +548,7 @@ fn assert_cucumber_reporter_agrees(run: &Run) {
     let json_dir = run.files.json().parent().unwrap().to_owned();
     let mut cmd = Command::new(node);
     cmd.args(["-e", CUCUMBER_REPORTER]).arg(package).arg(json_dir).arg(run.files.dir.path().join("cucumber-report"));
-    let read = process::run_command(cmd, LIMIT);
+    let read = binary::run_command(cmd, LIMIT);
     assert!(read.success(), "{}", read.describe());
     let read: serde_json::Value = serde_json::from_str(&read.stdout).expect("the reporter's JSON");
     let scenarios = read["scenarios"].as_array().unwrap();
@@ -613,7 +612,7 @@ async fn a_should_not_met_agrees_everywhere() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_target_agrees_everywhere() {
     // The Apple target refuses every connection; the UEM one accepts and never answers.
-    let closed = format!("http://127.0.0.1:{}", process::closed_port());
+    let closed = format!("http://127.0.0.1:{}", binary::closed_port());
     let config = RunConfig {
         uem_base_url: Some(hanging_server()),
         timeout: Duration::from_secs(2),
@@ -689,9 +688,9 @@ async fn an_interrupted_run_agrees_everywhere() {
     let mut args: Vec<String> = ["run", "--vpp-base-url", &vpp, "--uem-base-url", &uem].map(str::to_owned).into();
     args.extend(files.args());
     let finished = tokio::task::spawn_blocking(move || {
-        let apple = process::default_selection().iter().filter(|id| id.starts_with("APL-")).count();
+        let apple = binary::default_selection().iter().filter(|id| id.starts_with("APL-")).count();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut child = process::spawn(&args);
+        let mut child = binary::spawn(&args);
         let passed = std::cell::Cell::new(0);
         child.wait_for_line("a line for each Apple scenario", LIMIT, |l| {
             passed.set(passed.get() + usize::from(l.starts_with("PASS ") && l.contains(" APL-")));

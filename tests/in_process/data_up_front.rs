@@ -4,10 +4,8 @@
 //! so before its own words; a live service is certified with `--profile live`, which runs only
 //! the scenarios that need no particular data.
 
-mod support;
-
+use crate::support::in_process::{config_for, run_with};
 use serde_json::Value;
-use support::{config_for, run_with};
 use vpp_conformance::config::{Profile, RunConfig};
 use vpp_conformance::outcome::Verdict;
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};

@@ -518,10 +518,14 @@ fn every_module_uses_only_its_own_layer_or_below_and_none_use_each_other() {
     assert!(
         new.is_empty(),
         "new layer violations (a module may use only its own layer or below, and no modules, nor sub-modules \
-         of one module, use each other; see LAYERS in tests/layers.rs):\n  {}",
+         of one module, use each other; see LAYERS in tests/in_process/layers.rs):\n  {}",
         new.join("\n  ")
     );
-    assert!(gone.is_empty(), "fixed, well done: remove these from KNOWN in tests/layers.rs:\n  {}", gone.join("\n  "));
+    assert!(
+        gone.is_empty(),
+        "fixed, well done: remove these from KNOWN in tests/in_process/layers.rs:\n  {}",
+        gone.join("\n  ")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,13 +5,11 @@
 //! `HTTP(S)_PROXY`/`ALL_PROXY` from the environment (it does not bypass loopback by default),
 //! and these tests would depend on the machine they run on.
 
-mod support;
-
 use std::error::Error;
 
+use crate::support::proxy::http_proxy;
+use crate::support::tls::{HttpsFront, https_front};
 use reqwest::{Certificate, Client, Proxy};
-use support::proxy::http_proxy;
-use support::tls::{HttpsFront, https_front};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

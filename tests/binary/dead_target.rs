@@ -7,12 +7,10 @@
 //!
 //! Each test drives the real binary against real loopback servers.
 
-mod support;
-
-use std::time::Duration;
-use support::process::{
+use crate::support::binary::{
     self, Finished, assert_valid_junit, closed_port, hanging_server, junit_cases, trickling_server,
 };
+use std::time::Duration;
 use vpp_conformance::reference::UemQuirk as Uem;
 use vpp_conformance::reference::{Quirk, ReferenceOptions, ReferenceTarget};
 
@@ -33,7 +31,7 @@ fn run_against(vpp: &str, uem: &str, extra: &[&str]) -> Run {
     let mut args =
         vec!["run", "--vpp-base-url", vpp, "--uem-base-url", uem, "--timeout", "2", "--junit", junit.to_str().unwrap()];
     args.extend(extra);
-    let finished = process::run(&args, LIMIT);
+    let finished = binary::run(&args, LIMIT);
     assert_valid_junit(&junit);
     let junit =
         std::fs::read_to_string(&junit).unwrap_or_else(|e| panic!("no JUnit report: {e}\n{}", finished.describe()));
@@ -46,7 +44,7 @@ fn run_against(vpp: &str, uem: &str, extra: &[&str]) -> Run {
 /// down first); nothing says "panicked".
 fn assert_dead_target_reported(run: &Run, explains: impl Fn(&str) -> bool) {
     let f = &run.finished;
-    let total = process::default_selection().len();
+    let total = binary::default_selection().len();
     eprintln!("the run took {:?}", f.elapsed);
     assert_eq!(f.code, Some(1), "a target that does not answer fails the run\n{}", f.describe());
     assert!(f.elapsed <= DEAD_RUN, "the run took {:?}, more than {DEAD_RUN:?}\n{}", f.elapsed, f.describe());
@@ -135,7 +133,7 @@ fn max_failures_stops_the_run_after_that_many_failures() {
     let options = ReferenceOptions::default().with_quirk(Quirk::Uem(Uem::BadFieldValue("accountHolderInfo".into())));
     let reference = rt.block_on(ReferenceTarget::start(options)).unwrap();
     let url = reference.url();
-    let total = process::default_selection().len();
+    let total = binary::default_selection().len();
 
     let full = run_against(&url, &url, &["--concurrency", "1"]);
     let all_failures = junit_cases(&full.junit).iter().filter(|c| c.status == "failure").count();
@@ -154,7 +152,7 @@ fn max_failures_stops_the_run_after_that_many_failures() {
     assert!(f.stdout.contains("the run stopped after 2 failed scenario(s) (--max-failures 2)"), "{}", f.describe());
     assert!(f.verdict().contains(&format!("; {} not run", stopped.len())), "{}", f.describe());
 
-    let zero = process::run(&["run", "--max-failures", "0"], LIMIT);
+    let zero = binary::run(&["run", "--max-failures", "0"], LIMIT);
     assert_eq!(zero.code, Some(2), "{}", zero.describe());
     assert!(zero.stderr.contains("--max-failures"), "{}", zero.describe());
     rt.block_on(async move { drop(reference) });
