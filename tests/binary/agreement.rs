@@ -614,7 +614,7 @@ async fn a_dead_target_agrees_everywhere() {
     // The Apple target refuses every connection; the UEM one accepts and never answers.
     let closed = format!("http://127.0.0.1:{}", binary::closed_port());
     let config = RunConfig {
-        uem_base_url: Some(hanging_server()),
+        uem_base_url: Some(hanging_server().url),
         timeout: Duration::from_secs(2),
         seed: Some(1),
         ..config_for(&closed)
@@ -685,7 +685,9 @@ async fn an_interrupted_run_agrees_everywhere() {
     let target = reference(&[]).await;
     let (vpp, uem) = (target.url(), hanging_server());
     let files = Outputs::new();
-    let mut args: Vec<String> = ["run", "--vpp-base-url", &vpp, "--uem-base-url", &uem].map(str::to_owned).into();
+    // The UEM requests hang longer than any wait of the test: only the signal ends them.
+    let mut args: Vec<String> =
+        ["run", "--vpp-base-url", &vpp, "--uem-base-url", &uem.url, "--timeout", "3600"].map(str::to_owned).into();
     args.extend(files.args());
     let finished = tokio::task::spawn_blocking(move || {
         let apple = binary::default_selection().iter().filter(|id| id.starts_with("APL-")).count();
@@ -696,6 +698,7 @@ async fn an_interrupted_run_agrees_everywhere() {
             passed.set(passed.get() + usize::from(l.starts_with("PASS ") && l.contains(" APL-")));
             passed.get() == apple
         });
+        uem.wait_for_requests(1, LIMIT);
         child.signal("INT");
         child.wait(LIMIT)
     })

@@ -12,7 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -299,42 +299,73 @@ pub fn closed_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// A loopback server that accepts every connection and never answers; its base URL. It lives as
-/// long as the test process.
-pub fn hanging_server() -> String {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind");
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    thread::spawn(move || {
-        let mut held: Vec<TcpStream> = Vec::new();
-        for stream in listener.incoming().map_while(Result::ok) {
-            held.push(stream);
-        }
-    });
-    url
+/// A loopback server of the test process that counts the requests it got, so a test can wait for
+/// them instead of sleeping, and count what a run sent.
+pub struct Counting {
+    pub url: String,
+    seen: Arc<(Mutex<usize>, Condvar)>,
 }
 
-/// A loopback server that answers a status line and headers at once, then trickles its body a
-/// byte every 300 ms, forever; its base URL.
-pub fn trickling_server() -> String {
+impl Counting {
+    /// How many requests arrived so far (a connection that sent bytes).
+    pub fn requests(&self) -> usize {
+        *self.seen.0.lock().unwrap()
+    }
+
+    /// Blocks until `n` requests have arrived; after `limit` (a hang guard) the test fails.
+    pub fn wait_for_requests(&self, n: usize, limit: Duration) {
+        let (count, arrived) = &*self.seen;
+        let (count, timeout) = arrived.wait_timeout_while(count.lock().unwrap(), limit, |count| *count < n).unwrap();
+        assert!(!timeout.timed_out(), "{} request(s) arrived within {limit:?}, not {n}", *count);
+    }
+}
+
+/// A counting server that runs `answer` on a thread of its own for each connection, once its
+/// request has arrived (and been counted).
+fn counting_server(answer: fn(TcpStream)) -> Counting {
     let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind");
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new((Mutex::new(0usize), Condvar::new()));
+    let counter = seen.clone();
     thread::spawn(move || {
         for mut stream in listener.incoming().map_while(Result::ok) {
+            let counter = counter.clone();
             thread::spawn(move || {
                 let mut buf = [0u8; 4096];
-                let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
-                let _ = stream.read(&mut buf);
-                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
-                if stream.write_all(head.as_bytes()).is_err() {
-                    return;
-                }
-                while stream.write_all(b" ").and_then(|()| stream.flush()).is_ok() {
-                    thread::sleep(Duration::from_millis(300));
+                if matches!(stream.read(&mut buf), Ok(n) if n > 0) {
+                    let (count, arrived) = &*counter;
+                    *count.lock().unwrap() += 1;
+                    arrived.notify_all();
+                    answer(stream);
                 }
             });
         }
     });
-    url
+    Counting { url, seen }
+}
+
+/// A loopback server that accepts every connection, reads its request and never answers; it
+/// lives as long as the test process.
+pub fn hanging_server() -> Counting {
+    counting_server(|mut stream| {
+        // Held open, never answered, until the client hangs up.
+        let mut buf = [0u8; 4096];
+        while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+    })
+}
+
+/// A loopback server that answers a status line and headers at once, then trickles its body a
+/// byte every 300 ms, forever.
+pub fn trickling_server() -> Counting {
+    counting_server(|mut stream| {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
+        if stream.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        while stream.write_all(b" ").and_then(|()| stream.flush()).is_ok() {
+            thread::sleep(Duration::from_millis(300));
+        }
+    })
 }
 
 /// A tool on PATH, or `None` (the check is skipped) unless `VPP_CONFORMANCE_REQUIRE_TOOLS=1`.
