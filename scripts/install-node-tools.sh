@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Cucumber JSON consumer tests/binary/agreement.rs checks the suite's counts with
+# Installs the Cucumber JSON consumer tests/binary/agreement/ checks the suite's counts with
 # (multiple-cucumber-html-reporter) into target/node-tools/, exactly as
 # scripts/node-tools/package-lock.json pins it (`npm ci`): node_modules stays out of the tree.
 # Idempotent: does nothing when target/node-tools already holds that lock, and reinstalls when it

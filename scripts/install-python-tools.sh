@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the independent tools the tests cross-check with (openapi-spec-validator and
-# Schemathesis for tests/binary/openapi.rs' OpenAPI description, junitparser for tests/binary/agreement.rs'
-# JUnit XML) into a virtualenv at target/py-tools/, pinned to
+# Schemathesis read the OpenAPI description in tests/binary/openapi/, junitparser the JUnit XML
+# in tests/binary/agreement/) into a virtualenv at target/py-tools/, pinned to
 # scripts/python-tools.txt. Idempotent: does nothing when the venv already holds those pins, and
 # rebuilds the venv when the pins change. Needs Python 3.11+ with venv, and PyPI.
 # Usage: scripts/install-python-tools.sh   (PYTHON=python3.12 to choose the interpreter)

@@ -4,7 +4,7 @@
 //! twice, so the description cannot say something the suite does not check.
 //!
 //! The shipped copy, `openapi/vpp-conformance.openapi.json`, is [`document`] pretty-printed;
-//! `tests/binary/openapi.rs` keeps the two equal (`UPDATE_OPENAPI=1 cargo test --test binary openapi` rewrites
+//! `tests/binary/openapi/` keeps the two equal (`UPDATE_OPENAPI=1 cargo test --test binary openapi` rewrites
 //! the file) and cross-checks the description with openapi-spec-validator and Schemathesis.
 
 use crate::catalog;

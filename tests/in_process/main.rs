@@ -21,6 +21,7 @@ mod levels;
 mod politeness;
 mod provider_states;
 mod reference_endpoints;
+mod sizes;
 mod snapshots;
 mod tls;
 mod tls_support;

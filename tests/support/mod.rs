@@ -10,4 +10,5 @@ pub mod generated;
 pub mod hostile;
 pub mod in_process;
 pub mod proxy;
+pub mod source;
 pub mod tls;
