@@ -16,7 +16,7 @@ pub use select::OPT_IN_TAG;
 use crate::config::{ConfigError, Loaded, RunConfig};
 use crate::gate::Gate;
 use crate::http::Client;
-use crate::outcome::{Ended, Expect, NotRun, Selection as SelectionFacts, StepRan, Waiver};
+use crate::outcome::{Ended, Expect, Selection as SelectionFacts, Waiver};
 use crate::redact::Redactor;
 use crate::steps::{self, RunContext, VppWorld};
 use crate::sync::Locked;
@@ -307,49 +307,11 @@ fn collect(
         .iter()
         .map(|p| {
             let recorded = finished.remove(&p.id);
-            let mut ended = match (&recorded, p.skipped_by_waiver) {
-                (_, true) => Ended::NotRun(NotRun::SkipWaiver),
-                (Some(r), false) => r.ended.clone(),
-                (None, false) => match stopped {
-                    Some(stop) => Ended::NotRun(stop.not_run()),
-                    None => Ended::Failed(crate::outcome::Failure::suite(
-                        "the scenario gave no result (a bug of the suite)",
-                    )),
-                },
-            };
-            if let (Ended::Failed(f), Some(missing)) = (&mut ended, missing)
-                && p.needs_canonical_data
-                && p.uem
-            {
-                f.data_missing = Some(missing.summary.clone());
-            }
             let flaky_waiver = waivers.iter().find(|w| w.scenario == p.id && w.expect == Expect::Flaky);
-            if let (Ended::Failed(f), Some(w)) = (&mut ended, flaky_waiver) {
-                let tries = 1 + recorded.as_ref().map_or(0, |r| r.failed_attempts.len());
-                f.message = format!(
-                    "failed every one of its {tries} attempt(s): its waiver expects it to be flaky, not to fail ({}); \
-                     the last attempt:\n{}",
-                    w.note(),
-                    f.message
-                );
-            }
+            let missing = missing.map(|m| m.summary.as_str());
+            let ended = record::ended(p, recorded.as_ref(), stopped, missing, flaky_waiver);
             let ran = !matches!(ended, Ended::NotRun(_));
-            let mut steps = p.steps.clone();
-            if let Some(r) = &recorded {
-                for step in &mut steps {
-                    if let Some((fate, ms)) = r.steps.get(&(step.background, step.line)) {
-                        step.ran = *fate;
-                        step.duration_ms = *ms;
-                    }
-                }
-            }
-            if !matches!(ended, Ended::Passed) && !steps.iter().any(|s| s.ran == StepRan::Ended) {
-                // Not run before its first step, or a failure no step carries: the first step
-                // not passed holds the reason.
-                if let Some(step) = steps.iter_mut().find(|s| s.ran != StepRan::Passed) {
-                    step.ran = StepRan::Ended;
-                }
-            }
+            let steps = record::steps(p, recorded.as_ref(), &ended);
             ScenarioResult {
                 id: p.id.clone(),
                 name: p.name.clone(),
