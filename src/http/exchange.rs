@@ -3,6 +3,7 @@
 
 use super::error::{chain, transport_error};
 use super::options::{Ask, ClientOptions};
+use super::politeness::RetryId;
 use super::units::{human_duration, human_size, suggested_cap};
 use crate::outcome::{NotRun, TransportError, TransportKind};
 use crate::redact::Redactor;
@@ -34,9 +35,10 @@ pub struct Exchange {
     /// Why the request was not sent, or was dropped in flight (the run stopped, the target is
     /// down): not a failure of the target.
     pub not_run: Option<NotRun>,
-    /// Each transport error after which the request was sent again (`--retries`), redacted: an
-    /// answer that came only then makes its scenario flaky.
-    pub retried: Vec<String>,
+    /// Each time the request was sent again after a transport error (`--retries`), as the run's
+    /// traffic records it: an answer that came only then makes its scenario flaky, once a step
+    /// credits them to it ([`Client::credit_retries`](super::Client::credit_retries)).
+    pub retried: Vec<RetryId>,
 }
 
 /// Sends one request with `http` and reads its reply within `options`' body cap; the

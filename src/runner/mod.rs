@@ -160,7 +160,6 @@ fn context(config: &RunConfig, selection: &Selection, target: &Target, client: C
             .filter(|p| p.needs_canonical_data && p.uem)
             .map(|p| p.id.clone())
             .collect(),
-        retried: Mutex::default(),
     })
 }
 
@@ -302,7 +301,8 @@ fn collect(
 ) -> Vec<ScenarioResult> {
     let mut warnings = group(ctx.take_warnings());
     let mut coverage = group(ctx.take_coverage());
-    let mut retried = group(ctx.take_retried());
+    let traffic = ctx.client.traffic();
+    let mut retried = group(traffic.credited().map(|(s, note)| (s.to_owned(), note.to_owned())).collect());
     planned
         .iter()
         .map(|p| {

@@ -171,7 +171,7 @@ impl Recorder {
             ended: recorded.ended.clone(),
             warnings: if self.ctx.has_warnings(id) { vec![String::new()] } else { Vec::new() },
             coverage: Vec::new(),
-            flaky: self.ctx.retried_of(id),
+            flaky: self.ctx.client.retried_for(id),
             failed_attempts: recorded.failed_attempts.clone(),
             steps: Vec::new(),
             duration_ms: recorded.duration_ms,
