@@ -199,6 +199,11 @@ struct Space<'a> {
     name_dates: Vec<(&'a str, DateTime<Utc>)>,
 }
 
+/// A query by one name.
+fn by_name(name: String) -> Option<Vec<Criterion>> {
+    Some(vec![Criterion::Name(name)])
+}
+
 /// Name variants asked per name, per family.
 const CASE_VARIANTS: u64 = 4;
 const ALTERATIONS: u64 = 15;
@@ -241,110 +246,121 @@ impl<'a> Space<'a> {
 
     /// The candidate numbered `i`, or `None` where that number asks nothing.
     fn candidate(&self, i: u64) -> Option<Vec<Criterion>> {
-        let name = |n: String| Some(vec![Criterion::Name(n)]);
-        let date = |op: DateOp, t: DateTime<Utc>| Criterion::Date(op, t);
         match self.family {
-            Family::Names => {
-                let n = self.names[(i / CASE_VARIANTS) as usize];
-                match i % CASE_VARIANTS {
-                    0 => name(n.to_owned()),
-                    1 => name(recase(n, true, false)?),
-                    2 => name(recase(n, false, false)?),
-                    _ => name(recase(n, false, true)?),
-                }
-            }
-            Family::NameVariants => {
-                let n = self.names[(i / ALTERATIONS) as usize];
-                let chars: Vec<char> = n.chars().collect();
-                let without =
-                    |k: usize| chars.iter().enumerate().filter(|(j, _)| *j != k).map(|(_, c)| c).collect::<String>();
-                let mid = chars.len() / 2;
-                let variant = match i % ALTERATIONS {
-                    0 => without(0),
-                    1 => without(chars.len() - 1),
-                    2 => without(mid),
-                    3 => format!("{n}x"),
-                    4 => format!("x{n}"),
-                    // `_` in place of a character and a lone `%` catch SQL LIKE wildcards.
-                    5 => chars.iter().enumerate().map(|(k, c)| if k == mid { '_' } else { *c }).collect(),
-                    6 => "%".into(),
-                    // What back ends take for the same name (docs/errata.md › How back ends
-                    // implement «case-insensitive exact match»): a space after it (PAD SPACE
-                    // collations, trimmed values) or before it (trimmed values),
-                    7 => format!("{n} "),
-                    8 => format!(" {n}"),
-                    // a soft hyphen inside it (comparisons that ignore ignorable characters),
-                    9 => chars[..mid].iter().chain(['\u{AD}'].iter()).chain(&chars[mid..]).collect(),
-                    // `+` for its spaces (a value decoded twice),
-                    10 => n.contains(' ').then(|| n.replace(' ', "+"))?,
-                    // its first ASCII character full-width (compatibility normalisation, NFKC),
-                    11 => replace_first(&chars, |c| c.is_ascii_graphic(), |c| char::from_u32(c as u32 + 0xFEE0))?,
-                    // `ß` for its first `s` (MySQL's `utf8mb4_general_ci`),
-                    12 => replace_first(&chars, |c| c.eq_ignore_ascii_case(&'s'), |_| Some('ß'))?,
-                    // its first accented letter without the accent (accent-insensitive collations),
-                    13 => replace_first(&chars, |c| without_accent(*c).is_some(), without_accent)?,
-                    // and its first letter or digit as a set of one, `[c]` (SQL Server's `LIKE`).
-                    _ => {
-                        let k = chars.iter().position(|c| c.is_alphanumeric())?;
-                        format!(
-                            "{}[{}]{}",
-                            chars[..k].iter().collect::<String>(),
-                            chars[k],
-                            chars[k + 1..].iter().collect::<String>()
-                        )
-                    }
-                };
-                (queryable(&variant) && variant != n).then(|| vec![Criterion::Name(variant)])
-            }
+            Family::Names => self.name_case(i),
+            Family::NameVariants => self.name_variant(i),
             Family::EscapedNames => {
                 let n = self.escaped[(i / 2) as usize];
-                if i.is_multiple_of(2) { name(n.to_owned()) } else { name(recase(n, true, false)?) }
+                if i.is_multiple_of(2) { by_name(n.to_owned()) } else { by_name(recase(n, true, false)?) }
             }
             Family::DateBounds => {
                 let t = self.instants[(i / 12) as usize];
                 let bound = [t - millisecond(), t, t + millisecond()][(i % 12 / 4) as usize];
-                Some(vec![date(DateOp::ALL[(i % 4) as usize], bound)])
+                Some(vec![Criterion::Date(DateOp::ALL[(i % 4) as usize], bound)])
             }
-            Family::DateRanges => {
-                let k = self.instants.len() as u64;
-                if i < k {
-                    let a = self.instants[i as usize];
-                    return Some(vec![date(DateOp::Ge, a), date(DateOp::Le, a)]);
-                }
-                let (pair, shape) = ((i - k) / RANGE_SHAPES, (i - k) % RANGE_SHAPES);
-                let (x, y) = (pair / k, pair % k);
-                if x >= y {
-                    return None;
-                }
-                let (a, b) = (self.instants[x as usize], self.instants[y as usize]);
-                Some(match shape {
-                    0 => vec![date(DateOp::Ge, a), date(DateOp::Lt, b)],
-                    1 => vec![date(DateOp::Gt, a), date(DateOp::Le, b)],
-                    // Two bounds of the same kind, in both orders: both hold, whichever comes last.
-                    2 => vec![date(DateOp::Lt, a), date(DateOp::Lt, b)],
-                    3 => vec![date(DateOp::Lt, b), date(DateOp::Lt, a)],
-                    4 => vec![date(DateOp::Gt, a), date(DateOp::Gt, b)],
-                    _ => vec![date(DateOp::Gt, b), date(DateOp::Gt, a)],
-                })
-            }
-            Family::NameAndDate => {
-                let adjacent = self.names.len().saturating_sub(1) as u64 * 2;
-                if i < adjacent {
-                    let k = (i / 2) as usize;
-                    let (a, b) = (self.names[k], self.names[k + 1]);
-                    let (first, second) = if i.is_multiple_of(2) { (a, b) } else { (b, a) };
-                    return Some(vec![Criterion::Name(first.to_owned()), Criterion::Name(second.to_owned())]);
-                }
-                let (n, t) = self.name_dates[((i - adjacent) / 4) as usize];
-                let op = [DateOp::Le, DateOp::Lt, DateOp::Gt, DateOp::Ge][((i - adjacent) % 4) as usize];
-                Some(vec![Criterion::Name(n.to_owned()), date(op, t)])
-            }
+            Family::DateRanges => self.date_range(i),
+            Family::NameAndDate => self.name_and_date(i),
             Family::Unmeetable => match i {
-                0 => name(format!("vpp-conformance no such account {:x}", self.seed)),
-                1 => Some(vec![date(DateOp::Lt, *self.instants.first()?)]),
-                _ => Some(vec![date(DateOp::Gt, *self.instants.last()?)]),
+                0 => by_name(format!("vpp-conformance no such account {:x}", self.seed)),
+                1 => Some(vec![Criterion::Date(DateOp::Lt, *self.instants.first()?)]),
+                _ => Some(vec![Criterion::Date(DateOp::Gt, *self.instants.last()?)]),
             },
         }
+    }
+
+    /// A listed name as it is, upper-cased, lower-cased, or in alternating case.
+    fn name_case(&self, i: u64) -> Option<Vec<Criterion>> {
+        let n = self.names[(i / CASE_VARIANTS) as usize];
+        match i % CASE_VARIANTS {
+            0 => by_name(n.to_owned()),
+            1 => by_name(recase(n, true, false)?),
+            2 => by_name(recase(n, false, false)?),
+            _ => by_name(recase(n, false, true)?),
+        }
+    }
+
+    /// A listed name altered so that it names no account: a character fewer or more, a wildcard,
+    /// and what back ends take for the same name.
+    fn name_variant(&self, i: u64) -> Option<Vec<Criterion>> {
+        let n = self.names[(i / ALTERATIONS) as usize];
+        let chars: Vec<char> = n.chars().collect();
+        let without = |k: usize| chars.iter().enumerate().filter(|(j, _)| *j != k).map(|(_, c)| c).collect::<String>();
+        let mid = chars.len() / 2;
+        let variant = match i % ALTERATIONS {
+            0 => without(0),
+            1 => without(chars.len() - 1),
+            2 => without(mid),
+            3 => format!("{n}x"),
+            4 => format!("x{n}"),
+            // `_` in place of a character and a lone `%` catch SQL LIKE wildcards.
+            5 => chars.iter().enumerate().map(|(k, c)| if k == mid { '_' } else { *c }).collect(),
+            6 => "%".into(),
+            // What back ends take for the same name (docs/errata.md › How back ends
+            // implement «case-insensitive exact match»): a space after it (PAD SPACE
+            // collations, trimmed values) or before it (trimmed values),
+            7 => format!("{n} "),
+            8 => format!(" {n}"),
+            // a soft hyphen inside it (comparisons that ignore ignorable characters),
+            9 => chars[..mid].iter().chain(['\u{AD}'].iter()).chain(&chars[mid..]).collect(),
+            // `+` for its spaces (a value decoded twice),
+            10 => n.contains(' ').then(|| n.replace(' ', "+"))?,
+            // its first ASCII character full-width (compatibility normalisation, NFKC),
+            11 => replace_first(&chars, |c| c.is_ascii_graphic(), |c| char::from_u32(c as u32 + 0xFEE0))?,
+            // `ß` for its first `s` (MySQL's `utf8mb4_general_ci`),
+            12 => replace_first(&chars, |c| c.eq_ignore_ascii_case(&'s'), |_| Some('ß'))?,
+            // its first accented letter without the accent (accent-insensitive collations),
+            13 => replace_first(&chars, |c| without_accent(*c).is_some(), without_accent)?,
+            // and its first letter or digit as a set of one, `[c]` (SQL Server's `LIKE`).
+            _ => {
+                let k = chars.iter().position(|c| c.is_alphanumeric())?;
+                format!(
+                    "{}[{}]{}",
+                    chars[..k].iter().collect::<String>(),
+                    chars[k],
+                    chars[k + 1..].iter().collect::<String>()
+                )
+            }
+        };
+        (queryable(&variant) && variant != n).then(|| vec![Criterion::Name(variant)])
+    }
+
+    /// A closed range on one instant, then each ordered pair of instants in each shape.
+    fn date_range(&self, i: u64) -> Option<Vec<Criterion>> {
+        let date = Criterion::Date;
+        let k = self.instants.len() as u64;
+        if i < k {
+            let a = self.instants[i as usize];
+            return Some(vec![date(DateOp::Ge, a), date(DateOp::Le, a)]);
+        }
+        let (pair, shape) = ((i - k) / RANGE_SHAPES, (i - k) % RANGE_SHAPES);
+        let (x, y) = (pair / k, pair % k);
+        if x >= y {
+            return None;
+        }
+        let (a, b) = (self.instants[x as usize], self.instants[y as usize]);
+        Some(match shape {
+            0 => vec![date(DateOp::Ge, a), date(DateOp::Lt, b)],
+            1 => vec![date(DateOp::Gt, a), date(DateOp::Le, b)],
+            // Two bounds of the same kind, in both orders: both hold, whichever comes last.
+            2 => vec![date(DateOp::Lt, a), date(DateOp::Lt, b)],
+            3 => vec![date(DateOp::Lt, b), date(DateOp::Lt, a)],
+            4 => vec![date(DateOp::Gt, a), date(DateOp::Gt, b)],
+            _ => vec![date(DateOp::Gt, b), date(DateOp::Gt, a)],
+        })
+    }
+
+    /// Two adjacent names in both orders, then each account's name with a bound on its expiry.
+    fn name_and_date(&self, i: u64) -> Option<Vec<Criterion>> {
+        let adjacent = self.names.len().saturating_sub(1) as u64 * 2;
+        if i < adjacent {
+            let k = (i / 2) as usize;
+            let (a, b) = (self.names[k], self.names[k + 1]);
+            let (first, second) = if i.is_multiple_of(2) { (a, b) } else { (b, a) };
+            return Some(vec![Criterion::Name(first.to_owned()), Criterion::Name(second.to_owned())]);
+        }
+        let (n, t) = self.name_dates[((i - adjacent) / 4) as usize];
+        let op = [DateOp::Le, DateOp::Lt, DateOp::Gt, DateOp::Ge][((i - adjacent) % 4) as usize];
+        Some(vec![Criterion::Name(n.to_owned()), Criterion::Date(op, t)])
     }
 }
 

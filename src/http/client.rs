@@ -7,7 +7,7 @@ use super::exchange::{Exchange, Reply, send_one};
 use super::limit::{LimitSnapshot, Sample};
 use super::options::{Ask, ClientOptions, MAX_REDIRECTS};
 use super::politeness::{
-    DEFAULT_PUSHBACK_WAIT, MAX_PUSHBACKS_PER_REQUEST, Politeness, RETRY_BACKOFF, Traffic, parse_retry_after,
+    DEFAULT_PUSHBACK_WAIT, MAX_PUSHBACKS_PER_REQUEST, Politeness, RETRY_BACKOFF, RetryId, Traffic, parse_retry_after,
 };
 use super::tls::{identity_from_pem, system_roots};
 use super::units::human_duration;
@@ -156,6 +156,19 @@ impl Client {
         self.politeness.traffic.locked().clone()
     }
 
+    /// Credits the requests `exchange` sent again (`--retries`) to `scenario`, whose step has the
+    /// exchange: a scenario that passes with any is flaky.
+    pub fn credit_retries(&self, scenario: &str, exchange: &Exchange) {
+        if !exchange.retried.is_empty() {
+            self.politeness.credit(&exchange.retried, scenario);
+        }
+    }
+
+    /// The requests sent again for `scenario` so far, each with the error it was sent again after.
+    pub fn retried_for(&self, scenario: &str) -> Vec<String> {
+        self.politeness.retried_for(scenario)
+    }
+
     /// Sends one request and reads the whole reply, within the timeout and the body cap. A body
     /// goes as `application/json`.
     pub async fn send(&self, method: &str, url: &str, body: Option<&str>, accept: Option<&str>) -> Exchange {
@@ -215,7 +228,7 @@ impl Client {
     async fn exchange_in_turn(
         &self,
         ask: Ask<'_>,
-    ) -> Result<(Result<Reply, TransportError>, Duration, Vec<String>), NotRun> {
+    ) -> Result<(Result<Reply, TransportError>, Duration, Vec<RetryId>), NotRun> {
         let Ask { method, url, body, accept } = ask;
         if let Some(why) = self.gate.refusal(url) {
             return Err(why);
@@ -253,7 +266,7 @@ impl Client {
     /// try: each attempt waits for its turn in the run's rate and pauses, and is timed alone (a
     /// pause a target asked for is not the target's slowness). Secrets in a body are learned after
     /// the clock stops.
-    async fn politely(&self, ask: Ask<'_>) -> Result<(Result<Reply, TransportError>, Duration, Vec<String>), NotRun> {
+    async fn politely(&self, ask: Ask<'_>) -> Result<(Result<Reply, TransportError>, Duration, Vec<RetryId>), NotRun> {
         let Ask { method, url, .. } = ask;
         let mut retried = Vec::new();
         let (mut attempts, mut pushbacks, mut waited) = (0u32, 0u32, Duration::ZERO);
@@ -309,8 +322,7 @@ impl Client {
                     }
                     attempts += 1;
                     let note = self.redactor.redact(&format!("{method} {url} (attempt {attempts}): {}", e.text));
-                    self.politeness.traffic.locked().retried.push(note.clone());
-                    retried.push(note);
+                    retried.push(self.politeness.retried(note));
                     last_error = Some((e, elapsed));
                     tokio::time::sleep(RETRY_BACKOFF * 2u32.saturating_pow(attempts - 1)).await;
                 }

@@ -3,6 +3,7 @@
 
 use super::error::{chain, transport_error};
 use super::options::{Ask, ClientOptions};
+use super::politeness::RetryId;
 use super::units::{human_duration, human_size, suggested_cap};
 use crate::outcome::{NotRun, TransportError, TransportKind};
 use crate::redact::Redactor;
@@ -34,9 +35,10 @@ pub struct Exchange {
     /// Why the request was not sent, or was dropped in flight (the run stopped, the target is
     /// down): not a failure of the target.
     pub not_run: Option<NotRun>,
-    /// Each transport error after which the request was sent again (`--retries`), redacted: an
-    /// answer that came only then makes its scenario flaky.
-    pub retried: Vec<String>,
+    /// Each time the request was sent again after a transport error (`--retries`), as the run's
+    /// traffic records it: an answer that came only then makes its scenario flaky, once a step
+    /// credits them to it ([`Client::credit_retries`](super::Client::credit_retries)).
+    pub retried: Vec<RetryId>,
 }
 
 /// Sends one request with `http` and reads its reply within `options`' body cap; the
@@ -47,6 +49,32 @@ pub(super) async fn send_one(
     scoped: &[(String, String, String)],
     ask: Ask<'_>,
 ) -> Result<(Reply, Option<String>, Duration), TransportError> {
+    let url = ask.url;
+    let request = request(http, options, scoped, ask)?;
+    let sent = Instant::now();
+    let mut response = request.send().await.map_err(|e| not_answered(&e, url, options))?;
+    // Until the answer's head: what a queue at the target delays, whatever the body's size.
+    let first_byte = sent.elapsed();
+    let status = response.status().as_u16();
+    let redirected_to = (response.url().as_str() != url).then(|| response.url().to_string());
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let retry_after =
+        response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let body = read_body(&mut response, status, options.max_body_bytes).await?;
+    Ok((Reply { status, redirected_to, content_type, body }, retry_after, first_byte))
+}
+
+/// The request as asked: the suite's `Accept` unless the user gives one, the user's headers, the
+/// headers scoped to the URL in place of same-named ones, and the body with its media type.
+fn request(
+    http: &reqwest::Client,
+    options: &ClientOptions,
+    scoped: &[(String, String, String)],
+    ask: Ask<'_>,
+) -> Result<reqwest::RequestBuilder, TransportError> {
     let Ask { method, url, body, accept } = ask;
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|e| TransportError::new(TransportKind::Other, format!("bad method {method}: {e}")))?;
@@ -69,45 +97,46 @@ pub(super) async fn send_one(
     if let Some((body, media_type)) = body {
         request = request.header(reqwest::header::CONTENT_TYPE, media_type).body(body.to_owned());
     }
-    let sent = Instant::now();
-    let mut response = request.send().await.map_err(|e| {
-        let mut error = transport_error(&e);
-        // The alert of a refused client certificate can lose the race with the connection's
-        // close: an HTTPS target that closes at once, when the run presents no certificate,
-        // may be asking for one.
-        if error.kind == TransportKind::Reset && url.starts_with("https:") && options.identity_pem.is_none() {
-            error.text.push_str(
-                " (a target that requires a client certificate may close the connection this way: \
-                 give --client-cert and --client-key)",
-            );
-        }
-        error
-    })?;
-    // Until the answer's head: what a queue at the target delays, whatever the body's size.
-    let first_byte = sent.elapsed();
-    let status = response.status().as_u16();
-    let redirected_to = (response.url().as_str() != url).then(|| response.url().to_string());
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let retry_after =
-        response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    Ok(request)
+}
+
+/// Why a request got no answer's head, classified.
+fn not_answered(e: &reqwest::Error, url: &str, options: &ClientOptions) -> TransportError {
+    let mut error = transport_error(e);
+    // The alert of a refused client certificate can lose the race with the connection's
+    // close: an HTTPS target that closes at once, when the run presents no certificate,
+    // may be asking for one.
+    if error.kind == TransportKind::Reset && url.starts_with("https:") && options.identity_pem.is_none() {
+        error.text.push_str(
+            " (a target that requires a client certificate may close the connection this way: \
+             give --client-cert and --client-key)",
+        );
+    }
+    error
+}
+
+/// The body of a reply of `status`, read within the cap of `max_body_bytes`: an announced body
+/// over it is refused before it is read, one that grows over it as soon as it does.
+async fn read_body(
+    response: &mut reqwest::Response,
+    status: u16,
+    max_body_bytes: usize,
+) -> Result<Vec<u8>, TransportError> {
     if let Some(len) = response.content_length()
-        && len > options.max_body_bytes as u64
+        && len > max_body_bytes as u64
     {
         return Err(TransportError::new(
             TransportKind::BodyOverCap,
             format!(
                 "HTTP {status}: the response announces a body of {len} bytes, over the cap of {} \
                  (raise it with --max-body-size, for example --max-body-size {})",
-                human_size(options.max_body_bytes),
+                human_size(max_body_bytes),
                 human_size(suggested_cap(len as usize))
             ),
         ));
     }
     // Room for an announced body up front (within the cap), rather than doubling as it comes.
-    let announced = response.content_length().unwrap_or(0).min(options.max_body_bytes as u64) as usize;
+    let announced = response.content_length().unwrap_or(0).min(max_body_bytes as u64) as usize;
     let mut body = Vec::with_capacity(announced);
     while let Some(chunk) = response.chunk().await.map_err(|e| {
         let kind = match transport_error(&e).kind {
@@ -119,20 +148,20 @@ pub(super) async fn send_one(
             format!("HTTP {status}: reading the body failed after {} bytes: {}", body.len(), chain(&e)),
         )
     })? {
-        if body.len() + chunk.len() > options.max_body_bytes {
+        if body.len() + chunk.len() > max_body_bytes {
             return Err(TransportError::new(
                 TransportKind::BodyOverCap,
                 format!(
                     "HTTP {status}: the response body exceeds the cap of {} (raise it with --max-body-size, \
                      for example --max-body-size {})",
-                    human_size(options.max_body_bytes),
-                    human_size(suggested_cap(options.max_body_bytes.saturating_mul(4)))
+                    human_size(max_body_bytes),
+                    human_size(suggested_cap(max_body_bytes.saturating_mul(4)))
                 ),
             ));
         }
         body.extend_from_slice(&chunk);
     }
-    Ok((Reply { status, redirected_to, content_type, body }, retry_after, first_byte))
+    Ok(body)
 }
 
 impl Exchange {

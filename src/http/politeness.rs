@@ -78,8 +78,9 @@ pub struct Traffic {
     pub pushbacks: u64,
     /// How long the whole run was paused for them (overlapping pauses counted once).
     pub paused: Duration,
-    /// Requests sent again after a transport error, each with the error, redacted.
-    pub retried: Vec<String>,
+    /// Requests sent again after a transport error (`--retries`), in the order they were: the
+    /// run's one record of them, which the summary counts and each scenario's flaky marker reads.
+    pub retried: Vec<Retry>,
     pub rate_limit: Option<RateLimit>,
     /// Requests that timed out while others were in flight to their origin, and were asked again
     /// with nothing else in flight; and how many of those answered then.
@@ -87,7 +88,26 @@ pub struct Traffic {
     pub answered_alone: u64,
 }
 
+/// A request sent again after a transport error (`--retries`).
+#[derive(Debug, Clone)]
+pub struct Retry {
+    /// The request, its attempt and the error it was sent again after, redacted.
+    pub note: String,
+    /// The scenario it was sent for, once a step of it has the exchange (`None` for the run's own
+    /// requests, and for an exchange no step received).
+    pub scenario: Option<String>,
+}
+
+/// Where a retry stands in the run's record ([`Traffic::retried`]): what an exchange carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryId(usize);
+
 impl Traffic {
+    /// Each retry credited to a scenario, as (scenario, note), in the order they were sent again.
+    pub fn credited(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.retried.iter().filter_map(|r| Some((r.scenario.as_deref()?, r.note.as_str())))
+    }
+
     /// Requests per second between the first request that left and the last one.
     pub fn measured_rate(&self) -> Option<f64> {
         let span = self.last?.duration_since(self.first?).as_secs_f64();
@@ -135,7 +155,7 @@ impl Traffic {
             notices.push(format!(
                 "{} request(s) sent again after a transport error (--retries): {}",
                 self.retried.len(),
-                self.retried.join("; ")
+                self.retried.iter().map(|r| r.note.as_str()).collect::<Vec<_>>().join("; ")
             ));
         }
         notices
@@ -199,6 +219,29 @@ impl Politeness {
         traffic.sent += 1;
         traffic.first.get_or_insert(now);
         traffic.last = Some(now);
+    }
+
+    /// A request is sent again after a transport error (`note` says which, and after what): it is
+    /// recorded, and where it stands is for its exchange to carry.
+    pub(super) fn retried(&self, note: String) -> RetryId {
+        let mut traffic = self.traffic.locked();
+        traffic.retried.push(Retry { note, scenario: None });
+        RetryId(traffic.retried.len() - 1)
+    }
+
+    /// Credits `retries` to `scenario`.
+    pub(super) fn credit(&self, retries: &[RetryId], scenario: &str) {
+        let mut traffic = self.traffic.locked();
+        for &RetryId(i) in retries {
+            if let Some(retry) = traffic.retried.get_mut(i) {
+                retry.scenario = Some(scenario.to_owned());
+            }
+        }
+    }
+
+    /// The notes of the retries credited to `scenario` so far.
+    pub(super) fn retried_for(&self, scenario: &str) -> Vec<String> {
+        self.traffic.locked().credited().filter(|(s, _)| *s == scenario).map(|(_, note)| note.to_owned()).collect()
     }
 
     /// A target asked for a pause of `wait`: no request of the run leaves before it is over.
@@ -277,6 +320,25 @@ mod tests {
         assert_eq!(limit.snapshot().ceiling, 8, "64 MiB of bodies in flight at most");
         politeness.body_size(url, 2_000);
         assert!(limit.snapshot().ceiling <= 9, "one small answer does not forget the large ones");
+    }
+
+    #[test]
+    fn a_retry_is_recorded_once_and_each_reader_reads_that_record() {
+        let politeness = Politeness::new(None, 8);
+        let a = politeness.retried("GET a (attempt 1): reset".into());
+        let b = politeness.retried("GET b (attempt 1): reset".into());
+        politeness.retried("POST login (attempt 1): reset".into());
+        politeness.credit(&[b, a], "S-1");
+        assert_eq!(politeness.retried_for("S-1"), ["GET a (attempt 1): reset", "GET b (attempt 1): reset"]);
+        assert!(politeness.retried_for("S-2").is_empty(), "credited to its scenario only");
+        let traffic = politeness.traffic.locked().clone();
+        assert_eq!(traffic.credited().map(|(s, _)| s).collect::<Vec<_>>(), ["S-1", "S-1"]);
+        assert_eq!(
+            traffic.notices(),
+            ["3 request(s) sent again after a transport error (--retries): GET a (attempt 1): reset; \
+                 GET b (attempt 1): reset; POST login (attempt 1): reset"],
+            "the summary counts every retry, credited to a scenario or not"
+        );
     }
 
     #[test]

@@ -44,8 +44,32 @@ fn script_safe_json(embedded: &Embedded) -> String {
         .replace('&', "\\u0026")
 }
 
+/// The whole page: its head, the verdict, what failed, the notices, the run's facts, the
+/// requirements, the waivers, the details of each failure and warning, the seal, and the
+/// embedded results.
 pub fn render(data: &ReportData, seal: &Seal) -> String {
     let mut h = String::new();
+    head(&mut h, data);
+    verdict(&mut h, data);
+    failures(&mut h, data);
+    notices(&mut h, data);
+    run_facts(&mut h, data);
+    matrix(&mut h, data);
+    waivers(&mut h, data);
+    if data.detailed().next().is_some() {
+        h.push_str("<h2>Failures and warnings</h2>\n");
+        data.detailed().for_each(|r| detail(&mut h, r));
+    }
+    sealed(&mut h, seal);
+    h.push_str(DATA_OPEN);
+    h.push_str(&script_safe_json(&Embedded { data: data.clone(), seal: seal.clone() }));
+    h.push_str(DATA_CLOSE);
+    h.push_str("\n</body>\n</html>\n");
+    h
+}
+
+/// The document's head (title, style) up to the page's heading.
+fn head(h: &mut String, data: &ReportData) {
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.push_str(&format!("<title>vpp-conformance certification report: {}</title>\n", esc(&data.verdict)));
     h.push_str(&format!("<style>{STYLE}</style>\n"));
@@ -56,6 +80,10 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     }
     h.push_str("</head>\n<body>\n");
     h.push_str("<h1>vpp-conformance certification report</h1>\n");
+}
+
+/// The verdict banner, what an interrupted run certifies, and the counts.
+fn verdict(h: &mut String, data: &ReportData) {
     let banner = match data.verdict.as_str() {
         "FAIL" => " role=\"alert\"",
         "INTERRUPTED" => " role=\"status\"",
@@ -68,28 +96,42 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
         );
     }
     h.push_str(&format!("<p id=\"counts\">{}.</p>\n", esc(&data.counts())));
+}
+
+/// What failed the run, each linked to its details.
+fn failures(h: &mut String, data: &ReportData) {
     let failing: Vec<&Row> = data.failing().collect();
-    if !failing.is_empty() {
-        h.push_str(&format!("<section id=\"failures\"><h2>What failed ({})</h2>\n<ul>\n", failing.len()));
-        for r in failing {
-            h.push_str(&format!(
-                "<li><a href=\"#detail-{id}\"><code>{id}</code></a> {} ({}, {}): {}</li>\n",
-                esc(&r.name),
-                esc(&r.level),
-                esc(r.status.as_str()),
-                esc(r.headline()),
-                id = esc(&r.id)
-            ));
-        }
-        h.push_str("</ul>\n</section>\n");
+    if failing.is_empty() {
+        return;
     }
-    if !data.notices.is_empty() {
-        h.push_str("<section id=\"notices\">\n");
-        for notice in &data.notices {
-            h.push_str(&format!("<p class=\"notice\" role=\"alert\"><strong>WARNING: {}</strong></p>\n", esc(notice)));
-        }
-        h.push_str("</section>\n");
+    h.push_str(&format!("<section id=\"failures\"><h2>What failed ({})</h2>\n<ul>\n", failing.len()));
+    for r in failing {
+        h.push_str(&format!(
+            "<li><a href=\"#detail-{id}\"><code>{id}</code></a> {} ({}, {}): {}</li>\n",
+            esc(&r.name),
+            esc(&r.level),
+            esc(r.status.as_str()),
+            esc(r.headline()),
+            id = esc(&r.id)
+        ));
     }
+    h.push_str("</ul>\n</section>\n");
+}
+
+/// What every reader must be told.
+fn notices(h: &mut String, data: &ReportData) {
+    if data.notices.is_empty() {
+        return;
+    }
+    h.push_str("<section id=\"notices\">\n");
+    for notice in &data.notices {
+        h.push_str(&format!("<p class=\"notice\" role=\"alert\"><strong>WARNING: {}</strong></p>\n", esc(notice)));
+    }
+    h.push_str("</section>\n");
+}
+
+/// The run's facts: target, date, suite, selection, seed, levels, and what applies.
+fn run_facts(h: &mut String, data: &ReportData) {
     h.push_str("<dl id=\"run\">\n");
     for (k, v) in [
         ("Target", data.target.clone()),
@@ -106,7 +148,12 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     {
         h.push_str(&format!("<dt>{}</dt><dd>{}</dd>\n", esc(k), esc(&v)));
     }
-    h.push_str("</dl>\n<h2>Requirements</h2>\n<table id=\"matrix\">\n<thead><tr><th>ID</th><th>Requirement</th><th>Documentation</th><th>API</th><th>Level</th><th>Result</th></tr></thead>\n<tbody>\n");
+    h.push_str("</dl>\n");
+}
+
+/// The requirements table: one row a documented requirement, with its result.
+fn matrix(h: &mut String, data: &ReportData) {
+    h.push_str("<h2>Requirements</h2>\n<table id=\"matrix\">\n<thead><tr><th>ID</th><th>Requirement</th><th>Documentation</th><th>API</th><th>Level</th><th>Result</th></tr></thead>\n<tbody>\n");
     for r in &data.rows {
         let id_cell = if r.has_details() {
             format!("<a href=\"#detail-{id}\"><code>{id}</code></a>", id = esc(&r.id))
@@ -126,70 +173,68 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
         ));
     }
     h.push_str("</tbody>\n</table>\n");
-    if let Some(e) = &data.expectations {
+}
+
+/// The expectations file the report was issued under, every waiver of it.
+fn waivers(h: &mut String, data: &ReportData) {
+    let Some(e) = &data.expectations else { return };
+    h.push_str(&format!(
+        "<h2>Waivers</h2>\n<p>Issued under an expectations file of {} waiver(s), SHA-256 <code id=\"expectations-digest\">{}</code>.</p>\n",
+        e.waivers.len(),
+        esc(&e.digest)
+    ));
+    h.push_str("<table id=\"waivers\">\n<thead><tr><th>ID</th><th>Expected</th><th>Reason</th><th>Link</th><th>Expires</th></tr></thead>\n<tbody>\n");
+    for w in &e.waivers {
         h.push_str(&format!(
-            "<h2>Waivers</h2>\n<p>Issued under an expectations file of {} waiver(s), SHA-256 <code id=\"expectations-digest\">{}</code>.</p>\n",
-            e.waivers.len(),
-            esc(&e.digest)
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(&w.scenario),
+            esc(w.expect.as_str()),
+            esc(&w.reason),
+            esc(w.link.as_deref().unwrap_or("")),
+            esc(w.expires.as_deref().unwrap_or(""))
         ));
-        h.push_str("<table id=\"waivers\">\n<thead><tr><th>ID</th><th>Expected</th><th>Reason</th><th>Link</th><th>Expires</th></tr></thead>\n<tbody>\n");
-        for w in &e.waivers {
-            h.push_str(&format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                esc(&w.scenario),
-                esc(w.expect.as_str()),
-                esc(&w.reason),
-                esc(w.link.as_deref().unwrap_or("")),
-                esc(w.expires.as_deref().unwrap_or(""))
-            ));
-        }
-        h.push_str("</tbody>\n</table>\n");
     }
-    let detailed: Vec<&Row> = data.rows.iter().filter(|r| r.has_details()).collect();
-    if !detailed.is_empty() {
-        h.push_str("<h2>Failures and warnings</h2>\n");
-        for r in detailed {
-            h.push_str(&format!(
-                "<section id=\"detail-{id}\"><h3><code>{id}</code> {} <span class=\"{c}\">({l}, {s})</span></h3>\n<p>Documentation: {}</p>\n",
-                esc(&r.name),
-                esc(&r.section),
-                c = r.status.as_str().replace(' ', "-"),
-                l = esc(&r.level),
-                id = esc(&r.id),
-                s = esc(r.status.as_str())
-            ));
-            if let Some(waiver) = &r.waiver {
-                h.push_str(&format!("<p class=\"waiver\">{}</p>\n", esc(waiver)));
-            }
-            if let Some(reason) = &r.reason {
-                h.push_str(&format!("<pre>{}</pre>\n", esc(reason)));
-            }
-            if !r.warnings.is_empty() {
-                h.push_str("<ul>\n");
-                for w in &r.warnings {
-                    h.push_str(&format!("<li>{}</li>\n", esc(w)));
-                }
-                h.push_str("</ul>\n");
-            }
-            if !r.coverage.is_empty() {
-                h.push_str("<p class=\"coverage\">Coverage: what this data gave nothing to check:</p>\n<ul>\n");
-                for c in &r.coverage {
-                    h.push_str(&format!("<li>{}</li>\n", esc(c)));
-                }
-                h.push_str("</ul>\n");
-            }
-            if !r.flaky.is_empty() {
-                h.push_str(
-                    "<p class=\"flaky\">Flaky: passed only after requests were sent again (--retries):</p>\n<ul>\n",
-                );
-                for f in &r.flaky {
-                    h.push_str(&format!("<li>{}</li>\n", esc(f)));
-                }
-                h.push_str("</ul>\n");
-            }
-            h.push_str("</section>\n");
-        }
+    h.push_str("</tbody>\n</table>\n");
+}
+
+/// One requirement's details: its waiver, reason, warnings, coverage notes and retries.
+fn detail(h: &mut String, r: &Row) {
+    h.push_str(&format!(
+        "<section id=\"detail-{id}\"><h3><code>{id}</code> {} <span class=\"{c}\">({l}, {s})</span></h3>\n<p>Documentation: {}</p>\n",
+        esc(&r.name),
+        esc(&r.section),
+        c = r.status.as_str().replace(' ', "-"),
+        l = esc(&r.level),
+        id = esc(&r.id),
+        s = esc(r.status.as_str())
+    ));
+    if let Some(waiver) = &r.waiver {
+        h.push_str(&format!("<p class=\"waiver\">{}</p>\n", esc(waiver)));
     }
+    if let Some(reason) = &r.reason {
+        h.push_str(&format!("<pre>{}</pre>\n", esc(reason)));
+    }
+    list(h, "", &r.warnings);
+    list(h, "<p class=\"coverage\">Coverage: what this data gave nothing to check:</p>\n", &r.coverage);
+    list(h, "<p class=\"flaky\">Flaky: passed only after requests were sent again (--retries):</p>\n", &r.flaky);
+    h.push_str("</section>\n");
+}
+
+/// `items` as a list after `intro`; nothing when there are none.
+fn list(h: &mut String, intro: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    h.push_str(intro);
+    h.push_str("<ul>\n");
+    for item in items {
+        h.push_str(&format!("<li>{}</li>\n", esc(item)));
+    }
+    h.push_str("</ul>\n");
+}
+
+/// The seal: the digest, the signature if any, and how to check them.
+fn sealed(h: &mut String, seal: &Seal) {
     h.push_str("<h2>Seal</h2>\n<dl id=\"seal\">\n");
     h.push_str(&format!("<dt>SHA-256 of the results</dt><dd><code id=\"digest\">{}</code></dd>\n", esc(&seal.digest)));
     match (&seal.signature, &seal.public_key) {
@@ -202,11 +247,6 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     h.push_str(
         "</dl>\n<p>Check this report with <code>vpp-conformance verify-report FILE [--public-key KEY]</code>.</p>\n",
     );
-    h.push_str(DATA_OPEN);
-    h.push_str(&script_safe_json(&Embedded { data: data.clone(), seal: seal.clone() }));
-    h.push_str(DATA_CLOSE);
-    h.push_str("\n</body>\n</html>\n");
-    h
 }
 
 /// The embedded results of an HTML report.

@@ -69,7 +69,7 @@ fn seconds(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
 }
 
-/// The JUnit XML of a run.
+/// The JUnit XML of a run: the suite with its counts and properties, then a test case a scenario.
 pub fn render(outcome: &RunOutcome) -> String {
     let cases: Vec<(&ScenarioResult, Shown)> = outcome.scenarios.iter().map(|s| (s, shown(s, outcome))).collect();
     let count = |f: fn(&Shown) -> bool| cases.iter().filter(|(_, c)| f(c)).count();
@@ -84,6 +84,16 @@ pub fn render(outcome: &RunOutcome) -> String {
         seconds(total_ms),
         cases.len()
     );
+    properties(&mut x, outcome);
+    for (s, case) in &cases {
+        test_case(&mut x, s, case, outcome);
+    }
+    x.push_str("</testsuite>\n");
+    x
+}
+
+/// The run's facts as the suite's properties.
+fn properties(x: &mut String, outcome: &RunOutcome) {
     x.push_str("  <properties>\n");
     let properties = [
         ("vpp-conformance.version", env!("CARGO_PKG_VERSION").to_owned()),
@@ -97,80 +107,89 @@ pub fn render(outcome: &RunOutcome) -> String {
         let _ = writeln!(x, "    <property name=\"{name}\" value=\"{}\"/>", attr(&value));
     }
     x.push_str("  </properties>\n");
-    for (s, case) in &cases {
-        let name = crate::catalog::report_name(&s.id, s.level, &s.name);
-        let _ = write!(
-            x,
-            "  <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
-            attr(&name),
-            attr(&s.feature),
-            seconds(s.duration_ms)
+}
+
+/// One scenario's `<testcase>`: its failure, flaky failures, skip or error, and what it printed.
+fn test_case(x: &mut String, s: &ScenarioResult, case: &Shown, outcome: &RunOutcome) {
+    let name = crate::catalog::report_name(&s.id, s.level, &s.name);
+    let _ = write!(
+        x,
+        "  <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
+        attr(&name),
+        attr(&s.feature),
+        seconds(s.duration_ms)
+    );
+    let mut inner = String::new();
+    if let Shown::Failure { kind, message, text } = case {
+        let _ = writeln!(
+            inner,
+            "    <failure message=\"{}\" type=\"{}\">{}</failure>",
+            attr(message),
+            attr(kind),
+            body(text)
         );
-        let mut inner = String::new();
-        if let Shown::Failure { kind, message, text } = case {
+    }
+    if s.status.passed() || s.status == Status::Waived {
+        flaky_failures(&mut inner, s);
+    }
+    match case {
+        Shown::Skipped { message } => {
+            let _ = writeln!(inner, "    <skipped message=\"{}\"/>", attr(message));
+        }
+        Shown::Error { kind, message, text } => {
             let _ = writeln!(
                 inner,
-                "    <failure message=\"{}\" type=\"{}\">{}</failure>",
+                "    <error message=\"{}\" type=\"{}\">{}</error>",
                 attr(message),
                 attr(kind),
                 body(text)
             );
         }
-        if s.status.passed() || s.status == Status::Waived {
-            let retried = s.flaky.iter().map(|r| {
-                (
-                    "passed only after requests were sent again (--retries)",
-                    format!("FLAKY: a request was sent again: {r}"),
-                )
-            });
-            let attempts = s.failed_attempts.iter().map(|f| {
-                ("passed on a later attempt (a flaky waiver)", format!("FLAKY: an earlier attempt failed: {f}"))
-            });
-            for (message, text) in retried.chain(attempts) {
-                let _ = writeln!(
-                    inner,
-                    "    <flakyFailure message=\"{message}\" type=\"flaky\"><stackTrace>{}</stackTrace></flakyFailure>",
-                    body(&text)
-                );
-            }
-        }
-        match case {
-            Shown::Skipped { message } => {
-                let _ = writeln!(inner, "    <skipped message=\"{}\"/>", attr(message));
-            }
-            Shown::Error { kind, message, text } => {
-                let _ = writeln!(
-                    inner,
-                    "    <error message=\"{}\" type=\"{}\">{}</error>",
-                    attr(message),
-                    attr(kind),
-                    body(text)
-                );
-            }
-            _ => {}
-        }
-        let mut out_text: Vec<String> = Vec::new();
-        if let (Status::NotMet | Status::Waived, Some(f)) = (s.status, s.failure()) {
-            out_text.push(f.text_with("in the run's notices"));
-        }
-        if s.status == Status::StaleWaiver && !outcome.strict {
-            out_text.push(
-                "stale waiver: a `fail` waiver expects this scenario to fail, and it passed (remove the waiver)".into(),
-            );
-        }
-        out_text.extend(s.warnings.iter().map(|w| format!("warning: {w}")));
-        out_text.extend(s.coverage.iter().map(|c| format!("coverage: {c}")));
-        if !out_text.is_empty() {
-            let _ = writeln!(inner, "    <system-out>{}</system-out>", body(&out_text.join("\n")));
-        }
-        if inner.is_empty() {
-            x.push_str("/>\n");
-        } else {
-            x.push_str(">\n");
-            x.push_str(&inner);
-            x.push_str("  </testcase>\n");
-        }
+        _ => {}
     }
-    x.push_str("</testsuite>\n");
-    x
+    system_out(&mut inner, s, outcome);
+    if inner.is_empty() {
+        x.push_str("/>\n");
+    } else {
+        x.push_str(">\n");
+        x.push_str(&inner);
+        x.push_str("  </testcase>\n");
+    }
+}
+
+/// A `<flakyFailure>` for each request sent again and each earlier attempt that failed.
+fn flaky_failures(inner: &mut String, s: &ScenarioResult) {
+    let retried = s.flaky.iter().map(|r| {
+        ("passed only after requests were sent again (--retries)", format!("FLAKY: a request was sent again: {r}"))
+    });
+    let attempts = s
+        .failed_attempts
+        .iter()
+        .map(|f| ("passed on a later attempt (a flaky waiver)", format!("FLAKY: an earlier attempt failed: {f}")));
+    for (message, text) in retried.chain(attempts) {
+        let _ = writeln!(
+            inner,
+            "    <flakyFailure message=\"{message}\" type=\"flaky\"><stackTrace>{}</stackTrace></flakyFailure>",
+            body(&text)
+        );
+    }
+}
+
+/// What a reader of the test case is told besides its result: the failure a waiver or a level
+/// keeps from failing, a stale waiver, the warnings and coverage notes.
+fn system_out(inner: &mut String, s: &ScenarioResult, outcome: &RunOutcome) {
+    let mut out_text: Vec<String> = Vec::new();
+    if let (Status::NotMet | Status::Waived, Some(f)) = (s.status, s.failure()) {
+        out_text.push(f.text_with("in the run's notices"));
+    }
+    if s.status == Status::StaleWaiver && !outcome.strict {
+        out_text.push(
+            "stale waiver: a `fail` waiver expects this scenario to fail, and it passed (remove the waiver)".into(),
+        );
+    }
+    out_text.extend(s.warnings.iter().map(|w| format!("warning: {w}")));
+    out_text.extend(s.coverage.iter().map(|c| format!("coverage: {c}")));
+    if !out_text.is_empty() {
+        let _ = writeln!(inner, "    <system-out>{}</system-out>", body(&out_text.join("\n")));
+    }
 }

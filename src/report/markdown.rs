@@ -28,8 +28,30 @@ fn icon(status: Status) -> &'static str {
     }
 }
 
+/// The whole report: the verdict, what failed, the notices, the run's facts, the requirements,
+/// the waivers, the details of each failure and warning, the seal, and the embedded results.
 pub fn render(data: &ReportData, seal: &Seal) -> String {
     let mut m = String::new();
+    verdict(&mut m, data);
+    failures(&mut m, data);
+    for notice in &data.notices {
+        m.push_str(&format!("> **WARNING: {}**\n\n", cell(notice)));
+    }
+    run_facts(&mut m, data);
+    matrix(&mut m, data);
+    waivers(&mut m, data);
+    if data.detailed().next().is_some() {
+        m.push_str("\n## Failures and warnings\n");
+        data.detailed().for_each(|r| detail(&mut m, r));
+    }
+    sealed(&mut m, seal);
+    let json = serde_json::to_string(&Embedded { data: data.clone(), seal: seal.clone() }).expect("serializable");
+    m.push_str(&format!("{DATA_OPEN}{}{DATA_CLOSE}\n", hex::encode(json.as_bytes())));
+    m
+}
+
+/// The title with the verdict, the counts, and what an interrupted run certifies.
+fn verdict(m: &mut String, data: &ReportData) {
     let mark = match data.verdict.as_str() {
         "PASS" => "✅",
         "FAIL" => "❌",
@@ -40,24 +62,23 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     if data.verdict == "INTERRUPTED" {
         m.push_str("> **The run was interrupted**: the requirements not run are not certified either way.\n\n");
     }
+}
+
+/// What failed the run.
+fn failures(m: &mut String, data: &ReportData) {
     let failing: Vec<&Row> = data.failing().collect();
-    if !failing.is_empty() {
-        m.push_str(&format!("## What failed ({})\n\n", failing.len()));
-        for r in failing {
-            m.push_str(&format!(
-                "- `{}` {} ({}, {}): {}\n",
-                r.id,
-                cell(&r.name),
-                r.level,
-                r.status,
-                cell(r.headline())
-            ));
-        }
-        m.push('\n');
+    if failing.is_empty() {
+        return;
     }
-    for notice in &data.notices {
-        m.push_str(&format!("> **WARNING: {}**\n\n", cell(notice)));
+    m.push_str(&format!("## What failed ({})\n\n", failing.len()));
+    for r in failing {
+        m.push_str(&format!("- `{}` {} ({}, {}): {}\n", r.id, cell(&r.name), r.level, r.status, cell(r.headline())));
     }
+    m.push('\n');
+}
+
+/// The run's facts: target, date, suite, selection, seed, what applies, and levels.
+fn run_facts(m: &mut String, data: &ReportData) {
     m.push_str(&format!("- Target: {}\n", cell(&data.target)));
     m.push_str(&format!("- Date: {}\n", data.generated_at));
     m.push_str(&format!("- Suite: {} {}\n", data.suite, data.suite_version));
@@ -73,6 +94,10 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
         m.push_str(&format!("- Target capacity: {}\n", cell(c)));
     }
     m.push_str(&format!("- Levels: {}\n\n", data.levels_rule()));
+}
+
+/// The requirements table: one row a documented requirement, with its result.
+fn matrix(m: &mut String, data: &ReportData) {
     m.push_str("| ID | Requirement | Documentation | API | Level | Result |\n|---|---|---|---|---|---|\n");
     for r in &data.rows {
         m.push_str(&format!(
@@ -85,63 +110,63 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
             icon(r.status)
         ));
     }
-    if let Some(e) = &data.expectations {
+}
+
+/// The expectations file the report was issued under, every waiver of it.
+fn waivers(m: &mut String, data: &ReportData) {
+    let Some(e) = &data.expectations else { return };
+    m.push_str(&format!(
+        "\n## Waivers\n\nIssued under an expectations file of {} waiver(s), SHA-256 `{}`.\n\n| ID | Expected | Reason | Link | Expires |\n|---|---|---|---|---|\n",
+        e.waivers.len(),
+        e.digest
+    ));
+    for w in &e.waivers {
         m.push_str(&format!(
-            "\n## Waivers\n\nIssued under an expectations file of {} waiver(s), SHA-256 `{}`.\n\n| ID | Expected | Reason | Link | Expires |\n|---|---|---|---|---|\n",
-            e.waivers.len(),
-            e.digest
+            "| `{}` | {} | {} | {} | {} |\n",
+            cell(&w.scenario),
+            w.expect.as_str(),
+            cell(&w.reason),
+            cell(w.link.as_deref().unwrap_or("")),
+            cell(w.expires.as_deref().unwrap_or(""))
         ));
-        for w in &e.waivers {
-            m.push_str(&format!(
-                "| `{}` | {} | {} | {} | {} |\n",
-                cell(&w.scenario),
-                w.expect.as_str(),
-                cell(&w.reason),
-                cell(w.link.as_deref().unwrap_or("")),
-                cell(w.expires.as_deref().unwrap_or(""))
-            ));
-        }
     }
-    let detailed: Vec<&Row> = data.rows.iter().filter(|r| r.has_details()).collect();
-    if !detailed.is_empty() {
-        m.push_str("\n## Failures and warnings\n");
-        for r in detailed {
-            m.push_str(&format!(
-                "\n### `{}` {} ({}, {})\n\nDocumentation: {}\n",
-                r.id,
-                cell(&r.name),
-                r.level,
-                r.status,
-                cell(&r.section)
-            ));
-            if let Some(waiver) = &r.waiver {
-                m.push_str(&format!("\n{}\n", cell(waiver)));
-            }
-            if let Some(reason) = &r.reason {
-                m.push_str(&format!("\n```text\n{}\n```\n", reason.replace("```", "`\u{200b}``")));
-            }
-            for w in &r.warnings {
-                m.push_str(&format!("\n- {}", cell(w)));
-            }
-            if !r.warnings.is_empty() {
-                m.push('\n');
-            }
-            if !r.coverage.is_empty() {
-                m.push_str("\n**Coverage**: what this data gave nothing to check:\n");
-                for c in &r.coverage {
-                    m.push_str(&format!("\n- {}", cell(c)));
-                }
-                m.push('\n');
-            }
-            if !r.flaky.is_empty() {
-                m.push_str("\n**Flaky**: passed only after requests were sent again (--retries):\n");
-                for f in &r.flaky {
-                    m.push_str(&format!("\n- {}", cell(f)));
-                }
-                m.push('\n');
-            }
-        }
+}
+
+/// One requirement's details: its waiver, reason, warnings, coverage notes and retries.
+fn detail(m: &mut String, r: &Row) {
+    m.push_str(&format!(
+        "\n### `{}` {} ({}, {})\n\nDocumentation: {}\n",
+        r.id,
+        cell(&r.name),
+        r.level,
+        r.status,
+        cell(&r.section)
+    ));
+    if let Some(waiver) = &r.waiver {
+        m.push_str(&format!("\n{}\n", cell(waiver)));
     }
+    if let Some(reason) = &r.reason {
+        m.push_str(&format!("\n```text\n{}\n```\n", reason.replace("```", "`\u{200b}``")));
+    }
+    list(m, "", &r.warnings);
+    list(m, "\n**Coverage**: what this data gave nothing to check:\n", &r.coverage);
+    list(m, "\n**Flaky**: passed only after requests were sent again (--retries):\n", &r.flaky);
+}
+
+/// `items` as a list after `intro`; nothing when there are none.
+fn list(m: &mut String, intro: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    m.push_str(intro);
+    for item in items {
+        m.push_str(&format!("\n- {}", cell(item)));
+    }
+    m.push('\n');
+}
+
+/// The seal: the digest, the signature if any, and how to check them.
+fn sealed(m: &mut String, seal: &Seal) {
     m.push_str(&format!("\n## Seal\n\n- SHA-256 of the results: `{}`\n", seal.digest));
     match (&seal.signature, &seal.public_key) {
         (Some(sig), Some(key)) => {
@@ -150,9 +175,6 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
         _ => m.push_str("- Signature: not signed\n"),
     }
     m.push_str("\nCheck this report with `vpp-conformance verify-report FILE [--public-key KEY]`.\n\n");
-    let json = serde_json::to_string(&Embedded { data: data.clone(), seal: seal.clone() }).expect("serializable");
-    m.push_str(&format!("{DATA_OPEN}{}{DATA_CLOSE}\n", hex::encode(json.as_bytes())));
-    m
 }
 
 /// The embedded results of a Markdown report.

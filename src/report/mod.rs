@@ -194,6 +194,11 @@ impl ReportData {
         self.rows.iter().filter(move |r| r.status.fails_run(self.strict))
     }
 
+    /// The rows with more to say than their status, for the details after the table.
+    pub fn detailed(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(|r| r.has_details())
+    }
+
     /// The profile line, when the run was not a full one.
     pub fn profile_line(&self) -> Option<String> {
         self.profile.as_ref().map(|p| {

@@ -15,8 +15,8 @@ pub use select::OPT_IN_TAG;
 
 use crate::config::{ConfigError, Loaded, RunConfig};
 use crate::gate::Gate;
-use crate::http::{Client, ClientOptions};
-use crate::outcome::{Ended, Expect, NotRun, Selection as SelectionFacts, StepRan, Waiver};
+use crate::http::Client;
+use crate::outcome::{Ended, Expect, Selection as SelectionFacts, Waiver};
 use crate::redact::Redactor;
 use crate::steps::{self, RunContext, VppWorld};
 use crate::sync::Locked;
@@ -44,14 +44,14 @@ pub struct RunIo {
 /// Runs the selected scenarios against `target`.
 pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) -> Result<RunOutcome, ConfigError> {
     let selection = Selection::of(config)?;
-    let client = prepare(config, files, &selection, &target, &io).await?;
+    let client = prepare::target(config, files, &selection, &target, &io).await?;
     let mut notices = target.notices(config);
     notices.extend(expired_waivers(config));
     let ctx = context(config, &selection, &target, client);
     let seed = ctx.seed;
     announce(config, &selection, &target, seed, &io);
     // The data check runs beside the scenarios: none waits for it.
-    let data_check = data_check(&ctx, &selection);
+    let data_check = prepare::data_check(&ctx, &selection);
     let gate = io.gate.clone();
     let records = execute(config, &selection, ctx.clone(), io).await;
     let missing = match data_check {
@@ -68,7 +68,7 @@ pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) 
     let capacity = capacity(&ctx.client);
     let need_canonical_data = selection.running().any(|p| p.needs_canonical_data);
     if let Some(url) = target.state_url(config, need_canonical_data)
-        && let Err(e) = tear_down(&ctx.client, url, &config.tenant, stopped).await
+        && let Err(e) = prepare::tear_down(&ctx.client, url, &config.tenant, stopped).await
     {
         notices.push(format!("the provider state was not torn down: {e}"));
     }
@@ -135,21 +135,6 @@ fn scenarios_at_once(concurrency: usize) -> usize {
     if concurrency <= 1 { 1 } else { SCENARIOS_AT_ONCE }
 }
 
-/// Asks the target for the canonical data set beside the scenarios, when a selected UEM scenario
-/// needs it; its answer explains their failures afterwards. It tells the gate nothing: a target
-/// that does not answer is the scenarios' to find and report.
-fn data_check(
-    ctx: &Arc<RunContext>,
-    selection: &Selection,
-) -> Option<tokio::task::JoinHandle<Option<CanonicalDataMissing>>> {
-    let needed = selection.running().any(|p| p.needs_canonical_data && p.uem) && !ctx.uem_base.is_empty();
-    if !needed {
-        return None;
-    }
-    let (client, base, tenant) = (ctx.client.without_gate_reports(), ctx.uem_base.clone(), ctx.tenant.clone());
-    Some(tokio::spawn(async move { prepare::canonical_data_missing(&client, &base, &tenant).await }))
-}
-
 /// What every scenario of the run shares: where the targets are, the client, the seed (given,
 /// or picked and printed), the budgets, and what the scenarios learn once for all.
 fn context(config: &RunConfig, selection: &Selection, target: &Target, client: Client) -> Arc<RunContext> {
@@ -175,7 +160,6 @@ fn context(config: &RunConfig, selection: &Selection, target: &Target, client: C
             .filter(|p| p.needs_canonical_data && p.uem)
             .map(|p| p.id.clone())
             .collect(),
-        retried: Mutex::default(),
     })
 }
 
@@ -249,77 +233,6 @@ impl Target {
     }
 }
 
-/// The run's client, after the target is prepared: the canonical data set set up (a provider
-/// state) and the UEM login done, its `Authorization` sent to the UEM target only.
-async fn prepare(
-    config: &RunConfig,
-    files: &Loaded,
-    selection: &Selection,
-    target: &Target,
-    io: &RunIo,
-) -> Result<Client, ConfigError> {
-    // Tokens of the canonical data set show as fingerprints too, so expected and actual values in
-    // a message are written the same way.
-    io.redactor.learn_tokens_in_value(crate::catalog::accounts_fixture());
-    let client = Client::new(
-        ClientOptions {
-            timeout: config.timeout,
-            headers: config.headers.clone(),
-            ca_certs: files.ca_certs.clone(),
-            insecure: config.insecure,
-            proxies_from_env: !target.direct,
-            max_body_bytes: config.max_body_bytes,
-            // The most requests under way at once to one origin: within it, each origin's limit
-            // is learned from its latencies, and lowered for origins whose bodies are large (the
-            // client's body budget), so the bodies held at once stay bounded.
-            max_in_flight: config.concurrency.max(1),
-            rate_limit: config.rate_limit,
-            max_retry_after: config.max_retry_after,
-            retries: config.retries,
-            identity_pem: files.identity_pem.clone(),
-        },
-        io.redactor.clone(),
-    )
-    .map_err(ConfigError)?
-    .with_gate(io.gate.clone());
-    let need_canonical_data = selection.running().any(|p| p.needs_canonical_data);
-    let need_uem = selection.running().any(|p| p.uem);
-    let state_url = target.state_url(config, need_canonical_data);
-    if let Some(url) = state_url {
-        prepare::provider_state(&client, url, &config.tenant, prepare::StateAction::Setup)
-            .await
-            .map_err(|e| ConfigError(format!("the target cannot be prepared: {e}")))?;
-    }
-    let Some(login) = target.login.as_ref().filter(|_| need_uem && !target.uem_base.is_empty()) else {
-        return Ok(client);
-    };
-    match prepare::log_in(&client, &target.uem_base, &config.tenant, login).await {
-        Ok(value) => {
-            let scope = format!("{}/{}/", target.uem_base, crate::steps::common::tenant_segment(&config.tenant));
-            Ok(client.with_scoped_header(&scope, "Authorization", &value))
-        }
-        Err(e) => {
-            if let Some(url) = state_url {
-                prepare::provider_state(&client, url, &config.tenant, prepare::StateAction::Teardown).await.ok();
-            }
-            Err(ConfigError(format!("the target cannot be prepared: {e}")))
-        }
-    }
-}
-
-/// The provider state taken down after the run: an interrupted run ends now; a run stopped by
-/// `--max-failures` still cleans up, through a gate that lets the request go.
-async fn tear_down(client: &Client, url: &str, tenant: &str, stopped: Option<Stop>) -> Result<(), String> {
-    match stopped {
-        Some(Stop::Interrupted { .. }) => Err("the run was interrupted".to_owned()),
-        Some(Stop::MaxFailures { .. }) => {
-            let client = client.clone().with_gate(Arc::default());
-            prepare::provider_state(&client, url, tenant, prepare::StateAction::Teardown).await
-        }
-        None => prepare::provider_state(client, url, tenant, prepare::StateAction::Teardown).await,
-    }
-}
-
 /// How many times a scenario with a `flaky` waiver runs, at most, when it keeps failing.
 pub const FLAKY_ATTEMPTS: usize = 3;
 
@@ -388,54 +301,17 @@ fn collect(
 ) -> Vec<ScenarioResult> {
     let mut warnings = group(ctx.take_warnings());
     let mut coverage = group(ctx.take_coverage());
-    let mut retried = group(ctx.take_retried());
+    let traffic = ctx.client.traffic();
+    let mut retried = group(traffic.credited().map(|(s, note)| (s.to_owned(), note.to_owned())).collect());
     planned
         .iter()
         .map(|p| {
             let recorded = finished.remove(&p.id);
-            let mut ended = match (&recorded, p.skipped_by_waiver) {
-                (_, true) => Ended::NotRun(NotRun::SkipWaiver),
-                (Some(r), false) => r.ended.clone(),
-                (None, false) => match stopped {
-                    Some(stop) => Ended::NotRun(stop.not_run()),
-                    None => Ended::Failed(crate::outcome::Failure::suite(
-                        "the scenario gave no result (a bug of the suite)",
-                    )),
-                },
-            };
-            if let (Ended::Failed(f), Some(missing)) = (&mut ended, missing)
-                && p.needs_canonical_data
-                && p.uem
-            {
-                f.data_missing = Some(missing.summary.clone());
-            }
             let flaky_waiver = waivers.iter().find(|w| w.scenario == p.id && w.expect == Expect::Flaky);
-            if let (Ended::Failed(f), Some(w)) = (&mut ended, flaky_waiver) {
-                let tries = 1 + recorded.as_ref().map_or(0, |r| r.failed_attempts.len());
-                f.message = format!(
-                    "failed every one of its {tries} attempt(s): its waiver expects it to be flaky, not to fail ({}); \
-                     the last attempt:\n{}",
-                    w.note(),
-                    f.message
-                );
-            }
+            let missing = missing.map(|m| m.summary.as_str());
+            let ended = record::ended(p, recorded.as_ref(), stopped, missing, flaky_waiver);
             let ran = !matches!(ended, Ended::NotRun(_));
-            let mut steps = p.steps.clone();
-            if let Some(r) = &recorded {
-                for step in &mut steps {
-                    if let Some((fate, ms)) = r.steps.get(&(step.background, step.line)) {
-                        step.ran = *fate;
-                        step.duration_ms = *ms;
-                    }
-                }
-            }
-            if !matches!(ended, Ended::Passed) && !steps.iter().any(|s| s.ran == StepRan::Ended) {
-                // Not run before its first step, or a failure no step carries: the first step
-                // not passed holds the reason.
-                if let Some(step) = steps.iter_mut().find(|s| s.ran != StepRan::Passed) {
-                    step.ran = StepRan::Ended;
-                }
-            }
+            let steps = record::steps(p, recorded.as_ref(), &ended);
             ScenarioResult {
                 id: p.id.clone(),
                 name: p.name.clone(),

@@ -1,10 +1,88 @@
-//! What happens before the first scenario and after the last: logging in to the UEM target, and
-//! loading the canonical data set into a target that offers a provider-state endpoint. Either
-//! failing means the run cannot judge the target, so it stops with the exchange that went wrong.
+//! What happens before the first scenario and after the last: the run's client, logging in to
+//! the UEM target, and loading the canonical data set into a target that offers a provider-state
+//! endpoint (either failing means the run cannot judge the target, so it stops with the exchange
+//! that went wrong), taking it down after the run; and the check, beside the scenarios, that the
+//! target holds the canonical data set.
 
-use crate::config::UemLogin;
-use crate::http::{Client, Exchange};
+use super::select::Selection;
+use super::{RunIo, Target};
+use crate::config::{ConfigError, Loaded, RunConfig, UemLogin};
+use crate::http::{Client, ClientOptions, Exchange};
+use crate::outcome::Stop;
+use crate::steps::RunContext;
 use base64::Engine as _;
+use std::sync::Arc;
+
+/// The run's client, after the target is prepared: the canonical data set set up (a provider
+/// state) and the UEM login done, its `Authorization` sent to the UEM target only.
+pub async fn target(
+    config: &RunConfig,
+    files: &Loaded,
+    selection: &Selection,
+    target: &Target,
+    io: &RunIo,
+) -> Result<Client, ConfigError> {
+    // Tokens of the canonical data set show as fingerprints too, so expected and actual values in
+    // a message are written the same way.
+    io.redactor.learn_tokens_in_value(crate::catalog::accounts_fixture());
+    let client = Client::new(
+        ClientOptions {
+            timeout: config.timeout,
+            headers: config.headers.clone(),
+            ca_certs: files.ca_certs.clone(),
+            insecure: config.insecure,
+            proxies_from_env: !target.direct,
+            max_body_bytes: config.max_body_bytes,
+            // The most requests under way at once to one origin: within it, each origin's limit
+            // is learned from its latencies, and lowered for origins whose bodies are large (the
+            // client's body budget), so the bodies held at once stay bounded.
+            max_in_flight: config.concurrency.max(1),
+            rate_limit: config.rate_limit,
+            max_retry_after: config.max_retry_after,
+            retries: config.retries,
+            identity_pem: files.identity_pem.clone(),
+        },
+        io.redactor.clone(),
+    )
+    .map_err(ConfigError)?
+    .with_gate(io.gate.clone());
+    let need_canonical_data = selection.running().any(|p| p.needs_canonical_data);
+    let need_uem = selection.running().any(|p| p.uem);
+    let state_url = target.state_url(config, need_canonical_data);
+    if let Some(url) = state_url {
+        provider_state(&client, url, &config.tenant, StateAction::Setup)
+            .await
+            .map_err(|e| ConfigError(format!("the target cannot be prepared: {e}")))?;
+    }
+    let Some(login) = target.login.as_ref().filter(|_| need_uem && !target.uem_base.is_empty()) else {
+        return Ok(client);
+    };
+    match log_in(&client, &target.uem_base, &config.tenant, login).await {
+        Ok(value) => {
+            let scope = format!("{}/{}/", target.uem_base, crate::steps::common::tenant_segment(&config.tenant));
+            Ok(client.with_scoped_header(&scope, "Authorization", &value))
+        }
+        Err(e) => {
+            if let Some(url) = state_url {
+                provider_state(&client, url, &config.tenant, StateAction::Teardown).await.ok();
+            }
+            Err(ConfigError(format!("the target cannot be prepared: {e}")))
+        }
+    }
+}
+
+/// The provider state taken down after the run: an interrupted run ends now; a run stopped by
+/// `--max-failures` still cleans up, through a gate that lets the request go.
+pub async fn tear_down(client: &Client, url: &str, tenant: &str, stopped: Option<Stop>) -> Result<(), String> {
+    match stopped {
+        Some(Stop::Interrupted { .. }) => Err("the run was interrupted".to_owned()),
+        Some(Stop::MaxFailures { .. }) => {
+            let client = client.clone().with_gate(Arc::default());
+            provider_state(&client, url, tenant, StateAction::Teardown).await
+        }
+        None => provider_state(client, url, tenant, StateAction::Teardown).await,
+    }
+}
 
 /// The request media type of `POST /{tenantGuid}/api/v1/util/authorization`.
 pub const AUTHORIZATION_REQUEST_MEDIA_TYPE: &str = "application/vnd.blackberry.authorizationrequest-v1+json";
@@ -160,6 +238,21 @@ pub struct CanonicalDataMissing {
 
 /// How the notice of a target without the canonical data set begins.
 pub const CANONICAL_DATA_NOTICE: &str = "the target does not hold the canonical data set";
+
+/// Asks the target for the canonical data set beside the scenarios, when a selected UEM scenario
+/// needs it; its answer explains their failures afterwards. It tells the gate nothing: a target
+/// that does not answer is the scenarios' to find and report.
+pub fn data_check(
+    ctx: &Arc<RunContext>,
+    selection: &Selection,
+) -> Option<tokio::task::JoinHandle<Option<CanonicalDataMissing>>> {
+    let needed = selection.running().any(|p| p.needs_canonical_data && p.uem) && !ctx.uem_base.is_empty();
+    if !needed {
+        return None;
+    }
+    let (client, base, tenant) = (ctx.client.without_gate_reports(), ctx.uem_base.clone(), ctx.tenant.clone());
+    Some(tokio::spawn(async move { canonical_data_missing(&client, &base, &tenant).await }))
+}
 
 /// Whether the target lacks any of the canonical data set, and what to tell it if so.
 pub async fn canonical_data_missing(client: &Client, uem_base: &str, tenant: &str) -> Option<CanonicalDataMissing> {

@@ -1,14 +1,15 @@
 //! The run's one cucumber writer: it turns cucumber's events into each scenario's record (how
 //! it ended, each step, the attempts a `flaky` waiver asked for), prints one line a scenario as
 //! it finishes, and stops the run at `--max-failures`. How a step ended is read from the typed
-//! payload it failed with (a [`Failure`] or a [`NotRun`]), never from words.
+//! payload it failed with (a [`Failure`] or a [`NotRun`]), never from words. And the records
+//! read back: how each planned scenario ended and what became of its steps.
 
 use super::output::SharedOut;
 use super::progress::Progress;
 use super::select::Planned;
 use crate::catalog;
 use crate::gate::Gate;
-use crate::outcome::{Ended, Failure, NotRun, ScenarioResult, StepRan, Stop, Waiver, classify};
+use crate::outcome::{Ended, Failure, NotRun, ScenarioResult, StepRan, StepRecord, Stop, Waiver, classify};
 use crate::steps::{RunContext, VppWorld};
 use crate::sync::Locked;
 use cucumber::event::{self, Cucumber, Feature, RetryableScenario, Rule, Scenario, Step, StepError};
@@ -170,7 +171,7 @@ impl Recorder {
             ended: recorded.ended.clone(),
             warnings: if self.ctx.has_warnings(id) { vec![String::new()] } else { Vec::new() },
             coverage: Vec::new(),
-            flaky: self.ctx.retried_of(id),
+            flaky: self.ctx.client.retried_for(id),
             failed_attempts: recorded.failed_attempts.clone(),
             steps: Vec::new(),
             duration_ms: recorded.duration_ms,
@@ -190,6 +191,65 @@ impl Recorder {
             }
         }
     }
+}
+
+/// How a planned scenario ended: as recorded; not run when a `skip` waiver kept it out or the run
+/// stopped before it finished (one that gave no result otherwise is a bug of the suite). A
+/// failure says so when the target lacks the canonical data set the scenario needs (`missing`,
+/// in a few words), and that a `flaky` waiver expected an attempt to pass.
+pub fn ended(
+    planned: &Planned,
+    recorded: Option<&Recorded>,
+    stopped: Option<Stop>,
+    missing: Option<&str>,
+    flaky_waiver: Option<&Waiver>,
+) -> Ended {
+    let mut ended = match (recorded, planned.skipped_by_waiver) {
+        (_, true) => Ended::NotRun(NotRun::SkipWaiver),
+        (Some(r), false) => r.ended.clone(),
+        (None, false) => match stopped {
+            Some(stop) => Ended::NotRun(stop.not_run()),
+            None => Ended::Failed(Failure::suite("the scenario gave no result (a bug of the suite)")),
+        },
+    };
+    if let (Ended::Failed(f), Some(missing)) = (&mut ended, missing)
+        && planned.needs_canonical_data
+        && planned.uem
+    {
+        f.data_missing = Some(missing.to_owned());
+    }
+    if let (Ended::Failed(f), Some(w)) = (&mut ended, flaky_waiver) {
+        let tries = 1 + recorded.map_or(0, |r| r.failed_attempts.len());
+        f.message = format!(
+            "failed every one of its {tries} attempt(s): its waiver expects it to be flaky, not to fail ({}); \
+             the last attempt:\n{}",
+            w.note(),
+            f.message
+        );
+    }
+    ended
+}
+
+/// A planned scenario's steps with what became of each as recorded. When the scenario did not
+/// pass and no step ended it (not run before its first step, or a failure no step carries), the
+/// first step not passed holds the reason.
+pub fn steps(planned: &Planned, recorded: Option<&Recorded>, ended: &Ended) -> Vec<StepRecord> {
+    let mut steps = planned.steps.clone();
+    if let Some(r) = recorded {
+        for step in &mut steps {
+            if let Some((fate, ms)) = r.steps.get(&(step.background, step.line)) {
+                step.ran = *fate;
+                step.duration_ms = *ms;
+            }
+        }
+    }
+    if !matches!(ended, Ended::Passed)
+        && !steps.iter().any(|s| s.ran == StepRan::Ended)
+        && let Some(step) = steps.iter_mut().find(|s| s.ran != StepRan::Passed)
+    {
+        step.ran = StepRan::Ended;
+    }
+    steps
 }
 
 /// How a failed step ended the scenario, from what it failed with.

@@ -286,7 +286,7 @@ async fn probes_hold(w: &mut VppWorld, ctx: Context) -> StepResult {
             async move {
                 let exchange = run.client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
                 // Requests sent again after a transport error make the scenario flaky.
-                run.note_retries(scenario, &exchange);
+                run.client.credit_retries(scenario, &exchange);
                 judge(&probe, &listing.oracle, &exchange)
             }
         })

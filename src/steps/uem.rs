@@ -130,7 +130,7 @@ pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value], schema_name: &
             async move {
                 let exchange = run.client.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await;
                 // Requests sent again after a transport error make the scenario flaky.
-                run.note_retries(scenario, &exchange);
+                run.client.credit_retries(scenario, &exchange);
                 judge_get(exchange, account, &guid, schema_name)
             }
         })

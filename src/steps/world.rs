@@ -39,8 +39,6 @@ pub struct RunContext {
     pub needs_canonical_data: std::collections::HashSet<String>,
     /// What the target lists, gathered by the first `@any-data` scenario and shared by the others.
     pub listing: tokio::sync::OnceCell<Arc<Listing>>,
-    /// Requests sent again after a transport error (`--retries`), by scenario ID.
-    pub retried: Mutex<Vec<(String, String)>>,
 }
 
 /// Warnings in the order they came, each (scenario, text) once, found by hash; those of one
@@ -96,25 +94,6 @@ impl RunContext {
 
     pub fn take_coverage(&self) -> Vec<(String, String)> {
         std::mem::take(&mut *self.coverage.locked())
-    }
-
-    /// Notes the requests of `exchange` that were sent again, for `scenario`'s flaky marker.
-    pub fn note_retries(&self, scenario: &str, exchange: &Exchange) {
-        if exchange.retried.is_empty() {
-            return;
-        }
-        let mut retried = self.retried.locked();
-        retried.extend(exchange.retried.iter().map(|r| (scenario.to_owned(), r.clone())));
-    }
-
-    /// The requests of `scenario` sent again so far.
-    pub fn retried_of(&self, scenario: &str) -> Vec<String> {
-        let retried = self.retried.locked();
-        retried.iter().filter(|(s, _)| s == scenario).map(|(_, r)| r.clone()).collect()
-    }
-
-    pub fn take_retried(&self) -> Vec<(String, String)> {
-        std::mem::take(&mut *self.retried.locked())
     }
 
     /// Whether `scenario` met a warning so far.
@@ -202,7 +181,7 @@ impl VppWorld {
         accept: Option<&str>,
     ) -> &Exchange {
         let exchange = client.send(method, url, body, accept).await;
-        self.ctx().note_retries(&self.scenario, &exchange);
+        client.credit_retries(&self.scenario, &exchange);
         if let Some(why) = &exchange.not_run {
             // Not a failure of the target: the run stopped, or the target is known to be down.
             not_run(why.clone())
@@ -307,7 +286,6 @@ mod tests {
             coverage: Mutex::default(),
             listing: Default::default(),
             needs_canonical_data: Default::default(),
-            retried: Mutex::default(),
         };
         for i in 0..500 {
             let guid = format!("00000000-0000-4000-8000-{i:012x}");
