@@ -43,7 +43,7 @@ impl Stop {
     pub fn not_run(self) -> NotRun {
         match self {
             Stop::Interrupted { signal } => NotRun::Interrupted(signal),
-            Stop::MaxFailures { max } => NotRun::MaxFailures(max),
+            Stop::MaxFailures { max } => NotRun::MaxFailures { max },
         }
     }
 
@@ -128,14 +128,14 @@ pub enum NotRun {
     /// A signal stopped the run.
     Interrupted(Signal),
     /// `--max-failures N` was reached.
-    MaxFailures(usize),
+    MaxFailures { max: usize },
     /// The target of this origin did not answer earlier requests of the run.
     TargetDown { origin: String, cause: TransportKind, detail: String },
     /// An expectations file's `skip` waiver keeps it out of the run.
     SkipWaiver,
     /// The run lacks what the scenario needs: an option (`--second-tenant`), or room for the
     /// tenant's list (`--max-body-size`). A limit of the run, no finding about the target.
-    Unavailable(String),
+    Unavailable { why: String },
 }
 
 impl NotRun {
@@ -143,10 +143,10 @@ impl NotRun {
     pub fn kind(&self) -> &'static str {
         match self {
             NotRun::Interrupted(_) => "interrupted",
-            NotRun::MaxFailures(_) => "max-failures",
+            NotRun::MaxFailures { .. } => "max-failures",
             NotRun::TargetDown { .. } => "target-down",
             NotRun::SkipWaiver => "skip-waiver",
-            NotRun::Unavailable(_) => "unavailable",
+            NotRun::Unavailable { .. } => "unavailable",
         }
     }
 }
@@ -155,10 +155,10 @@ impl fmt::Display for NotRun {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NotRun::Interrupted(signal) => write!(f, "not run: the run was interrupted ({})", signal.name()),
-            NotRun::MaxFailures(n) => write!(f, "not run: --max-failures {n} was reached"),
+            NotRun::MaxFailures { max } => write!(f, "not run: --max-failures {max} was reached"),
             NotRun::TargetDown { detail, .. } => write!(f, "not run: the target did not answer ({detail})"),
             NotRun::SkipWaiver => f.write_str("not run: an expectations file skips it"),
-            NotRun::Unavailable(why) => write!(f, "not run: {why}"),
+            NotRun::Unavailable { why } => write!(f, "not run: {why}"),
         }
     }
 }

@@ -51,6 +51,25 @@ mod tests {
         }
     }
 
+    /// Every way a scenario can be not run goes into the run's facts (Cucumber JSON) and comes
+    /// back the same: an internally tagged variant holding a bare number or string cannot be
+    /// written at all (`run --json` once panicked on `--max-failures`).
+    #[test]
+    fn every_not_run_reason_is_written_and_read_back() {
+        let reasons = [
+            NotRun::Interrupted(Signal::Interrupt),
+            NotRun::MaxFailures { max: 2 },
+            NotRun::TargetDown { origin: "http://h".into(), cause: TransportKind::TimedOut, detail: "d".into() },
+            NotRun::SkipWaiver,
+            NotRun::Unavailable { why: "needs --second-tenant".into() },
+        ];
+        for reason in reasons {
+            let ended = Ended::NotRun(reason.clone());
+            let json = serde_json::to_string(&ended).unwrap_or_else(|e| panic!("{reason:?}: {e}"));
+            assert_eq!(serde_json::from_str::<Ended>(&json).unwrap(), ended, "{json}");
+        }
+    }
+
     fn status(ended: Ended, level: Level, strict: bool, expect: Option<Expect>, rerun: bool) -> Status {
         let waiver = expect.map(|expect| Waiver {
             scenario: "X-1".into(),

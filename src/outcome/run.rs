@@ -101,7 +101,7 @@ impl RunOutcome {
             match &mut s.ended {
                 Ended::Failed(x) => failure(x),
                 Ended::NotRun(NotRun::TargetDown { detail, .. }) => *detail = f(detail),
-                Ended::NotRun(NotRun::Unavailable(why)) => *why = f(why),
+                Ended::NotRun(NotRun::Unavailable { why }) => *why = f(why),
                 _ => {}
             }
             s.failed_attempts.iter_mut().for_each(failure);

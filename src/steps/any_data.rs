@@ -81,11 +81,12 @@ fn listed_from(exchange: &Exchange) -> Result<Vec<Box<RawValue>>, Unlisted> {
     let reply = match exchange.reply() {
         Ok(reply) => reply,
         Err(e) if e.kind == TransportKind::BodyOverCap => {
-            return Err(Unlisted::NotRun(NotRun::Unavailable(format!(
+            let why = format!(
                 "the tenant's list of accounts is larger than this run's --max-body-size, a limit of the run and \
                  no defect of the target ({})",
                 e.text
-            ))));
+            );
+            return Err(Unlisted::NotRun(NotRun::Unavailable { why }));
         }
         Err(e) => return Err(Unlisted::Transport(e)),
     };

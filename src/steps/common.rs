@@ -104,14 +104,16 @@ async fn sends(w: &mut VppWorld, ctx: Context) -> StepResult {
 async fn sends_in_second_tenant(w: &mut VppWorld, ctx: Context) -> StepResult {
     let documented = arg(&ctx, 1).to_owned();
     let Some(second) = w.ctx().second_tenant.clone() else {
-        not_run(NotRun::Unavailable(
-            "this scenario needs --second-tenant GUID (another tenant the target holds)".to_owned(),
-        ));
+        not_run(NotRun::Unavailable {
+            why: "this scenario needs --second-tenant GUID (another tenant the target holds)".to_owned(),
+        });
     };
     if second.eq_ignore_ascii_case(&w.ctx().tenant) {
-        not_run(NotRun::Unavailable(format!(
-            "--second-tenant {second} is the tenant under test (--tenant): name another tenant the target holds"
-        )));
+        not_run(NotRun::Unavailable {
+            why: format!(
+                "--second-tenant {second} is the tenant under test (--tenant): name another tenant the target holds"
+            ),
+        });
     }
     let url = request_url_in(w, &documented, &second);
     w.send("GET", &url, None, Some(accept_for(&documented))).await;

@@ -406,7 +406,7 @@ fn status_line(line: &str) -> Option<(&str, &str)> {
 /// Whether a scenario that ended this way finished (and so has its line in the log): one the
 /// run never got to (interrupted, a `skip` waiver, `--max-failures`) may have none.
 fn finished(s: &ScenarioResult) -> bool {
-    !matches!(s.ended, Ended::NotRun(NotRun::Interrupted(_) | NotRun::SkipWaiver | NotRun::MaxFailures(_)))
+    !matches!(s.ended, Ended::NotRun(NotRun::Interrupted(_) | NotRun::SkipWaiver | NotRun::MaxFailures { .. }))
 }
 
 /// The log: a line for each finished scenario with its status word, the failures and the short
