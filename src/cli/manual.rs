@@ -1,7 +1,7 @@
 //! The reference page of the command line (`docs/reference.md`), generated from the command's
 //! own definition ([`Cli::command`]): every command, every flag with its help, its environment
-//! variable and its default, and every key of the config file. `tests/cli.rs` keeps the shipped
-//! page equal to it (`UPDATE_REFERENCE=1 cargo test --test cli` rewrites it).
+//! variable and its default, and every key of the config file. `tests/binary/settings.rs` keeps the shipped
+//! page equal to it (`UPDATE_REFERENCE=1 cargo test --test binary reference_page` rewrites it).
 
 use super::Cli;
 use crate::config::{Settings, Size};
@@ -20,7 +20,7 @@ pub fn markdown() -> String {
     let name = command.get_name().to_owned();
     let mut page = format!(
         "# Command-line reference\n\n<!-- Generated from the command line's definition (src/cli/manual.rs); do not edit \
-         by hand: `UPDATE_REFERENCE=1 cargo test --test cli` rewrites it. -->\n\n{}\n\nUsage: `{name} <COMMAND>`. Every \
+         by hand: `UPDATE_REFERENCE=1 cargo test --test binary reference_page` rewrites it. -->\n\n{}\n\nUsage: `{name} <COMMAND>`. Every \
          command takes `-h`/`--help`; `{name} --version` prints the version.\n\n| command | what it does |\n|---|---|\n",
         cell(&about(&command))
     );
