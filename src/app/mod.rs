@@ -118,7 +118,7 @@ pub fn merge(request: MergeRequest, out: &mut impl std::io::Write) -> Result<Run
     })?;
     let mut inputs = Vec::new();
     for path in request.files {
-        let text = crate::config::keys::read_text(path).map_err(|e| e.0)?;
+        let text = crate::config::files::read_text("", path).map_err(|e| e.0)?;
         inputs.push(merge::read(&path.display().to_string(), &text)?);
     }
     let merged = merge::merge(&inputs, public_key.as_ref())?;

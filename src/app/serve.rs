@@ -95,7 +95,8 @@ pub async fn start(args: &ServeArgs, out: &mut impl Write) -> Result<Served, Str
 fn reference_options(args: &ServeArgs) -> Result<ReferenceOptions, String> {
     let mut options = ReferenceOptions::default();
     if let Some(path) = &args.accounts {
-        options.accounts = load_accounts(path).map_err(|e| format!("--accounts {}: {e}", path.display()))?;
+        let text = config::files::read_text("--accounts", path).map_err(|e| e.0)?;
+        options.accounts = accounts(&text).map_err(|e| format!("--accounts {}: {e}", path.display()))?;
     }
     let latency = Duration::from_millis(args.latency_ms);
     match args.workers {
@@ -133,9 +134,7 @@ fn announce(out: &mut impl Write, url: &str, args: &ServeArgs) {
 /// The files of `serve --tls-cert --tls-key --client-ca`, read and checked.
 fn tls_files(args: &ServeArgs) -> Result<Option<TlsFiles>, String> {
     let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else { return Ok(None) };
-    let read = |flag: &str, path: &Path| {
-        std::fs::read(path).map_err(|e| format!("{flag} {}: cannot read the file ({e})", path.display()))
-    };
+    let read = |flag: &str, path: &Path| config::files::read_bytes(flag, path).map_err(|e| e.0);
     let files = TlsFiles {
         cert_pem: read("--tls-cert", cert)?,
         key_pem: read("--tls-key", key)?,
@@ -145,10 +144,9 @@ fn tls_files(args: &ServeArgs) -> Result<Option<TlsFiles>, String> {
     Ok(Some(files))
 }
 
-/// An accounts file: an object with `tenantGuid` and a `vppAccounts` array of objects.
-fn load_accounts(path: &Path) -> Result<serde_json::Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the file ({e})"))?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("not JSON ({e})"))?;
+/// An accounts file's text: an object with `tenantGuid` and a `vppAccounts` array of objects.
+fn accounts(text: &str) -> Result<serde_json::Value, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
     if !value.get("tenantGuid").is_some_and(|t| t.is_string()) {
         return Err("needs a \"tenantGuid\" string".into());
     }

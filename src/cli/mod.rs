@@ -75,8 +75,8 @@ fn print_bytes(bytes: &[u8]) -> ExitCode {
 }
 
 fn read_or_exit(path: &std::path::Path) -> Result<String, ExitCode> {
-    std::fs::read_to_string(path).map_err(|e| {
-        eprintln!("vpp-conformance: {}: cannot read the file ({e})", path.display());
+    crate::config::files::read_text("", path).map_err(|e| {
+        eprintln!("vpp-conformance: {e}");
         ExitCode::from(EXIT_USAGE)
     })
 }

@@ -56,8 +56,7 @@ struct RawWaiver {
 impl Expectations {
     /// Reads and validates the file against the catalogue, with today's date (UTC).
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("--expectations {}: cannot read the file ({e})", path.display())))?;
+        let text = super::files::read_text("--expectations", path)?;
         let today = chrono::Utc::now().date_naive();
         Self::parse(&text, path, today)
     }

@@ -2,6 +2,7 @@
 //! that signs the reports, the CA certificates to trust, the client certificate and its key. A
 //! file that cannot be read or holds the wrong thing is a usage error naming its option.
 
+use super::files::{read_bytes, read_text};
 use super::{ConfigError, RunConfig};
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::DecodePrivateKey;
@@ -27,16 +28,14 @@ impl RunConfig {
 
 /// The `--sign-key` file's key.
 pub fn read_signing_key(path: &std::path::Path) -> Result<SigningKey, ConfigError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| e.to_string())
-        .and_then(|text| signing_key(&text))
-        .map_err(|e| ConfigError(format!("--sign-key {}: {e}", path.display())))
+    let text = read_text("--sign-key", path)?;
+    signing_key(&text).map_err(|e| ConfigError(format!("--sign-key {}: {e}", path.display())))
 }
 
 /// `merge --public-key` and `verify-report --public-key`: the signer's Ed25519 public key.
 pub fn read_public_key(path: &std::path::Path) -> Result<ed25519_dalek::VerifyingKey, ConfigError> {
     use ed25519_dalek::pkcs8::DecodePublicKey as _;
-    let text = read_text(path).map_err(|e| ConfigError(format!("--public-key {}", e.0)))?;
+    let text = read_text("--public-key", path)?;
     if text.contains("-----BEGIN") {
         return ed25519_dalek::VerifyingKey::from_public_key_pem(&text)
             .map_err(|e| ConfigError(format!("--public-key {}: not an Ed25519 public key: {e}", path.display())));
@@ -52,11 +51,6 @@ pub fn read_public_key(path: &std::path::Path) -> Result<ed25519_dalek::Verifyin
             path.display()
         ))
     })
-}
-
-/// A file's text; the error names the file and why it cannot be read.
-pub fn read_text(path: &std::path::Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: cannot read the file ({e})", path.display())))
 }
 
 /// A signing key from a file: PKCS#8 PEM (`openssl genpkey -algorithm ed25519`) or 64 hex digits.
@@ -78,10 +72,7 @@ pub fn signing_key(text: &str) -> Result<SigningKey, String> {
 /// the certificate's, is a usage error. The key's text is never shown.
 fn identity(config: &RunConfig) -> Result<Option<Vec<u8>>, ConfigError> {
     let (Some(cert), Some(key)) = (&config.client_cert, &config.client_key) else { return Ok(None) };
-    let read = |flag: &str, path: &std::path::Path| {
-        std::fs::read(path).map_err(|e| ConfigError(format!("{flag} {}: cannot read the file ({e})", path.display())))
-    };
-    let (cert_pem, key_pem) = (read("--client-cert", cert)?, read("--client-key", key)?);
+    let (cert_pem, key_pem) = (read_bytes("--client-cert", cert)?, read_bytes("--client-key", key)?);
     let has = |pem: &[u8], what: &str| String::from_utf8_lossy(pem).contains(&format!("-----BEGIN {what}"));
     if !has(&cert_pem, "CERTIFICATE-----") {
         return Err(ConfigError(format!(
@@ -109,8 +100,7 @@ fn ca_certs(config: &RunConfig) -> Result<Vec<Vec<u8>>, ConfigError> {
         .ca_certs
         .iter()
         .map(|path| {
-            let pem = std::fs::read(path)
-                .map_err(|e| ConfigError(format!("--ca-cert {}: cannot read the file ({e})", path.display())))?;
+            let pem = read_bytes("--ca-cert", path)?;
             // reqwest skips whatever is not a PEM block: a file without a certificate would be
             // ignored, and the run would blame the target for the user's file.
             match reqwest::Certificate::from_pem_bundle(&pem) {

@@ -3,10 +3,12 @@
 //!
 //! [`Settings`] (`settings.rs`) defines every setting once, as a flag of `run` and a key of the
 //! `--config` file; [`resolve`] (`resolve.rs`) merges the command line's over the file's over
-//! [`RunConfig::default`], the one place the defaults are written; `keys.rs` reads the files a
+//! [`RunConfig::default`], the one place the defaults are written; `files.rs` reads any file a
+//! user names (every command's "cannot read the file"), `keys.rs` the keys and certificates a
 //! configuration names, `expectations.rs` the waivers, `units.rs` sizes and rates.
 
 pub mod expectations;
+pub mod files;
 pub mod keys;
 mod resolve;
 pub mod settings;

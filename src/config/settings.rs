@@ -211,8 +211,7 @@ impl Size {
 impl Settings {
     /// Reads and checks the file; relative paths become relative to its directory.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("--config {}: cannot read the file ({e})", path.display())))?;
+        let text = super::files::read_text("--config", path)?;
         let mut file = Self::parse(&text).map_err(|e| ConfigError(format!("--config {}: {e}", path.display())))?;
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         file.resolve_paths(dir);
