@@ -4,8 +4,9 @@
 
 use super::files::{read_bytes, read_text};
 use super::{ConfigError, RunConfig};
-use ed25519_dalek::SigningKey;
-use ed25519_dalek::pkcs8::DecodePrivateKey;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use std::path::Path;
 
 /// What the configuration's files hold.
 #[derive(Debug, Clone, Default)]
@@ -27,30 +28,19 @@ impl RunConfig {
 }
 
 /// The `--sign-key` file's key.
-pub fn read_signing_key(path: &std::path::Path) -> Result<SigningKey, ConfigError> {
-    let text = read_text("--sign-key", path)?;
-    signing_key(&text).map_err(|e| ConfigError(format!("--sign-key {}: {e}", path.display())))
+pub fn read_signing_key(path: &Path) -> Result<SigningKey, ConfigError> {
+    read_key("--sign-key", path, signing_key)
 }
 
 /// `merge --public-key` and `verify-report --public-key`: the signer's Ed25519 public key.
-pub fn read_public_key(path: &std::path::Path) -> Result<ed25519_dalek::VerifyingKey, ConfigError> {
-    use ed25519_dalek::pkcs8::DecodePublicKey as _;
-    let text = read_text("--public-key", path)?;
-    if text.contains("-----BEGIN") {
-        return ed25519_dalek::VerifyingKey::from_public_key_pem(&text)
-            .map_err(|e| ConfigError(format!("--public-key {}: not an Ed25519 public key: {e}", path.display())));
-    }
-    let hex = text.trim();
-    let bytes: Option<[u8; 32]> = (hex.len() == 64 && hex.is_ascii())
-        .then(|| (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()).collect::<Option<Vec<u8>>>())
-        .flatten()
-        .and_then(|b| b.try_into().ok());
-    bytes.and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok()).ok_or_else(|| {
-        ConfigError(format!(
-            "--public-key {}: neither a PEM public key nor 64 hex digits of an Ed25519 public key",
-            path.display()
-        ))
-    })
+pub fn read_public_key(path: &Path) -> Result<VerifyingKey, ConfigError> {
+    read_key("--public-key", path, public_key)
+}
+
+/// The key in the file `option` names, read by `parse`; the error names the option and the file.
+fn read_key<K>(option: &str, path: &Path, parse: fn(&str) -> Result<K, String>) -> Result<K, ConfigError> {
+    let text = read_text(option, path)?;
+    parse(&text).map_err(|e| ConfigError(format!("{option} {}: {e}", path.display())))
 }
 
 /// A signing key from a file: PKCS#8 PEM (`openssl genpkey -algorithm ed25519`) or 64 hex digits.
@@ -58,13 +48,22 @@ pub fn signing_key(text: &str) -> Result<SigningKey, String> {
     if text.contains("-----BEGIN") {
         return SigningKey::from_pkcs8_pem(text).map_err(|e| format!("not an Ed25519 PKCS#8 private key: {e}"));
     }
-    let hex = text.trim();
-    let bytes: Option<[u8; 32]> = (hex.len() == 64 && hex.is_ascii())
-        .then(|| (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()).collect::<Option<Vec<u8>>>())
-        .flatten()
-        .and_then(|b| b.try_into().ok());
-    let bytes = bytes.ok_or("neither a PEM private key nor 64 hex digits of an Ed25519 seed")?;
-    Ok(SigningKey::from_bytes(&bytes))
+    let seed = key_bytes(text).ok_or("neither a PEM private key nor 64 hex digits of an Ed25519 seed")?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// A public key from a file: SPKI PEM (`openssl pkey -pubout`) or 64 hex digits.
+pub fn public_key(text: &str) -> Result<VerifyingKey, String> {
+    if text.contains("-----BEGIN") {
+        return VerifyingKey::from_public_key_pem(text).map_err(|e| format!("not an Ed25519 public key: {e}"));
+    }
+    let bytes = key_bytes(text).ok_or("neither a PEM public key nor 64 hex digits of an Ed25519 public key")?;
+    VerifyingKey::from_bytes(&bytes).map_err(|e| format!("not an Ed25519 public key: {e}"))
+}
+
+/// The 32 bytes of a key written as 64 hex digits, white space around them aside.
+fn key_bytes(text: &str) -> Option<[u8; 32]> {
+    hex::decode(text.trim()).ok()?.try_into().ok()
 }
 
 /// The client certificate and its key (`--client-cert`, `--client-key`), read and checked before
@@ -126,6 +125,9 @@ mod tests {
         assert_eq!(key.to_bytes()[0], 0x9d);
         assert!(signing_key(&hex[..62]).is_err());
         assert!(signing_key("not a key").is_err());
+        let public = hex::encode(key.verifying_key().as_bytes());
+        assert_eq!(public_key(&format!("{public}\n")).unwrap(), key.verifying_key());
+        assert!(public_key(&public[..62]).unwrap_err().starts_with("neither a PEM public key"));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k");
         std::fs::write(&path, "zz").unwrap();
