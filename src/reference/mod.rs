@@ -17,6 +17,7 @@ pub mod quirks;
 pub mod tls;
 pub mod uem;
 
+use crate::sync::{Locked as _, ReadWrite as _};
 use serde_json::Value;
 use std::fmt;
 use std::net::TcpListener;
@@ -203,7 +204,7 @@ impl Router {
     fn queued(&self) -> Option<std::time::Duration> {
         let (free_at, service) = self.workers.as_ref()?;
         let now = std::time::Instant::now();
-        let mut free_at = free_at.lock().unwrap_or_else(|e| e.into_inner());
+        let mut free_at = free_at.locked();
         let first = free_at.iter_mut().min()?;
         let done = (*first).max(now) + *service;
         *first = done;
@@ -254,7 +255,7 @@ impl Router {
         let uem = self.accounts(&accounts);
         let apple = service_config.map(|c| self.service_config(c));
         {
-            let mut served = self.served.write().unwrap_or_else(|e| e.into_inner());
+            let mut served = self.served.write_now();
             served.uem = uem;
             if let Some(apple) = apple {
                 served.apple = apple;
@@ -295,7 +296,7 @@ impl Respond for Router {
         let response = if path == STATE_PATH {
             self.provider_state(request)
         } else {
-            let served = self.served.read().unwrap_or_else(|e| e.into_inner());
+            let served = self.served.read_now();
             served.apple.respond(request).unwrap_or_else(|| served.uem.respond(request))
         };
         let slow: std::time::Duration =

@@ -50,8 +50,9 @@ const REFERENCE: &str = "reference";
 /// The only module that may use the reference: `app` (a run with no base URL starts it and hands
 /// the runner its URL; `serve` starts it for people building clients).
 const REFERENCE_USERS: &[&str] = &["app"];
-/// What the reference may use.
-const REFERENCE_USES: &[&str] = &["catalog"];
+/// What the reference may use: the lowest layer, the embedded contract (`catalog`) and the locks
+/// that outlive a panic (`sync`).
+const REFERENCE_USES: &[&str] = &["catalog", "sync"];
 
 /// Every violation of today's code, with why it is there. Fix one, then remove it here.
 const KNOWN: &[(&str, &str)] = &[];
@@ -246,7 +247,7 @@ fn the_checker_reports_a_cycle_an_upward_use_and_the_reference_rules() {
         "beside, bottom, cli, middle and reference use each other in a cycle",
         "bottom uses cli, a higher layer",
         &format!("middle uses reference, which only {REFERENCE_USERS:?} may use"),
-        "reference uses bottom; it may use only [\"catalog\"]",
+        &format!("reference uses bottom; it may use only {REFERENCE_USES:?}"),
         "nowhere is in no layer: place it in LAYERS",
     ] {
         assert!(found.iter().any(|f| f == expected), "{expected:?} not reported: {found:#?}");
