@@ -19,113 +19,27 @@ pub struct ServiceConfig {
 }
 
 impl ServiceConfig {
+    /// The documented service configuration `config`, served as `quirks` say: the body they
+    /// edit, the head of the answer and the route to it.
     pub fn new(mut config: Value, quirks: Vec<Quirk>) -> Self {
-        let mut media_type = "application/json";
-        let mut status = 200;
-        let mut broken = false;
         for quirk in &quirks {
-            match quirk {
-                Quirk::BadHttpStatus => status = 500,
-                Quirk::BadMediaType => media_type = "text/plain",
-                Quirk::BadStatusField => config["status"] = 1.into(),
-                Quirk::BadMissingKey(key) => {
-                    config.as_object_mut().map(|m| m.remove(key));
-                }
-                Quirk::BadRelativeUrl(key) => {
-                    let path = config[key]
-                        .as_str()
-                        .and_then(|u| url::Url::parse(u).ok())
-                        .map(|u| u.path().to_owned())
-                        .unwrap_or_default();
-                    config[key] = path.into();
-                }
-                Quirk::BadPlaceholderFilled => {
-                    let url =
-                        config["invitationEmailUrl"].as_str().unwrap_or_default().replace("%25inviteCode%25", "ABC123");
-                    config["invitationEmailUrl"] = url.into();
-                }
-                Quirk::BadAssociateLimit => config["maxBatchAssociateLicenseCount"] = 100.into(),
-                Quirk::BadDisassociateLimit => config["maxBatchDisassociateLicenseCount"] = 5.into(),
-                Quirk::BadErrorMessage(n) => edit_errors(&mut config, |errors| {
-                    for e in errors.iter_mut().filter(|e| e["errorNumber"] == *n) {
-                        e["errorMessage"] = format!("{}.", e["errorMessage"].as_str().unwrap_or_default()).into();
-                    }
-                }),
-                Quirk::BadErrorMissing(n) => {
-                    edit_errors(&mut config, |errors| errors.retain(|e| e["errorNumber"] != *n))
-                }
-                Quirk::BadErrorDuplicated(n) => edit_errors(&mut config, |errors| {
-                    if let Some(e) = errors.iter().find(|e| e["errorNumber"] == *n).cloned() {
-                        errors.push(e);
-                    }
-                }),
-                Quirk::BadBrokenJson => broken = true,
-                Quirk::BadSwappedServiceUrls => {
-                    if let Some(map) = config.as_object_mut() {
-                        let user = map.get("getUserSrvUrl").cloned().unwrap_or_default();
-                        let users = map.get("getUsersSrvUrl").cloned().unwrap_or_default();
-                        map.insert("getUserSrvUrl".into(), users);
-                        map.insert("getUsersSrvUrl".into(), user);
-                    }
-                }
-                Quirk::BadInvitationParamsStripped => {
-                    if let Some(mut u) = config["invitationEmailUrl"].as_str().and_then(|u| url::Url::parse(u).ok()) {
-                        let kept: Vec<String> = u
-                            .query()
-                            .unwrap_or_default()
-                            .split('&')
-                            .filter(|p| p.starts_with("inviteCode="))
-                            .map(str::to_owned)
-                            .collect();
-                        u.set_query(Some(&kept.join("&")));
-                        config["invitationEmailUrl"] = u.to_string().into();
-                    }
-                }
-                Quirk::BadRedirectToGet | Quirk::OkRedirectToOtherHost | Quirk::BadFirstAnswers(_) => {}
-                Quirk::OkOtherHosts => {
-                    if let Some(map) = config.as_object_mut() {
-                        for (key, value) in map.iter_mut().filter(|(k, _)| k.ends_with("Url")) {
-                            if let Some(mut u) = value.as_str().and_then(|u| url::Url::parse(u).ok()) {
-                                let _ = u.set_host(Some("vpp.example.test"));
-                                if key != "vppWebsiteUrl" {
-                                    u.set_path(&format!("/moved{}", u.path()));
-                                }
-                                *value = u.to_string().into();
-                            }
-                        }
-                    }
-                }
-                Quirk::OkCharsetParameter => media_type = "application/json; charset=UTF-8",
-                Quirk::OkShuffledErrors => edit_errors(&mut config, |errors| {
-                    errors.reverse();
-                    errors.rotate_left(7);
-                }),
-                Quirk::OkExtraErrorAndField => {
-                    edit_errors(&mut config, |errors| {
-                        errors.push(serde_json::json!({"errorNumber": 9700, "errorMessage": "A newer error"}))
-                    });
-                    config["newServiceSrvUrl"] = "https://vpp.example.test/mdm/newSrv".into();
-                }
-            }
+            edit_body(&mut config, quirk);
         }
         let mut body = serde_json::to_string_pretty(&config).expect("serializable");
-        if broken {
+        if quirks.contains(&Quirk::BadBrokenJson) {
             body.truncate(body.len() / 2);
         }
+        let failing_answers = quirks.iter().find_map(|q| match q {
+            Quirk::BadFirstAnswers(n) => Some(*n),
+            _ => None,
+        });
         Self {
             body,
-            media_type,
-            status,
+            media_type: media_type(&quirks),
+            status: if quirks.contains(&Quirk::BadHttpStatus) { 500 } else { 200 },
             redirect_to_get: quirks.contains(&Quirk::BadRedirectToGet),
             redirect_to_other_host: quirks.contains(&Quirk::OkRedirectToOtherHost),
-            failing_answers: quirks
-                .iter()
-                .find_map(|q| match q {
-                    Quirk::BadFirstAnswers(n) => Some(*n),
-                    _ => None,
-                })
-                .unwrap_or(0)
-                .into(),
+            failing_answers: failing_answers.unwrap_or(0).into(),
         }
     }
 
@@ -169,6 +83,124 @@ impl ServiceConfig {
             return super::error_response(500, "a flaky failure of the reference (BadFirstAnswers)");
         }
         ResponseTemplate::new(self.status).set_body_raw(self.body.clone(), self.media_type)
+    }
+}
+
+/// The answer's media type: the last quirk that sets one wins.
+fn media_type(quirks: &[Quirk]) -> &'static str {
+    let set = |quirk: &Quirk| match quirk {
+        Quirk::BadMediaType => Some("text/plain"),
+        Quirk::OkCharsetParameter => Some("application/json; charset=UTF-8"),
+        _ => None,
+    };
+    quirks.iter().rev().find_map(set).unwrap_or("application/json")
+}
+
+/// What `quirk` changes in the body: its fields, its URLs and its list of error codes. The
+/// quirks of the answer's head and of its route change nothing here.
+fn edit_body(config: &mut Value, quirk: &Quirk) {
+    match quirk {
+        Quirk::BadStatusField => config["status"] = 1.into(),
+        Quirk::BadMissingKey(key) => {
+            config.as_object_mut().map(|m| m.remove(key));
+        }
+        Quirk::BadRelativeUrl(key) => {
+            let path = config[key]
+                .as_str()
+                .and_then(|u| url::Url::parse(u).ok())
+                .map(|u| u.path().to_owned())
+                .unwrap_or_default();
+            config[key] = path.into();
+        }
+        Quirk::BadPlaceholderFilled => {
+            let url = config["invitationEmailUrl"].as_str().unwrap_or_default().replace("%25inviteCode%25", "ABC123");
+            config["invitationEmailUrl"] = url.into();
+        }
+        Quirk::BadAssociateLimit => config["maxBatchAssociateLicenseCount"] = 100.into(),
+        Quirk::BadDisassociateLimit => config["maxBatchDisassociateLicenseCount"] = 5.into(),
+        Quirk::BadSwappedServiceUrls => swap_service_urls(config),
+        Quirk::BadInvitationParamsStripped => strip_invitation_params(config),
+        Quirk::OkOtherHosts => move_hosts(config),
+        Quirk::OkExtraErrorAndField => {
+            edit_errors(config, |errors| edit_error_codes(errors, quirk));
+            config["newServiceSrvUrl"] = "https://vpp.example.test/mdm/newSrv".into();
+        }
+        Quirk::BadErrorMessage(_)
+        | Quirk::BadErrorMissing(_)
+        | Quirk::BadErrorDuplicated(_)
+        | Quirk::OkShuffledErrors => edit_errors(config, |errors| edit_error_codes(errors, quirk)),
+        Quirk::BadHttpStatus
+        | Quirk::BadMediaType
+        | Quirk::OkCharsetParameter
+        | Quirk::BadBrokenJson
+        | Quirk::BadRedirectToGet
+        | Quirk::OkRedirectToOtherHost
+        | Quirk::BadFirstAnswers(_) => {}
+    }
+}
+
+/// What `quirk` changes in the list of error codes.
+fn edit_error_codes(errors: &mut Vec<Value>, quirk: &Quirk) {
+    match quirk {
+        Quirk::BadErrorMessage(n) => {
+            for e in errors.iter_mut().filter(|e| e["errorNumber"] == *n) {
+                e["errorMessage"] = format!("{}.", e["errorMessage"].as_str().unwrap_or_default()).into();
+            }
+        }
+        Quirk::BadErrorMissing(n) => errors.retain(|e| e["errorNumber"] != *n),
+        Quirk::BadErrorDuplicated(n) => {
+            if let Some(e) = errors.iter().find(|e| e["errorNumber"] == *n).cloned() {
+                errors.push(e);
+            }
+        }
+        Quirk::OkShuffledErrors => {
+            errors.reverse();
+            errors.rotate_left(7);
+        }
+        Quirk::OkExtraErrorAndField => {
+            errors.push(serde_json::json!({"errorNumber": 9700, "errorMessage": "A newer error"}));
+        }
+        _ => {}
+    }
+}
+
+/// [`Quirk::BadSwappedServiceUrls`].
+fn swap_service_urls(config: &mut Value) {
+    if let Some(map) = config.as_object_mut() {
+        let user = map.get("getUserSrvUrl").cloned().unwrap_or_default();
+        let users = map.get("getUsersSrvUrl").cloned().unwrap_or_default();
+        map.insert("getUserSrvUrl".into(), users);
+        map.insert("getUsersSrvUrl".into(), user);
+    }
+}
+
+/// [`Quirk::BadInvitationParamsStripped`].
+fn strip_invitation_params(config: &mut Value) {
+    if let Some(mut u) = config["invitationEmailUrl"].as_str().and_then(|u| url::Url::parse(u).ok()) {
+        let kept: Vec<String> = u
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| p.starts_with("inviteCode="))
+            .map(str::to_owned)
+            .collect();
+        u.set_query(Some(&kept.join("&")));
+        config["invitationEmailUrl"] = u.to_string().into();
+    }
+}
+
+/// [`Quirk::OkOtherHosts`]: every URL on another host, and but for the website's, under `/moved`.
+fn move_hosts(config: &mut Value) {
+    if let Some(map) = config.as_object_mut() {
+        for (key, value) in map.iter_mut().filter(|(k, _)| k.ends_with("Url")) {
+            if let Some(mut u) = value.as_str().and_then(|u| url::Url::parse(u).ok()) {
+                let _ = u.set_host(Some("vpp.example.test"));
+                if key != "vppWebsiteUrl" {
+                    u.set_path(&format!("/moved{}", u.path()));
+                }
+                *value = u.to_string().into();
+            }
+        }
     }
 }
 
