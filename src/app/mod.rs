@@ -1,10 +1,14 @@
 //! What the commands do, apart from how the command line reads them: a whole run as the
 //! command line does it, after hurl's `main` (open the outputs, every path and key checked
 //! before any request; run; export the outcome: the summary, the JUnit and Cucumber JSON files,
-//! the sealed reports); `merge`; and `serve` (`serve.rs`). The exit status is the caller's to
-//! compute from the outcome.
+//! the sealed reports); `merge`; `serve` (`serve.rs`); `verify-report` (`verify.rs`); `diff`
+//! (`diff.rs`); `list` and `fixtures` (`show.rs`). The exit status is the caller's to compute
+//! from what each returns.
 
+pub mod diff;
 pub mod serve;
+pub mod show;
+pub mod verify;
 
 use crate::config::{ConfigError, RunConfig};
 use crate::gate::Gate;

@@ -14,8 +14,8 @@ mod signals;
 pub use crate::app::serve::ServeArgs;
 pub use args::{Cli, Command, DiffArgs, FixturesArgs, ListArgs, MergeArgs, RunArgs, VerifyArgs};
 
-use crate::catalog;
 use crate::gate::{Gate, Stop};
+use crate::report::verify::Verification;
 use crate::runner::SharedOut;
 use clap::Parser;
 use std::io::Write;
@@ -63,9 +63,7 @@ pub fn main() -> ExitCode {
 
 /// `fixtures`: the canonical data set, or the documented service configuration.
 fn fixtures(args: FixturesArgs) -> ExitCode {
-    let path =
-        if args.service_config { "fixtures/apple-vpp-service-config.json" } else { "fixtures/uem-vpp-accounts.json" };
-    print_bytes(catalog::FIXTURES.iter().find(|e| e.path == path).map(|e| e.text).unwrap_or_default().as_bytes())
+    print_bytes(crate::app::show::fixture(args.service_config).as_bytes())
 }
 
 /// Writes `bytes` on stdout; a closed pipe (`| head`) ends the output quietly.
@@ -74,64 +72,28 @@ fn print_bytes(bytes: &[u8]) -> ExitCode {
     ExitCode::from(EXIT_OK)
 }
 
-fn read_or_exit(path: &std::path::Path) -> Result<String, ExitCode> {
-    crate::config::files::read_text("", path).map_err(|e| {
-        eprintln!("vpp-conformance: {e}");
-        ExitCode::from(EXIT_USAGE)
-    })
-}
-
+/// `verify-report`: 0 when the report is intact, 1 when it is not.
 fn verify_report(args: VerifyArgs) -> ExitCode {
-    use crate::report::seal;
-    use crate::report::verify::{self, Verification};
-    let text = match read_or_exit(&args.file) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let key = match &args.public_key {
-        Some(path) => match read_or_exit(path).map(|t| seal::load_verifying_key(&t)) {
-            Ok(Ok(k)) => Some(k),
-            Ok(Err(e)) => {
-                eprintln!("vpp-conformance: --public-key {}: {e}", path.display());
-                return ExitCode::from(EXIT_USAGE);
-            }
-            Err(code) => return code,
-        },
-        None => None,
-    };
-    match verify::verify(&text, key.as_ref()) {
-        Verification::Intact { signer, checked } => {
-            println!("{}: intact (the digest matches the results and the text)", args.file.display());
-            match (signer, checked) {
-                (Some(k), true) => println!("signature: valid, by the Ed25519 key {k}"),
-                (Some(k), false) => println!("signature: present (key {k}), not checked: give --public-key"),
-                (None, _) => println!("signature: none: the report is unsigned (nothing proves who issued it)"),
-            }
-            ExitCode::from(EXIT_OK)
-        }
-        Verification::Broken(why) => {
-            println!("{}: NOT intact: {why}", args.file.display());
-            ExitCode::from(EXIT_FAILED)
-        }
+    match crate::app::verify::verify_report(&args.file, args.public_key.as_deref(), &mut std::io::stdout()) {
+        Ok(Verification::Intact { .. }) => ExitCode::from(EXIT_OK),
+        Ok(Verification::Broken(_)) => ExitCode::from(EXIT_FAILED),
+        Err(e) => usage_error(e),
     }
 }
 
+/// `diff`: 1 when anything newly fails.
 fn diff(args: DiffArgs) -> ExitCode {
-    use crate::report::diff;
-    let mut runs = Vec::new();
-    for path in [&args.base, &args.new] {
-        match read_or_exit(path).map(|t| diff::parse_cucumber_json(&t)) {
-            Ok(Ok(r)) => runs.push(r),
-            Ok(Err(e)) => {
-                eprintln!("vpp-conformance: {}: {e}", path.display());
-                return ExitCode::from(EXIT_USAGE);
-            }
-            Err(code) => return code,
-        }
+    match crate::app::diff::diff(&args.base, &args.new, args.format, &mut std::io::stdout()) {
+        Ok(changes) if changes.regressed() => ExitCode::from(EXIT_FAILED),
+        Ok(_) => ExitCode::from(EXIT_OK),
+        Err(e) => usage_error(e),
     }
-    let changes = diff::compare(&runs[0], &runs[1]);
-    print!("{}", diff::render(&changes, args.format));
-    if changes.regressed() { ExitCode::from(EXIT_FAILED) } else { ExitCode::from(EXIT_OK) }
+}
+
+/// Says what was wrong with the command, and exits with [`EXIT_USAGE`].
+fn usage_error(error: impl std::fmt::Display) -> ExitCode {
+    eprintln!("vpp-conformance: {error}");
+    ExitCode::from(EXIT_USAGE)
 }
 
 fn merge(args: MergeArgs) -> ExitCode {
@@ -157,10 +119,7 @@ async fn run(args: RunArgs) -> ExitCode {
     crate::http::warm_up();
     let config = match args.to_config() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("vpp-conformance: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
+        Err(e) => return usage_error(e),
     };
     let gate = Arc::new(Gate::new());
     let signals = signals::watch(gate.clone());
@@ -175,10 +134,7 @@ async fn run(args: RunArgs) -> ExitCode {
         }
         (Ok(outcome), None) if outcome.passed() => ExitCode::from(EXIT_OK),
         (Ok(_), None) => ExitCode::from(EXIT_FAILED),
-        (Err(e), None) => {
-            eprintln!("vpp-conformance: {e}");
-            ExitCode::from(EXIT_USAGE)
-        }
+        (Err(e), None) => usage_error(e),
     }
 }
 
@@ -189,44 +145,12 @@ async fn serve(args: ServeArgs) -> ExitCode {
             signals::until_ctrl_c().await;
             ExitCode::from(EXIT_OK)
         }
-        Err(e) => {
-            eprintln!("vpp-conformance: {e}");
-            ExitCode::from(EXIT_USAGE)
-        }
+        Err(e) => usage_error(e),
     }
 }
 
 fn list(args: ListArgs) -> ExitCode {
-    let scenarios = catalog::scenarios();
-    let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) ends the listing quietly.
-    let _ = write_list(&mut out, &scenarios, args.json);
+    let _ = crate::app::show::list(args.json, &mut std::io::stdout().lock());
     ExitCode::from(EXIT_OK)
-}
-
-fn write_list(out: &mut impl Write, scenarios: &[catalog::ScenarioInfo], json: bool) -> std::io::Result<()> {
-    if json {
-        return writeln!(out, "{}", serde_json::to_string_pretty(scenarios).expect("serializable"));
-    }
-    for s in scenarios {
-        let tags: Vec<String> = s.tags.iter().filter(|t| **t != s.id).map(|t| format!("@{t}")).collect();
-        writeln!(
-            out,
-            "{:<12} {:<6} {}\n                    tags: {}\n                    documentation: {}",
-            s.id,
-            s.level,
-            s.name,
-            tags.join(" "),
-            s.section
-        )?;
-    }
-    let count = |level| scenarios.iter().filter(|s| s.level == level).count();
-    writeln!(
-        out,
-        "{} scenarios: {} MUST (a failure fails the run), {} SHOULD (a warning; a failure under --strict), {} INFO (reported only)",
-        scenarios.len(),
-        count(catalog::Level::Must),
-        count(catalog::Level::Should),
-        count(catalog::Level::Info)
-    )
 }
