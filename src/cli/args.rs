@@ -84,9 +84,9 @@ pub struct DiffArgs {
 /// file, defined once in [`Settings`]), and how much to print.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// A TOML file with any of these settings (keys as the long flags: base-url, tenant, headers,
-    /// headers-from-env, tags, timeout, junit, reports, ...); flags and environment variables win.
-    #[arg(long, value_name = "FILE", env = "VPP_CONFORMANCE_CONFIG")]
+    /// A TOML file of any of the settings; its help, which names the keys that are not their
+    /// flag's name, is derived from the settings ([`Settings::config_help`]).
+    #[arg(long, value_name = "FILE", env = "VPP_CONFORMANCE_CONFIG", help = Settings::config_help())]
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub settings: Settings,

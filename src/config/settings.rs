@@ -143,10 +143,35 @@ impl Settings {
     /// The key of the file for each setting, with the id of its flag (`headers`, `headers`: the
     /// flag `--header`), in the order of the help.
     pub fn keys() -> Vec<(String, String)> {
-        use clap::Args as _;
-        let command = Self::augment_args(clap::Command::new("run"));
-        command.get_arguments().map(|a| (a.get_id().as_str().replace('_', "-"), a.get_id().to_string())).collect()
+        Self::flags().get_arguments().map(|a| (key_of(a), a.get_id().to_string())).collect()
     }
+
+    /// The help of `run --config`: the file's keys are the flags' names, but for the lists'
+    /// (plural where the flag, given once per item, is singular), which it names.
+    pub fn config_help() -> String {
+        let flags = Self::flags();
+        let plural: Vec<String> = flags
+            .get_arguments()
+            .map(key_of)
+            .filter(|key| flags.get_arguments().all(|a| a.get_long() != Some(key)))
+            .collect();
+        format!(
+            "A TOML file with any of these settings, under their long flags' names (the lists' in the plural: {}; \
+             every key in docs/reference.md); flags and environment variables win",
+            plural.join(", ")
+        )
+    }
+
+    /// The settings as the flags of a command.
+    fn flags() -> clap::Command {
+        use clap::Args as _;
+        Self::augment_args(clap::Command::new("run"))
+    }
+}
+
+/// The key of the file for a setting's flag: its id in kebab-case.
+fn key_of(arg: &clap::Arg) -> String {
+    arg.get_id().as_str().replace('_', "-")
 }
 
 /// The default of each setting that has one, as the help and the reference show it: read from
@@ -299,6 +324,12 @@ mod tests {
         for (id, _) in defaults() {
             assert!(keys.contains(&id.replace('_', "-")), "a default for {id}, which is no setting");
         }
+    }
+
+    #[test]
+    fn the_config_help_names_the_keys_that_are_not_their_flags_names() {
+        let help = Settings::config_help();
+        assert!(help.contains("(the lists' in the plural: headers, headers-from-env, reports, ca-certs;"), "{help}");
     }
 
     #[test]
