@@ -235,11 +235,14 @@ start_target() {
       done ;;
     *)
       mode=${target#dead-}
-      python3 -c "$hostile_py" "$mode" "$port" >"$events" 2>&1 &
+      # Emptied here, not only by the server's redirection (done in the child, maybe after the
+      # first look): a "listening" line left from an earlier run must not pass for this one.
+      : >"$events"
+      python3 -c "$hostile_py" "$mode" "$port" >>"$events" 2>&1 &
       server=$!
       pids+=("$server")
       for _ in $(seq 300); do # at most ~30 s
-        if grep -q '^listening' "$events" 2>/dev/null; then up=yes; break; fi
+        if grep -q "^listening: .* on port $port " "$events" 2>/dev/null; then up=yes; break; fi
         kill -0 "$server" 2>/dev/null || break
         sleep 0.1
       done ;;
