@@ -110,7 +110,7 @@ pub fn shard_part(selected: &[String], shard: crate::config::Shard) -> Vec<Strin
 /// which, as every reader of a run's results reads them.
 pub fn only_failed(selected: &[String], previous: &Path) -> Result<Vec<String>, ConfigError> {
     let what = |e: String| ConfigError(format!("--only-failed {}: {e}", previous.display()));
-    let text = std::fs::read_to_string(previous).map_err(|e| what(format!("cannot read the file ({e})")))?;
+    let text = crate::config::files::read_text("--only-failed", previous)?;
     let earlier = crate::outcome::facts::read(&text).map_err(what)?;
     let passed: std::collections::HashSet<&str> = earlier
         .results
