@@ -7,7 +7,7 @@
 //! `http` (one bounded exchange) · `steps` (thin cucumber glue) · `config` ·
 //! `runner` (one run in named stages) · `report` (summary, reports, seal, diff) · `app` (run,
 //! then export; merge; serve) · `cli` (the grammar, the signals and the exit status).
-//! `reference`, the built-in target, stands apart: it reads the catalog only, and only `app`
+//! `reference`, the built-in target, stands apart: it reads only the catalog and `sync`, and only `app`
 //! starts it (for a run with no base URL, and for `serve`).
 
 pub mod app;

@@ -1,7 +1,7 @@
 //! The house keeps its layers (as ArchUnit does for Java): every module of `src/` may use only
 //! modules of its own layer or below, no modules use each other in a cycle, and the built-in
 //! reference target stands apart (only `app` may start it; it reads nothing of the suite but
-//! `catalog`). Within one module, its sub-modules use each other in no cycle either
+//! `catalog` and `sync`). Within one module, its sub-modules use each other in no cycle either
 //! (`reference::uem` and `reference::defects`).
 //!
 //! The test reads the source: every `crate::X` path (`use crate::X…`, `use crate::{X, Y…}`,
