@@ -9,7 +9,7 @@ use super::options::{Ask, ClientOptions, MAX_REDIRECTS};
 use super::politeness::{
     DEFAULT_PUSHBACK_WAIT, MAX_PUSHBACKS_PER_REQUEST, Politeness, RETRY_BACKOFF, RetryId, Traffic, parse_retry_after,
 };
-use super::tls::{identity_from_pem, system_roots};
+use super::tls::{identity_from_pem, install_crypto_provider, system_roots};
 use super::units::human_duration;
 use crate::gate::{Gate, origin};
 use crate::outcome::{NotRun, TransportError, TransportKind};
@@ -54,6 +54,7 @@ impl Client {
             .flatten()
             .collect::<Vec<_>>();
         let identity = options.identity_pem.as_deref().map(identity_from_pem).transpose()?;
+        install_crypto_provider();
         let build = |redirects: usize| {
             let policy = if redirects == 0 {
                 reqwest::redirect::Policy::none()

@@ -54,7 +54,7 @@ pub(super) fn transport_error(e: &reqwest::Error) -> TransportError {
 }
 
 /// The first source of `e` (itself included) of type `T`, found through I/O errors' inner errors too.
-fn source<'e, T: std::error::Error + 'static>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e T> {
+pub(super) fn source<'e, T: std::error::Error + 'static>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e T> {
     let mut next: Option<&'e (dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = next {
         if let Some(found) = err.downcast_ref::<T>() {

@@ -1,7 +1,20 @@
 //! Trust and identity: the system's CA certificates (read once per process) and a client
 //! certificate with its key.
 
-use super::error::chain;
+use super::error::{chain, source};
+
+/// Makes ring the process's rustls crypto provider, once, before any client is built (reqwest is
+/// built without a provider of its own). A provider already installed by the embedding program
+/// is kept.
+pub(super) fn install_crypto_provider() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        if tokio_rustls::rustls::crypto::CryptoProvider::get_default().is_none() {
+            // Losing a race to another installer leaves that one in place, which is as good.
+            let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+        }
+    });
+}
 
 /// The system's CA certificates, read once per process (reading them is most of what building a
 /// client costs: a directory of files). A machine without any (a slim container) gets none, and
@@ -27,12 +40,13 @@ pub fn warm_up() {
 /// both parse and the key is the certificate's. Checked before any request is sent.
 pub fn check_identity(pem: &[u8]) -> Result<(), String> {
     let identity = identity_from_pem(pem)?;
+    install_crypto_provider();
     reqwest::Client::builder().tls_certs_only(Vec::new()).identity(identity).build().map(drop).map_err(|e| {
-        let text = chain(&e);
-        if text.to_lowercase().contains("inconsistent") || text.to_lowercase().contains("mismatch") {
+        use tokio_rustls::rustls::Error as Tls;
+        if matches!(source::<Tls>(&e), Some(Tls::InconsistentKeys(_))) {
             "the private key is not the key of the certificate (a wrong --client-key?)".to_owned()
         } else {
-            format!("the certificate and key cannot be used ({text})")
+            format!("the certificate and key cannot be used ({})", chain(&e))
         }
     })
 }

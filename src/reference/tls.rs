@@ -11,7 +11,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::server::WebPkiClientVerifier;
-use tokio_rustls::rustls::{RootCertStore, ServerConfig, crypto::aws_lc_rs};
+use tokio_rustls::rustls::{RootCertStore, ServerConfig, crypto::ring};
 
 /// What the TLS front presents and whom it lets in, PEM.
 pub struct TlsFiles {
@@ -43,7 +43,7 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, String> {
     }
     let key = PrivateKeyDer::from_pem_slice(&files.key_pem)
         .map_err(|_| "--tls-key: no PEM private key in the file".to_owned())?;
-    let provider = Arc::new(aws_lc_rs::default_provider());
+    let provider = Arc::new(ring::default_provider());
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS: {e}"))?;
