@@ -268,7 +268,9 @@ async fn fails_each_defect_in_the_scenario_that_covers_it() {
     let total = defects.len();
     let results = futures::stream::iter(defects)
         .map(|(quirk, id, phrase)| async move {
-            let (outcome, stdout) = any_data_run(rich(), vec![Quirk::Uem(quirk.clone())], SEED).await;
+            // The scenario that covers it, alone (the defect is the target's, whatever else runs).
+            let only = |config| RunConfig { seed: Some(SEED), tags: Some(format!("@{id}")), ..config };
+            let (outcome, stdout) = any_data_run_with(rich(), vec![Quirk::Uem(quirk.clone())], only).await;
             (quirk, id, phrase, outcome, stdout)
         })
         .buffer_unordered(4)
