@@ -39,8 +39,11 @@ impl Default for Gate {
 }
 
 /// The origin of a URL (`http://host:port`), the unit a target is judged down by.
+/// Called several times a request: only the scheme and authority are parsed, never a long query.
 pub fn origin(url: &str) -> String {
-    match url::Url::parse(url) {
+    let authority_starts = url.find("://").map_or(0, |i| i + 3);
+    let authority_ends = url[authority_starts..].find(['/', '?', '#']).map_or(url.len(), |i| authority_starts + i);
+    match url::Url::parse(&url[..authority_ends]) {
         Ok(u) => u.origin().ascii_serialization(),
         Err(_) => url.to_owned(),
     }
@@ -123,6 +126,19 @@ mod tests {
 
     fn refused(text: &str) -> TransportError {
         TransportError::new(TransportKind::Refused, text)
+    }
+
+    #[test]
+    fn the_origin_is_the_scheme_host_and_port_whatever_follows() {
+        for (url, want) in [
+            ("http://127.0.0.1:8080/a/b?query=name=x/y#z", "http://127.0.0.1:8080"),
+            ("https://Example.COM:443?x=1", "https://example.com"),
+            ("http://user:pw@host.test:81#frag", "http://host.test:81"),
+            ("https://[::1]:9443/mdm", "https://[::1]:9443"),
+        ] {
+            assert_eq!(origin(url), want, "{url}");
+        }
+        assert_eq!(origin("not a url"), "not a url");
     }
 
     #[test]
