@@ -2,7 +2,6 @@
 //! SHA-256 of the report's data in canonical JSON; the signature signs the digest's hex text.
 
 use super::ReportData;
-use ed25519_dalek::pkcs8::DecodePublicKey;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -36,18 +35,6 @@ pub fn seal(data: &ReportData, key: Option<&SigningKey>) -> Seal {
         None => (None, None),
     };
     Seal { digest, signature, public_key }
-}
-
-/// A public key from a file: SPKI PEM (`openssl pkey -pubout`) or 64 hex digits.
-pub fn load_verifying_key(text: &str) -> Result<VerifyingKey, String> {
-    if text.contains("-----BEGIN") {
-        return VerifyingKey::from_public_key_pem(text).map_err(|e| format!("not an Ed25519 public key: {e}"));
-    }
-    let bytes: [u8; 32] = hex::decode(text.trim())
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or("neither a PEM public key nor 64 hex digits of an Ed25519 public key")?;
-    VerifyingKey::from_bytes(&bytes).map_err(|e| format!("not an Ed25519 public key: {e}"))
 }
 
 /// Whether the seal's signature is the given key's signature of its digest.

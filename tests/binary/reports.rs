@@ -189,7 +189,7 @@ async fn the_signature_proves_the_issuer() {
     failing_run(dir.path(), |c| c.sign_key = Some(key_path.clone())).await;
 
     let text = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
-    let public = seal::load_verifying_key(&public_pem).unwrap();
+    let public = vpp_conformance::config::keys::public_key(&public_pem).unwrap();
     assert!(matches!(verify::verify(&text, Some(&public)), Verification::Intact { checked: true, .. }));
     assert!(matches!(verify::verify(&text, Some(&other)), Verification::Broken(_)), "another key must not verify");
 
