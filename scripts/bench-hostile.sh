@@ -3,7 +3,7 @@
 # (`vpp-conformance run --base-url URL`, no tags) against broken targets served on loopback by
 # Python 3 (stdlib servers; every request, any method and path, gets the same treatment).
 # The tests assert what happens (tests/in_process/hostile_bodies.rs: the client hangs up on a
-# flood at the body cap; tests/binary/dead_target.rs: at most two waves of requests reach a dead
+# flood at the body cap; tests/binary/dead_target.rs: at most one wave of requests reaches a dead
 # target); this script measures what that costs in time and memory, which no test asserts.
 #
 # Bodies it cannot use (`run --base-url URL`):

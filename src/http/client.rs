@@ -250,17 +250,26 @@ impl Client {
                 return Ok((Err(abandoned), Duration::ZERO, Vec::new()));
             }
         };
+        self.tell_gate(ask, &outcome.as_ref().map(drop).map_err(Clone::clone));
         let outcome = outcome.map_err(|e| TransportError { text: self.redactor.redact(&e.text), ..e });
-        if self.informs_gate {
-            let at = || format!("{method} {}", self.redactor.redact(url));
-            match &outcome {
-                Ok(_) => self.gate.answered(url),
-                Err(e) if e.kind == TransportKind::TimedOut => self.gate.timed_out(url, e, &at()),
-                Err(e) if e.kind.cannot_connect() => self.gate.unreachable(url, e, &at()),
-                Err(_) => {}
-            }
-        }
         Ok((outcome, elapsed, retried))
+    }
+
+    /// What the gate learns from an exchange's ending (when this client informs it): an answer, a
+    /// timeout, or no connection. The error is redacted here, as everything the gate keeps.
+    fn tell_gate(&self, ask: Ask<'_>, outcome: &Result<(), TransportError>) {
+        if !self.informs_gate {
+            return;
+        }
+        let Ask { method, url, .. } = ask;
+        let at = || format!("{method} {}", self.redactor.redact(url));
+        let redacted = |e: &TransportError| TransportError { text: self.redactor.redact(&e.text), ..e.clone() };
+        match outcome {
+            Ok(()) => self.gate.answered(url),
+            Err(e) if e.kind == TransportKind::TimedOut => self.gate.timed_out(url, &redacted(e), &at()),
+            Err(e) if e.kind.cannot_connect() => self.gate.unreachable(url, &redacted(e), &at()),
+            Err(_) => {}
+        }
     }
 
     /// Sends until an answer that is not a push-back comes, or an error that is not worth another
@@ -363,12 +372,16 @@ impl Client {
             return Ok((outcome, elapsed));
         }
         let alone = permit.ran_alone();
+        // A target that has not answered a single request of the run is not queueing the suite's
+        // load: it is down, and asking again would only wait out another timeout per request. The
+        // gate learns so before the slot is freed, so that no request waiting for it is sent.
+        let never_answered = !self.politeness.answered.locked().contains(&origin(url));
+        if never_answered && let Err(e) = &outcome {
+            self.tell_gate(ask, &Err(e.clone()));
+        }
         // Before waiting alone, which waits for every slot out.
         permit.done(Sample::TimedOut);
-        // A target that has not answered a single request of the run is not queueing the suite's
-        // load: it is down (the gate learns so from this timeout), and asking again would only
-        // wait out another timeout per request.
-        if alone || !self.politeness.answered.locked().contains(&origin(url)) {
+        if alone || never_answered {
             return Ok((outcome, elapsed));
         }
         self.politeness.turn().await;
