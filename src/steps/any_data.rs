@@ -106,6 +106,11 @@ async fn gather(w: &VppWorld) -> Listing {
     let urls = [list_url(w, None), list_url(w, Some(GATHERING_QUERIES[0])), list_url(w, Some(GATHERING_QUERIES[1]))];
     let get = |url| client.send("GET", url, None, Some(LIST_MEDIA_TYPE));
     let (plain, before, after) = futures::join!(get(&urls[0]), get(&urls[1]), get(&urls[2]));
+    // Requests sent again are the gathering scenario's: its step sent them (the others share the
+    // listing, not its exchanges).
+    for exchange in [&plain, &before, &after] {
+        client.credit_retries(&w.scenario, exchange);
+    }
     let plain_list = match listed_from(&plain) {
         Ok(list) => Some(list),
         // Said below, when the gathering queries meet the same stop or cap.

@@ -136,6 +136,7 @@ async fn not_moved(w: &mut VppWorld, _ctx: Context) -> StepResult {
         .without_redirects()
         .send(&exchange.method, &exchange.url, exchange.request_body.as_deref(), None)
         .await;
+    w.ctx().client.credit_retries(&w.scenario, &first);
     let first_status = first.reply().ok().map(|r| r.status).filter(|s| (300..400).contains(s));
     let findings = crate::checks::redirects::judge(&exchange.method, &exchange.url, first_status, &to);
     w.judge(findings, "the documented request was answered elsewhere")

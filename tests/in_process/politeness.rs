@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::fronts::{resetting_front, upstream_of};
+use crate::support::fronts::{resetting_connection, resetting_front, upstream_of};
 use crate::support::in_process::{config_for, run_with};
 use vpp_conformance::config::RunConfig;
 use vpp_conformance::config::units::parse_rate;
@@ -271,6 +271,32 @@ async fn an_any_data_scenario_whose_queries_were_sent_again_is_flaky() {
     assert_passed(&outcome, &out);
     let s = outcome.scenario("UEM-ANY-005").expect("ran");
     assert!(!s.flaky.is_empty(), "the date-bound scenario's resent queries mark it flaky\n{}", results(&outcome));
+    assert_eq!(s.flaky.len(), sent_again(&outcome), "each request sent again is the scenario's\n{out}");
+}
+
+/// The listing the `@any-data` scenarios share is gathered by the first of them: a request of it
+/// sent again is that scenario's, and the run's count of requests sent again is the scenarios'.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_request_sent_again_is_credited_to_the_scenario_that_gathered_it() {
+    let target = reference().await;
+    // The run's first connections carry the listing's three requests, sent at once.
+    let (url, resets) = resetting_connection(upstream_of(&target), 1).await;
+    let config = RunConfig { tags: Some("@any-data and @uem".into()), retries: 2, ..config_for(&url) };
+    let (outcome, out) = run_with(&config).await;
+    assert_eq!(resets.load(Ordering::SeqCst), 1, "the first connection was reset\n{out}");
+    assert_passed(&outcome, &out);
+    let credited: usize = outcome.scenarios.iter().map(|s| s.flaky.len()).sum();
+    assert_eq!(credited, sent_again(&outcome), "each request sent again is a scenario's\n{out}");
+    assert!(credited > 0, "the scenario that gathered the listing is flaky\n{out}");
+}
+
+/// How many requests the run sent again after a transport error, as its notices say.
+fn sent_again(outcome: &RunOutcome) -> usize {
+    outcome
+        .notices
+        .iter()
+        .find_map(|n| n.split_once(" request(s) sent again")?.0.parse().ok())
+        .expect("the run's notices count the requests sent again")
 }
 
 /// A conformant target of modest capacity (one worker, each request 20 ms of its time) passes
@@ -327,4 +353,21 @@ async fn a_request_slower_than_the_timeout_alone_fails_as_a_timeout() {
     let others: Vec<_> = outcome.scenarios.iter().filter(|s| s.id != "UEM-GET-001").collect();
     assert!(others.len() >= 10 && others.iter().all(|s| s.status == Status::Pass), "{}", results(&outcome));
     assert!(out.contains("TIMED OUT"), "the log names the status:\n{out}");
+}
+
+/// A scenario that finds its request redirected asks again without following, to see the first
+/// status: that request, sent again after a reset, is the scenario's too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_that_reads_a_redirect_is_credited_when_sent_again() {
+    let quirk = Quirk::Apple(vpp_conformance::reference::AppleQuirk::BadRedirectToGet);
+    let target = ReferenceTarget::start(ReferenceOptions::default().with_quirk(quirk)).await.unwrap();
+    // The first connection carries the POST and the redirect it follows; the client that does not
+    // follow redirects opens the second.
+    let (url, resets) = resetting_connection(upstream_of(&target), 2).await;
+    let config = RunConfig { tags: Some("@APL-CFG-011".into()), retries: 2, ..config_for(&url) };
+    let (outcome, out) = run_with(&config).await;
+    assert_eq!(resets.load(Ordering::SeqCst), 1, "the second connection was reset\n{out}");
+    let s = outcome.scenario("APL-CFG-011").expect("ran");
+    assert_eq!(s.verdict(), Verdict::Failed, "the redirect to GET is still caught\n{out}");
+    assert_eq!(s.flaky.len(), sent_again(&outcome), "each request sent again is the scenario's\n{out}");
 }

@@ -11,6 +11,19 @@ use vpp_conformance::reference::ReferenceTarget;
 /// `--retries`, the scenarios whose requests it reset pass as flaky. Its base URL, and how many
 /// requests it reset.
 pub async fn resetting_front(upstream: std::net::SocketAddr, nth: usize) -> (String, Arc<AtomicUsize>) {
+    resetting_front_where(upstream, move |n| n.is_multiple_of(nth)).await
+}
+
+/// As [`resetting_front`], resetting only the `n`-th connection (from 1).
+pub async fn resetting_connection(upstream: std::net::SocketAddr, n: usize) -> (String, Arc<AtomicUsize>) {
+    resetting_front_where(upstream, move |i| i == n).await
+}
+
+/// A front that resets the connections `reset` picks by their number (from 1).
+async fn resetting_front_where(
+    upstream: std::net::SocketAddr,
+    reset: impl Fn(usize) -> bool + Send + 'static,
+) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let resets = Arc::new(AtomicUsize::new(0));
@@ -20,7 +33,7 @@ pub async fn resetting_front(upstream: std::net::SocketAddr, nth: usize) -> (Str
         loop {
             let Ok((mut client, _)) = listener.accept().await else { continue };
             n += 1;
-            if n.is_multiple_of(nth) {
+            if reset(n) {
                 let count = count.clone();
                 tokio::spawn(async move {
                     let mut buf = [0u8; 4096];
