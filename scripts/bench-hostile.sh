@@ -25,7 +25,7 @@
 #   dead-hanging   a listener that accepts and reads every connection and never answers
 #   dead-trickle   200, application/json, Content-Length: 100000 at once, then the body a byte
 #                  every 300 ms
-#   expected: exit 1, wall time within about two timeouts (<= 5 s on an idle machine)
+#   expected: exit 1, wall time about one timeout (the first wave's; <= 3 s on an idle machine)
 # The baseline (`run --base-url URL --timeout 20`):
 #   baseline       the release binary's own reference target (`serve`), which passes: the peak
 #                  RSS an ordinary run takes, to compare the others with (exit 0)
