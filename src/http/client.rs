@@ -362,6 +362,16 @@ impl Client {
         if let Ok((reply, _, _)) = &outcome {
             self.politeness.body_size(url, reply.body.len());
         }
+        // A target that has not answered a single request of the run, and now timed out or cannot
+        // be reached, is down: the gate learns so before the slot is freed, so that no request
+        // waiting for the slot is sent (one wave of requests reaches a dead target, not two).
+        let never_answered = !self.politeness.answered.locked().contains(&origin(url));
+        if never_answered
+            && let Err(e) = &outcome
+            && (timed_out || e.kind.cannot_connect())
+        {
+            self.tell_gate(ask, &Err(e.clone()));
+        }
         if !timed_out {
             // Latency is judged by the answer's head: a large body takes longer to read without
             // any queue at the target.
@@ -372,15 +382,10 @@ impl Client {
             return Ok((outcome, elapsed));
         }
         let alone = permit.ran_alone();
-        // A target that has not answered a single request of the run is not queueing the suite's
-        // load: it is down, and asking again would only wait out another timeout per request. The
-        // gate learns so before the slot is freed, so that no request waiting for it is sent.
-        let never_answered = !self.politeness.answered.locked().contains(&origin(url));
-        if never_answered && let Err(e) = &outcome {
-            self.tell_gate(ask, &Err(e.clone()));
-        }
         // Before waiting alone, which waits for every slot out.
         permit.done(Sample::TimedOut);
+        // A target that has not answered is not queueing the suite's load: asking again would
+        // only wait out another timeout per request.
         if alone || never_answered {
             return Ok((outcome, elapsed));
         }

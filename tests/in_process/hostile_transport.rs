@@ -16,10 +16,34 @@ use crate::support::hostile::{
 };
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
+use vpp_conformance::http::Client;
+use vpp_conformance::http::limit::INITIAL_LIMIT;
+use vpp_conformance::http::options::ClientOptions;
+use vpp_conformance::outcome::NotRun;
+use vpp_conformance::redact::Redactor;
 
 // ---------------------------------------------------------------------------------------------
 // Refuses connections
 // ---------------------------------------------------------------------------------------------
+
+/// The first refusals tell the gate the target is down before their places are freed: of many
+/// requests at once to a closed port, at most one wave (as many as the adaptive limit first lets
+/// out) is sent, and the rest are not run, for the target being down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_most_one_wave_of_requests_goes_to_a_closed_port() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = Client::new(ClientOptions { timeout: TIMEOUT, ..ClientOptions::default() }, Redactor::new()).unwrap();
+    let url = format!("http://127.0.0.1:{port}/mdm/VPPServiceConfigSrv");
+    let asked = 16 * INITIAL_LIMIT;
+    let exchanges = futures::future::join_all((0..asked).map(|_| client.send("GET", &url, None, None))).await;
+    let sent = exchanges.iter().filter(|e| e.not_run.is_none()).count();
+    assert!(
+        (1..=INITIAL_LIMIT).contains(&sent),
+        "{sent} of {asked} requests were sent to a closed port: more than one wave ({INITIAL_LIMIT})"
+    );
+    let down = exchanges.iter().filter(|e| matches!(e.not_run, Some(NotRun::TargetDown { .. }))).count();
+    assert_eq!(sent + down, asked, "every request not sent is not run for the target being down");
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_connection_fails_every_scenario_saying_it_cannot_connect() {
