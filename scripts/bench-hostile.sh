@@ -285,7 +285,7 @@ expected_of() {
     baseline) echo "exit 0" ;;
     gzip|brackets) echo "exit 1, bounded" ;;
     flood-*) echo "exit 1, a few s, RSS ≪ 1 GB (cap × bodies in flight)" ;;
-    dead-*) echo "exit 1, ≲ 2 timeouts (5 s)" ;;
+    dead-*) echo "exit 1, ≲ 1 timeout (3 s)" ;;
   esac
 }
 
