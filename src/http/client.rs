@@ -11,7 +11,7 @@ use super::politeness::{
 };
 use super::tls::{identity_from_pem, install_crypto_provider, system_roots};
 use super::units::human_duration;
-use crate::gate::{Gate, origin};
+use crate::gate::Gate;
 use crate::outcome::{NotRun, TransportError, TransportKind};
 use crate::redact::Redactor;
 use crate::sync::Locked;
@@ -250,14 +250,14 @@ impl Client {
                 return Ok((Err(abandoned), Duration::ZERO, Vec::new()));
             }
         };
-        self.tell_gate(ask, &outcome.as_ref().map(drop).map_err(Clone::clone));
+        self.tell_gate(ask, outcome.as_ref().map(drop));
         let outcome = outcome.map_err(|e| TransportError { text: self.redactor.redact(&e.text), ..e });
         Ok((outcome, elapsed, retried))
     }
 
     /// What the gate learns from an exchange's ending (when this client informs it): an answer, a
     /// timeout, or no connection. The error is redacted here, as everything the gate keeps.
-    fn tell_gate(&self, ask: Ask<'_>, outcome: &Result<(), TransportError>) {
+    fn tell_gate(&self, ask: Ask<'_>, outcome: Result<(), &TransportError>) {
         if !self.informs_gate {
             return;
         }
@@ -294,7 +294,7 @@ impl Client {
             match outcome {
                 Ok((reply, retry_after, _)) => {
                     self.redactor.learn_tokens(&reply.body);
-                    self.politeness.answered.locked().insert(origin(url));
+                    self.politeness.mark_answered(url);
                     let asked = match (reply.status, retry_after.as_deref()) {
                         (429 | 503, Some(value)) => {
                             Some(parse_retry_after(value, chrono::Utc::now()).unwrap_or(DEFAULT_PUSHBACK_WAIT))
@@ -325,8 +325,7 @@ impl Client {
                     // A refused connection is worth another try only from a target that answered
                     // before: otherwise it is down.
                     let worth = e.kind.transient()
-                        && (e.kind != TransportKind::Refused
-                            || self.politeness.answered.locked().contains(&origin(url)));
+                        && (e.kind != TransportKind::Refused || self.politeness.answered_before(url));
                     if !worth || attempts >= self.options.retries {
                         return Ok((Err(e), elapsed, retried));
                     }
@@ -365,12 +364,13 @@ impl Client {
         // A target that has not answered a single request of the run, and now timed out or cannot
         // be reached, is down: the gate learns so before the slot is freed, so that no request
         // waiting for the slot is sent (one wave of requests reaches a dead target, not two).
-        let never_answered = !self.politeness.answered.locked().contains(&origin(url));
-        if never_answered
-            && let Err(e) = &outcome
-            && (timed_out || e.kind.cannot_connect())
-        {
-            self.tell_gate(ask, &Err(e.clone()));
+        // Only asked of such an error: an answer, the common case, takes no lock here.
+        let never_answered = match &outcome {
+            Err(e) if timed_out || e.kind.cannot_connect() => !self.politeness.answered_before(url),
+            _ => false,
+        };
+        if never_answered && let Err(e) = &outcome {
+            self.tell_gate(ask, Err(e));
         }
         if !timed_out {
             // Latency is judged by the answer's head: a large body takes longer to read without

@@ -185,6 +185,16 @@ impl Politeness {
         self.limits.locked().entry(origin(url)).or_insert_with(|| (AdaptiveLimit::new(self.ceiling), 0.0)).0.clone()
     }
 
+    /// The origin of `url` answered a request of this run.
+    pub(super) fn mark_answered(&self, url: &str) {
+        self.answered.locked().insert(origin(url));
+    }
+
+    /// Whether the origin of `url` answered a request of this run.
+    pub(super) fn answered_before(&self, url: &str) -> bool {
+        self.answered.locked().contains(&origin(url))
+    }
+
     /// A body of `bytes` came from the origin of `url`: its ceiling follows the bodies' size.
     pub(super) fn body_size(&self, url: &str, bytes: usize) {
         let mut limits = self.limits.locked();
