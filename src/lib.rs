@@ -3,7 +3,7 @@
 //!
 //! Layers, lowest first (a lower layer never imports a higher one):
 //! `catalog` (the embedded contract and the documented facts) and `sync` · `outcome` (the results model) ·
-//! `redact` · `gate` (whether a request may still go out) · `checks` (plain functions, no cucumber) ·
+//! `redact` · `gate` (whether the run goes on) · `checks` (plain functions, no cucumber) ·
 //! `http` (one bounded exchange) · `steps` (thin cucumber glue) · `config` ·
 //! `runner` (one run in named stages) · `report` (summary, reports, seal, diff) · `app` (run,
 //! then export; merge; serve) · `cli` (the grammar, the signals and the exit status).

@@ -1,7 +1,8 @@
 //! The command line: a stable interface CI scripts depend on. Exit status 0 when every selected
-//! scenario passed, 1 when any failed (an unreachable target included), 2 for a usage or
-//! configuration error, 130 and 143 when SIGINT or SIGTERM interrupted the run (128 + the
-//! signal's number, as shells report it).
+//! scenario passed, 1 when a rule was seen broken, 2 for a usage or configuration error, 3 when
+//! nothing was seen broken but a scenario could not be judged (no usable answer: hurl's code for
+//! a runtime error), 130 and 143 when SIGINT or SIGTERM interrupted the run (128 + the signal's
+//! number, as shells report it).
 //!
 //! Here: `main`, the dispatch to each command and the exit codes. The grammar is in `args.rs`,
 //! the signals in `signals.rs`, the generated reference page (`docs/reference.md`) in
@@ -15,6 +16,7 @@ pub use crate::app::serve::ServeArgs;
 pub use args::{Cli, Command, DiffArgs, FixturesArgs, ListArgs, MergeArgs, RunArgs, VerifyArgs};
 
 use crate::gate::{Gate, Stop};
+use crate::outcome::Conclusion;
 use crate::report::verify::Verification;
 use crate::runner::SharedOut;
 use clap::Parser;
@@ -24,10 +26,14 @@ use std::sync::Arc;
 
 /// Every selected scenario passed (a SHOULD or INFO one not met aside).
 pub const EXIT_OK: u8 = 0;
-/// A scenario failed the run, or did not run (its target did not answer).
+/// A rule was seen broken where a failure counts (MUST; SHOULD under `--strict`). This wins.
 pub const EXIT_FAILED: u8 = 1;
-/// A usage or configuration error, or a target that cannot be prepared.
+/// A usage or configuration error, or a target that refused its preparation with an answer.
 pub const EXIT_USAGE: u8 = 2;
+/// Nothing was seen broken, but a scenario where a failure would count could not be judged: no
+/// usable answer came (refused, reset, TLS, silent, pushed back, a gateway's 502/504), or the
+/// suite itself failed. A CI job may retry on this status alone.
+pub const EXIT_ERROR: u8 = 3;
 /// SIGINT (Ctrl-C) interrupted the run; the reports were written.
 pub const EXIT_INTERRUPTED_SIGINT: u8 = 130;
 /// SIGTERM (a CI system cancelling the job) interrupted the run; the reports were written.
@@ -81,13 +87,25 @@ fn verify_report(args: VerifyArgs) -> ExitCode {
     }
 }
 
-/// `diff`: 1 when anything newly fails.
+/// `diff`: 1 when anything newly fails, else 3 when something judged in the base run could not
+/// be judged in the new one.
 fn diff(args: DiffArgs) -> ExitCode {
     match crate::app::diff::diff(&args.base, &args.new, args.format, &mut std::io::stdout()) {
         Ok(changes) if changes.regressed() => ExitCode::from(EXIT_FAILED),
+        Ok(changes) if !changes.newly_unjudged.is_empty() => ExitCode::from(EXIT_ERROR),
         Ok(_) => ExitCode::from(EXIT_OK),
         Err(e) => usage_error(e),
     }
+}
+
+/// The exit status of a run's (or a merged run's) conclusion.
+fn exit_of(conclusion: Conclusion) -> ExitCode {
+    ExitCode::from(match conclusion {
+        Conclusion::Pass => EXIT_OK,
+        Conclusion::Fail => EXIT_FAILED,
+        Conclusion::Error => EXIT_ERROR,
+        Conclusion::Interrupted(signal) => signals::exit_code_of(signal),
+    })
 }
 
 /// Says what was wrong with the command, and exits with [`EXIT_USAGE`].
@@ -105,8 +123,7 @@ fn merge(args: MergeArgs) -> ExitCode {
         public_key: args.public_key.as_deref(),
     };
     match crate::app::merge(request, &mut out) {
-        Ok(outcome) if outcome.passed() => ExitCode::from(EXIT_OK),
-        Ok(_) => ExitCode::from(EXIT_FAILED),
+        Ok(outcome) => exit_of(outcome.conclusion()),
         Err(e) => {
             eprintln!("vpp-conformance merge: {e}");
             ExitCode::from(EXIT_USAGE)
@@ -132,8 +149,7 @@ async fn run(args: RunArgs) -> ExitCode {
             eprintln!("vpp-conformance: interrupted by {} before the scenarios ran: {e}", signal.name());
             ExitCode::from(signals::exit_code_of(signal))
         }
-        (Ok(outcome), None) if outcome.passed() => ExitCode::from(EXIT_OK),
-        (Ok(_), None) => ExitCode::from(EXIT_FAILED),
+        (Ok(outcome), None) => exit_of(outcome.conclusion()),
         (Err(e), None) => usage_error(e),
     }
 }

@@ -90,6 +90,8 @@ pub struct RunConfig {
     /// The longest a request waits, in all, for a target that pushes back (429, 503 with
     /// `Retry-After`) before it fails saying so.
     pub max_retry_after: Duration,
+    /// The run's budget of push-back retries (`--max-pushbacks`).
+    pub max_pushbacks: u64,
     /// Times a request is sent again after a transport error; a scenario that passed only then is
     /// flaky.
     pub retries: u32,
@@ -243,6 +245,7 @@ impl Default for RunConfig {
             uem_login: None,
             rate_limit: None,
             max_retry_after: Duration::from_secs(60),
+            max_pushbacks: crate::http::DEFAULT_MAX_PUSHBACKS,
             retries: 0,
             client_cert: None,
             client_key: None,

@@ -64,6 +64,7 @@ pub fn resolve(
         uem_login: uem_login_from_env(&env)?,
         rate_limit,
         max_retry_after: limits.max_retry_after,
+        max_pushbacks: limits.max_pushbacks,
         retries: limits.retries,
         client_cert,
         client_key,
@@ -108,6 +109,7 @@ struct Limits {
     max_failures: Option<usize>,
     concurrency: usize,
     max_retry_after: Duration,
+    max_pushbacks: u64,
     retries: u32,
 }
 
@@ -135,6 +137,7 @@ impl Limits {
             flags.max_retry_after.or(file.max_retry_after).unwrap_or(defaults.max_retry_after.as_secs_f64());
         let ok = max_retry_after.is_finite() && (0.0..=3600.0).contains(&max_retry_after);
         within("--max-retry-after", max_retry_after, ok, "give a number of seconds from 0 to 3600")?;
+        let max_pushbacks = flags.max_pushbacks.or(file.max_pushbacks).unwrap_or(defaults.max_pushbacks);
         let retries = flags.retries.or(file.retries).unwrap_or(defaults.retries);
         within("--retries", retries, retries <= 10, "at most 10 (a target that needs more is not healthy)")?;
         Ok(Self {
@@ -144,6 +147,7 @@ impl Limits {
             max_failures,
             concurrency,
             max_retry_after: seconds(max_retry_after),
+            max_pushbacks,
             retries,
         })
     }

@@ -108,10 +108,14 @@ pub struct Settings {
     /// At most N requests per second (N/s) or per minute (N/m) leave the suite, across the whole run.
     #[arg(long, value_name = "N/s")]
     pub rate_limit: Option<String>,
-    /// The longest a request waits, in all, for a target that answers 429 (or 503 with Retry-After)
-    /// before it fails saying the target pushed back.
+    /// The longest a request waits, in all, for a target that answers 429 or 503 (its
+    /// Retry-After, or a backoff) before it ends not judged (ERROR), saying the target pushed back.
     #[arg(long, value_name = "SECONDS")]
     pub max_retry_after: Option<f64>,
+    /// The most requests the whole run sends again after a push-back (429, 503); once spent, a
+    /// push-back ends its request not judged (ERROR), and the log says so.
+    #[arg(long, value_name = "N")]
+    pub max_pushbacks: Option<u64>,
     /// Send a request again, up to N times with backoff, after a transport error (a reset, a
     /// timeout); a scenario that passes only then is reported flaky. A failed check is never retried.
     #[arg(long, value_name = "N")]
@@ -187,6 +191,7 @@ pub fn defaults() -> Vec<(&'static str, String)> {
         ("max_requests", d.max_requests.to_string()),
         ("max_body_size", crate::http::human_size(d.max_body_bytes)),
         ("max_retry_after", seconds(d.max_retry_after)),
+        ("max_pushbacks", d.max_pushbacks.to_string()),
         ("retries", d.retries.to_string()),
     ]
 }
@@ -292,6 +297,7 @@ mod tests {
             state-setup-url = "http://localhost:8080/_state"
             rate-limit = "15/s"
             max-retry-after = 30
+            max-pushbacks = 200
             retries = 2
             client-cert = "client.pem"
             client-key = "client.key"

@@ -4,15 +4,17 @@
 
 use super::error::chain;
 use super::exchange::{Exchange, Reply, send_one};
-use super::limit::{LimitSnapshot, Sample};
+use super::limit::Sample;
 use super::options::{Ask, ClientOptions, MAX_REDIRECTS};
+use super::origin::Learned;
 use super::politeness::{
-    DEFAULT_PUSHBACK_WAIT, MAX_PUSHBACKS_PER_REQUEST, Politeness, RETRY_BACKOFF, RetryId, Traffic, parse_retry_after,
+    MAX_PUSHBACK_BACKOFF, MAX_PUSHBACKS_PER_REQUEST, PUSHBACK_BACKOFF, Politeness, RETRY_BACKOFF, RetryId, Traffic,
+    backoff, parse_retry_after,
 };
 use super::tls::{identity_from_pem, install_crypto_provider, system_roots};
 use super::units::human_duration;
 use crate::gate::Gate;
-use crate::outcome::{NotRun, TransportError, TransportKind};
+use crate::outcome::{TransportError, TransportKind, Withheld};
 use crate::redact::Redactor;
 use crate::sync::Locked;
 use std::sync::Arc;
@@ -32,9 +34,9 @@ pub struct Client {
     pub(super) scoped: Vec<(String, String, String)>,
     /// Whether a request may still go out: the run not stopped, its target not known to be down.
     pub(super) gate: Arc<Gate>,
-    /// Whether what this client meets tells the gate a target is down (off for the canonical
+    /// Whether what this client meets tells an origin's record it is down (off for the canonical
     /// data check, which runs beside the scenarios: a target down is theirs to find and report).
-    pub(super) informs_gate: bool,
+    pub(super) reports_health: bool,
     /// Shared by every clone: the rate, the pauses targets ask for, what was sent.
     pub(super) politeness: Arc<Politeness>,
 }
@@ -75,7 +77,7 @@ impl Client {
             b.build().map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
         };
         let (http, http_no_redirect) = (build(MAX_REDIRECTS)?, build(0)?);
-        let politeness = Arc::new(Politeness::new(options.rate_limit, options.max_in_flight));
+        let politeness = Arc::new(Politeness::new(options.rate_limit, options.max_in_flight, options.max_pushbacks));
         Ok(Self {
             http,
             http_no_redirect,
@@ -83,7 +85,7 @@ impl Client {
             redactor,
             scoped: Vec::new(),
             gate: Arc::default(),
-            informs_gate: true,
+            reports_health: true,
             politeness,
         })
     }
@@ -137,10 +139,10 @@ impl Client {
         self
     }
 
-    /// This client, telling the gate nothing of what it meets (see `informs_gate`).
-    pub fn without_gate_reports(&self) -> Self {
+    /// This client, telling no origin's record what it meets (see `reports_health`).
+    pub fn without_health_reports(&self) -> Self {
         let mut c = self.clone();
-        c.informs_gate = false;
+        c.reports_health = false;
         c
     }
 
@@ -154,7 +156,7 @@ impl Client {
 
     /// What the run sent so far, and how its targets pushed back (shared by every clone).
     pub fn traffic(&self) -> Traffic {
-        self.politeness.traffic.locked().clone()
+        self.politeness.snapshot()
     }
 
     /// Credits the requests `exchange` sent again (`--retries`) to `scenario`, whose step has the
@@ -183,10 +185,10 @@ impl Client {
     /// Secrets in the body are learned after the clock stops, for the same reason.
     pub async fn send_as(&self, method: &str, url: &str, body: Option<(&str, &str)>, accept: Option<&str>) -> Exchange {
         let started = Instant::now();
-        let mut not_run = self.gate.refusal(url);
+        let mut withheld = self.refusal(url);
         let mut retried = Vec::new();
-        let not_sent = |why: &NotRun| Err(TransportError::new(TransportKind::Other, why.to_string()));
-        let (outcome, elapsed) = match &not_run {
+        let not_sent = |why: &Withheld| Err(TransportError::new(TransportKind::Other, why.to_string()));
+        let (outcome, elapsed) = match &withheld {
             Some(why) => (not_sent(why), Duration::ZERO),
             None => {
                 // A stop drops the request, whether it waits for its turn or is under way.
@@ -196,16 +198,17 @@ impl Client {
                             retried = again;
                             (outcome, elapsed)
                         }
-                        Err(refused) => {
+                        Err((refused, again)) => {
+                            retried = again;
                             let outcome = not_sent(&refused);
-                            not_run = Some(refused);
+                            withheld = Some(refused);
                             (outcome, Duration::ZERO)
                         }
                     },
                     stop = self.gate.until_stopped() => {
-                        let why = stop.not_run();
+                        let why = Withheld::Stopped(stop.not_run());
                         let outcome = not_sent(&why);
-                        not_run = Some(why);
+                        withheld = Some(why);
                         (outcome, started.elapsed())
                     }
                 }
@@ -217,23 +220,32 @@ impl Client {
             request_body: body.map(|(b, _)| self.redactor.redact(b)),
             outcome,
             elapsed,
-            not_run,
+            withheld,
             retried,
         }
     }
 
-    /// One exchange once a turn is free, run as a task of its own (dropped, it is aborted), with
-    /// what the gate learns from it; the error redacted, and the transport errors it was sent
-    /// again after. `Err` when the gate refuses the request once its turn comes (its target was
-    /// found down meanwhile): it is not run.
-    async fn exchange_in_turn(
-        &self,
-        ask: Ask<'_>,
-    ) -> Result<(Result<Reply, TransportError>, Duration, Vec<RetryId>), NotRun> {
-        let Ask { method, url, body, accept } = ask;
-        if let Some(why) = self.gate.refusal(url) {
-            return Err(why);
+    /// Why a request to `url` is not sent, if it is not: the run stopped, or the origin is down.
+    fn refusal(&self, url: &str) -> Option<Withheld> {
+        if let Some(stop) = self.gate.stopped() {
+            return Some(Withheld::Stopped(stop.not_run()));
         }
+        self.politeness.origins.of(url).down().map(Withheld::Down)
+    }
+
+    /// The origin of `url` is down with this cause, whatever it answered before: preparing the
+    /// run (`preparing` says what) got no answer from it, so nothing that needs it can be judged.
+    pub fn mark_down(&self, url: &str, error: &TransportError, request: &str, preparing: &str) {
+        let redacted = TransportError { text: self.redactor.redact(&error.text), ..error.clone() };
+        self.politeness.origins.of(url).mark_down(&redacted, &self.redactor.redact(request), preparing);
+    }
+
+    /// One exchange once a turn is free, run as a task of its own (dropped, it is aborted), the
+    /// error redacted, with the transport errors it was sent again after. `Err` when it is not
+    /// judged on an answer of its own: the run stopped, or its origin is down (found so by this
+    /// request or meanwhile), whose one cause it then carries.
+    async fn exchange_in_turn(&self, ask: Ask<'_>) -> Result<Sent, (Withheld, Vec<RetryId>)> {
+        let Ask { method, url, body, accept } = ask;
         let this = self.clone();
         let (method_owned, url_owned) = (method.to_owned(), url.to_owned());
         let body_owned = body.map(|(b, t)| (b.to_owned(), t.to_owned()));
@@ -250,127 +262,178 @@ impl Client {
                 return Ok((Err(abandoned), Duration::ZERO, Vec::new()));
             }
         };
-        self.tell_gate(ask, outcome.as_ref().map(drop));
+        if let Err(e) = &outcome {
+            self.found_silent(ask, e);
+            // The origin is down: this request carries its one cause, as every other does.
+            if self.reports_health
+                && let Some(down) = self.politeness.origins.of(url).down()
+            {
+                return Err((Withheld::Down(down), retried));
+            }
+        }
         let outcome = outcome.map_err(|e| TransportError { text: self.redactor.redact(&e.text), ..e });
         Ok((outcome, elapsed, retried))
     }
 
-    /// What the gate learns from an exchange's ending (when this client informs it): an answer, a
-    /// timeout, or no connection. The error is redacted here, as everything the gate keeps.
-    fn tell_gate(&self, ask: Ask<'_>, outcome: Result<(), &TransportError>) {
-        if !self.informs_gate {
+    /// An error from an origin that never answered in this run may mean it is down (when this
+    /// client reports health): its record learns so, with the error redacted.
+    fn found_silent(&self, ask: Ask<'_>, e: &TransportError) {
+        if !self.reports_health || !e.kind.downs_a_silent_origin() {
             return;
         }
-        let Ask { method, url, .. } = ask;
-        let at = || format!("{method} {}", self.redactor.redact(url));
-        let redacted = |e: &TransportError| TransportError { text: self.redactor.redact(&e.text), ..e.clone() };
-        match outcome {
-            Ok(()) => self.gate.answered(url),
-            Err(e) if e.kind == TransportKind::TimedOut => self.gate.timed_out(url, &redacted(e), &at()),
-            Err(e) if e.kind.cannot_connect() => self.gate.unreachable(url, &redacted(e), &at()),
-            Err(_) => {}
-        }
+        let request = format!("{} {}", ask.method, self.redactor.redact(ask.url));
+        let redacted = TransportError { text: self.redactor.redact(&e.text), ..e.clone() };
+        self.politeness.origins.of(ask.url).found_silent(&redacted, &request);
     }
 
-    /// Sends until an answer that is not a push-back comes, or an error that is not worth another
-    /// try: each attempt waits for its turn in the run's rate and pauses, and is timed alone (a
-    /// pause a target asked for is not the target's slowness). Secrets in a body are learned after
-    /// the clock stops.
-    async fn politely(&self, ask: Ask<'_>) -> Result<(Result<Reply, TransportError>, Duration, Vec<RetryId>), NotRun> {
-        let Ask { method, url, .. } = ask;
+    /// Sends until a usable answer comes, or an error that is not worth another try: a
+    /// push-back (429, 503) slows the origin and is asked again after its pause or a backoff,
+    /// within `--max-retry-after`, the request's and the run's budgets; a transport error is
+    /// asked again per `--retries`. Each attempt is timed alone. Secrets in a body are learned
+    /// after the clock stops.
+    async fn politely(&self, ask: Ask<'_>) -> Result<Sent, (Withheld, Vec<RetryId>)> {
+        let origin = self.politeness.origins.of(ask.url);
         let mut retried = Vec::new();
-        let (mut attempts, mut pushbacks, mut waited) = (0u32, 0u32, Duration::ZERO);
+        let mut tries = Tries::default();
         let mut last_error: Option<(TransportError, Duration)> = None;
         loop {
-            let (outcome, elapsed) = match self.attempt(ask).await {
+            let (outcome, elapsed, sent_at) = match self.attempt(ask).await {
                 Ok(done) => done,
                 // Refused once its turn came: a request that already met an error is judged by
-                // it; one never sent is not run.
+                // it; one never sent is withheld.
                 Err(why) => match last_error {
                     Some((e, elapsed)) => return Ok((Err(e), elapsed, retried)),
-                    None => return Err(why),
+                    None => return Err((why, retried)),
                 },
             };
-            match outcome {
-                Ok((reply, retry_after, _)) => {
-                    self.redactor.learn_tokens(&reply.body);
-                    self.politeness.mark_answered(url);
-                    let asked = match (reply.status, retry_after.as_deref()) {
-                        (429 | 503, Some(value)) => {
-                            Some(parse_retry_after(value, chrono::Utc::now()).unwrap_or(DEFAULT_PUSHBACK_WAIT))
+            let error = match outcome.map(|(reply, retry_after, _)| self.answer(reply, retry_after)) {
+                Ok(Answer::Usable(reply)) => {
+                    origin.answered();
+                    return Ok((Ok(reply), elapsed, retried));
+                }
+                Ok(Answer::PushedBack { status, asked }) => {
+                    origin.pushed_back(sent_at, asked);
+                    match self.after_pushback(&mut tries, status, asked) {
+                        Ok(wait) => {
+                            // A pause the origin asked for holds its every request (the turn); a
+                            // backoff holds this one.
+                            if asked.is_none() {
+                                tokio::time::sleep(wait).await;
+                            }
+                            continue;
                         }
-                        (429, None) => Some(DEFAULT_PUSHBACK_WAIT),
-                        _ => None,
-                    };
-                    let Some(wait) = asked else { return Ok((Ok(reply), elapsed, retried)) };
-                    pushbacks += 1;
-                    if waited + wait > self.options.max_retry_after || pushbacks > MAX_PUSHBACKS_PER_REQUEST {
-                        let why = format!(
-                            "the target pushed back (HTTP {} {} time(s) for this request, the last asking for a \
-                             wait of {}s; the suite waited {}s already and gives up at --max-retry-after {}s): \
-                             this is the target's rate limiting, not a failure of a documented rule (slow the \
-                             run down with --rate-limit, or raise --max-retry-after)",
-                            reply.status,
-                            pushbacks,
-                            wait.as_secs_f64().ceil(),
-                            waited.as_secs_f64().ceil(),
-                            self.options.max_retry_after.as_secs()
-                        );
-                        return Ok((Err(TransportError::new(TransportKind::PushedBack, why)), elapsed, retried));
+                        Err(e) => return Ok((Err(e), elapsed, retried)),
                     }
-                    waited += wait;
-                    self.politeness.push_back(wait);
                 }
-                Err(e) => {
-                    // A refused connection is worth another try only from a target that answered
-                    // before: otherwise it is down.
-                    let worth = e.kind.transient()
-                        && (e.kind != TransportKind::Refused || self.politeness.answered_before(url));
-                    if !worth || attempts >= self.options.retries {
-                        return Ok((Err(e), elapsed, retried));
-                    }
-                    attempts += 1;
-                    let note = self.redactor.redact(&format!("{method} {url} (attempt {attempts}): {}", e.text));
-                    retried.push(self.politeness.retried(note));
-                    last_error = Some((e, elapsed));
-                    tokio::time::sleep(RETRY_BACKOFF * 2u32.saturating_pow(attempts - 1)).await;
-                }
+                Ok(Answer::Gateway(e)) | Err(e) => e,
+            };
+            // A reset from an origin that answered before is push-back too.
+            if error.kind == TransportKind::Reset && origin.answered_before() {
+                origin.pushed_back(sent_at, None);
             }
+            // An error that would mean a silent origin is down is worth another try only from
+            // an origin that answered before.
+            let worth = error.kind.transient() && (!error.kind.downs_a_silent_origin() || origin.answered_before());
+            if !worth || tries.errors >= self.options.retries {
+                return Ok((Err(error), elapsed, retried));
+            }
+            tries.errors += 1;
+            let note =
+                self.redactor.redact(&format!("{} {} (attempt {}): {}", ask.method, ask.url, tries.errors, error.text));
+            retried.push(self.politeness.retried(error.kind, note));
+            last_error = Some((error, elapsed));
+            tokio::time::sleep(backoff(RETRY_BACKOFF, tries.errors, Duration::from_secs(30))).await;
         }
     }
 
-    /// One attempt in its turn (the run's rate and pauses) and within its origin's limit, timed
-    /// alone: waiting for a turn or a slot is the suite's own cost. A timeout among other
-    /// requests to the same origin may be the suite's load queueing at the target, so such a
-    /// request is asked again with nothing else in flight, and only a timeout then counts.
-    async fn attempt(
+    /// A reply, as `politely` takes it: usable, a push-back (429; 503, which gateways and rate
+    /// limiters answer when overloaded), or a gateway's 502/504 with nothing behind it.
+    /// Every `token` the body holds is learned first, whatever the status.
+    fn answer(&self, reply: Reply, retry_after: Option<String>) -> Answer {
+        self.redactor.learn_tokens(&reply.body);
+        match reply.status {
+            429 | 503 => {
+                let asked = retry_after.and_then(|v| parse_retry_after(&v, chrono::Utc::now()));
+                Answer::PushedBack { status: reply.status, asked }
+            }
+            502 | 504 => Answer::Gateway(TransportError::new(
+                TransportKind::Gateway,
+                format!(
+                    "HTTP {}: a gateway in front of the target got no answer from the implementation behind it \
+                     (nothing of the contract was seen)",
+                    reply.status
+                ),
+            )),
+            _ => Answer::Usable(reply),
+        }
+    }
+
+    /// How long to wait before a pushed-back request is sent again, or why it is not.
+    fn after_pushback(
         &self,
-        ask: Ask<'_>,
-    ) -> Result<(Result<(Reply, Option<String>, Duration), TransportError>, Duration), NotRun> {
+        tries: &mut Tries,
+        status: u16,
+        asked: Option<Duration>,
+    ) -> Result<Duration, TransportError> {
+        tries.pushbacks += 1;
+        let wait = asked.unwrap_or_else(|| backoff(PUSHBACK_BACKOFF, tries.pushbacks, MAX_PUSHBACK_BACKOFF));
+        let over_time = tries.waited + wait > self.options.max_retry_after;
+        let why = if over_time || tries.pushbacks > MAX_PUSHBACKS_PER_REQUEST {
+            format!(
+                "the suite waited {}s already and gives up at --max-retry-after {}s, or after {MAX_PUSHBACKS_PER_REQUEST} \
+                 push-backs of one request",
+                tries.waited.as_secs_f64().ceil(),
+                self.options.max_retry_after.as_secs()
+            )
+        } else if !self.politeness.spend_pushback(self.options.max_pushbacks) {
+            format!("the run's budget of push-back retries is spent (--max-pushbacks {})", self.options.max_pushbacks)
+        } else {
+            tries.waited += wait;
+            return Ok(wait);
+        };
+        Err(TransportError::new(
+            TransportKind::PushedBack,
+            format!(
+                "the target pushed back (HTTP {status}, {} time(s) for this request) and {why}: this is the \
+                 target's rate limiting, so nothing was judged (slow the run with --rate-limit, or raise \
+                 --max-retry-after)",
+                tries.pushbacks
+            ),
+        ))
+    }
+
+    /// One attempt within its origin's limit and in its turn (the origin's pace and pauses, the
+    /// run's rate), timed alone: waiting for a slot or a turn is the suite's own cost. A timeout
+    /// among other requests to the same origin may be the suite's load queueing at the target,
+    /// so such a request is asked again with nothing else in flight, and only a timeout then
+    /// counts. Also when it left.
+    async fn attempt(&self, ask: Ask<'_>) -> Result<(Attempted, Duration, tokio::time::Instant), Withheld> {
         let url = ask.url;
-        let limit = self.politeness.limit_of(url);
+        let origin = self.politeness.origins.of(url);
+        let permit = origin.limit.acquire().await;
+        let sent_at = origin.turn().await;
         self.politeness.turn().await;
-        let permit = limit.acquire().await;
         // The run may have stopped, or the target been found down, while this waited its turn.
-        if let Some(why) = self.gate.refusal(url) {
+        if let Some(why) = self.refusal(url) {
             permit.done(Sample::Ignored);
             return Err(why);
         }
+        self.politeness.sent();
         let (outcome, elapsed) = self.timed(ask).await;
         let timed_out = matches!(&outcome, Err(e) if e.kind == TransportKind::TimedOut);
         if let Ok((reply, _, _)) = &outcome {
-            self.politeness.body_size(url, reply.body.len());
+            origin.body_size(reply.body.len());
         }
         // A target that has not answered a single request of the run, and now timed out or cannot
-        // be reached, is down: the gate learns so before the slot is freed, so that no request
+        // be reached, is down: its record learns so before the slot is freed, so that no request
         // waiting for the slot is sent (one wave of requests reaches a dead target, not two).
         // Only asked of such an error: an answer, the common case, takes no lock here.
         let never_answered = match &outcome {
-            Err(e) if timed_out || e.kind.cannot_connect() => !self.politeness.answered_before(url),
+            Err(e) if e.kind.downs_a_silent_origin() => !origin.answered_before(),
             _ => false,
         };
         if never_answered && let Err(e) = &outcome {
-            self.tell_gate(ask, Err(e));
+            self.found_silent(ask, e);
         }
         if !timed_out {
             // Latency is judged by the answer's head: a large body takes longer to read without
@@ -379,7 +442,7 @@ impl Client {
                 Ok((_, _, first_byte)) => Sample::Answered(*first_byte),
                 Err(_) => Sample::Ignored,
             });
-            return Ok((outcome, elapsed));
+            return Ok((outcome, elapsed, sent_at));
         }
         let alone = permit.ran_alone();
         // Before waiting alone, which waits for every slot out.
@@ -387,15 +450,19 @@ impl Client {
         // A target that has not answered is not queueing the suite's load: asking again would
         // only wait out another timeout per request.
         if alone || never_answered {
-            return Ok((outcome, elapsed));
+            return Ok((outcome, elapsed, sent_at));
         }
+        // A timeout among others: the origin's load, so its pace is cut as for a push-back.
+        origin.pushed_back(sent_at, None);
+        let permit = origin.limit.acquire_alone().await;
+        let sent_at = origin.turn().await;
         self.politeness.turn().await;
-        let permit = limit.acquire_alone().await;
         // The run may have stopped, or the target been found down, while this waited its turn.
-        if self.gate.refusal(url).is_some() {
+        if self.refusal(url).is_some() {
             permit.done(Sample::Ignored);
-            return Ok((outcome, elapsed));
+            return Ok((outcome, elapsed, sent_at));
         }
+        self.politeness.sent();
         self.politeness.traffic.locked().asked_alone += 1;
         let (outcome, elapsed) = self.timed(ask).await;
         permit.done(match &outcome {
@@ -406,11 +473,11 @@ impl Client {
         if outcome.is_ok() {
             self.politeness.traffic.locked().answered_alone += 1;
         }
-        Ok((outcome, elapsed))
+        Ok((outcome, elapsed, sent_at))
     }
 
     /// One exchange within `--timeout`, and how long it took.
-    async fn timed(&self, ask: Ask<'_>) -> (Result<(Reply, Option<String>, Duration), TransportError>, Duration) {
+    async fn timed(&self, ask: Ask<'_>) -> (Attempted, Duration) {
         let started = Instant::now();
         let outcome =
             tokio::time::timeout(self.options.timeout, send_one(&self.http, &self.options, &self.scoped, ask)).await;
@@ -428,11 +495,34 @@ impl Client {
         (outcome, elapsed)
     }
 
-    /// What each origin's limit learned: the most requests it answered at once without queueing,
-    /// its fastest answer, the limit now.
-    pub fn capacity(&self) -> Vec<(String, LimitSnapshot)> {
-        self.politeness.limits.locked().iter().map(|(origin, (limit, _))| (origin.clone(), limit.snapshot())).collect()
+    /// What each origin's controller learned: the most requests it answered at once without
+    /// queueing, its fastest answer, the limit now, its pace.
+    pub fn capacity(&self) -> Vec<Learned> {
+        self.politeness.origins.learned()
     }
+}
+
+/// An exchange's outcome, how long it took, and the requests it sent again.
+type Sent = (Result<Reply, TransportError>, Duration, Vec<RetryId>);
+
+/// One attempt's reply with its `Retry-After` and the time to its head, or the transport error.
+type Attempted = Result<(Reply, Option<String>, Duration), TransportError>;
+
+/// What one request has spent so far.
+#[derive(Default)]
+struct Tries {
+    /// Sent again after a transport error (`--retries`).
+    errors: u32,
+    pushbacks: u32,
+    /// Waited for push-backs, in all.
+    waited: Duration,
+}
+
+/// A reply as `politely` takes it.
+enum Answer {
+    Usable(Reply),
+    PushedBack { status: u16, asked: Option<Duration> },
+    Gateway(TransportError),
 }
 
 /// Aborts a spawned exchange when the future waiting for it is dropped (a stop, a cancelled scenario).

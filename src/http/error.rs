@@ -6,7 +6,8 @@ use crate::outcome::{TransportError, TransportKind};
 
 /// What the transport saw, from reqwest's own classification and the error's sources (a TLS
 /// error, an I/O error's kind, a connection hyper saw closed), with words for people.
-pub(super) fn transport_error(e: &reqwest::Error) -> TransportError {
+/// `certificate` names the client certificate the run presents (`--client-cert`), if any.
+pub(super) fn transport_error(e: &reqwest::Error, certificate: Option<&str>) -> TransportError {
     use std::io::ErrorKind as Io;
     let text = chain(e);
     let io_kind = source::<std::io::Error>(e).map(|io| io.kind());
@@ -42,30 +43,32 @@ pub(super) fn transport_error(e: &reqwest::Error) -> TransportError {
         matches!(t, T::AlertReceived(A::CertificateRequired | A::UnknownCA | A::BadCertificate))
     });
     if refused_certificate {
-        return TransportError::new(
-            TransportKind::Tls,
-            format!(
-                "{what}: the target refused the connection for want of an acceptable client certificate \
-                 (give --client-cert and --client-key, signed by a CA the target trusts): {text}"
+        let why = match certificate {
+            Some(file) => format!(
+                "the target refused the client certificate --client-cert {file} (is it signed by a CA the \
+                 target trusts, and not expired?)"
             ),
-        );
+            None => "the target refused the connection for want of a client certificate (give --client-cert \
+                     and --client-key, signed by a CA the target trusts)"
+                .to_owned(),
+        };
+        return TransportError::new(TransportKind::Tls, format!("{what}: {why}: {text}"));
     }
     TransportError::new(kind, format!("{what}: {text}"))
 }
 
-/// The first source of `e` (itself included) of type `T`, found through I/O errors' inner errors too.
+/// The first source of `e` (itself included) of type `T`, found through I/O errors' inner errors
+/// too: an I/O error's `source()` skips the error it wraps (and TLS errors come wrapped twice).
 pub(super) fn source<'e, T: std::error::Error + 'static>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e T> {
     let mut next: Option<&'e (dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = next {
         if let Some(found) = err.downcast_ref::<T>() {
             return Some(found);
         }
-        if let Some(inner) = err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
-            && let Some(found) = inner.downcast_ref::<T>()
-        {
-            return Some(found);
-        }
-        next = err.source();
+        next = match err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
     }
     None
 }

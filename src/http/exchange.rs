@@ -5,7 +5,7 @@ use super::error::{chain, transport_error};
 use super::options::{Ask, ClientOptions};
 use super::politeness::RetryId;
 use super::units::{human_duration, human_size, suggested_cap};
-use crate::outcome::{NotRun, TransportError, TransportKind};
+use crate::outcome::{TransportError, TransportKind, Withheld};
 use crate::redact::Redactor;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -32,9 +32,9 @@ pub struct Exchange {
     pub request_body: Option<String>,
     pub outcome: Result<Reply, TransportError>,
     pub elapsed: Duration,
-    /// Why the request was not sent, or was dropped in flight (the run stopped, the target is
-    /// down): not a failure of the target.
-    pub not_run: Option<NotRun>,
+    /// Why the request was not judged on an answer of its own: the run stopped (it was not sent,
+    /// or dropped in flight), or its origin is down (the origin's one cause).
+    pub withheld: Option<Withheld>,
     /// Each time the request was sent again after a transport error (`--retries`), as the run's
     /// traffic records it: an answer that came only then makes its scenario flaky, once a step
     /// credits them to it ([`Client::credit_retries`](super::Client::credit_retries)).
@@ -102,7 +102,7 @@ fn request(
 
 /// Why a request got no answer's head, classified.
 fn not_answered(e: &reqwest::Error, url: &str, options: &ClientOptions) -> TransportError {
-    let mut error = transport_error(e);
+    let mut error = transport_error(e, options.identity_name.as_deref());
     // The alert of a refused client certificate can lose the race with the connection's
     // close: an HTTPS target that closes at once, when the run presents no certificate,
     // may be asking for one.
@@ -139,7 +139,7 @@ async fn read_body(
     let announced = response.content_length().unwrap_or(0).min(max_body_bytes as u64) as usize;
     let mut body = Vec::with_capacity(announced);
     while let Some(chunk) = response.chunk().await.map_err(|e| {
-        let kind = match transport_error(&e).kind {
+        let kind = match transport_error(&e, None).kind {
             TransportKind::TimedOut => TransportKind::TimedOut,
             _ => TransportKind::Reset,
         };

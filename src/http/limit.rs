@@ -299,6 +299,14 @@ impl AdaptiveLimit {
         }
     }
 
+    /// Cuts the limit by `num / den` now (and by one at least): a push-back the origin's
+    /// controller acts on, once for its pace and this limit together.
+    pub fn cut(&self, num: usize, den: usize) {
+        let mut st = self.shared.lock();
+        let now = Start { in_flight: st.in_flight, epoch: st.epoch, seq: st.starts };
+        st.cut(now, num, den, &self.shared.slots);
+    }
+
     /// The limit now and what it has learned of the target.
     pub fn snapshot(&self) -> LimitSnapshot {
         let st = self.shared.lock();

@@ -10,6 +10,10 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Redirects are not part of either contract; a few are tolerated, a loop is reported.
 pub const MAX_REDIRECTS: usize = 10;
 
+/// The run's budget of push-back retries when `--max-pushbacks` is not given: ample for a run
+/// behind a gateway that takes a few requests a second, spent in minutes by one that refuses all.
+pub const DEFAULT_MAX_PUSHBACKS: u64 = 1000;
+
 /// Settings of a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -30,14 +34,19 @@ pub struct ClientOptions {
     pub max_in_flight: usize,
     /// At most this many requests leave per period, across the whole run (`--rate-limit`).
     pub rate_limit: Option<RateLimit>,
-    /// The longest a request waits, in all, for a target that pushes back (429, or 503 with
-    /// `Retry-After`) before it fails saying so (`--max-retry-after`).
+    /// The longest a request waits, in all, for a target that pushes back (429, 503) before it
+    /// ends not judged, saying so (`--max-retry-after`).
     pub max_retry_after: Duration,
+    /// The most push-back retries (429, 503) the whole run makes (`--max-pushbacks`): a target
+    /// that keeps pushing back ends in ERRORs, not in a run that never ends.
+    pub max_pushbacks: u64,
     /// Times a request is sent again after a transport error (`--retries`): a reset, a connection
     /// refused after the target answered, a timeout. Never after an answer, whatever it says.
     pub retries: u32,
     /// A client certificate and its private key, PEM (`--client-cert`, `--client-key`).
     pub identity_pem: Option<Vec<u8>>,
+    /// The client certificate as the user named it (its path), for a refusal to name.
+    pub identity_name: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -52,8 +61,10 @@ impl Default for ClientOptions {
             max_in_flight: 8,
             rate_limit: None,
             max_retry_after: Duration::from_secs(60),
+            max_pushbacks: DEFAULT_MAX_PUSHBACKS,
             retries: 0,
             identity_pem: None,
+            identity_name: None,
         }
     }
 }

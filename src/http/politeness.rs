@@ -1,13 +1,13 @@
-//! Being polite to a target: the run's rate (`--rate-limit`), the pauses a target asks for (429,
-//! or 503 with `Retry-After`), the adaptive limit of requests at once per origin, and what the run
-//! sent, in words for the summary.
+//! Being polite to a target: the run's rate (`--rate-limit`), the run's budget of push-back
+//! retries, each origin's controller (its pace, its limit of requests at once, whether it
+//! answered: [`super::origin`]), and what the run sent, in words for the summary.
 
-use super::limit::AdaptiveLimit;
-use crate::gate::origin;
+use super::origin::{Learned, Origins};
+use crate::outcome::TransportKind;
 use crate::sync::Locked;
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// `--rate-limit N/s` or `N/m`: at most `requests` per `per`.
@@ -30,35 +30,43 @@ impl fmt::Display for RateLimit {
     }
 }
 
-/// The wait for a 429 that does not say how long (no `Retry-After`).
-pub(super) const DEFAULT_PUSHBACK_WAIT: Duration = Duration::from_secs(1);
+/// The first wait before a pushed-back request without `Retry-After` is sent again; it
+/// doubles, with jitter, up to [`MAX_PUSHBACK_BACKOFF`]. The origin's pace, cut by the same
+/// push-back, spaces the requests sent again.
+pub(super) const PUSHBACK_BACKOFF: Duration = Duration::from_millis(250);
+pub(super) const MAX_PUSHBACK_BACKOFF: Duration = Duration::from_secs(4);
 
 /// A target that keeps answering `Retry-After: 0` is not asked forever.
 pub(super) const MAX_PUSHBACKS_PER_REQUEST: u32 = 10;
 
-/// The first pause before a request is sent again after a transport error; it doubles.
+/// The first pause before a request is sent again after a transport error; it doubles, with
+/// jitter (0.2 + 0.4 + 0.8 s at least for `--retries 3`: longer than a restart of a second).
 pub(super) const RETRY_BACKOFF: Duration = Duration::from_millis(200);
 
-/// What the whole run shares to be polite to its targets: the rate limiter, the instant before
-/// which no request leaves (a target asked for a pause), and what was sent.
-pub(super) struct Politeness {
-    pub(super) limiter: Option<governor::DefaultDirectRateLimiter>,
-    pub(super) not_before: Mutex<Option<tokio::time::Instant>>,
-    pub(super) traffic: Mutex<Traffic>,
-    /// Origins that answered a request of this run: a refused connection to one of them is worth
-    /// another try, to another it means the target is down.
-    pub(super) answered: Mutex<HashSet<String>>,
-    /// How many requests may be under way at once to each origin, learned from its latencies,
-    /// and the size of the bodies it answers with (the largest recent one, slowly forgotten, in bytes).
-    pub(super) limits: Mutex<std::collections::BTreeMap<String, (AdaptiveLimit, f64)>>,
-    /// The ceiling of each origin's limit.
-    pub(super) ceiling: usize,
+/// The `n`-th backoff (from 1) of `base`, doubled each time up to `max`, stretched by up to half
+/// at random so that requests pushed back together do not come back together.
+pub(super) fn backoff(base: Duration, n: u32, max: Duration) -> Duration {
+    let doubled = base.saturating_mul(2u32.saturating_pow(n.saturating_sub(1))).min(max);
+    doubled.mul_f64(1.0 + jitter() / 2.0)
 }
 
-/// The bodies that requests in flight to one origin may hold, in all: an origin that answers
-/// with megabytes (a date query on a large tenant) gets fewer requests at once than one that
-/// answers with a kilobyte, so what the suite holds stays bounded by bytes, not by a count.
-const BODY_BUDGET: f64 = 64.0 * 1024.0 * 1024.0;
+/// A number in 0..1, different at each call (no seed to reproduce: it only spreads retries).
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// What the whole run shares to be polite to its targets: the rate limiter, each origin's
+/// controller, the budget of push-back retries, and what was sent.
+pub(super) struct Politeness {
+    pub(super) limiter: Option<governor::DefaultDirectRateLimiter>,
+    pub(super) traffic: Mutex<Traffic>,
+    pub(super) origins: Origins,
+    /// Push-back retries the run may still make (`--max-pushbacks`).
+    pushbacks_left: AtomicU64,
+}
 
 impl fmt::Debug for Politeness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,10 +82,6 @@ pub struct Traffic {
     /// When the first and the last request left.
     pub first: Option<Instant>,
     pub last: Option<Instant>,
-    /// Answers 429 (or 503 with `Retry-After`) that made the run wait.
-    pub pushbacks: u64,
-    /// How long the whole run was paused for them (overlapping pauses counted once).
-    pub paused: Duration,
     /// Requests sent again after a transport error (`--retries`), in the order they were: the
     /// run's one record of them, which the summary counts and each scenario's flaky marker reads.
     pub retried: Vec<Retry>,
@@ -86,6 +90,10 @@ pub struct Traffic {
     /// with nothing else in flight; and how many of those answered then.
     pub asked_alone: u64,
     pub answered_alone: u64,
+    /// `--max-pushbacks`, when the run spent it.
+    pub pushback_budget_spent: Option<u64>,
+    /// What each origin's controller learned (filled in when the traffic is read).
+    pub origins: Vec<Learned>,
 }
 
 /// A request sent again after a transport error (`--retries`).
@@ -93,6 +101,8 @@ pub struct Traffic {
 pub struct Retry {
     /// The request, its attempt and the error it was sent again after, redacted.
     pub note: String,
+    /// What the transport saw.
+    pub kind: TransportKind,
     /// The scenario it was sent for, once a step of it has the exchange (`None` for the run's own
     /// requests, and for an exchange no step received).
     pub scenario: Option<String>,
@@ -102,10 +112,28 @@ pub struct Retry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryId(usize);
 
+/// Notes told once per cause, each with how many more there were: `(kind, note)` pairs in
+/// order, to one line per kind.
+pub fn once_per_cause<'a>(notes: impl Iterator<Item = (TransportKind, &'a str)>) -> Vec<String> {
+    let mut by: Vec<(TransportKind, &str, usize)> = Vec::new();
+    for (kind, note) in notes {
+        match by.iter_mut().find(|(k, _, _)| *k == kind) {
+            Some((_, _, n)) => *n += 1,
+            None => by.push((kind, note, 1)),
+        }
+    }
+    by.into_iter()
+        .map(|(_, note, n)| match n {
+            1 => note.to_owned(),
+            n => format!("{note} (and {} more like it)", n - 1),
+        })
+        .collect()
+}
+
 impl Traffic {
-    /// Each retry credited to a scenario, as (scenario, note), in the order they were sent again.
-    pub fn credited(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.retried.iter().filter_map(|r| Some((r.scenario.as_deref()?, r.note.as_str())))
+    /// Each retry credited to a scenario, as (scenario, kind, note), in the order they were sent again.
+    pub fn credited(&self) -> impl Iterator<Item = (&str, TransportKind, &str)> {
+        self.retried.iter().filter_map(|r| Some((r.scenario.as_deref()?, r.kind, r.note.as_str())))
     }
 
     /// Requests per second between the first request that left and the last one.
@@ -115,33 +143,17 @@ impl Traffic {
     }
 
     /// What the summary and every report must say about the run's traffic: nothing for a run
-    /// without a rate limit, pushback or retry.
+    /// without a rate limit, push-back or retry.
     pub fn notices(&self) -> Vec<String> {
         let mut notices = Vec::new();
         if let Some(limit) = self.rate_limit {
-            let span = match (self.first, self.last) {
-                (Some(a), Some(b)) => b.duration_since(a),
-                _ => Duration::ZERO,
-            };
-            let rate = self.measured_rate().map_or("-".to_owned(), |r| format!("{r:.1}"));
-            // A limit per minute is also said per second, to compare with the measured rate.
-            let per_second = if limit.to_string().ends_with("/m") {
-                format!(", {:.1} requests/s", limit.per_second())
-            } else {
-                String::new()
-            };
-            notices.push(format!(
-                "rate: {} requests in {:.1}s, {rate} requests/s (--rate-limit {limit}{per_second})",
-                self.sent,
-                span.as_secs_f64(),
-            ));
+            notices.push(self.rate_notice(limit));
         }
-        if self.pushbacks > 0 {
+        notices.extend(self.origins.iter().filter_map(pushback_notice));
+        if let Some(budget) = self.pushback_budget_spent {
             notices.push(format!(
-                "the target pushed back {} time(s) (HTTP 429, or 503 with Retry-After): the run waited {:.1}s in all \
-                 and sent those requests again",
-                self.pushbacks,
-                self.paused.as_secs_f64()
+                "the run's budget of push-back retries (--max-pushbacks {budget}) was spent: later push-backs \
+                 ended their requests as not judged (ERROR); raise it, or slow the run with --rate-limit"
             ));
         }
         if self.asked_alone > 0 {
@@ -152,18 +164,65 @@ impl Traffic {
             ));
         }
         if !self.retried.is_empty() {
+            let causes = once_per_cause(self.retried.iter().map(|r| (r.kind, r.note.as_str())));
             notices.push(format!(
                 "{} request(s) sent again after a transport error (--retries): {}",
                 self.retried.len(),
-                self.retried.iter().map(|r| r.note.as_str()).collect::<Vec<_>>().join("; ")
+                causes.join("; ")
             ));
         }
         notices
     }
+
+    fn rate_notice(&self, limit: RateLimit) -> String {
+        let span = match (self.first, self.last) {
+            (Some(a), Some(b)) => b.duration_since(a),
+            _ => Duration::ZERO,
+        };
+        let rate = self.measured_rate().map_or("-".to_owned(), |r| format!("{r:.1}"));
+        // A limit per minute is also said per second, to compare with the measured rate.
+        let per_second = if limit.to_string().ends_with("/m") {
+            format!(", {:.1} requests/s", limit.per_second())
+        } else {
+            String::new()
+        };
+        format!(
+            "rate: {} requests in {:.1}s, {rate} requests/s (--rate-limit {limit}{per_second})",
+            self.sent,
+            span.as_secs_f64(),
+        )
+    }
+}
+
+/// What an origin that pushed back taught the run, in words.
+fn pushback_notice(learned: &Learned) -> Option<String> {
+    if learned.pushbacks == 0 {
+        return None;
+    }
+    let took = learned
+        .took
+        .map(|r| format!("; the target (or its gateway) took about {r:.0} requests a second"))
+        .unwrap_or_default();
+    let paused = if learned.paused > Duration::ZERO {
+        format!(", waited {:.1}s in all for the pauses it asked for (Retry-After)", learned.paused.as_secs_f64())
+    } else {
+        String::new()
+    };
+    let slowed = match learned.cuts {
+        0 => String::new(),
+        n => format!(", slowed its pace {n} time(s)"),
+    };
+    Some(format!(
+        "the target at {} pushed back {} time(s) (HTTP 429 or 503, or a reset or timeout among other requests): \
+         the suite {}{slowed}{paused} and sent those requests again{took}",
+        learned.origin,
+        learned.pushbacks,
+        if learned.cuts == 0 { "held them" } else { "took it as a signal" },
+    ))
 }
 
 impl Politeness {
-    pub(super) fn new(rate_limit: Option<RateLimit>, ceiling: usize) -> Self {
+    pub(super) fn new(rate_limit: Option<RateLimit>, ceiling: usize, pushback_budget: u64) -> Self {
         // One request per period, no burst: "N per second" holds over any second, not only on average.
         let limiter = rate_limit.and_then(|r| {
             let quota = governor::Quota::with_period(r.per / r.requests)?;
@@ -172,58 +231,21 @@ impl Politeness {
         let traffic = Traffic { rate_limit, ..Traffic::default() };
         Self {
             limiter,
-            not_before: Mutex::default(),
             traffic: Mutex::new(traffic),
-            answered: Mutex::default(),
-            limits: Mutex::default(),
-            ceiling: ceiling.max(1),
+            origins: Origins::new(ceiling),
+            pushbacks_left: AtomicU64::new(pushback_budget),
         }
     }
 
-    /// The adaptive limit of the origin of `url`.
-    pub(super) fn limit_of(&self, url: &str) -> AdaptiveLimit {
-        self.limits.locked().entry(origin(url)).or_insert_with(|| (AdaptiveLimit::new(self.ceiling), 0.0)).0.clone()
-    }
-
-    /// The origin of `url` answered a request of this run.
-    pub(super) fn mark_answered(&self, url: &str) {
-        self.answered.locked().insert(origin(url));
-    }
-
-    /// Whether the origin of `url` answered a request of this run.
-    pub(super) fn answered_before(&self, url: &str) -> bool {
-        self.answered.locked().contains(&origin(url))
-    }
-
-    /// A body of `bytes` came from the origin of `url`: its ceiling follows the bodies' size.
-    pub(super) fn body_size(&self, url: &str, bytes: usize) {
-        let mut limits = self.limits.locked();
-        let Some((limit, average)) = limits.get_mut(&origin(url)) else { return };
-        let bytes = bytes.max(1024) as f64;
-        // The largest recent body, slowly forgotten: small and megabyte answers come mixed (name
-        // and date queries), and a mean would let many megabyte ones in at once.
-        *average = bytes.max(0.9 * *average);
-        let fits = (BODY_BUDGET / *average) as usize;
-        limit.set_ceiling(fits.clamp(1, self.ceiling));
-    }
-
-    /// Waits until a request may leave (after any pause a target asked for, within the rate),
-    /// and counts it as sent.
+    /// Waits until the run's rate lets a request leave.
     pub(super) async fn turn(&self) {
-        loop {
-            let until = *self.not_before.locked();
-            match until {
-                Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
-                _ => {}
-            }
-            if let Some(limiter) = &self.limiter {
-                limiter.until_ready().await;
-            }
-            // A pause asked for while this request waited for the rate holds it too.
-            if self.not_before.locked().is_none_or(|t| t <= tokio::time::Instant::now()) {
-                break;
-            }
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
         }
+    }
+
+    /// A request leaves now.
+    pub(super) fn sent(&self) {
         let now = Instant::now();
         let mut traffic = self.traffic.locked();
         traffic.sent += 1;
@@ -231,11 +253,21 @@ impl Politeness {
         traffic.last = Some(now);
     }
 
+    /// Takes one push-back retry from the run's budget (`budget` is `--max-pushbacks`): false
+    /// when it is spent, which the traffic then says.
+    pub(super) fn spend_pushback(&self, budget: u64) -> bool {
+        let took = self.pushbacks_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
+        if !took {
+            self.traffic.locked().pushback_budget_spent = Some(budget);
+        }
+        took
+    }
+
     /// A request is sent again after a transport error (`note` says which, and after what): it is
     /// recorded, and where it stands is for its exchange to carry.
-    pub(super) fn retried(&self, note: String) -> RetryId {
+    pub(super) fn retried(&self, kind: TransportKind, note: String) -> RetryId {
         let mut traffic = self.traffic.locked();
-        traffic.retried.push(Retry { note, scenario: None });
+        traffic.retried.push(Retry { note, kind, scenario: None });
         RetryId(traffic.retried.len() - 1)
     }
 
@@ -251,26 +283,19 @@ impl Politeness {
 
     /// The notes of the retries credited to `scenario` so far.
     pub(super) fn retried_for(&self, scenario: &str) -> Vec<String> {
-        self.traffic.locked().credited().filter(|(s, _)| *s == scenario).map(|(_, note)| note.to_owned()).collect()
+        self.traffic
+            .locked()
+            .credited()
+            .filter(|(s, _, _)| *s == scenario)
+            .map(|(_, _, note)| note.to_owned())
+            .collect()
     }
 
-    /// A target asked for a pause of `wait`: no request of the run leaves before it is over.
-    pub(super) fn push_back(&self, wait: Duration) {
-        let now = tokio::time::Instant::now();
-        let until = now + wait;
-        let mut not_before = self.not_before.locked();
-        let added = match *not_before {
-            Some(t) if t >= until => Duration::ZERO,
-            Some(t) if t > now => until - t,
-            _ => wait,
-        };
-        if not_before.is_none_or(|t| t < until) {
-            *not_before = Some(until);
-        }
-        drop(not_before);
-        let mut traffic = self.traffic.locked();
-        traffic.pushbacks += 1;
-        traffic.paused += added;
+    /// The run's traffic, with what each origin learned.
+    pub(super) fn snapshot(&self) -> Traffic {
+        let mut traffic = self.traffic.locked().clone();
+        traffic.origins = self.origins.learned();
+        traffic
     }
 }
 
@@ -288,66 +313,46 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn a_pause_holds_every_request_and_overlapping_pauses_count_once() {
-        let politeness = Politeness::new(None, 8);
-        let start = tokio::time::Instant::now();
-        politeness.turn().await;
-        assert_eq!(start.elapsed(), Duration::ZERO, "no pause, no wait");
-        politeness.push_back(Duration::from_secs(2));
-        politeness.push_back(Duration::from_secs(3));
-        politeness.push_back(Duration::from_secs(1));
-        politeness.turn().await;
-        assert_eq!(start.elapsed(), Duration::from_secs(3), "the longest pause holds the next request");
-        let traffic = politeness.traffic.locked().clone();
-        assert_eq!((traffic.sent, traffic.pushbacks), (2, 3));
-        assert_eq!(traffic.paused, Duration::from_secs(3), "overlapping pauses counted once");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_pause_asked_for_while_a_request_waits_holds_it_too() {
-        let politeness = std::sync::Arc::new(Politeness::new(None, 8));
-        politeness.push_back(Duration::from_secs(1));
-        let start = tokio::time::Instant::now();
-        let waiting = tokio::spawn({
-            let politeness = politeness.clone();
-            async move { politeness.turn().await }
-        });
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        politeness.push_back(Duration::from_secs(2));
-        waiting.await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_millis(2500));
+    #[test]
+    fn backoff_doubles_within_its_bounds_with_jitter() {
+        let base = Duration::from_millis(200);
+        for n in 1..=3 {
+            let wait = backoff(base, n, Duration::from_secs(60));
+            let plain = base * 2u32.pow(n - 1);
+            assert!(wait >= plain && wait <= plain.mul_f64(1.5), "attempt {n}: {wait:?}");
+        }
+        assert!(
+            backoff(base, 30, Duration::from_secs(4)) <= Duration::from_secs(6),
+            "capped, then stretched by half at most"
+        );
     }
 
     #[test]
-    fn megabyte_answers_lower_the_origins_ceiling_and_small_ones_do_not() {
-        let politeness = Politeness::new(None, 64);
-        let url = "http://target.example/x";
-        let limit = politeness.limit_of(url);
-        politeness.body_size(url, 2_000);
-        assert_eq!(limit.snapshot().ceiling, 64);
-        politeness.body_size(url, 8 * 1024 * 1024);
-        assert_eq!(limit.snapshot().ceiling, 8, "64 MiB of bodies in flight at most");
-        politeness.body_size(url, 2_000);
-        assert!(limit.snapshot().ceiling <= 9, "one small answer does not forget the large ones");
+    fn the_push_back_budget_is_spent_once_and_said() {
+        let politeness = Politeness::new(None, 8, 2);
+        assert!(politeness.spend_pushback(2) && politeness.spend_pushback(2));
+        assert!(!politeness.spend_pushback(2));
+        assert_eq!(politeness.snapshot().pushback_budget_spent, Some(2));
+        assert!(politeness.snapshot().notices()[0].contains("--max-pushbacks 2"));
     }
 
     #[test]
     fn a_retry_is_recorded_once_and_each_reader_reads_that_record() {
-        let politeness = Politeness::new(None, 8);
-        let a = politeness.retried("GET a (attempt 1): reset".into());
-        let b = politeness.retried("GET b (attempt 1): reset".into());
-        politeness.retried("POST login (attempt 1): reset".into());
+        let politeness = Politeness::new(None, 8, 0);
+        let reset = TransportKind::Reset;
+        let a = politeness.retried(reset, "GET a (attempt 1): reset".into());
+        let b = politeness.retried(reset, "GET b (attempt 1): reset".into());
+        politeness.retried(TransportKind::Refused, "POST login (attempt 1): refused".into());
         politeness.credit(&[b, a], "S-1");
         assert_eq!(politeness.retried_for("S-1"), ["GET a (attempt 1): reset", "GET b (attempt 1): reset"]);
         assert!(politeness.retried_for("S-2").is_empty(), "credited to its scenario only");
         let traffic = politeness.traffic.locked().clone();
-        assert_eq!(traffic.credited().map(|(s, _)| s).collect::<Vec<_>>(), ["S-1", "S-1"]);
+        assert_eq!(traffic.credited().map(|(s, _, _)| s).collect::<Vec<_>>(), ["S-1", "S-1"]);
         assert_eq!(
             traffic.notices(),
-            ["3 request(s) sent again after a transport error (--retries): GET a (attempt 1): reset; \
-                 GET b (attempt 1): reset; POST login (attempt 1): reset"],
-            "the summary counts every retry, credited to a scenario or not"
+            ["3 request(s) sent again after a transport error (--retries): GET a (attempt 1): reset (and 1 more \
+                 like it); POST login (attempt 1): refused"],
+            "the summary counts every retry, credited to a scenario or not, and says each cause once"
         );
     }
 

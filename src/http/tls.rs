@@ -6,7 +6,7 @@ use super::error::{chain, source};
 /// Makes ring the process's rustls crypto provider, once, before any client is built (reqwest is
 /// built without a provider of its own). A provider already installed by the embedding program
 /// is kept.
-pub(super) fn install_crypto_provider() {
+pub fn install_crypto_provider() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         if tokio_rustls::rustls::crypto::CryptoProvider::get_default().is_none() {

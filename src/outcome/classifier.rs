@@ -1,6 +1,6 @@
 //! The one classifier of a scenario's status.
 
-use super::ending::{Ended, FailureKind, NotRun};
+use super::ending::{Ended, NotRun};
 use super::scenario::ScenarioResult;
 use super::status::Status;
 use super::waiver::{Expect, Waiver};
@@ -14,17 +14,11 @@ pub fn classify(result: &ScenarioResult, strict: bool, waiver: Option<&Waiver>) 
     match &result.ended {
         Ended::NotRun(NotRun::SkipWaiver) => Status::Waived,
         Ended::NotRun(_) => Status::NotRun,
-        // A failure of the suite itself is never the target's, and never waived.
-        Ended::Failed(f) if f.kind == FailureKind::Suite => Status::Fail,
+        // Nothing was judged: no waiver covers it and no level makes it "not met".
+        Ended::Error(_) => Status::Error,
         // A `flaky` waiver covers a scenario that passed on an attempt, not one that failed them all.
         Ended::Failed(_) if expect == Some(Expect::Fail) => Status::Waived,
-        Ended::Failed(f) if result.level.enforced(strict) => {
-            if f.timed_out() {
-                Status::TimedOut
-            } else {
-                Status::Fail
-            }
-        }
+        Ended::Failed(_) if result.level.enforced(strict) => Status::Fail,
         Ended::Failed(_) => Status::NotMet,
         Ended::Passed if expect == Some(Expect::Fail) => Status::StaleWaiver,
         Ended::Passed if expect == Some(Expect::Flaky) && rerun => Status::Waived,

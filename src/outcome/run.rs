@@ -2,7 +2,7 @@
 //! why it stopped, and what it counts: its verdict.
 
 use super::classifier::classify;
-use super::ending::{Ended, Failure, NotRun, Stop};
+use super::ending::{Ended, Failure, NotRun, Signal, Stop};
 use super::scenario::ScenarioResult;
 use super::status::Status;
 use super::waiver::Waiver;
@@ -72,6 +72,30 @@ impl fmt::Display for Part {
     }
 }
 
+/// What a run concludes: the verdict word every output states, and the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conclusion {
+    /// Every scenario where a failure counts was judged, and none failed.
+    Pass,
+    /// A rule was seen broken where a failure counts.
+    Fail,
+    /// None was seen broken, but a scenario where a failure would count could not be judged.
+    Error,
+    /// A signal stopped the run.
+    Interrupted(Signal),
+}
+
+impl Conclusion {
+    pub fn word(self) -> &'static str {
+        match self {
+            Conclusion::Pass => "PASS",
+            Conclusion::Fail => "FAIL",
+            Conclusion::Error => "ERROR",
+            Conclusion::Interrupted(_) => "INTERRUPTED",
+        }
+    }
+}
+
 /// What a run counts, by status: every output states these numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -79,7 +103,9 @@ pub struct Counts {
     pub passed: usize,
     pub flaky: usize,
     pub failed: usize,
-    pub timed_out: usize,
+    /// Not judged: no usable answer (at any level; the exit status counts those where a
+    /// failure would count).
+    pub errors: usize,
     pub not_met: usize,
     pub not_run: usize,
     pub waived: usize,
@@ -99,8 +125,7 @@ impl RunOutcome {
         };
         for s in &mut self.scenarios {
             match &mut s.ended {
-                Ended::Failed(x) => failure(x),
-                Ended::NotRun(NotRun::TargetDown { detail, .. }) => *detail = f(detail),
+                Ended::Failed(x) | Ended::Error(x) => failure(x),
                 Ended::NotRun(NotRun::Unavailable { why }) => *why = f(why),
                 _ => {}
             }
@@ -119,6 +144,11 @@ impl RunOutcome {
         self.waivers.iter().find(|w| w.scenario == id)
     }
 
+    /// The scenarios of this status.
+    pub fn with_status(&self, status: Status) -> impl Iterator<Item = &ScenarioResult> {
+        self.with(status)
+    }
+
     fn with(&self, status: Status) -> impl Iterator<Item = &ScenarioResult> {
         self.scenarios.iter().filter(move |s| s.status == status)
     }
@@ -126,6 +156,17 @@ impl RunOutcome {
     /// The scenarios whose result fails the run.
     pub fn failed(&self) -> impl Iterator<Item = &ScenarioResult> {
         self.scenarios.iter().filter(|s| s.fails_run(self.strict))
+    }
+
+    /// The scenarios that leave the run not judged (ERROR, or not run for want of what they need),
+    /// where a failure would count.
+    pub fn unjudged(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.scenarios.iter().filter(|s| s.unjudged(self.strict))
+    }
+
+    /// Every ERROR, at any level.
+    pub fn errors(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.with(Status::Error)
     }
 
     /// SHOULD (without `--strict`) and INFO scenarios that failed: reported, not failing.
@@ -161,7 +202,7 @@ impl RunOutcome {
             passed: n(Status::Pass) + n(Status::Warning),
             flaky: n(Status::Flaky),
             failed: n(Status::Fail),
-            timed_out: n(Status::TimedOut),
+            errors: n(Status::Error),
             not_met: n(Status::NotMet),
             not_run: n(Status::NotRun),
             waived: n(Status::Waived),
@@ -174,23 +215,30 @@ impl RunOutcome {
         self.stopped.and_then(Stop::signal).is_some()
     }
 
-    /// A run passes when it ran every selected scenario to its end and none failed it.
-    pub fn passed(&self) -> bool {
-        self.harness_errors == 0
-            && self.failed().next().is_none()
-            && self.not_run().next().is_none()
-            && self.stopped.is_none()
+    /// What the run concludes, decided here once: interrupted by a signal; else FAIL when a rule
+    /// was seen broken where a failure counts (or `--max-failures` stopped it), which wins; else
+    /// ERROR when a scenario where a failure would count could not be judged (or a feature did
+    /// not parse); else PASS.
+    pub fn conclusion(&self) -> Conclusion {
+        if let Some(signal) = self.stopped.and_then(Stop::signal) {
+            Conclusion::Interrupted(signal)
+        } else if self.failed().next().is_some() || matches!(self.stopped, Some(Stop::MaxFailures { .. })) {
+            Conclusion::Fail
+        } else if self.harness_errors > 0 || self.unjudged().next().is_some() {
+            Conclusion::Error
+        } else {
+            Conclusion::Pass
+        }
     }
 
-    /// `PASS`, `FAIL` or `INTERRUPTED`.
+    /// Whether the run passed: every scenario where a failure counts judged, and none failed.
+    pub fn passed(&self) -> bool {
+        self.conclusion() == Conclusion::Pass
+    }
+
+    /// `PASS`, `FAIL`, `ERROR` or `INTERRUPTED`.
     pub fn verdict_word(&self) -> &'static str {
-        if self.interrupted() {
-            "INTERRUPTED"
-        } else if self.passed() {
-            "PASS"
-        } else {
-            "FAIL"
-        }
+        self.conclusion().word()
     }
 
     /// The result of a scenario by its ID.

@@ -1,6 +1,6 @@
 //! One scenario's result: how it ended, its steps, its notes, and the status decided for it.
 
-use super::ending::{Ended, Failure, NotRun, Verdict};
+use super::ending::{Ended, Failure, FailureKind, NotRun, Verdict};
 use super::status::Status;
 use crate::catalog::Level;
 use serde::{Deserialize, Serialize};
@@ -67,15 +67,14 @@ impl ScenarioResult {
         match self.ended {
             Ended::Passed => Verdict::Passed,
             Ended::Failed(_) => Verdict::Failed,
+            Ended::Error(_) => Verdict::Error,
             Ended::NotRun(_) => Verdict::NotRun,
         }
     }
 
+    /// What it failed with: a finding (FAILED), or why it could not be judged (ERROR).
     pub fn failure(&self) -> Option<&Failure> {
-        match &self.ended {
-            Ended::Failed(f) => Some(f),
-            _ => None,
-        }
+        self.ended.failed()
     }
 
     pub fn not_run(&self) -> Option<&NotRun> {
@@ -89,7 +88,7 @@ impl ScenarioResult {
     pub fn reason(&self) -> Option<String> {
         match &self.ended {
             Ended::Passed => None,
-            Ended::Failed(f) => Some(f.to_string()),
+            Ended::Failed(f) | Ended::Error(f) => Some(f.to_string()),
             Ended::NotRun(n) => Some(n.to_string()),
         }
     }
@@ -98,13 +97,24 @@ impl ScenarioResult {
     pub fn headline(&self) -> Option<String> {
         match &self.ended {
             Ended::Passed => None,
-            Ended::Failed(f) => Some(f.headline()),
+            Ended::Failed(f) | Ended::Error(f) => Some(f.headline()),
             Ended::NotRun(n) => Some(n.to_string()),
         }
     }
 
-    /// Whether this result fails the run.
+    /// Whether this result fails the run: a rule seen broken where a failure counts.
     pub fn fails_run(&self, strict: bool) -> bool {
         self.status.fails_run(strict)
+    }
+
+    /// Whether this result leaves the run not judged: an ERROR or a scenario not run for want of
+    /// what it needs, where a failure would count (the suite's own failure counts at any level).
+    pub fn unjudged(&self, strict: bool) -> bool {
+        let counts = self.level.enforced(strict);
+        match (&self.ended, self.status) {
+            (Ended::Error(f), Status::Error) => counts || f.kind == FailureKind::Suite,
+            (Ended::NotRun(n), Status::NotRun) => counts && n.unjudged(),
+            _ => false,
+        }
     }
 }

@@ -18,10 +18,12 @@ pub enum Status {
     /// A MUST scenario (or SHOULD under `--strict`) failed, or the suite did.
     #[serde(rename = "fail")]
     Fail,
-    /// The target did not answer a request, alone, within `--timeout`: it fails as `fail` does,
-    /// and says so apart (as web-platform-tests keep TIMEOUT apart from FAIL).
-    #[serde(rename = "timed out")]
-    TimedOut,
+    /// Not judged: no usable answer came (refused, reset, TLS, silent past `--timeout`, pushed
+    /// back past the retries, a gateway with nothing behind it, a body over `--max-body-size`),
+    /// or the suite itself failed. Never a broken rule: it makes the run's status 3 where a
+    /// failure would count, never 1. (Runs of earlier versions wrote `timed out`.)
+    #[serde(rename = "error", alias = "timed out")]
+    Error,
     /// A SHOULD (without `--strict`) or INFO scenario that failed: reported, not failing.
     #[serde(rename = "not met")]
     NotMet,
@@ -45,7 +47,7 @@ impl Status {
         Status::Warning,
         Status::Flaky,
         Status::Fail,
-        Status::TimedOut,
+        Status::Error,
         Status::NotMet,
         Status::NotRun,
         Status::Skipped,
@@ -53,10 +55,11 @@ impl Status {
         Status::StaleWaiver,
     ];
 
-    /// Whether a scenario of this status fails the run (a stale waiver only under `--strict`).
+    /// Whether a scenario of this status fails the run: a rule seen broken (a stale waiver only
+    /// under `--strict`). An ERROR never does: it was not judged.
     pub fn fails_run(self, strict: bool) -> bool {
         match self {
-            Status::Fail | Status::TimedOut => true,
+            Status::Fail => true,
             Status::StaleWaiver => strict,
             _ => false,
         }
@@ -74,7 +77,7 @@ impl Status {
             Status::Warning => "warning",
             Status::Flaky => "flaky",
             Status::Fail => "fail",
-            Status::TimedOut => "timed out",
+            Status::Error => "error",
             Status::NotMet => "not met",
             Status::NotRun => "not run",
             Status::Skipped => "skipped",

@@ -2,9 +2,11 @@
 //! (multiple-cucumber-html-reporter, Jenkins' Cucumber reports): a feature object for each
 //! feature of the selection, a scenario element for every selected scenario (waived and not-run
 //! ones included), each with its steps (the background's first) and their real status. A step a
-//! scenario ended on is `failed` for a failure, and `skipped` with the reason as an embedded
-//! text for a scenario not run, not met or waived; a stale waiver under `--strict` adds a failed
-//! step that says so. Tools count a scenario by its steps, so no scenario is left without one.
+//! scenario ended on is `failed` for a failure, and for an ERROR too (Cucumber has no status for
+//! "not judged", and such a scenario must never count as passed), with a message that says it
+//! was not judged; `skipped` with the reason as an embedded text for a scenario not run, not met
+//! or waived; a stale waiver under `--strict` adds a failed step that says so. Tools count a
+//! scenario by its steps, so no scenario is left without one.
 //!
 //! The first feature object also carries the run's facts (`"vpp-conformance"`), which `merge`,
 //! `diff` and `--only-failed` read.
@@ -22,7 +24,7 @@ fn step_status(s: &ScenarioResult, ran: StepRan) -> &'static str {
         StepRan::NotReached => "skipped",
         StepRan::Undefined => "undefined",
         StepRan::Ended => match s.status {
-            Status::Fail | Status::TimedOut => "failed",
+            Status::Fail | Status::Error => "failed",
             _ => "skipped",
         },
     }
@@ -59,7 +61,15 @@ fn steps(s: &ScenarioResult, outcome: &RunOutcome) -> Vec<Value> {
             let mut value = json!({"keyword": step.keyword, "name": step.text, "line": step.line});
             if step.ran == StepRan::Ended {
                 if status == "failed" {
-                    result["error_message"] = Value::String(s.failure().map(|f| f.to_string()).unwrap_or_default());
+                    let text = s.failure().map(|f| f.to_string()).unwrap_or_default();
+                    // Cucumber has no word for "not judged": a failed step that says so.
+                    let text = match s.status {
+                        Status::Error => {
+                            format!("ERROR, not judged: no usable answer came, so no rule was seen broken\n{text}")
+                        }
+                        _ => text,
+                    };
+                    result["error_message"] = Value::String(text);
                 }
                 if let Some(note) = ended_note(s, outcome) {
                     value["embeddings"] = json!([embedding(&note)]);

@@ -17,7 +17,7 @@ fn text(o: Outcome) -> &'static str {
         Outcome::Pass | Outcome::Warning | Outcome::Flaky => "passed",
         Outcome::NotMet => "not met",
         Outcome::Fail | Outcome::StaleWaiver => "failed",
-        Outcome::TimedOut => "timed out",
+        Outcome::Error => "not judged (error)",
         Outcome::NotRun | Outcome::Skipped => "not run",
         Outcome::Waived => "waived",
     }
@@ -48,7 +48,11 @@ pub struct Changes {
     pub still_failing: Vec<(String, String)>,
     /// SHOULD or INFO scenarios that passed before and are not met now: worth a look, not a regression.
     pub newly_not_met: Vec<(String, String)>,
-    /// Not run in the later run (interrupted, stopped, the target down): nothing to compare.
+    /// Judged in the earlier run (passed, failed, not met) and not judged in the later one
+    /// (ERROR: no usable answer): no regression, and no comparison either.
+    pub newly_unjudged: Vec<(String, String)>,
+    /// Not judged in the later run, as in the earlier one, or not run in it (interrupted,
+    /// stopped, lacking an option): nothing to compare.
     pub not_run: Vec<(String, String)>,
     pub unchanged_passing: usize,
 }
@@ -68,7 +72,6 @@ pub fn compare(base: &RunResults, new: &RunResults) -> Changes {
         Outcome::Waived => Outcome::NotMet,
         Outcome::Warning | Outcome::Flaky | Outcome::StaleWaiver => Outcome::Pass,
         Outcome::Skipped => Outcome::NotRun,
-        Outcome::TimedOut => Outcome::Fail,
         other => other,
     };
     for (id, (name, outcome)) in &new.scenarios {
@@ -76,10 +79,13 @@ pub fn compare(base: &RunResults, new: &RunResults) -> Changes {
         // A scenario the earlier run did not run has no result to compare with: as if new,
         // except that it is not listed as added.
         let before = base.scenarios.get(id).map(|(_, o)| as_compared(*o));
+        let judged = |o: Outcome| matches!(o, Outcome::Pass | Outcome::Fail | Outcome::NotMet);
         match (before, outcome) {
-            (_, Outcome::NotRun) => c.not_run.push((id.clone(), name.clone())),
-            (Some(Outcome::NotRun), Outcome::Fail) => c.newly_failing.push((id.clone(), name.clone())),
-            (Some(Outcome::NotRun), _) => c.unchanged_passing += 1,
+            (Some(b), Outcome::Error) if judged(b) => c.newly_unjudged.push((id.clone(), name.clone())),
+            (Some(_), Outcome::NotRun | Outcome::Error) => c.not_run.push((id.clone(), name.clone())),
+            (None, Outcome::NotRun) => c.not_run.push((id.clone(), name.clone())),
+            (Some(Outcome::NotRun | Outcome::Error), Outcome::Fail) => c.newly_failing.push((id.clone(), name.clone())),
+            (Some(Outcome::NotRun | Outcome::Error), _) => c.unchanged_passing += 1,
             (None, o) => {
                 c.added.push((id.clone(), name.clone(), *o));
                 if *o == Outcome::Fail {
@@ -119,13 +125,22 @@ fn sections(c: &Changes) -> Vec<(&'static str, Vec<(String, String)>)> {
         ("Removed", c.removed.clone()),
         ("Still failing", c.still_failing.clone()),
         ("Newly not met (SHOULD/INFO: a warning, not a regression)", c.newly_not_met.clone()),
-        ("Not run in the later run (interrupted, stopped, or the target did not answer)", c.not_run.clone()),
+        (
+            "Newly not judged (ERROR in the later run: no usable answer, so nothing to compare)",
+            c.newly_unjudged.clone(),
+        ),
+        ("Not run or not judged in the later run (interrupted, stopped, or no usable answer)", c.not_run.clone()),
     ]
 }
 
 pub fn render(c: &Changes, format: DiffFormat) -> String {
     let headline = if c.regressed() {
         format!("REGRESSION: {} scenario(s) newly failing", c.newly_failing.len())
+    } else if !c.newly_unjudged.is_empty() {
+        format!(
+            "NOT JUDGED: nothing newly fails, but {} scenario(s) judged before could not be judged now",
+            c.newly_unjudged.len()
+        )
     } else {
         "NO REGRESSION: nothing newly fails".to_owned()
     };
@@ -138,8 +153,11 @@ pub fn render(c: &Changes, format: DiffFormat) -> String {
         c.newly_not_met.len(),
         c.unchanged_passing
     );
+    if !c.newly_unjudged.is_empty() {
+        summary.push_str(&format!(", {} newly not judged", c.newly_unjudged.len()));
+    }
     if !c.not_run.is_empty() {
-        summary.push_str(&format!(", {} not run", c.not_run.len()));
+        summary.push_str(&format!(", {} not run or not judged", c.not_run.len()));
     }
     let mut out = String::new();
     match format {
@@ -199,13 +217,31 @@ mod tests {
     }
 
     #[test]
-    fn not_run_is_neither_fixed_nor_a_regression_and_a_timeout_is_a_failure() {
-        let before = results(&[("A-1", Outcome::Pass), ("A-2", Outcome::Fail), ("A-3", Outcome::Pass)]);
-        let after = results(&[("A-1", Outcome::NotRun), ("A-2", Outcome::Pass), ("A-3", Outcome::TimedOut)]);
+    fn not_run_is_neither_fixed_nor_a_regression_and_an_error_is_kept_apart_from_failures() {
+        let before = results(&[
+            ("A-1", Outcome::Pass),
+            ("A-2", Outcome::Fail),
+            ("A-3", Outcome::Pass),
+            ("A-4", Outcome::Error),
+            ("A-5", Outcome::Error),
+        ]);
+        let after = results(&[
+            ("A-1", Outcome::NotRun),
+            ("A-2", Outcome::Pass),
+            ("A-3", Outcome::Error),
+            ("A-4", Outcome::Fail),
+            ("A-5", Outcome::Error),
+        ]);
         let changes = compare(&before, &after);
-        assert_eq!(changes.not_run.len(), 1, "{changes:?}");
-        assert_eq!(changes.fixed, vec![("A-2".to_owned(), "A-2 name".to_owned())]);
-        assert_eq!(changes.newly_failing, vec![("A-3".to_owned(), "A-3 name".to_owned())]);
+        let named = |id: &str| vec![(id.to_owned(), format!("{id} name"))];
+        assert_eq!(changes.not_run.len(), 2, "{changes:?}");
+        assert_eq!(changes.fixed, named("A-2"));
+        assert_eq!(changes.newly_unjudged, named("A-3"), "judged before, not judged now: no regression");
+        assert_eq!(changes.newly_failing, named("A-4"), "not judged before, failing now: a regression");
+        assert!(render(&changes, DiffFormat::Text).starts_with("REGRESSION"));
+        let unjudged_only = compare(&before, &results(&[("A-3", Outcome::Error)]));
+        assert!(!unjudged_only.regressed());
+        assert!(render(&unjudged_only, DiffFormat::Text).starts_with("NOT JUDGED"));
         assert!(
             compare(&after, &before).fixed.iter().all(|(id, _)| id != "A-1"),
             "a scenario that ran again was not fixed"

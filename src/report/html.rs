@@ -13,7 +13,8 @@ th,td{border:1px solid #d0d0d5;padding:.35rem .5rem;text-align:left;vertical-ali
 .verdict{font-size:1.5rem;font-weight:700;padding:.6rem 1rem;border-radius:6px;display:inline-block}\
 .PASS{background:#e3f6e8;color:#0f6a2a}.FAIL{background:#fde7e7;color:#9b1c1c;border:2px solid #9b1c1c}\
 .INTERRUPTED{background:#fff4d6;color:#7a4b00;border:2px solid #7a4b00}tr.failing td{background:#fdf0f0}\
-.timed-out{color:#9b1c1c;font-weight:700}.not-run{color:#7a4b00}.flaky{color:#8a5a00}\
+.ERROR{background:#efeafb;color:#4b2a86;border:2px solid #4b2a86}tr.unjudged td{background:#f5f2fc}\
+.error{color:#4b2a86;font-weight:700}.not-run{color:#7a4b00}.flaky{color:#8a5a00}\
 .pass{color:#0f6a2a}.fail{color:#9b1c1c;font-weight:700}.warning{color:#8a5a00}.not-met{color:#8a5a00;font-style:italic}.skipped{color:#777}\
 .notice{background:#fde7e7;color:#9b1c1c;border:2px solid #9b1c1c;padding:.6rem 1rem;border-radius:6px}\
 pre{white-space:pre-wrap;word-break:break-all;background:#f7f7f9;padding:.6rem;border-radius:4px;font-size:13px}\
@@ -52,6 +53,7 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     head(&mut h, data);
     verdict(&mut h, data);
     failures(&mut h, data);
+    unjudged(&mut h, data);
     notices(&mut h, data);
     run_facts(&mut h, data);
     matrix(&mut h, data);
@@ -85,7 +87,7 @@ fn head(h: &mut String, data: &ReportData) {
 /// The verdict banner, what an interrupted run certifies, and the counts.
 fn verdict(h: &mut String, data: &ReportData) {
     let banner = match data.verdict.as_str() {
-        "FAIL" => " role=\"alert\"",
+        "FAIL" | "ERROR" => " role=\"alert\"",
         "INTERRUPTED" => " role=\"status\"",
         _ => "",
     };
@@ -94,6 +96,9 @@ fn verdict(h: &mut String, data: &ReportData) {
         h.push_str(
             "<p class=\"notice\">The run was interrupted: the requirements not run are not certified either way.</p>\n",
         );
+    }
+    if data.verdict == "ERROR" {
+        h.push_str(&format!("<p class=\"notice ERROR\">{}</p>\n", esc(super::UNJUDGED_NOTE)));
     }
     h.push_str(&format!("<p id=\"counts\">{}.</p>\n", esc(&data.counts())));
 }
@@ -114,6 +119,22 @@ fn failures(h: &mut String, data: &ReportData) {
             esc(r.headline()),
             id = esc(&r.id)
         ));
+    }
+    h.push_str("</ul>\n</section>\n");
+}
+
+/// What could not be judged, one item a cause, each requirement linked to its details.
+fn unjudged(h: &mut String, data: &ReportData) {
+    let groups = data.unjudged();
+    if groups.is_empty() {
+        return;
+    }
+    let n: usize = groups.iter().map(|(_, rows)| rows.len()).sum();
+    h.push_str(&format!("<section id=\"unjudged\"><h2>What could not be judged ({n})</h2>\n<ul>\n"));
+    for (why, rows) in groups {
+        let ids: Vec<String> =
+            rows.iter().map(|r| format!("<a href=\"#detail-{id}\"><code>{id}</code></a>", id = esc(&r.id))).collect();
+        h.push_str(&format!("<li>{}: {}</li>\n", ids.join(", "), esc(why)));
     }
     h.push_str("</ul>\n</section>\n");
 }
@@ -160,7 +181,13 @@ fn matrix(h: &mut String, data: &ReportData) {
         } else {
             format!("<code>{}</code>", esc(&r.id))
         };
-        let row_class = if r.status.fails_run(data.strict) { " class=\"failing\"" } else { "" };
+        let row_class = if r.status.fails_run(data.strict) {
+            " class=\"failing\""
+        } else if r.status == crate::outcome::Status::Error {
+            " class=\"unjudged\""
+        } else {
+            ""
+        };
         h.push_str(&format!(
             "<tr id=\"{id}\"{row_class}><td>{id_cell}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{c}\">{s}</td></tr>\n",
             esc(&r.name),

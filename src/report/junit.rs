@@ -1,8 +1,9 @@
 //! JUnit XML as Maven Surefire writes it (its report schema 3.0), which Jenkins, GitLab, GitHub
 //! test-report actions and junitparser read: one `<testsuite>` with the counts, one `<testcase>`
 //! for every selected scenario (waived and not-run ones included) with its feature as
-//! `classname`. A failed check is a `<failure>`, a target that gave no usable answer (a timeout)
-//! an `<error>`, each with the first line as `message` and the whole explanation as its text; a
+//! `classname`. A failed check is a `<failure>`, a scenario not judged (ERROR: no usable answer,
+//! or the suite's own failure) an `<error>` whose `type` is the cause (refused, timed-out,
+//! pushed-back…), each with the first line as `message` and the whole explanation as its text; a
 //! scenario not run, not met or waived is `<skipped message="why">`; one that passed only after
 //! requests were sent again carries a `<flakyFailure>` for each.
 
@@ -29,15 +30,15 @@ fn shown(s: &ScenarioResult, outcome: &RunOutcome) -> Shown {
             message: "stale waiver: a `fail` waiver expects this scenario to fail, and it passed (--strict)".into(),
             text: outcome.waiver(&s.id).map(|w| w.note()).unwrap_or_default(),
         },
-        Status::Fail | Status::TimedOut => match s.failure().map(|f| f.kind) {
-            Some(FailureKind::Finding) | None => {
-                Shown::Failure { kind: "finding".into(), message: message(), text: text() }
-            }
-            Some(FailureKind::Transport(kind)) => {
-                Shown::Error { kind: kind.as_str().into(), message: message(), text: text() }
-            }
-            Some(FailureKind::Suite) => Shown::Error { kind: "suite".into(), message: message(), text: text() },
-        },
+        Status::Fail => Shown::Failure { kind: "finding".into(), message: message(), text: text() },
+        Status::Error => {
+            let kind = match s.failure().map(|f| f.kind) {
+                Some(FailureKind::Transport(kind)) => kind.as_str(),
+                Some(FailureKind::Suite) => "suite",
+                _ => "error",
+            };
+            Shown::Error { kind: kind.into(), message: message(), text: text() }
+        }
         Status::NotMet => Shown::Skipped { message: format!("{} not met: {}", s.level.note(), message()) },
         Status::Waived => {
             Shown::Skipped { message: outcome.waiver(&s.id).map(|w| w.note()).unwrap_or_else(|| "waived".into()) }

@@ -17,7 +17,7 @@ fn icon(status: Status) -> &'static str {
     match status {
         Status::Pass => "✅ pass",
         Status::Fail => "❌ fail",
-        Status::TimedOut => "⏱️ timed out",
+        Status::Error => "🚫 error (not judged)",
         Status::Flaky => "🔁 flaky",
         Status::Warning => "⚠️ warning",
         Status::NotMet => "🔸 not met",
@@ -34,6 +34,7 @@ pub fn render(data: &ReportData, seal: &Seal) -> String {
     let mut m = String::new();
     verdict(&mut m, data);
     failures(&mut m, data);
+    unjudged(&mut m, data);
     for notice in &data.notices {
         m.push_str(&format!("> **WARNING: {}**\n\n", cell(notice)));
     }
@@ -55,12 +56,16 @@ fn verdict(m: &mut String, data: &ReportData) {
     let mark = match data.verdict.as_str() {
         "PASS" => "✅",
         "FAIL" => "❌",
+        "ERROR" => "🚫",
         _ => "⏹️",
     };
     m.push_str(&format!("# vpp-conformance certification report: {mark} {}\n\n", data.verdict));
     m.push_str(&format!("**Verdict: {}**: {}.\n\n", data.verdict, data.counts()));
     if data.verdict == "INTERRUPTED" {
         m.push_str("> **The run was interrupted**: the requirements not run are not certified either way.\n\n");
+    }
+    if data.verdict == "ERROR" {
+        m.push_str(&format!("> **{}**\n\n", super::UNJUDGED_NOTE));
     }
 }
 
@@ -73,6 +78,21 @@ fn failures(m: &mut String, data: &ReportData) {
     m.push_str(&format!("## What failed ({})\n\n", failing.len()));
     for r in failing {
         m.push_str(&format!("- `{}` {} ({}, {}): {}\n", r.id, cell(&r.name), r.level, r.status, cell(r.headline())));
+    }
+    m.push('\n');
+}
+
+/// What could not be judged, one line a cause.
+fn unjudged(m: &mut String, data: &ReportData) {
+    let groups = data.unjudged();
+    if groups.is_empty() {
+        return;
+    }
+    let n: usize = groups.iter().map(|(_, rows)| rows.len()).sum();
+    m.push_str(&format!("## What could not be judged ({n})\n\n"));
+    for (why, rows) in groups {
+        let ids: Vec<String> = rows.iter().map(|r| format!("`{}`", r.id)).collect();
+        m.push_str(&format!("- {}: {}\n", ids.join(", "), cell(why)));
     }
     m.push('\n');
 }

@@ -70,7 +70,7 @@ fn shown_as(status: Status, strict: bool) -> &'static str {
     match status {
         Status::Pass | Status::Warning | Status::Flaky => "passed",
         Status::StaleWaiver if !strict => "passed",
-        Status::StaleWaiver | Status::Fail | Status::TimedOut => "failed",
+        Status::StaleWaiver | Status::Fail | Status::Error => "failed",
         Status::NotMet | Status::NotRun | Status::Waived | Status::Skipped => "skipped",
     }
 }

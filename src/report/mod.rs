@@ -21,6 +21,11 @@ use crate::catalog;
 use crate::outcome::{RunOutcome, Status, Waiver};
 use serde::{Deserialize, Serialize};
 
+/// What a report says first when its verdict is ERROR.
+pub const UNJUDGED_NOTE: &str = "Not judged: the target gave no usable answer to requirements where a failure \
+     would count, and no rule was seen broken. This certifies neither conformance nor its absence: run again \
+     when the target answers.";
+
 /// One documented requirement's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
@@ -174,6 +179,7 @@ impl ReportData {
             Status::Pass => "passed".to_owned(),
             Status::Warning => "passed with warnings".to_owned(),
             Status::Fail => "failed".to_owned(),
+            Status::Error => "not judged (ERROR: no usable answer)".to_owned(),
             Status::NotMet => "not met (SHOULD/INFO, not failing)".to_owned(),
             Status::StaleWaiver if self.strict => "stale waiver(s) (failing under --strict)".to_owned(),
             Status::StaleWaiver => "stale waiver(s) (a waived requirement that passed)".to_owned(),
@@ -192,6 +198,19 @@ impl ReportData {
     /// The rows that fail the run, for the top of a report.
     pub fn failing(&self) -> impl Iterator<Item = &Row> {
         self.rows.iter().filter(move |r| r.status.fails_run(self.strict))
+    }
+
+    /// The rows that could not be judged (ERROR), grouped by the first line of why: a target
+    /// found down is one cause, said once for all its requirements.
+    pub fn unjudged(&self) -> Vec<(&str, Vec<&Row>)> {
+        let mut groups: Vec<(&str, Vec<&Row>)> = Vec::new();
+        for r in self.rows.iter().filter(|r| r.status == Status::Error) {
+            match groups.iter_mut().find(|(why, _)| *why == r.headline()) {
+                Some((_, rows)) => rows.push(r),
+                None => groups.push((r.headline(), vec![r])),
+            }
+        }
+        groups
     }
 
     /// The rows with more to say than their status, for the details after the table.

@@ -138,10 +138,7 @@ fn scenarios_at_once(concurrency: usize) -> usize {
 /// What every scenario of the run shares: where the targets are, the client, the seed (given,
 /// or picked and printed), the budgets, and what the scenarios learn once for all.
 fn context(config: &RunConfig, selection: &Selection, target: &Target, client: Client) -> Arc<RunContext> {
-    let seed = config.seed.unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
-            % 1_000_000_000
-    });
+    let seed = config.seed.unwrap_or_else(|| derived_seed(&|name| std::env::var(name).ok()).0);
     Arc::new(RunContext {
         vpp_base: target.vpp_base.clone(),
         uem_base: target.uem_base.clone(),
@@ -163,6 +160,28 @@ fn context(config: &RunConfig, selection: &Selection, target: &Target, client: C
     })
 }
 
+/// The CI systems' identifiers of one run of a pipeline: the same for every job and shard of it,
+/// and for a job run again (never the attempt number), so that its parts still merge.
+const CI_RUN_IDS: [&str; 3] = ["GITHUB_RUN_ID", "CI_PIPELINE_ID", "BUILD_TAG"];
+
+/// The seed when `--seed` is not given, and where it came from: derived from the CI's run
+/// identifier where one is set, else from the UTC date, so that every shard of one run (and
+/// each API's half of a certificate) picks the same one without talking, and `merge` takes
+/// them; a new pipeline, or a new day, explores other probes.
+pub fn derived_seed(env: &dyn Fn(&str) -> Option<String>) -> (u64, String) {
+    use sha2::Digest as _;
+    let (text, from) = match CI_RUN_IDS.iter().find_map(|name| Some((*name, env(name).filter(|v| !v.is_empty())?))) {
+        Some((name, value)) => (format!("{name}={value}"), format!("derived from {name}")),
+        None => {
+            let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
+            (day.clone(), format!("derived from the UTC date {day}"))
+        }
+    };
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let n = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+    (n % 1_000_000_000, from)
+}
+
 /// The run's first lines: the suite, the target, the profile and the seed; what narrowed the
 /// selection.
 fn announce(config: &RunConfig, selection: &Selection, target: &Target, seed: u64, io: &RunIo) {
@@ -174,9 +193,13 @@ fn announce(config: &RunConfig, selection: &Selection, target: &Target, seed: u6
         crate::config::Profile::Live => " in the live profile",
         crate::config::Profile::Full => "",
     };
+    let from = match config.seed {
+        Some(_) => String::new(),
+        None => format!(", {}; --seed to choose", derived_seed(&|name| std::env::var(name).ok()).1),
+    };
     writeln!(
         out,
-        "vpp-conformance {}: running {} scenario(s) against {}{profile} (seed {seed})",
+        "vpp-conformance {}: running {} scenario(s) against {}{profile} (seed {seed}{from})",
         env!("CARGO_PKG_VERSION"),
         selection.planned.len(),
         target.described
@@ -302,7 +325,11 @@ fn collect(
     let mut warnings = group(ctx.take_warnings());
     let mut coverage = group(ctx.take_coverage());
     let traffic = ctx.client.traffic();
-    let mut retried = group(traffic.credited().map(|(s, note)| (s.to_owned(), note.to_owned())).collect());
+    // Each scenario's retries, said once per cause with a count: a restart can mean hundreds.
+    let mut retried: std::collections::HashMap<&str, Vec<(crate::outcome::TransportKind, &str)>> = Default::default();
+    for (scenario, kind, note) in traffic.credited() {
+        retried.entry(scenario).or_default().push((kind, note));
+    }
     planned
         .iter()
         .map(|p| {
@@ -319,7 +346,10 @@ fn collect(
                 feature: p.feature.clone(),
                 warnings: if ran { warnings.remove(&p.id).unwrap_or_default() } else { Vec::new() },
                 coverage: if ran { coverage.remove(&p.id).unwrap_or_default() } else { Vec::new() },
-                flaky: retried.remove(&p.id).unwrap_or_default(),
+                flaky: retried
+                    .remove(p.id.as_str())
+                    .map(|notes| crate::http::politeness::once_per_cause(notes.into_iter()))
+                    .unwrap_or_default(),
                 failed_attempts: recorded.as_ref().map(|r| r.failed_attempts.clone()).unwrap_or_default(),
                 duration_ms: recorded.as_ref().map_or(0, |r| r.duration_ms),
                 steps,
@@ -344,7 +374,8 @@ fn capacity(client: &Client) -> Vec<String> {
     client
         .capacity()
         .into_iter()
-        .filter_map(|(origin, s)| {
+        .filter_map(|learned| {
+            let (origin, s) = (learned.origin, learned.limit);
             let floor = s.floor?;
             let timed_out = if s.timed_out { "; a request timed out" } else { "" };
             Some(format!(
@@ -365,4 +396,26 @@ fn latency(d: std::time::Duration) -> String {
 
 fn or_none(url: &str) -> &str {
     if url.is_empty() { "(none: scenarios skipped)" } else { url }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_of_one_ci_run_derive_one_seed_and_a_rerun_keeps_it() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())
+        };
+        let github = derived_seed(&env(&[("GITHUB_RUN_ID", "123"), ("GITHUB_RUN_ATTEMPT", "1")]));
+        let rerun = derived_seed(&env(&[("GITHUB_RUN_ID", "123"), ("GITHUB_RUN_ATTEMPT", "2")]));
+        assert_eq!(github, rerun, "the attempt number never changes the seed");
+        assert_eq!(github.1, "derived from GITHUB_RUN_ID");
+        assert_ne!(github.0, derived_seed(&env(&[("GITHUB_RUN_ID", "124")])).0, "another pipeline, another seed");
+        assert_eq!(derived_seed(&env(&[("CI_PIPELINE_ID", "9")])).1, "derived from CI_PIPELINE_ID");
+        let local = derived_seed(&env(&[]));
+        assert!(local.1.starts_with("derived from the UTC date "), "{}", local.1);
+        assert_eq!(local, derived_seed(&env(&[])), "the same day, the same seed");
+        assert!(github.0 < 1_000_000_000);
+    }
 }

@@ -1,7 +1,7 @@
 //! Where a run's live output goes: one stream several writers share, with every known secret
 //! replaced, and the line each finished scenario gets.
 
-use crate::outcome::{ScenarioResult, Status};
+use crate::outcome::{Down, ScenarioResult, Status};
 use crate::redact::Redactor;
 use crate::sync::Locked;
 use std::io::{self, Write};
@@ -46,21 +46,26 @@ impl<W: Write> Write for Redacting<W> {
 
 /// The log's line for a scenario that finished: its status, ID, name and level, and for one
 /// that did not pass, the first line of why. One write, so lines never interleave.
-pub fn scenario_line(result: &ScenarioResult, status: Status, redactor: &Redactor) -> String {
+pub fn scenario_line(result: &ScenarioResult, status: Status) -> String {
     let why = match status {
-        Status::Fail | Status::TimedOut | Status::NotMet | Status::NotRun => {
+        Status::Fail | Status::Error | Status::NotMet | Status::NotRun => {
             result.headline().map(|h| format!(": {h}")).unwrap_or_default()
         }
         Status::StaleWaiver => ": expected to fail, it passed (remove the waiver)".to_owned(),
         _ => String::new(),
     };
-    let line = format!(
+    format!(
         "{:<12} {:<12} {} ({}){why} [{} ms]\n",
         status.as_str().to_uppercase(),
         result.id,
         result.name,
         result.level,
         result.duration_ms
-    );
-    redactor.redact(&line)
+    )
+}
+
+/// The log's one line for an origin found down: its cause, in plain words, with what the
+/// transport said once. Its scenarios get no line each.
+pub fn down_line(down: &Down) -> String {
+    format!("{:<12} {down}: every scenario that needs it ends ERROR (not judged)\n", "ERROR")
 }

@@ -8,7 +8,7 @@ use super::select::Selection;
 use super::{RunIo, Target};
 use crate::config::{ConfigError, Loaded, RunConfig, UemLogin};
 use crate::http::{Client, ClientOptions, Exchange};
-use crate::outcome::Stop;
+use crate::outcome::{Stop, TransportError};
 use crate::steps::RunContext;
 use base64::Engine as _;
 use std::sync::Arc;
@@ -39,8 +39,10 @@ pub async fn target(
             max_in_flight: config.concurrency.max(1),
             rate_limit: config.rate_limit,
             max_retry_after: config.max_retry_after,
+            max_pushbacks: config.max_pushbacks,
             retries: config.retries,
             identity_pem: files.identity_pem.clone(),
+            identity_name: config.client_cert.as_ref().map(|p| p.display().to_string()),
         },
         io.redactor.clone(),
     )
@@ -50,9 +52,17 @@ pub async fn target(
     let need_uem = selection.running().any(|p| p.uem);
     let state_url = target.state_url(config, need_canonical_data);
     if let Some(url) = state_url {
-        provider_state(&client, url, &config.tenant, StateAction::Setup)
-            .await
-            .map_err(|e| ConfigError(format!("the target cannot be prepared: {e}")))?;
+        match provider_state(&client, url, &config.tenant, StateAction::Setup).await {
+            Ok(()) => {}
+            // No answer: every target the data set was for is down with that cause (exit 3).
+            Err(Unprepared::Unanswered { error, request }) => {
+                for base in [&target.vpp_base, &target.uem_base].into_iter().filter(|b| !b.is_empty()) {
+                    client.mark_down(base, &error, &request, "its provider state (--state-setup-url)");
+                }
+                return Ok(client);
+            }
+            Err(e) => return Err(ConfigError(format!("the target cannot be prepared: {e}"))),
+        }
     }
     let Some(login) = target.login.as_ref().filter(|_| need_uem && !target.uem_base.is_empty()) else {
         return Ok(client);
@@ -61,6 +71,11 @@ pub async fn target(
         Ok(value) => {
             let scope = format!("{}/{}/", target.uem_base, crate::steps::common::tenant_segment(&config.tenant));
             Ok(client.with_scoped_header(&scope, "Authorization", &value))
+        }
+        // No answer: the UEM target is down with that cause, and its scenarios end ERROR (exit 3).
+        Err(Unprepared::Unanswered { error, request }) => {
+            client.mark_down(&target.uem_base, &error, &request, "logging in (POST …/util/authorization)");
+            Ok(client)
         }
         Err(e) => {
             if let Some(url) = state_url {
@@ -71,17 +86,53 @@ pub async fn target(
     }
 }
 
+/// Why the target could not be prepared.
+#[derive(Debug)]
+pub enum Unprepared {
+    /// It answered, and refused (a 401 login, a provider state that is no 2xx): a configuration
+    /// error the user must fix (exit 2), said with the exchange.
+    Refused(String),
+    /// No usable answer came: nothing that needs the target can be judged (exit 3).
+    Unanswered { error: TransportError, request: String },
+    /// The run was stopped (a signal) while it prepared the target: nothing ran.
+    Stopped(String),
+}
+
+impl std::fmt::Display for Unprepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unprepared::Refused(text) | Unprepared::Stopped(text) => f.write_str(text),
+            Unprepared::Unanswered { error, request } => write!(f, "{request}: {error}"),
+        }
+    }
+}
+
+/// The exchange's reply, or why it is none: no answer, or a transport error the exchange says.
+fn answered<'e>(exchange: &'e Exchange, what: &str, client: &Client) -> Result<&'e crate::http::Reply, Unprepared> {
+    if let Some(crate::outcome::Withheld::Stopped(why)) = &exchange.withheld {
+        return Err(Unprepared::Stopped(format!("{what}: {why}")));
+    }
+    exchange.reply().map_err(|e| match e.kind.downs_a_silent_origin() || e.kind.transient() {
+        true => Unprepared::Unanswered {
+            request: format!("{what}: {} {}", exchange.method, exchange.url),
+            error: TransportError { text: client.redactor().redact(&e.text), ..e },
+        },
+        false => Unprepared::Refused(failed(what, exchange, &e.text, client)),
+    })
+}
+
 /// The provider state taken down after the run: an interrupted run ends now; a run stopped by
 /// `--max-failures` still cleans up, through a gate that lets the request go.
 pub async fn tear_down(client: &Client, url: &str, tenant: &str, stopped: Option<Stop>) -> Result<(), String> {
-    match stopped {
-        Some(Stop::Interrupted { .. }) => Err("the run was interrupted".to_owned()),
+    let done = match stopped {
+        Some(Stop::Interrupted { .. }) => return Err("the run was interrupted".to_owned()),
         Some(Stop::MaxFailures { .. }) => {
             let client = client.clone().with_gate(Arc::default());
             provider_state(&client, url, tenant, StateAction::Teardown).await
         }
         None => provider_state(client, url, tenant, StateAction::Teardown).await,
-    }
+    };
+    done.map_err(|e| e.to_string())
 }
 
 /// The request media type of `POST /{tenantGuid}/api/v1/util/authorization`.
@@ -90,7 +141,7 @@ pub const AUTHORIZATION_REQUEST_MEDIA_TYPE: &str = "application/vnd.blackberry.a
 /// Obtains the `Authorization` value for UEM requests: `POST /{tenantGuid}/api/v1/util/authorization`
 /// with the password base64-encoded, as the UEM REST API wants; the reply's `text/plain` body is
 /// the value. The password (both forms) and the value are redacted from then on.
-pub async fn log_in(client: &Client, uem_base: &str, tenant: &str, login: &UemLogin) -> Result<String, String> {
+pub async fn log_in(client: &Client, uem_base: &str, tenant: &str, login: &UemLogin) -> Result<String, Unprepared> {
     let encoded = base64::engine::general_purpose::STANDARD.encode(login.password.as_bytes());
     client.redactor().add(&login.password);
     client.redactor().add(&encoded);
@@ -113,7 +164,7 @@ pub async fn log_in(client: &Client, uem_base: &str, tenant: &str, login: &UemLo
         serde_json::Value::String(login.provider.clone())
     ));
     let what = "logging in to the UEM target";
-    let reply = exchange.reply().map_err(|e| failed(what, &exchange, &e.text, client))?;
+    let reply = answered(&exchange, what, client)?;
     let text = String::from_utf8_lossy(&reply.body);
     let value = text.trim();
     let html = reply.content_type.as_deref().is_some_and(|t| t.to_ascii_lowercase().contains("html"));
@@ -128,7 +179,7 @@ pub async fn log_in(client: &Client, uem_base: &str, tenant: &str, login: &UemLo
     };
     if let Some(why) = why {
         // The body is shown as it came: it is no credential, and it says why the login failed.
-        return Err(failed(what, &exchange, &why, client));
+        return Err(Unprepared::Refused(failed(what, &exchange, &why, client)));
     }
     client.redactor().add_header_value(value);
     Ok(value.to_owned())
@@ -149,7 +200,7 @@ pub const CANONICAL_STATE: &str = "the canonical VPP data set";
 
 /// POSTs a provider-state request (Pact's shape: `action`, `state`, `params`); the params are the
 /// canonical data set under the tenant being tested, and the documented service configuration.
-pub async fn provider_state(client: &Client, url: &str, tenant: &str, action: StateAction) -> Result<(), String> {
+pub async fn provider_state(client: &Client, url: &str, tenant: &str, action: StateAction) -> Result<(), Unprepared> {
     let mut accounts = crate::catalog::accounts_fixture().clone();
     accounts["tenantGuid"] = serde_json::Value::String(tenant.to_owned());
     let body = serde_json::json!({
@@ -172,9 +223,10 @@ pub async fn provider_state(client: &Client, url: &str, tenant: &str, action: St
         StateAction::Setup => "setting up the provider state (--state-setup-url)",
         StateAction::Teardown => "tearing down the provider state (--state-setup-url)",
     };
-    let reply = exchange.reply().map_err(|e| failed(what, &exchange, &e.text, client))?;
+    let reply = answered(&exchange, what, client)?;
     if !(200..300).contains(&reply.status) {
-        return Err(failed(what, &exchange, &format!("HTTP {}; expected a 2xx status", reply.status), client));
+        let why = format!("HTTP {}; expected a 2xx status", reply.status);
+        return Err(Unprepared::Refused(failed(what, &exchange, &why, client)));
     }
     Ok(())
 }
@@ -250,7 +302,7 @@ pub fn data_check(
     if !needed {
         return None;
     }
-    let (client, base, tenant) = (ctx.client.without_gate_reports(), ctx.uem_base.clone(), ctx.tenant.clone());
+    let (client, base, tenant) = (ctx.client.without_health_reports(), ctx.uem_base.clone(), ctx.tenant.clone());
     Some(tokio::spawn(async move { canonical_data_missing(&client, &base, &tenant).await }))
 }
 

@@ -67,6 +67,8 @@ pub struct Recorder {
     progress: Progress,
     /// Where the line of each finished scenario goes (`None` with `--quiet`).
     out: Option<SharedOut>,
+    /// The origins found down whose one cause the log said: their scenarios get no line each.
+    said_down: std::collections::HashSet<String>,
 }
 
 impl Recorder {
@@ -94,6 +96,7 @@ impl Recorder {
             failures: 0,
             progress,
             out,
+            said_down: Default::default(),
         }
     }
 
@@ -106,7 +109,7 @@ impl Recorder {
             }
             Scenario::Hook(_, event::Hook::Failed(_, info)) => {
                 let attempt = self.attempts.entry(id).or_insert_with(Attempt::new);
-                attempt.ended.get_or_insert(Ended::Failed(Failure::suite(format!(
+                attempt.ended.get_or_insert(Ended::failure(Failure::suite(format!(
                     "a hook of the suite failed: {}",
                     panic_text(&info)
                 ))));
@@ -116,12 +119,10 @@ impl Recorder {
             Scenario::Finished => {
                 let attempt = self.attempts.remove(&id).unwrap_or_else(Attempt::new);
                 let ended = attempt.ended.unwrap_or(Ended::Passed);
-                // cucumber runs a failed scenario again while it has retries left (a `flaky` waiver).
-                let again = matches!(ended, Ended::Failed(_)) && retries.is_some_and(|r| r.left > 0);
-                if again {
-                    if let Ended::Failed(f) = ended {
-                        self.failed_attempts.entry(id).or_default().push(f);
-                    }
+                // cucumber runs a failed scenario (or one not judged) again while it has retries
+                // left (a `flaky` waiver).
+                if let Some(f) = ended.failed().filter(|_| retries.is_some_and(|r| r.left > 0)) {
+                    self.failed_attempts.entry(id).or_default().push(f.clone());
                     return;
                 }
                 let recorded = Recorded {
@@ -149,7 +150,7 @@ impl Recorder {
             Step::Passed(..) => (StepRan::Passed, None),
             Step::Skipped => (
                 StepRan::Undefined,
-                Some(Ended::Failed(Failure::suite("a step has no definition in this suite (a bug of the suite)"))),
+                Some(Ended::failure(Failure::suite("a step has no definition in this suite (a bug of the suite)"))),
             ),
             Step::Failed(_, _, _, error) => (StepRan::Ended, Some(ended_by(&error))),
         };
@@ -181,8 +182,16 @@ impl Recorder {
         let fails = status.fails_run(self.strict);
         self.progress.scenario_done(id, status, fails);
         if let Some(out) = &mut self.out {
-            let line = super::output::scenario_line(&probe, status, self.ctx.client.redactor());
-            out.write_all(line.as_bytes()).ok();
+            // An origin found down is said once, with its cause, not once per scenario.
+            let line = match probe.failure().and_then(|f| f.down.as_ref()) {
+                Some(down) if status == crate::outcome::Status::Error => {
+                    self.said_down.insert(down.origin.clone()).then(|| super::output::down_line(down))
+                }
+                _ => Some(super::output::scenario_line(&probe, status)),
+            };
+            if let Some(line) = line {
+                out.write_all(self.ctx.client.redactor().redact(&line).as_bytes()).ok();
+            }
         }
         if fails && let Some(max) = self.max_failures {
             self.failures += 1;
@@ -209,7 +218,7 @@ pub fn ended(
         (Some(r), false) => r.ended.clone(),
         (None, false) => match stopped {
             Some(stop) => Ended::NotRun(stop.not_run()),
-            None => Ended::Failed(Failure::suite("the scenario gave no result (a bug of the suite)")),
+            None => Ended::failure(Failure::suite("the scenario gave no result (a bug of the suite)")),
         },
     };
     if let (Ended::Failed(f), Some(missing)) = (&mut ended, missing)
@@ -218,7 +227,7 @@ pub fn ended(
     {
         f.data_missing = Some(missing.to_owned());
     }
-    if let (Ended::Failed(f), Some(w)) = (&mut ended, flaky_waiver) {
+    if let (Ended::Failed(f) | Ended::Error(f), Some(w)) = (&mut ended, flaky_waiver) {
         let tries = 1 + recorded.map_or(0, |r| r.failed_attempts.len());
         f.message = format!(
             "failed every one of its {tries} attempt(s): its waiver expects it to be flaky, not to fail ({}); \
@@ -257,18 +266,18 @@ fn ended_by(error: &StepError) -> Ended {
     match error {
         StepError::Panic(info) => {
             if let Some(failure) = info.downcast_ref::<Failure>() {
-                Ended::Failed(failure.clone())
+                Ended::failure(failure.clone())
             } else if let Some(why) = info.downcast_ref::<NotRun>() {
                 Ended::NotRun(why.clone())
             } else {
-                Ended::Failed(Failure::suite(format!("the suite failed (a bug of the suite): {}", panic_text(info))))
+                Ended::failure(Failure::suite(format!("the suite failed (a bug of the suite): {}", panic_text(info))))
             }
         }
         StepError::NotFound => {
-            Ended::Failed(Failure::suite("a step has no definition in this suite (a bug of the suite)"))
+            Ended::failure(Failure::suite("a step has no definition in this suite (a bug of the suite)"))
         }
         StepError::AmbiguousMatch(e) => {
-            Ended::Failed(Failure::suite(format!("a step matches several definitions (a bug of the suite): {e}")))
+            Ended::failure(Failure::suite(format!("a step matches several definitions (a bug of the suite): {e}")))
         }
     }
 }

@@ -10,8 +10,8 @@ use crate::checks::probes::{self, Family, Probe};
 use crate::checks::query_oracle::{Listed, Oracle};
 use crate::checks::{Findings, accounts, code_points, schema};
 use crate::http::Exchange;
-use crate::outcome::{Failure, FailureKind, NotRun, TransportError, TransportKind};
-use crate::steps::world::not_run;
+use crate::outcome::{Failure, FailureKind, TransportError, TransportKind, Withheld};
+use crate::steps::world::withheld;
 use cucumber::step::Context;
 use futures::StreamExt as _;
 use serde_json::Value;
@@ -54,9 +54,8 @@ fn list_url(w: &VppWorld, query: Option<&str>) -> String {
 
 /// Why a list request gave no accounts.
 enum Unlisted {
-    /// Not a failure of the target: the run stopped, the target is down, or the list is over
-    /// this run's body cap.
-    NotRun(NotRun),
+    /// Not judged on an answer of its own: the run stopped, or the target is down.
+    Withheld(Withheld),
     /// No usable answer.
     Transport(TransportError),
     /// An answer that lists nothing (a status, a body that is no list).
@@ -66,7 +65,7 @@ enum Unlisted {
 impl Unlisted {
     fn text(&self) -> String {
         match self {
-            Unlisted::NotRun(n) => n.to_string(),
+            Unlisted::Withheld(n) => n.to_string(),
             Unlisted::Transport(e) => e.text.clone(),
             Unlisted::Answer(why) => why.clone(),
         }
@@ -75,18 +74,18 @@ impl Unlisted {
 
 /// The accounts of a list response, or why not.
 fn listed_from(exchange: &Exchange) -> Result<Vec<Box<RawValue>>, Unlisted> {
-    if let Some(why) = &exchange.not_run {
-        return Err(Unlisted::NotRun(why.clone()));
+    if let Some(why) = &exchange.withheld {
+        return Err(Unlisted::Withheld(why.clone()));
     }
     let reply = match exchange.reply() {
         Ok(reply) => reply,
         Err(e) if e.kind == TransportKind::BodyOverCap => {
-            let why = format!(
+            let text = format!(
                 "the tenant's list of accounts is larger than this run's --max-body-size, a limit of the run and \
-                 no defect of the target ({})",
+                 no defect of the target, so it could not be judged ({})",
                 e.text
             );
-            return Err(Unlisted::NotRun(NotRun::Unavailable { why }));
+            return Err(Unlisted::Transport(TransportError { text, ..e }));
         }
         Err(e) => return Err(Unlisted::Transport(e)),
     };
@@ -114,7 +113,8 @@ async fn gather(w: &VppWorld) -> Listing {
     let plain_list = match listed_from(&plain) {
         Ok(list) => Some(list),
         // Said below, when the gathering queries meet the same stop or cap.
-        Err(Unlisted::NotRun(_)) => None,
+        Err(Unlisted::Withheld(_)) => None,
+        Err(Unlisted::Transport(e)) if e.kind == TransportKind::BodyOverCap => None,
         Err(why) => {
             listing.warnings.push(format!(
                 "GET without a query did not list the accounts ({}); the documentation does not say it must",
@@ -129,8 +129,8 @@ async fn gather(w: &VppWorld) -> Listing {
     for (q, exchange) in GATHERING_QUERIES.into_iter().zip([before, after]) {
         match listed_from(&exchange) {
             Ok(list) => merge_new(&mut all, &mut seen, briefed(list)),
-            Err(Unlisted::NotRun(why)) => {
-                listing.not_run = Some(why);
+            Err(Unlisted::Withheld(why)) => {
+                listing.withheld = Some(why);
                 return listing;
             }
             Err(why) => {
@@ -179,8 +179,8 @@ async fn lists_every_account(w: &mut VppWorld, _ctx: Context) -> StepResult {
     for warning in &listing.warnings {
         run.warn(&w.scenario, warning.clone());
     }
-    if let Some(why) = &listing.not_run {
-        not_run(why.clone())
+    if let Some(why) = &listing.withheld {
+        withheld(why.clone())
     }
     if let Some((failure, exchange)) = &listing.failure {
         w.last = exchange.clone();
@@ -249,14 +249,14 @@ enum Missed {
     Rule(String),
     /// No usable answer came (the target timed out alone, reset the connection…).
     NoAnswer(TransportError),
-    /// The request was not sent: the run stopped, or the target is down.
-    NotRun(NotRun),
+    /// Not judged on an answer of its own: the run stopped, or the target is down.
+    Withheld(Withheld),
 }
 
 /// What one probe's answer got wrong, if anything.
 fn judge(probe: &Probe, oracle: &Oracle, exchange: &Exchange) -> Option<Missed> {
-    if let Some(why) = &exchange.not_run {
-        return Some(Missed::NotRun(why.clone()));
+    if let Some(why) = &exchange.withheld {
+        return Some(Missed::Withheld(why.clone()));
     }
     match &exchange.outcome {
         Ok(reply) => probes::judge_answer(probe, oracle, reply.status, reply.content_type.as_deref(), &reply.body)
@@ -286,14 +286,23 @@ async fn probes_hold(w: &mut VppWorld, ctx: Context) -> StepResult {
         })
         .collect();
     let asked = urls.len();
+    // A probe that got no usable answer ends the scenario not judged: it starts no more.
+    let lost = std::sync::atomic::AtomicBool::new(false);
     let missed: Vec<Missed> = futures::stream::iter(urls)
         .map(|(probe, url)| {
-            let (run, listing, scenario) = (run.clone(), listing.clone(), &w.scenario);
+            let (run, listing, scenario, lost) = (run.clone(), listing.clone(), &w.scenario, &lost);
             async move {
+                if lost.load(std::sync::atomic::Ordering::Relaxed) {
+                    return None;
+                }
                 let exchange = run.client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
                 // Requests sent again after a transport error make the scenario flaky.
                 run.client.credit_retries(scenario, &exchange);
-                judge(&probe, &listing.oracle, &exchange)
+                let missed = judge(&probe, &listing.oracle, &exchange);
+                if matches!(missed, Some(Missed::NoAnswer(_) | Missed::Withheld(_))) {
+                    lost.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                missed
             }
         })
         .buffer_unordered(run.concurrency)
@@ -303,7 +312,7 @@ async fn probes_hold(w: &mut VppWorld, ctx: Context) -> StepResult {
     let (mut broke, mut unanswered) = (Vec::new(), Vec::new());
     for m in missed {
         match m {
-            Missed::NotRun(why) => not_run(why),
+            Missed::Withheld(why) => withheld(why),
             Missed::Rule(text) => broke.push(text),
             Missed::NoAnswer(e) => unanswered.push(e),
         }

@@ -3,7 +3,7 @@
 
 use crate::checks::query_oracle::Oracle;
 use crate::http::Exchange;
-use crate::outcome::{Failure, NotRun};
+use crate::outcome::{Failure, Withheld};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -19,9 +19,8 @@ pub struct Listing {
     pub warnings: Vec<String>,
     /// Why the accounts cannot be listed, with the exchange that shows it.
     pub failure: Option<(Failure, Option<Exchange>)>,
-    /// Why the scenarios are not run: the run stopped or the target is down, or the list is
-    /// larger than this run's body cap (a limit of the run and no defect of the target).
-    pub not_run: Option<NotRun>,
+    /// Why the scenarios are not judged on a listing: the run stopped, or the target is down.
+    pub withheld: Option<Withheld>,
 }
 
 impl Listing {

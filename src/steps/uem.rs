@@ -124,25 +124,35 @@ pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value], schema_name: &
             )),
         }
     }
+    // A request that got no usable answer ends the scenario not judged: it starts no more.
+    let lost = std::sync::atomic::AtomicBool::new(false);
     let judged: Vec<Result<Findings, Box<Exchange>>> = futures::stream::iter(requests)
         .map(|(account, guid, url)| {
-            let (run, scenario) = (run.clone(), &w.scenario);
+            let (run, scenario, lost) = (run.clone(), &w.scenario, &lost);
             async move {
+                if lost.load(std::sync::atomic::Ordering::Relaxed) {
+                    return None;
+                }
                 let exchange = run.client.send("GET", &url, None, Some(ACCOUNT_MEDIA_TYPE)).await;
                 // Requests sent again after a transport error make the scenario flaky.
                 run.client.credit_retries(scenario, &exchange);
-                judge_get(exchange, account, &guid, schema_name)
+                let judged = judge_get(exchange, account, &guid, schema_name);
+                if judged.is_err() {
+                    lost.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                Some(judged)
             }
         })
         .buffer_unordered(run.concurrency)
+        .filter_map(|j| async move { j })
         .collect()
         .await;
     let mut unanswered = Vec::new();
     for judged in judged {
         match judged {
             Ok(f) => findings.extend(f),
-            Err(exchange) => match &exchange.not_run {
-                Some(why) => crate::steps::world::not_run(why.clone()),
+            Err(exchange) => match &exchange.withheld {
+                Some(why) => crate::steps::world::withheld(why.clone()),
                 None => unanswered.push(exchange),
             },
         }
@@ -159,7 +169,7 @@ pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value], schema_name: &
     }
     for exchange in unanswered {
         if let Err(e) = exchange.reply() {
-            findings.fail(Mismatch::new(e.text.clone(), "GET by a listed GUID answers", "an answer", "none"));
+            findings.fail(Mismatch::new(e.text.clone(), "not judged: no usable answer came", "an answer", "none"));
         }
     }
     findings
@@ -169,7 +179,7 @@ pub async fn get_each_and_compare(w: &VppWorld, listed: &[Value], schema_name: &
 /// when no answer came.
 fn judge_get(exchange: Exchange, account: &Value, guid: &str, schema_name: &str) -> Result<Findings, Box<Exchange>> {
     match &exchange.outcome {
-        Ok(reply) if exchange.not_run.is_none() => Ok(accounts::check_get_answer(
+        Ok(reply) if exchange.withheld.is_none() => Ok(accounts::check_get_answer(
             reply.status,
             reply.content_type.as_deref(),
             &reply.body,

@@ -5,7 +5,7 @@
 use super::listing::Listing;
 use crate::checks::Findings;
 use crate::http::{Client, Exchange, Reply};
-use crate::outcome::{Failure, NotRun};
+use crate::outcome::{Failure, NotRun, Withheld};
 use crate::sync::Locked;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -117,10 +117,20 @@ impl RunContext {
     }
 }
 
-/// Ends the step as not run: the run stopped, the target is down, or the run lacks what the
-/// scenario needs. Not a failure of the target.
+/// Ends the step as not run: the run stopped, or it lacks what the scenario needs. Not a
+/// failure of the target.
 pub fn not_run(why: NotRun) -> ! {
     std::panic::resume_unwind(Box::new(why))
+}
+
+/// Ends the step for a request that was not judged on an answer of its own: not run when the
+/// run stopped; an ERROR with the origin's one cause when the origin is down (the same words
+/// for every scenario, whether or not its own request went out).
+pub fn withheld(why: Withheld) -> ! {
+    match why {
+        Withheld::Stopped(n) => not_run(n),
+        Withheld::Down(down) => std::panic::resume_unwind(Box::new(Failure::down(&down))),
+    }
 }
 
 /// The cucumber World: one per scenario.
@@ -182,9 +192,9 @@ impl VppWorld {
     ) -> &Exchange {
         let exchange = client.send(method, url, body, accept).await;
         client.credit_retries(&self.scenario, &exchange);
-        if let Some(why) = &exchange.not_run {
-            // Not a failure of the target: the run stopped, or the target is known to be down.
-            not_run(why.clone())
+        if let Some(why) = &exchange.withheld {
+            // Not judged: the run stopped, or the target is down.
+            withheld(why.clone())
         }
         self.last.insert(exchange)
     }
@@ -259,7 +269,7 @@ mod tests {
                     body: secretish.clone().into_bytes(),
                 }),
                 elapsed: std::time::Duration::ZERO,
-                not_run: None,
+                withheld: None,
                 retried: Vec::new(),
             }),
             ..VppWorld::default()

@@ -259,11 +259,11 @@ fn junit_test_case_names_carry_the_scenario_id() {
 }
 
 #[test]
-fn an_unreachable_target_fails_with_exit_1() {
+fn an_unreachable_target_is_not_judged_and_exits_3() {
     let url = format!("http://127.0.0.1:{}", closed_port());
     let f = run(&["run", "--base-url", &url, "--timeout", "2"]);
-    f.assert_code(1);
-    assert!(f.verdict().starts_with("VERDICT: FAIL"), "{}", f.describe());
+    f.assert_code(3);
+    assert!(f.verdict().starts_with("VERDICT: ERROR"), "{}", f.describe());
 }
 
 #[test]

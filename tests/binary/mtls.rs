@@ -1,7 +1,8 @@
 //! Client certificates, end to end: the reference behind the TLS front `serve --tls-cert
 //! --tls-key --client-ca` uses, requiring a client certificate signed by a CA of the test's own.
-//! A run with the right certificate passes, one without is refused with a message that says a
-//! client certificate is wanted, and one whose key is not the certificate's is a usage error
+//! A run with the right certificate passes; one without, or with a certificate the target's CA
+//! did not sign, is not judged (ERROR, exit 3), with a message that says a client certificate is
+//! wanted or names the one refused; one whose key is not the certificate's is a usage error
 //! (exit 2) before any request.
 
 use std::path::Path;
@@ -13,6 +14,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
 };
 use vpp_conformance::config::RunConfig;
+use vpp_conformance::outcome::Conclusion;
 use vpp_conformance::reference::tls::{TlsFiles, start};
 use vpp_conformance::reference::{ReferenceOptions, ReferenceTarget};
 use vpp_conformance::runner::Verdict;
@@ -46,6 +48,9 @@ struct Setup {
     client_cert: std::path::PathBuf,
     client_key: std::path::PathBuf,
     wrong_key: std::path::PathBuf,
+    /// A client certificate (and its key) signed by a CA the target does not trust for clients.
+    stranger_cert: std::path::PathBuf,
+    stranger_key: std::path::PathBuf,
 }
 
 async fn setup() -> Setup {
@@ -60,6 +65,7 @@ async fn setup() -> Setup {
     let (server_cert, server_key) = leaf(&server_ca, &["127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth);
     let (client_cert, client_key) = leaf(&client_ca, &["vpp-conformance client"], ExtendedKeyUsagePurpose::ClientAuth);
     let wrong_key = KeyPair::generate().unwrap().serialize_pem();
+    let (stranger_cert, stranger_key) = leaf(&server_ca, &["a stranger"], ExtendedKeyUsagePurpose::ClientAuth);
     let reference = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let upstream = reference.url().trim_start_matches("http://").parse().unwrap();
@@ -75,6 +81,8 @@ async fn setup() -> Setup {
         client_cert: write("client.pem", &client_cert),
         client_key: write("client.key", &client_key),
         wrong_key: write("wrong.key", &wrong_key),
+        stranger_cert: write("stranger.pem", &stranger_cert),
+        stranger_key: write("stranger.key", &stranger_key),
         _dir: dir,
         _reference: reference,
         _front: front,
@@ -95,11 +103,22 @@ async fn the_right_client_certificate_passes_and_none_is_refused_clearly() {
     assert!(outcome.passed(), "the run with the client certificate failed:\n{out}");
 
     let (outcome, out) = run_with(&base).await;
-    assert!(!outcome.passed(), "a run without a client certificate passed:\n{out}");
+    assert_eq!(outcome.conclusion(), Conclusion::Error, "a refused handshake is not judged:\n{out}");
     let s0 = &outcome.scenarios[0];
-    assert_ne!(s0.verdict(), Verdict::Passed);
+    assert_eq!(s0.verdict(), Verdict::Error);
     let reason = s0.reason().unwrap_or_default();
-    assert!(reason.contains("client certificate"), "the refusal says why: {reason}\n{out}");
+    assert!(reason.contains("want of a client certificate"), "the refusal says why: {reason}\n{out}");
+
+    let stranger = RunConfig {
+        client_cert: Some(t.stranger_cert.clone()),
+        client_key: Some(t.stranger_key.clone()),
+        ..base.clone()
+    };
+    let (outcome, out) = run_with(&stranger).await;
+    assert_eq!(outcome.conclusion(), Conclusion::Error, "a refused certificate is not judged:\n{out}");
+    let reason = outcome.scenarios[0].reason().unwrap_or_default();
+    let named = format!("refused the client certificate --client-cert {}", t.stranger_cert.display());
+    assert!(reason.contains(&named), "the refusal names the certificate: {reason}\n{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -174,7 +193,7 @@ fn serve_over_https_requiring_a_client_certificate_from_the_command_line() {
     with_cert.extend(["--client-cert", s(&client_cert), "--client-key", s(&client_key)]);
     binary::run(&with_cert, limit).assert_code(0);
     let without = binary::run(&common, limit);
-    without.assert_code(1);
+    without.assert_code(3);
     assert!(without.stdout.contains("client certificate"), "the refusal says why\n{}", without.describe());
     drop(serve);
 }

@@ -36,7 +36,7 @@ fn environment_variables_configure_a_run_and_flags_win() {
     let unreachable = format!("http://127.0.0.1:{}", closed_port());
     let f =
         run_env(&[("VPP_CONFORMANCE_BASE_URL", &unreachable)], &["run", "--tags", "@APL-CFG-001", "--timeout", "2"]);
-    assert_eq!(f.code, Some(1), "the environment's base URL was used\n{}", f.describe());
+    assert_eq!(f.code, Some(3), "the environment's base URL was used\n{}", f.describe());
     assert!(f.stdout.contains(&unreachable), "{}", f.describe());
 
     with_reference(ReferenceOptions::default(), |url| {
@@ -98,7 +98,7 @@ fn a_config_file_is_read_and_flags_and_the_environment_win_over_it() {
             &[("CONFIG_TEST_AUTH", secret), ("VPP_CONFORMANCE_BASE_URL", &unreachable)],
             &["run", "--config", config_arg],
         );
-        assert_eq!(f.code, Some(1), "the environment's base URL was used\n{}", f.describe());
+        assert_eq!(f.code, Some(3), "the environment's base URL was used\n{}", f.describe());
         assert!(f.stdout.contains(&unreachable), "{}", f.describe());
 
         // A flag wins over both; VPP_CONFORMANCE_CONFIG names the file.

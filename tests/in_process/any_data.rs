@@ -341,7 +341,8 @@ async fn nothing_to_check_is_coverage_not_a_warning() {
 }
 
 /// A tenant whose list is larger than the run's body cap is not failed: its scenarios are not
-/// run, saying the cap is the run's limit and how to raise it, and no warning blames the target.
+/// judged (ERROR), saying the cap is the run's limit and how to raise it, and no warning blames
+/// the target.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_list_over_the_body_cap_is_the_runs_limit_not_the_targets_defect() {
     let target =
@@ -358,7 +359,7 @@ async fn a_list_over_the_body_cap_is_the_runs_limit_not_the_targets_defect() {
     assert!(!any.is_empty());
     for s in &any {
         let reason = s.reason().unwrap_or_default();
-        assert_eq!(s.verdict(), Verdict::NotRun, "{}: {reason}", s.id);
+        assert_eq!(s.verdict(), Verdict::Error, "{}: {reason}", s.id);
         assert!(reason.contains("no defect of the target") && reason.contains("--max-body-size"), "{reason}");
     }
     assert!(outcome.failed().next().is_none(), "nothing is failed for the run's own limit\n{stdout}");

@@ -1,9 +1,9 @@
 //! Hostile targets, the connection itself: a target that refuses, accepts and never answers,
 //! stalls after its headers, drips its body or crashes mid-reply. Whatever it does, each exchange
 //! ends by what the target did or by the run's timeout (never by waiting on the target), every
-//! selected scenario fails with a reason that says why (or, once the
-//! target is known not to answer at all, is reported as not run with that reason), stdout ends
-//! with `VERDICT: FAIL`, and nothing panics.
+//! selected scenario ends not judged (ERROR) with a reason that says why (once the target is
+//! known not to answer at all, every scenario carries that one cause), stdout ends with
+//! `VERDICT: ERROR` and says no broken rule, and nothing panics.
 //!
 //! Each target is a real server on a loopback port (`tests/support/hostile.rs`), written with raw
 //! `TcpListener` and raw HTTP/1.1 bytes, so it can misbehave in ways a well-behaved HTTP server
@@ -11,7 +11,7 @@
 
 use crate::support::hostile::{
     JSON_IDS, JSON_TAGS, SHORT_TIMEOUT, THREE_IDS, THREE_TAGS, TIMEOUT, assert_ended_by_the_timeout,
-    assert_every_scenario_failed, assert_no_timeout, config, mentions_timeout, read_request, reply_then_close, run,
+    assert_every_scenario_unjudged, assert_no_timeout, config, mentions_timeout, read_request, reply_then_close, run,
     serve,
 };
 use std::time::Duration;
@@ -19,16 +19,16 @@ use tokio::io::AsyncWriteExt;
 use vpp_conformance::http::Client;
 use vpp_conformance::http::limit::INITIAL_LIMIT;
 use vpp_conformance::http::options::ClientOptions;
-use vpp_conformance::outcome::NotRun;
+use vpp_conformance::outcome::{TransportKind, Withheld};
 use vpp_conformance::redact::Redactor;
 
 // ---------------------------------------------------------------------------------------------
 // Refuses connections
 // ---------------------------------------------------------------------------------------------
 
-/// The first refusals tell the gate the target is down before their places are freed: of many
-/// requests at once to a closed port, at most one wave (as many as the adaptive limit first lets
-/// out) is sent, and the rest are not run, for the target being down.
+/// The first refusals tell the origin's record the target is down before their places are freed:
+/// of many requests at once to a closed port, at most one wave (as many as the adaptive limit
+/// first lets out) is sent, and every request, sent or not, carries the origin's one cause.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_most_one_wave_of_requests_goes_to_a_closed_port() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -36,13 +36,19 @@ async fn at_most_one_wave_of_requests_goes_to_a_closed_port() {
     let url = format!("http://127.0.0.1:{port}/mdm/VPPServiceConfigSrv");
     let asked = 16 * INITIAL_LIMIT;
     let exchanges = futures::future::join_all((0..asked).map(|_| client.send("GET", &url, None, None))).await;
-    let sent = exchanges.iter().filter(|e| e.not_run.is_none()).count();
+    let sent = client.traffic().sent as usize;
     assert!(
         (1..=INITIAL_LIMIT).contains(&sent),
         "{sent} of {asked} requests were sent to a closed port: more than one wave ({INITIAL_LIMIT})"
     );
-    let down = exchanges.iter().filter(|e| matches!(e.not_run, Some(NotRun::TargetDown { .. }))).count();
-    assert_eq!(sent + down, asked, "every request not sent is not run for the target being down");
+    let causes: std::collections::HashSet<String> = exchanges
+        .iter()
+        .map(|e| match &e.withheld {
+            Some(Withheld::Down(down)) if down.cause == TransportKind::Refused => down.detail.clone(),
+            other => panic!("every request carries the origin's cause: {other:?}"),
+        })
+        .collect();
+    assert_eq!(causes.len(), 1, "one cause, the same for every request: {causes:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,7 +59,7 @@ async fn a_refused_connection_fails_every_scenario_saying_it_cannot_connect() {
 
     let run = run(config(&url, THREE_TAGS, TIMEOUT)).await;
 
-    assert_every_scenario_failed(&run, &url, THREE_IDS, "that it cannot connect", |r| {
+    assert_every_scenario_unjudged(&run, &url, THREE_IDS, "that it cannot connect", |r| {
         r.to_ascii_lowercase().contains("connect")
     });
     assert_no_timeout(&run);
@@ -74,7 +80,7 @@ async fn a_target_that_never_answers_fails_by_the_timeout() {
 
     let run = run(config(&url, THREE_TAGS, SHORT_TIMEOUT)).await;
 
-    assert_every_scenario_failed(&run, &url, THREE_IDS, "that it timed out", mentions_timeout);
+    assert_every_scenario_unjudged(&run, &url, THREE_IDS, "that it timed out", mentions_timeout);
     assert_ended_by_the_timeout(&run);
 }
 
@@ -93,7 +99,7 @@ async fn a_target_that_stalls_after_its_headers_fails_by_the_timeout() {
 
     let run = run(config(&url, THREE_TAGS, SHORT_TIMEOUT)).await;
 
-    assert_every_scenario_failed(&run, &url, THREE_IDS, "that it timed out", mentions_timeout);
+    assert_every_scenario_unjudged(&run, &url, THREE_IDS, "that it timed out", mentions_timeout);
     assert_ended_by_the_timeout(&run);
 }
 
@@ -122,7 +128,7 @@ async fn a_dripping_body_fails_by_the_timeout() {
 
     let run = run(config(&url, THREE_TAGS, SHORT_TIMEOUT)).await;
 
-    assert_every_scenario_failed(&run, &url, THREE_IDS, "that it timed out", mentions_timeout);
+    assert_every_scenario_unjudged(&run, &url, THREE_IDS, "that it timed out", mentions_timeout);
     assert_ended_by_the_timeout(&run);
 }
 
@@ -143,7 +149,7 @@ async fn a_target_that_crashes_mid_headers_fails_with_a_reason() {
 
     let run = run(config(&url, THREE_TAGS, TIMEOUT)).await;
 
-    assert_every_scenario_failed(&run, &url, THREE_IDS, "that the connection closed mid-reply", says_the_reply_broke);
+    assert_every_scenario_unjudged(&run, &url, THREE_IDS, "that the connection closed mid-reply", says_the_reply_broke);
     assert_no_timeout(&run);
 }
 
@@ -153,7 +159,7 @@ async fn a_target_that_crashes_mid_status_line_fails_with_a_reason() {
 
     let run = run(config(&url, THREE_TAGS, TIMEOUT)).await;
 
-    assert_every_scenario_failed(&run, &url, THREE_IDS, "that the connection closed mid-reply", says_the_reply_broke);
+    assert_every_scenario_unjudged(&run, &url, THREE_IDS, "that the connection closed mid-reply", says_the_reply_broke);
     assert_no_timeout(&run);
 }
 
@@ -172,7 +178,7 @@ async fn a_body_shorter_than_its_length_fails_saying_the_body_broke_off() {
 
     let run = run(config(&url, JSON_TAGS, TIMEOUT)).await;
 
-    assert_every_scenario_failed(&run, &url, JSON_IDS, "that reading the body failed", |r| {
+    assert_every_scenario_unjudged(&run, &url, JSON_IDS, "that reading the body failed", |r| {
         r.contains("reading the body failed") && r.contains("HTTP 200")
     });
     assert_no_timeout(&run);
@@ -185,7 +191,7 @@ async fn a_body_shorter_than_its_length_fails_saying_the_body_broke_off() {
 /// Against a conformant target (the built-in reference) the hostile-target assertion fails:
 /// it cannot pass vacuously.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[should_panic(expected = "a hostile target must fail the run")]
+#[should_panic(expected = "a hostile target must not pass the run")]
 async fn the_failure_assertion_rejects_a_passing_run() {
     let target =
         vpp_conformance::reference::ReferenceTarget::start(vpp_conformance::reference::ReferenceOptions::default())
@@ -194,5 +200,5 @@ async fn the_failure_assertion_rejects_a_passing_run() {
     let url = target.url();
     let run = run(config(&url, THREE_TAGS, TIMEOUT)).await;
     assert!(run.outcome.passed(), "the reference target must pass\n{}", run.report());
-    assert_every_scenario_failed(&run, &url, THREE_IDS, "anything", |_| true);
+    assert_every_scenario_unjudged(&run, &url, THREE_IDS, "anything", |_| true);
 }

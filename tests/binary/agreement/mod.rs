@@ -82,8 +82,8 @@ const SHOWN: &[Shown] = &[
     row(Status::Flaky, None, &[JUnit::Passed], Cucumber::Passed, "FLAKY"),
     row(Status::StaleWaiver, Some(false), &[JUnit::Passed], Cucumber::Passed, "STALE WAIVER"),
     row(Status::StaleWaiver, Some(true), &[JUnit::Failure], Cucumber::Failed, "STALE WAIVER"),
-    row(Status::Fail, None, &[JUnit::Failure, JUnit::Error], Cucumber::Failed, "FAIL"),
-    row(Status::TimedOut, None, &[JUnit::Error], Cucumber::Failed, "TIMED OUT"),
+    row(Status::Fail, None, &[JUnit::Failure], Cucumber::Failed, "FAIL"),
+    row(Status::Error, None, &[JUnit::Error], Cucumber::Failed, "ERROR"),
     row(Status::NotMet, None, &[JUnit::Skipped], Cucumber::Skipped, "NOT MET"),
     row(Status::Waived, None, &[JUnit::Skipped], Cucumber::Skipped, "WAIVED"),
     row(Status::NotRun, None, &[JUnit::Skipped], Cucumber::Skipped, "NOT RUN"),
@@ -101,7 +101,7 @@ fn shown(status: Status, strict: bool) -> &'static Shown {
 struct Seen {
     total: usize,
     passed: usize,
-    /// JUnit's failures and errors together.
+    /// JUnit's failures and errors together (Cucumber has no word for "not judged").
     failed: usize,
     skipped: usize,
 }
@@ -112,7 +112,7 @@ fn seen(outcome: &RunOutcome) -> Seen {
     Seen {
         total: c.total,
         passed: c.passed + c.flaky + stale(!outcome.strict),
-        failed: c.failed + c.timed_out + stale(outcome.strict),
+        failed: c.failed + c.errors + stale(outcome.strict),
         skipped: c.not_met + c.waived + c.not_run,
     }
 }
@@ -330,7 +330,7 @@ fn assert_junit_agrees(run: &Run) -> Vec<Case> {
         run.outcome.counts(),
         run.describe()
     );
-    assert!(errors >= run.count(Status::TimedOut), "a scenario that timed out is an error");
+    assert_eq!(errors, run.count(Status::Error), "a scenario not judged is an error, and only such a one");
     let verdict = format!("<property name=\"vpp-conformance.verdict\" value=\"{}\"/>", run.outcome.verdict_word());
     assert!(xml.contains(&verdict), "JUnit states the verdict {}", run.outcome.verdict_word());
     cases
@@ -403,10 +403,12 @@ fn status_line(line: &str) -> Option<(&str, &str)> {
     (!word.starts_with(' ') && catalog::is_id_tag(id)).then(|| (word.trim_end(), id))
 }
 
-/// Whether a scenario that ended this way finished (and so has its line in the log): one the
-/// run never got to (interrupted, a `skip` waiver, `--max-failures`) may have none.
+/// Whether a scenario that ended this way has its line in the log: one the run never got to
+/// (interrupted, a `skip` waiver, `--max-failures`) may have none, and one whose target was
+/// found down has none (the log says the origin's cause once).
 fn finished(s: &ScenarioResult) -> bool {
-    !matches!(s.ended, Ended::NotRun(NotRun::Interrupted(_) | NotRun::SkipWaiver | NotRun::MaxFailures { .. }))
+    let down = matches!(&s.ended, Ended::Error(f) if f.down.is_some());
+    !down && !matches!(s.ended, Ended::NotRun(NotRun::Interrupted(_) | NotRun::SkipWaiver | NotRun::MaxFailures { .. }))
 }
 
 /// The log: a line for each finished scenario with its status word, the failures and the short
@@ -414,7 +416,7 @@ fn finished(s: &ScenarioResult) -> bool {
 /// verdict and counts.
 fn assert_log_agrees(run: &Run) {
     let (outcome, log) = (&run.outcome, &run.log);
-    let (lines, summary) = match log.split_once("\nShort summary of the failures:\n") {
+    let (lines, summary) = match log.split_once("\nShort summary of the failures and of what could not be judged:\n") {
         Some((lines, summary)) => (lines, Some(summary)),
         None => (log.as_str(), None),
     };
@@ -433,9 +435,15 @@ fn assert_log_agrees(run: &Run) {
     }
     let failing: Vec<&ScenarioResult> = outcome.failed().collect();
     let summarized: Vec<(&str, &str)> = summary.map(|s| s.lines().map_while(status_line).collect()).unwrap_or_default();
+    // Then the scenarios not judged where a failure would count, but for those of a target
+    // found down, which the summary says in one line a target.
+    let unjudged = outcome.unjudged().filter(|s| finished(s));
     let expected: Vec<(&str, &str)> =
-        failing.iter().map(|s| (shown(s.status, outcome.strict).log, s.id.as_str())).collect();
-    assert_eq!(summarized, expected, "the short summary names each failing scenario with its status\n{log}");
+        failing.iter().copied().chain(unjudged).map(|s| (shown(s.status, outcome.strict).log, s.id.as_str())).collect();
+    assert_eq!(
+        summarized, expected,
+        "the short summary names each failing or unjudged scenario with its status\n{log}"
+    );
     let failures_header = format!("\nFailures ({}):\n", failing.len());
     assert_eq!(log.contains(&failures_header), !failing.is_empty(), "the log's `{}`\n{log}", failures_header.trim());
     let verdicts: Vec<&str> = log.lines().filter(|l| l.starts_with("VERDICT: ")).collect();
@@ -446,7 +454,8 @@ fn assert_log_agrees(run: &Run) {
     let of_all = match outcome.verdict_word() {
         "INTERRUPTED" => Some((c.total - c.not_run, "finished")),
         "PASS" => Some((c.passed + c.flaky, "passed")),
-        _ => (c.failed + c.timed_out > 0).then_some((c.failed + c.timed_out, "failed")),
+        "ERROR" => Some((c.errors, "could not be judged")),
+        _ => (c.failed > 0).then_some((c.failed, "failed")),
     };
     if let Some((n, what)) = of_all {
         let says = format!("{n} of {} scenarios {what}", c.total);
@@ -507,7 +516,7 @@ async fn a_dead_target_agrees_everywhere() {
         ..config_for(&closed)
     };
     let run = Run::in_process(config).await;
-    run.expect("a dead target", |o| o.verdict_word() == "FAIL" && o.counts().not_run > 0);
+    run.expect("a dead target", |o| o.verdict_word() == "ERROR" && o.counts().errors == o.counts().total);
     assert_outputs_agree(&run);
 }
 

@@ -293,7 +293,7 @@ fn the_query_pattern_reads_every_query_of_the_features_and_refuses_malformed_one
 #[tokio::test]
 async fn the_reference_refuses_exactly_what_the_pattern_refuses() {
     let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
-    let client = reqwest::Client::new();
+    let client = plain_client();
     let pattern = Regex::new(&openapi::query_pattern()).unwrap();
     let url = format!("{}/{}/api/v1/vppAccounts", target.url(), openapi::documented_tenant());
     let mut queries = feature_queries();
@@ -343,7 +343,7 @@ async fn the_reference_refuses_exactly_what_the_pattern_refuses() {
 async fn the_description_and_the_reference_agree_where_the_documentation_is_silent() {
     let doc = openapi::document();
     let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
-    let client = reqwest::Client::new();
+    let client = plain_client();
 
     // An unknown tenant: 404, listed for both operations of the account resource.
     for (path, url) in [
@@ -375,7 +375,7 @@ async fn the_description_and_the_reference_agree_where_the_documentation_is_sile
 #[tokio::test]
 async fn the_reference_target_answers_the_examples() {
     let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
-    let client = reqwest::Client::new();
+    let client = plain_client();
     let doc = openapi::document();
     let tenant = openapi::documented_tenant();
     let sorted = |v: &Value| {
@@ -398,4 +398,11 @@ async fn the_reference_target_answers_the_examples() {
     let one = &doc["paths"][openapi::ACCOUNT_PATH]["get"]["responses"]["200"]["content"][openapi::ACCOUNT_MEDIA_TYPE]["examples"]
         ["sample"]["value"];
     assert_eq!(&body, one);
+}
+
+/// A plain HTTP client for asking the reference directly, with the process's rustls crypto
+/// provider installed first, as the suite's own client does (run alone, no other test has).
+fn plain_client() -> reqwest::Client {
+    vpp_conformance::http::tls::install_crypto_provider();
+    reqwest::Client::new()
 }

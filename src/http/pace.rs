@@ -1,0 +1,270 @@
+//! How fast the suite sends to one origin: unpaced until the origin pushes back (429, 503, a
+//! reset or a timeout among other requests), then paced at what it accepted, and recovering step
+//! by step: AIMD, as TCP's congestion control (and the AWS SDKs' adaptive retry mode, gRPC's
+//! retry throttling) does.
+//!
+//! 1. **Cut.** A push-back cuts the pace multiplicatively, to [`BETA`] of what it was and at most
+//!    what the origin accepted over the last second (its measured capacity), never below
+//!    [`MIN_RATE`]. An unpaced origin is paced at what it accepted.
+//! 2. **Once per window.** A gateway remembers the requests it counted for about a second, so
+//!    requests sent within [`WINDOW`] of a cut are refused for the burst before it: only a
+//!    push-back of a request sent a window or more after the last cut cuts again.
+//! 3. **Recover.** Each answer the origin accepts while the pace binds (at least [`BUSY`] of it
+//!    used over the last second) raises the pace by `1 / pace`: one request a second more per
+//!    second.
+//! 4. **Pauses.** A `Retry-After` holds every request to the origin until it is over, and cuts
+//!    nothing: the origin said what it wants.
+//!
+//! Requests leave one pace interval apart, never in a burst. The clock is tokio's, so the tests
+//! run on its paused time.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What a cut keeps of the pace (CUBIC's β).
+pub const BETA: f64 = 0.7;
+/// The slowest pace: one request a second.
+pub const MIN_RATE: f64 = 1.0;
+/// How long a gateway is taken to remember what it counted, and the span "accepted over the
+/// last second" is measured over.
+pub const WINDOW: Duration = Duration::from_secs(1);
+/// The share of the pace that must have been used over the last second for an answer to raise it.
+pub const BUSY: f64 = 0.8;
+
+/// One origin's pace. Not shared by itself: the origin's controller holds it under its lock.
+#[derive(Debug, Default)]
+pub struct Pace {
+    /// Requests a second; `None` until the first push-back.
+    rate: Option<f64>,
+    /// The earliest the next request may leave.
+    next: Option<Instant>,
+    /// A pause the origin asked for (`Retry-After`).
+    paused_until: Option<Instant>,
+    /// When the requests of the last window left, and when their answers were accepted.
+    sent: VecDeque<Instant>,
+    accepted: VecDeque<Instant>,
+    last_cut: Option<Instant>,
+    /// What was learned, for the summary.
+    pub pushbacks: u64,
+    pub cuts: u64,
+    /// When the origin first pushed back, and how many answers it accepted since.
+    pub first_pushback: Option<Instant>,
+    pub accepted_since_pushback: u64,
+    pub last_accepted: Option<Instant>,
+    /// How long requests were held by the pauses the origin asked for (overlaps counted once).
+    pub paused: Duration,
+}
+
+fn forget_before(times: &mut VecDeque<Instant>, now: Instant) {
+    while times.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
+        times.pop_front();
+    }
+}
+
+impl Pace {
+    /// The pace now, requests a second (`None`: unpaced).
+    pub fn rate(&self) -> Option<f64> {
+        self.rate
+    }
+
+    /// When a request asking now may leave (a pause, then one interval after the one before),
+    /// reserved for it: the caller sleeps until then.
+    pub fn reserve(&mut self, now: Instant) -> Instant {
+        let mut at = now;
+        if let Some(until) = self.paused_until.filter(|u| *u > at) {
+            at = until;
+        }
+        if let Some(next) = self.next.filter(|n| *n > at) {
+            at = next;
+        }
+        if let Some(rate) = self.rate {
+            self.next = Some(at + Duration::from_secs_f64(1.0 / rate));
+        }
+        forget_before(&mut self.sent, at);
+        self.sent.push_back(at);
+        at
+    }
+
+    /// Whether a request reserved for `at` must wait again: a pause came meanwhile.
+    pub fn held(&self, at: Instant) -> Option<Instant> {
+        self.paused_until.filter(|u| *u > at)
+    }
+
+    /// The origin accepted a request (any answer that is no push-back).
+    pub fn accepted(&mut self, now: Instant) {
+        forget_before(&mut self.accepted, now);
+        self.accepted.push_back(now);
+        self.last_accepted = Some(now);
+        if self.first_pushback.is_some() {
+            self.accepted_since_pushback += 1;
+        }
+        let Some(rate) = self.rate else { return };
+        forget_before(&mut self.sent, now);
+        if self.sent.len() as f64 >= BUSY * rate {
+            self.rate = Some(rate + 1.0 / rate);
+        }
+    }
+
+    /// The origin pushed back a request that left at `sent_at`: the pace is cut, unless a cut
+    /// within the gateway's window before it already answered the same burst. Whether it cut.
+    pub fn pushed_back(&mut self, sent_at: Instant, now: Instant) -> bool {
+        self.pushbacks += 1;
+        self.first_pushback.get_or_insert(now);
+        if self.last_cut.is_some_and(|cut| sent_at < cut + WINDOW) {
+            return false;
+        }
+        forget_before(&mut self.accepted, now);
+        let capacity = self.accepted.len() as f64;
+        let cut = self.rate.map_or(capacity, |r| (r * BETA).min(capacity));
+        self.rate = Some(cut.max(MIN_RATE));
+        self.last_cut = Some(now);
+        self.cuts += 1;
+        // The next request keeps to the new pace from now.
+        self.next = Some(now + Duration::from_secs_f64(1.0 / cut.max(MIN_RATE)));
+        true
+    }
+
+    /// The origin asked for a pause of `wait` (`Retry-After`): nothing leaves before it is over.
+    /// A push-back all the same, counted, without a cut: it said what it wants.
+    pub fn pause(&mut self, wait: Duration, now: Instant) {
+        self.pushbacks += 1;
+        self.first_pushback.get_or_insert(now);
+        let until = now + wait;
+        let added = match self.paused_until {
+            Some(t) if t >= until => Duration::ZERO,
+            Some(t) if t > now => until - t,
+            _ => wait,
+        };
+        self.paused += added;
+        if self.paused_until.is_none_or(|t| t < until) {
+            self.paused_until = Some(until);
+        }
+    }
+
+    /// What the origin took once it pushed back, requests a second: its answers since the first
+    /// push-back over the time they span.
+    pub fn took(&self) -> Option<f64> {
+        let span = self.last_accepted?.duration_since(self.first_pushback?).as_secs_f64();
+        (self.accepted_since_pushback > 1 && span > 0.0).then(|| self.accepted_since_pushback as f64 / span)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unpaced_origin_sends_at_once_and_a_push_back_paces_it_at_what_it_accepted() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        for _ in 0..30 {
+            assert_eq!(pace.reserve(t0), t0, "no pace before a push-back: no wait");
+        }
+        for i in 0..20 {
+            pace.accepted(t0 + ms(i));
+        }
+        assert!(pace.pushed_back(t0, t0 + ms(30)));
+        assert_eq!(pace.rate(), Some(20.0), "paced at the 20 it accepted over the last second");
+        let first = pace.reserve(t0 + ms(30));
+        let second = pace.reserve(t0 + ms(30));
+        assert_eq!(second.duration_since(first), ms(50), "one interval of 1/20 s apart");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_cut_per_window_however_many_refusals_the_burst_before_it_brings() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        for i in 0..20 {
+            pace.accepted(t0 + ms(i));
+        }
+        assert!(pace.pushed_back(t0, t0 + ms(20)));
+        // Requests sent within the window after the cut are refused for the burst before it.
+        for i in 1..20 {
+            assert!(!pace.pushed_back(t0 + ms(20 + 50 * i), t0 + ms(21 + 50 * i)), "refusal {i} cut again");
+        }
+        assert_eq!((pace.rate(), pace.cuts, pace.pushbacks), (Some(20.0), 1, 20));
+        // A request sent a window after the cut that is refused cuts again, by BETA at most.
+        for i in 0..20 {
+            pace.accepted(t0 + ms(1100 + 10 * i));
+        }
+        assert!(pace.pushed_back(t0 + ms(1100), t0 + ms(1400)));
+        assert_eq!(pace.rate(), Some(20.0 * BETA));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cut_never_goes_above_what_was_accepted_nor_below_one_a_second() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        for i in 0..5 {
+            pace.accepted(t0 + ms(i));
+        }
+        pace.pushed_back(t0, t0 + ms(10));
+        assert_eq!(pace.rate(), Some(5.0));
+        // Nothing accepted over the last second: the slowest pace, not none.
+        pace.pushed_back(t0 + ms(3000), t0 + ms(3000));
+        assert_eq!(pace.rate(), Some(MIN_RATE));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pace_recovers_by_one_request_a_second_per_second_while_it_binds() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        for i in 0..10 {
+            pace.accepted(t0 + ms(i));
+        }
+        pace.pushed_back(t0, t0 + ms(10));
+        assert_eq!(pace.rate(), Some(10.0));
+        // Ten seconds at the pace, each request answered as it leaves.
+        let mut now = t0 + ms(10);
+        let end = t0 + Duration::from_secs(10);
+        while now < end {
+            let at = pace.reserve(now);
+            pace.accepted(at);
+            now = at;
+        }
+        let rate = pace.rate().unwrap();
+        assert!((18.0..=21.0).contains(&rate), "about +1/s each second for 10 s: {rate}");
+        // Unused, the pace does not grow: a later burst would meet a gateway it never tried.
+        let idle = pace.rate().unwrap();
+        for i in 0..5 {
+            pace.accepted(end + Duration::from_secs(5) + ms(300 * i));
+        }
+        assert_eq!(pace.rate(), Some(idle), "answers while the pace did not bind raise nothing");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_every_request_and_overlapping_pauses_count_once() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        pace.pause(Duration::from_secs(2), t0);
+        pace.pause(Duration::from_secs(3), t0);
+        pace.pause(Duration::from_secs(1), t0);
+        assert_eq!(pace.reserve(t0), t0 + Duration::from_secs(3), "the longest pause holds the next request");
+        assert_eq!(pace.paused, Duration::from_secs(3), "overlapping pauses counted once");
+        let at = t0 + ms(3500);
+        pace.pause(Duration::from_secs(1), at);
+        assert_eq!(
+            pace.held(at),
+            Some(at + Duration::from_secs(1)),
+            "a pause asked for later holds a request reserved before it"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_the_origin_took_is_its_answers_since_it_first_pushed_back() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        pace.accepted(t0);
+        pace.pushed_back(t0, t0);
+        for i in 1..=40 {
+            pace.accepted(t0 + ms(50 * i));
+        }
+        let took = pace.took().unwrap();
+        assert!((19.9..=20.1).contains(&took), "{took}");
+    }
+}
