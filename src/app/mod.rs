@@ -37,6 +37,7 @@ pub async fn run_gated(config: &RunConfig, out: SharedOut, gate: Arc<Gate>) -> R
         reports: &config.reports,
         signing_key: files.signing_key.as_ref(),
         names: &config.output_names,
+        allure: config.allure_results.as_deref(),
     })
     .map_err(ConfigError)?;
     let redactor = Redactor::new();
@@ -100,6 +101,8 @@ fn made_up_password() -> String {
 pub struct MergeRequest<'a> {
     pub files: &'a [std::path::PathBuf],
     pub reports: &'a [std::path::PathBuf],
+    /// `--allure-results DIR`: the merged run's Allure results.
+    pub allure: Option<&'a std::path::Path>,
     pub sign_key: Option<&'a std::path::Path>,
     /// Every part must be signed by this key (its public half).
     pub public_key: Option<&'a std::path::Path>,
@@ -119,6 +122,7 @@ pub fn merge(request: MergeRequest, out: &mut impl std::io::Write) -> Result<Run
         reports: request.reports,
         signing_key: signing_key.as_ref(),
         names: &names,
+        allure: request.allure,
     })?;
     let mut inputs = Vec::new();
     for path in request.files {

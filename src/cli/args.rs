@@ -58,6 +58,9 @@ pub struct MergeArgs {
     /// digits) and unaltered since: each run given --sign-key signs its facts.
     #[arg(long, value_name = "KEY")]
     pub public_key: Option<PathBuf>,
+    /// Write the merged run's Allure results into this directory, replacing the suite's earlier ones there.
+    #[arg(long, value_name = "DIR")]
+    pub allure_results: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -78,6 +81,15 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: crate::report::diff::DiffFormat,
+    /// An operation is slower when its p95 grew by at least this many percent (and --slower-ms).
+    #[arg(long, value_name = "PERCENT", default_value_t = 50.0)]
+    pub slower_by: f64,
+    /// An operation is slower when its p95 grew by at least this many milliseconds (and --slower-by).
+    #[arg(long, value_name = "MS", default_value_t = 20.0)]
+    pub slower_ms: f64,
+    /// Exit 1 when an operation got slower, as when a scenario newly fails.
+    #[arg(long)]
+    pub fail_on_slower: bool,
 }
 
 /// `run`'s options: the file to read settings from, the settings (each a flag and a key of that

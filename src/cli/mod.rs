@@ -87,11 +87,20 @@ fn verify_report(args: VerifyArgs) -> ExitCode {
     }
 }
 
-/// `diff`: 1 when anything newly fails, else 3 when something judged in the base run could not
-/// be judged in the new one.
+/// `diff`: 1 when anything newly fails (or, with `--fail-on-slower`, an operation got slower),
+/// else 3 when something judged in the base run could not be judged in the new one.
 fn diff(args: DiffArgs) -> ExitCode {
-    match crate::app::diff::diff(&args.base, &args.new, args.format, &mut std::io::stdout()) {
+    if !(args.slower_ms.is_finite() && args.slower_ms >= 0.0) {
+        return usage_error(format!("--slower-ms {}: give a number of milliseconds of 0 or more", args.slower_ms));
+    }
+    let thresholds = crate::report::diff::latency::Thresholds {
+        ratio_percent: args.slower_by,
+        at_least: std::time::Duration::from_secs_f64(args.slower_ms / 1e3),
+    };
+    let runs = (args.base.as_path(), args.new.as_path());
+    match crate::app::diff::diff(runs, args.format, thresholds, &mut std::io::stdout()) {
         Ok(changes) if changes.regressed() => ExitCode::from(EXIT_FAILED),
+        Ok(changes) if args.fail_on_slower && changes.slower() => ExitCode::from(EXIT_FAILED),
         Ok(changes) if !changes.newly_unjudged.is_empty() => ExitCode::from(EXIT_ERROR),
         Ok(_) => ExitCode::from(EXIT_OK),
         Err(e) => usage_error(e),
@@ -119,6 +128,7 @@ fn merge(args: MergeArgs) -> ExitCode {
     let request = crate::app::MergeRequest {
         files: &args.files,
         reports: &args.reports,
+        allure: args.allure_results.as_deref(),
         sign_key: args.sign_key.as_deref(),
         public_key: args.public_key.as_deref(),
     };

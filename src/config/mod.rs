@@ -104,6 +104,10 @@ pub struct RunConfig {
     pub shard: Option<Shard>,
     /// `--only-failed FILE`: the Cucumber JSON of an earlier run; only what it did not pass runs.
     pub only_failed: Option<PathBuf>,
+    /// `--label KEY=VALUE`, in the order given, each key once.
+    pub labels: Vec<(String, String)>,
+    /// `--allure-results DIR`.
+    pub allure_results: Option<PathBuf>,
 }
 
 /// How an error about an output file names the setting its path came from: the flag, or the key
@@ -113,11 +117,17 @@ pub struct OutputNames {
     pub junit: String,
     pub json: String,
     pub reports: String,
+    pub allure: String,
 }
 
 impl Default for OutputNames {
     fn default() -> Self {
-        Self { junit: "--junit".into(), json: "--json".into(), reports: "--report".into() }
+        Self {
+            junit: "--junit".into(),
+            json: "--json".into(),
+            reports: "--report".into(),
+            allure: "--allure-results".into(),
+        }
     }
 }
 
@@ -133,6 +143,28 @@ impl fmt::Display for Shard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.index, self.total)
     }
+}
+
+/// `--label KEY=VALUE` (repeatable): a key of letters, digits, `.`, `_` and `-`, given once; a
+/// value of one line.
+pub fn parse_labels(given: &[String]) -> Result<Vec<(String, String)>, ConfigError> {
+    let mut labels: Vec<(String, String)> = Vec::new();
+    for text in given {
+        let bad = |why: &str| ConfigError(format!("--label {text:?}: {why}"));
+        let (key, value) = text.split_once('=').ok_or_else(|| bad("give KEY=VALUE, as implementation=2.4.1"))?;
+        let (key, value) = (key.trim(), value.trim());
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+            return Err(bad("a key is letters, digits, '.', '_' and '-'"));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(bad("a value is one line of text"));
+        }
+        if labels.iter().any(|(k, _)| k == key) {
+            return Err(bad("each key once"));
+        }
+        labels.push((key.to_owned(), value.to_owned()));
+    }
+    Ok(labels)
 }
 
 /// `I/N`, with 1 <= I <= N.
@@ -252,6 +284,8 @@ impl Default for RunConfig {
             expectations: None,
             shard: None,
             only_failed: None,
+            labels: Vec::new(),
+            allure_results: None,
         }
     }
 }

@@ -71,6 +71,8 @@ pub fn resolve(
         expectations: flags.expectations.or(file.expectations).map(|p| Expectations::load(&p)).transpose()?,
         shard: flags.shard.or(file.shard).map(|s| parse_shard(&s)).transpose()?,
         only_failed: flags.only_failed.or(file.only_failed),
+        labels: super::parse_labels(if flags.labels.is_empty() { &file.labels } else { &flags.labels })?,
+        allure_results: flags.allure_results.or(file.allure_results),
         ..defaults
     })
 }
@@ -202,6 +204,7 @@ fn output_names(flags: &Settings, file: &Settings) -> OutputNames {
         junit: name("junit", "--junit", flags.junit.is_some()),
         json: name("json", "--json", flags.json.is_some()),
         reports: name("reports", "--report", !flags.reports.is_empty()),
+        allure: name("allure-results", "--allure-results", flags.allure_results.is_some()),
     }
 }
 

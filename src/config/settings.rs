@@ -136,6 +136,15 @@ pub struct Settings {
     /// Run only what an earlier run (its Cucumber JSON, from --json) failed or did not run.
     #[arg(long, value_name = "PREVIOUS.json")]
     pub only_failed: Option<PathBuf>,
+    /// A label of the run, as KEY=VALUE (repeatable), e.g. implementation=2.4.1 or commit=abc123:
+    /// sealed into the run's facts and stated in every output; `merge` takes only parts with the same labels.
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Write Allure results (one *-result.json a scenario, with executor, environment and
+    /// categories) into this directory, replacing the suite's earlier results there.
+    #[arg(long, value_name = "DIR")]
+    pub allure_results: Option<PathBuf>,
     /// The file these settings were read from (none for the command line's): errors about a
     /// value name the key in it rather than a flag the user never typed.
     #[serde(skip)]
@@ -267,7 +276,11 @@ impl Settings {
             .chain(self.client_cert.iter_mut())
             .chain(self.client_key.iter_mut())
             .for_each(join);
-        self.expectations.iter_mut().chain(self.only_failed.iter_mut()).for_each(join);
+        self.expectations
+            .iter_mut()
+            .chain(self.only_failed.iter_mut())
+            .chain(self.allure_results.iter_mut())
+            .for_each(join);
         self.reports.iter_mut().chain(self.ca_certs.iter_mut()).for_each(join);
     }
 }
@@ -335,7 +348,7 @@ mod tests {
     #[test]
     fn the_config_help_names_the_keys_that_are_not_their_flags_names() {
         let help = Settings::config_help();
-        assert!(help.contains("(the lists' in the plural: headers, headers-from-env, reports, ca-certs;"), "{help}");
+        assert!(help.contains("(the lists' in the plural: headers, headers-from-env, reports, ca-certs, labels;"), "{help}");
     }
 
     #[test]

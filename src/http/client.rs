@@ -309,6 +309,7 @@ impl Client {
             let error = match outcome.map(|(reply, retry_after, _)| self.answer(reply, retry_after)) {
                 Ok(Answer::Usable(reply)) => {
                     origin.answered();
+                    self.politeness.traffic.locked().latency.record(ask.method, ask.url, elapsed);
                     return Ok((Ok(reply), elapsed, retried));
                 }
                 Ok(Answer::PushedBack { status, asked }) => {

@@ -94,6 +94,8 @@ pub struct Traffic {
     pub pushback_budget_spent: Option<u64>,
     /// What each origin's controller learned (filled in when the traffic is read).
     pub origins: Vec<Learned>,
+    /// How long each documented operation took, usable answers only, to the last byte.
+    pub latency: crate::outcome::latency::Latency,
 }
 
 /// A request sent again after a transport error (`--retries`).

@@ -35,6 +35,9 @@ pub struct RunFacts {
     pub capacity: Vec<String>,
     /// Each scenario's result, its steps left out (the Cucumber elements show them).
     pub results: Vec<ScenarioResult>,
+    /// How long each documented operation took (absent from facts of earlier versions: "not recorded").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<super::latency::Latency>,
     /// The Ed25519 signature of these facts' digest, when the run was given `--sign-key`.
     #[serde(default)]
     pub signature: Option<FactsSignature>,
@@ -66,6 +69,7 @@ impl RunFacts {
             notices: outcome.notices.clone(),
             capacity: outcome.capacity.clone(),
             results: outcome.scenarios.iter().map(|s| ScenarioResult { steps: Vec::new(), ..s.clone() }).collect(),
+            latency: outcome.latency.clone(),
             signature: None,
         }
     }
@@ -92,6 +96,7 @@ impl RunFacts {
             selection: self.selection.clone(),
             part: self.part,
             only_failed: self.only_failed,
+            latency: self.latency.clone(),
         }
     }
 }

@@ -12,11 +12,13 @@
 //! - `waiver`: the waivers of an expectations file;
 //! - `classifier`: [`classify`], the one classifier of a status;
 //! - `run`: the results of a run, what it selected, what it counts;
-//! - `facts`: the run's facts that `merge`, `diff` and `--only-failed` read back.
+//! - `facts`: the run's facts that `merge`, `diff` and `--only-failed` read back;
+//! - `latency`: how long each documented operation took, as mergeable histograms.
 
 mod classifier;
 mod ending;
 pub mod facts;
+pub mod latency;
 mod run;
 mod scenario;
 mod status;
@@ -49,6 +51,7 @@ mod tests {
             failed_attempts: vec![],
             steps: vec![],
             duration_ms: 3,
+            started_at: None,
             status: Status::Pass,
         }
     }

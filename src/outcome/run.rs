@@ -38,6 +38,8 @@ pub struct RunOutcome {
     pub part: Option<Part>,
     /// `--only-failed` narrowed the selection: the run is no complete part of it.
     pub only_failed: bool,
+    /// How long each documented operation took (`None`: not recorded, by an earlier version).
+    pub latency: Option<super::latency::Latency>,
 }
 
 /// What a run selected as a whole, before `--shard` and `--only-failed` narrowed it: runs are
@@ -57,6 +59,17 @@ pub struct Selection {
     pub uem_target: String,
     /// Every scenario of the whole selection, by ID, in the catalogue's order.
     pub scenarios: Vec<String>,
+    /// `--label KEY=VALUE`: what the run says it measured (an implementation's version, a
+    /// commit), in the order given. Sealed with the rest; the parts of one certificate share them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<(String, String)>,
+}
+
+impl Selection {
+    /// The labels as `KEY=VALUE, …` (empty without labels).
+    pub fn labels_text(&self) -> String {
+        self.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// `--shard I/N`.

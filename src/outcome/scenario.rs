@@ -58,6 +58,10 @@ pub struct ScenarioResult {
     pub steps: Vec<StepRecord>,
     #[serde(default)]
     pub duration_ms: u64,
+    /// When its last attempt started, in milliseconds since the Unix epoch (for outputs with a
+    /// timeline, as Allure's); absent from facts of earlier versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<u64>,
     /// Decided once, by [`classify`](super::classify), when the run is collected (or the runs merged).
     pub status: Status,
 }

@@ -1,5 +1,5 @@
 //! The files a run writes, every one rendered from the outcome: JUnit, Cucumber JSON (with the
-//! run's facts) and the sealed certification reports. Every path is opened (its folder made),
+//! run's facts), the sealed certification reports and Allure results. Every path is opened (its folder made),
 //! and the signing key read, before the run, so a bad one is an error before any request; each
 //! file is renamed into place only when complete.
 
@@ -16,6 +16,8 @@ pub struct Outputs {
     json: Option<(PendingFile, String)>,
     reports: Vec<(PendingFile, String)>,
     signing_key: Option<ed25519_dalek::SigningKey>,
+    /// `--allure-results DIR`, made before the run.
+    allure: Option<(PathBuf, String)>,
 }
 
 /// What a run writes, and where (the options' values), with the name of the setting each path
@@ -28,6 +30,8 @@ pub struct Requested<'a> {
     /// `--sign-key`, read and checked (`RunConfig::load`).
     pub signing_key: Option<&'a ed25519_dalek::SigningKey>,
     pub names: &'a crate::config::OutputNames,
+    /// `--allure-results DIR`.
+    pub allure: Option<&'a Path>,
 }
 
 fn pending(path: &Path, what: &str) -> Result<(PendingFile, String), String> {
@@ -58,7 +62,14 @@ impl Outputs {
         }
         let junit = requested.junit.map(|p| pending(p, &names.junit)).transpose()?;
         let json = requested.json.map(|p| pending(p, &names.json)).transpose()?;
-        Ok(Self { junit, json, reports, signing_key: requested.signing_key.cloned() })
+        let allure = match requested.allure {
+            Some(dir) => {
+                super::allure::prepare(dir, &names.allure)?;
+                Some((dir.to_owned(), names.allure.clone()))
+            }
+            None => None,
+        };
+        Ok(Self { junit, json, reports, signing_key: requested.signing_key.cloned(), allure })
     }
 
     /// Puts every file in place, each rendered from `outcome`, saying so on `out`: JUnit, the
@@ -80,6 +91,10 @@ impl Outputs {
                 seal::sign_facts(&mut facts, key);
             }
             commit(file, &super::cucumber::render(outcome, &facts))?;
+        }
+        if let Some((dir, what)) = &self.allure {
+            let n = super::allure::write(dir, outcome).map_err(|e| format!("{what} {e}"))?;
+            writeln!(out, "Allure results written to {} ({n} result file(s))", dir.display()).ok();
         }
         if self.reports.is_empty() {
             return Ok(());

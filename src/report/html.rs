@@ -101,6 +101,11 @@ fn verdict(h: &mut String, data: &ReportData) {
         h.push_str(&format!("<p class=\"notice ERROR\">{}</p>\n", esc(super::UNJUDGED_NOTE)));
     }
     h.push_str(&format!("<p id=\"counts\">{}.</p>\n", esc(&data.counts())));
+    if !data.labels.is_empty() {
+        let labels: Vec<String> =
+            data.labels.iter().map(|(k, v)| format!("<code>{}={}</code>", esc(k), esc(v))).collect();
+        h.push_str(&format!("<p id=\"labels\">Labels: {}</p>\n", labels.join(" ")));
+    }
 }
 
 /// What failed the run, each linked to its details.
@@ -163,6 +168,7 @@ fn run_facts(h: &mut String, data: &ReportData) {
         ("Levels", data.levels_rule().to_owned()),
     ]
     .into_iter()
+    .chain(data.labels.iter().map(|(k, v)| ("Label", format!("{k}={v}"))))
     .chain(data.profile_line().map(|p| ("Profile", p)))
     .chain(data.parts.clone().map(|p| ("Parts", p)))
     .chain(data.capacity.iter().map(|c| ("Target capacity", c.clone())))

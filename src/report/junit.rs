@@ -107,6 +107,9 @@ fn properties(x: &mut String, outcome: &RunOutcome) {
     for (name, value) in properties {
         let _ = writeln!(x, "    <property name=\"{name}\" value=\"{}\"/>", attr(&value));
     }
+    for (key, value) in &outcome.selection.labels {
+        let _ = writeln!(x, "    <property name=\"vpp-conformance.label.{}\" value=\"{}\"/>", attr(key), attr(value));
+    }
     x.push_str("  </properties>\n");
 }
 

@@ -61,6 +61,10 @@ fn verdict(m: &mut String, data: &ReportData) {
     };
     m.push_str(&format!("# vpp-conformance certification report: {mark} {}\n\n", data.verdict));
     m.push_str(&format!("**Verdict: {}**: {}.\n\n", data.verdict, data.counts()));
+    if !data.labels.is_empty() {
+        let labels: Vec<String> = data.labels.iter().map(|(k, v)| format!("`{}={}`", cell(k), cell(v))).collect();
+        m.push_str(&format!("Labels: {}\n\n", labels.join(" ")));
+    }
     if data.verdict == "INTERRUPTED" {
         m.push_str("> **The run was interrupted**: the requirements not run are not certified either way.\n\n");
     }
@@ -104,6 +108,9 @@ fn run_facts(m: &mut String, data: &ReportData) {
     m.push_str(&format!("- Suite: {} {}\n", data.suite, data.suite_version));
     m.push_str(&format!("- Tags selected: {}\n", cell(data.tags.as_deref().unwrap_or("(all but opt-in)"))));
     m.push_str(&format!("- Seed: {}\n", data.seed));
+    for (key, value) in &data.labels {
+        m.push_str(&format!("- Label: {}={}\n", cell(key), cell(value)));
+    }
     if let Some(profile) = data.profile_line() {
         m.push_str(&format!("- Profile: {}\n", cell(&profile)));
     }

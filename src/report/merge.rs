@@ -135,9 +135,12 @@ fn check_part(input: &Input, key: Option<&ed25519_dalek::VerifyingKey>) -> Resul
     Ok(())
 }
 
+/// What every part of one certificate shares: tags, profile, `--strict`, expectations, seed, labels.
+type Common = (Option<String>, String, bool, Option<String>, u64, Vec<(String, String)>);
+
 /// The selection without its targets: what every part of one certificate shares.
-fn common(s: &Selection) -> (Option<String>, String, bool, Option<String>, u64) {
-    (s.tags.clone(), s.profile.clone(), s.strict, s.expectations_digest.clone(), s.seed)
+fn common(s: &Selection) -> Common {
+    (s.tags.clone(), s.profile.clone(), s.strict, s.expectations_digest.clone(), s.seed, s.labels.clone())
 }
 
 fn describe(s: &Selection) -> String {
@@ -160,8 +163,14 @@ pub fn merge(inputs: &[Input], key: Option<&ed25519_dalek::VerifyingKey>) -> Res
                 "--strict".to_owned()
             } else if a.3 != b.3 {
                 format!("expectations {} and {}", a.3.as_deref().unwrap_or("none"), b.3.as_deref().unwrap_or("none"))
-            } else {
+            } else if a.4 != b.4 {
                 format!("--seed {} and {}", a.4, b.4)
+            } else {
+                let text = |l: &Vec<(String, String)>| match l.is_empty() {
+                    true => "none".to_owned(),
+                    false => l.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "),
+                };
+                format!("labels {} and {}", text(&a.5), text(&b.5))
             };
             return Err(format!(
                 "{} and {} are runs of different selections ({what}): the parts of one certificate share them",
@@ -322,6 +331,15 @@ fn assemble(
         selection: union,
         part: None,
         only_failed: false,
+        // The parts' histograms merge into the whole run's percentiles; one part without any
+        // (an earlier version's) leaves the whole unrecorded.
+        latency: inputs.iter().map(|i| i.facts.latency.as_ref()).try_fold(
+            crate::outcome::latency::Latency::default(),
+            |mut all, part| {
+                all.merge(part?);
+                Some(all)
+            },
+        ),
     };
     outcome.classify();
     Merged { outcome, tags: first.selection.tags.clone(), parts }

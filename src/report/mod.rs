@@ -5,6 +5,7 @@
 //! A report is a pure function of its [`ReportData`], which it embeds: `verify-report` re-renders
 //! the report from the embedded data and compares every byte, so an edit anywhere is caught.
 
+pub mod allure;
 pub mod atomic;
 pub mod cucumber;
 pub mod diff;
@@ -105,6 +106,9 @@ pub struct ReportData {
     /// What the run learned of each target's capacity.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity: Vec<String>,
+    /// The run's labels (`--label`), in the order given; absent without labels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<(String, String)>,
 }
 
 impl ReportData {
@@ -166,6 +170,7 @@ impl ReportData {
                 .map(|digest| ExpectationsData { digest, waivers: outcome.waivers.clone() }),
             parts: None,
             capacity: outcome.capacity.clone(),
+            labels: outcome.selection.labels.clone(),
         }
     }
 

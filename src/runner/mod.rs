@@ -93,9 +93,11 @@ pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) 
             vpp_target: target.vpp_base.clone(),
             uem_target: target.uem_base.clone(),
             scenarios: selection.whole.clone(),
+            labels: config.labels.clone(),
         },
         part: config.shard.map(|s| crate::outcome::Part { index: s.index, total: s.total }),
         only_failed: config.only_failed.is_some(),
+        latency: Some(ctx.client.traffic().latency),
     };
     outcome.classify();
     Ok(outcome)
@@ -205,6 +207,10 @@ fn announce(config: &RunConfig, selection: &Selection, target: &Target, seed: u6
         target.described
     )
     .ok();
+    if !config.labels.is_empty() {
+        let labels: Vec<String> = config.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        writeln!(out, "labels: {}", labels.join(", ")).ok();
+    }
     if let Some(note) = &selection.narrowed {
         writeln!(out, "{note}").ok();
     }
@@ -352,6 +358,7 @@ fn collect(
                     .unwrap_or_default(),
                 failed_attempts: recorded.as_ref().map(|r| r.failed_attempts.clone()).unwrap_or_default(),
                 duration_ms: recorded.as_ref().map_or(0, |r| r.duration_ms),
+                started_at: recorded.as_ref().map(|r| r.started_at),
                 steps,
                 ended,
                 status: crate::outcome::Status::Pass,

@@ -31,6 +31,8 @@ pub struct Records {
 /// A scenario as it ran.
 #[derive(Debug, Clone)]
 pub struct Recorded {
+    /// When its last attempt started, in milliseconds since the Unix epoch.
+    pub started_at: u64,
     pub ended: Ended,
     /// Each step's fate and time, by (background, line).
     pub steps: HashMap<(bool, usize), (StepRan, u64)>,
@@ -41,6 +43,7 @@ pub struct Recorded {
 /// The attempt under way of one scenario.
 struct Attempt {
     started: Instant,
+    started_at: u64,
     step_started: Option<Instant>,
     ended: Option<Ended>,
     steps: HashMap<(bool, usize), (StepRan, u64)>,
@@ -48,7 +51,9 @@ struct Attempt {
 
 impl Attempt {
     fn new() -> Self {
-        Self { started: Instant::now(), step_started: None, ended: None, steps: HashMap::new() }
+        let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let started_at = since_epoch.as_millis() as u64;
+        Self { started: Instant::now(), started_at, step_started: None, ended: None, steps: HashMap::new() }
     }
 }
 
@@ -126,6 +131,7 @@ impl Recorder {
                     return;
                 }
                 let recorded = Recorded {
+                    started_at: attempt.started_at,
                     ended,
                     steps: attempt.steps,
                     failed_attempts: self.failed_attempts.remove(&id).unwrap_or_default(),
@@ -176,6 +182,7 @@ impl Recorder {
             failed_attempts: recorded.failed_attempts.clone(),
             steps: Vec::new(),
             duration_ms: recorded.duration_ms,
+            started_at: Some(recorded.started_at),
             status: crate::outcome::Status::Pass,
         };
         let status = classify(&probe, self.strict, self.waivers.iter().find(|w| w.scenario == id));

@@ -232,13 +232,13 @@ async fn diff_names_what_newly_fails_what_was_fixed_added_and_removed() {
 
     let read = |p: &Path| diff::parse_cucumber_json(&std::fs::read_to_string(p).unwrap()).unwrap();
     let (base, new) = (read(&base_json), read(&new_json));
-    let changes = diff::compare(&base, &new);
+    let changes = diff::compare(&base, &new, Default::default());
     let ids = |v: &[(String, String)]| v.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
     assert!(ids(&changes.newly_failing).contains(&"UEM-QRY-001".to_owned()), "{changes:?}");
     assert!(changes.added.iter().any(|(id, _, _)| id == "UEM-QRY-015"));
     assert_eq!(ids(&changes.removed), vec!["UEM-QRY-014".to_owned()]);
     assert!(changes.regressed());
-    let back = diff::compare(&new, &base);
+    let back = diff::compare(&new, &base, Default::default());
     assert!(ids(&back.fixed).contains(&"UEM-QRY-001".to_owned()));
     assert!(!back.regressed());
     for format in [DiffFormat::Text, DiffFormat::Markdown, DiffFormat::Html] {

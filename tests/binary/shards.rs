@@ -64,7 +64,7 @@ fn merge(
     reports: &[PathBuf],
     out: &mut Vec<u8>,
 ) -> Result<vpp_conformance::runner::RunOutcome, String> {
-    let request = vpp_conformance::app::MergeRequest { files, reports, sign_key: None, public_key: None };
+    let request = vpp_conformance::app::MergeRequest { files, reports, allure: None, sign_key: None, public_key: None };
     vpp_conformance::app::merge(request, out)
 }
 
@@ -259,7 +259,7 @@ fn key_pair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
 }
 
 fn merge_with(files: &[PathBuf], public_key: Option<&Path>) -> Result<vpp_conformance::runner::RunOutcome, String> {
-    let request = vpp_conformance::app::MergeRequest { files, reports: &[], sign_key: None, public_key };
+    let request = vpp_conformance::app::MergeRequest { files, reports: &[], allure: None, sign_key: None, public_key };
     vpp_conformance::app::merge(request, &mut Vec::new())
 }
 
@@ -362,6 +362,7 @@ async fn edited_parts_are_refused_and_signed_parts_are_proved_unaltered() {
         let request = vpp_conformance::app::MergeRequest {
             files: &[p1.clone(), p2.clone()],
             reports: &[],
+            allure: None,
             sign_key: None,
             public_key: None,
         };

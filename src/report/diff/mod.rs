@@ -1,7 +1,12 @@
 //! The regression report: what changed between two runs of the same target, read from their
 //! Cucumber JSON (`run --json`). Scenarios are matched by their stable ID tags, never by name,
-//! so renaming a scenario is not a change.
+//! so renaming a scenario is not a change. Both runs' labels are stated, and each documented
+//! operation's latency compared (`latency.rs`).
 
+pub mod latency;
+
+use crate::outcome::latency::Latency;
+use latency::{LatencyChanges, Thresholds};
 use std::collections::BTreeMap;
 
 /// A scenario's outcome in one run, read back from its Cucumber JSON, in the results model's
@@ -23,10 +28,13 @@ fn text(o: Outcome) -> &'static str {
     }
 }
 
-/// Results of one run by scenario ID, with names for display.
+/// Results of one run by scenario ID, with names for display; its labels and latencies.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunResults {
     pub scenarios: BTreeMap<String, (String, Outcome)>,
+    pub labels: Vec<(String, String)>,
+    /// `None` for a run of an earlier version, which recorded none.
+    pub latency: Option<Latency>,
 }
 
 /// A run's results, read from the facts its Cucumber JSON carries (`run --json`): each
@@ -34,7 +42,7 @@ pub struct RunResults {
 pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
     let facts = crate::outcome::facts::read(text)?;
     let scenarios = facts.results.into_iter().map(|r| (r.id, (r.name, r.status))).collect();
-    Ok(RunResults { scenarios })
+    Ok(RunResults { scenarios, labels: facts.selection.labels, latency: facts.latency })
 }
 
 /// What changed.
@@ -55,6 +63,10 @@ pub struct Changes {
     /// stopped, lacking an option): nothing to compare.
     pub not_run: Vec<(String, String)>,
     pub unchanged_passing: usize,
+    /// Each run's labels (`--label`).
+    pub labels: (Vec<(String, String)>, Vec<(String, String)>),
+    /// Each documented operation's latency in both runs, and which got slower.
+    pub latency: LatencyChanges,
 }
 
 impl Changes {
@@ -62,10 +74,19 @@ impl Changes {
     pub fn regressed(&self) -> bool {
         !self.newly_failing.is_empty()
     }
+
+    /// Whether an operation got slower (what `--fail-on-slower` fails on).
+    pub fn slower(&self) -> bool {
+        self.latency.slower().next().is_some()
+    }
 }
 
-pub fn compare(base: &RunResults, new: &RunResults) -> Changes {
-    let mut c = Changes::default();
+pub fn compare(base: &RunResults, new: &RunResults, thresholds: Thresholds) -> Changes {
+    let mut c = Changes {
+        labels: (base.labels.clone(), new.labels.clone()),
+        latency: latency::compare(base.latency.as_ref(), new.latency.as_ref(), thresholds),
+        ..Changes::default()
+    };
     // The reader gives pass, not met, fail, not run and waived; a waived outcome is compared as
     // not met, and the statuses only a report has are compared as what they are to a run.
     let as_compared = |o: Outcome| match o {
@@ -130,10 +151,18 @@ fn sections(c: &Changes) -> Vec<(&'static str, Vec<(String, String)>)> {
             c.newly_unjudged.clone(),
         ),
         ("Not run or not judged in the later run (interrupted, stopped, or no usable answer)", c.not_run.clone()),
+        (
+            "Slower (p95 grew past the thresholds)",
+            c.latency
+                .slower()
+                .map(|o| (o.op.name().to_owned(), latency::text_lines_of(o, c.latency.recorded)))
+                .collect(),
+        ),
     ]
 }
 
-pub fn render(c: &Changes, format: DiffFormat) -> String {
+/// The headline and the one-line summary every format starts with.
+fn headline(c: &Changes) -> (String, String) {
     let headline = if c.regressed() {
         format!("REGRESSION: {} scenario(s) newly failing", c.newly_failing.len())
     } else if !c.newly_unjudged.is_empty() {
@@ -159,52 +188,103 @@ pub fn render(c: &Changes, format: DiffFormat) -> String {
     if !c.not_run.is_empty() {
         summary.push_str(&format!(", {} not run or not judged", c.not_run.len()));
     }
-    let mut out = String::new();
+    let slower = c.latency.slower().count();
+    if slower > 0 {
+        summary.push_str(&format!(", {slower} operation(s) slower"));
+    }
+    (headline, summary)
+}
+
+/// Both runs' labels in words.
+fn labels_line(c: &Changes) -> String {
+    let text = |l: &[(String, String)]| match l.is_empty() {
+        true => "(none)".to_owned(),
+        false => l.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "),
+    };
+    format!("Labels: before {}; after {}", text(&c.labels.0), text(&c.labels.1))
+}
+
+pub fn render(c: &Changes, format: DiffFormat) -> String {
     match format {
-        DiffFormat::Text => {
-            out.push_str(&format!("{headline}\n{summary}\n"));
-            for (title, items) in sections(c) {
-                if !items.is_empty() {
-                    out.push_str(&format!("\n{title}:\n"));
-                    for (id, name) in items {
-                        out.push_str(&format!("  {id}  {name}\n"));
-                    }
-                }
+        DiffFormat::Text => render_text(c),
+        DiffFormat::Markdown => render_markdown(c),
+        DiffFormat::Html => render_html(c),
+    }
+}
+
+fn render_text(c: &Changes) -> String {
+    let (headline, summary) = headline(c);
+    let mut out = format!("{headline}\n{summary}\n{}\n", labels_line(c));
+    for (title, items) in sections(c) {
+        if !items.is_empty() {
+            out.push_str(&format!("\n{title}:\n"));
+            for (id, name) in items {
+                out.push_str(&format!("  {id}  {name}\n"));
             }
-        }
-        DiffFormat::Markdown => {
-            out.push_str(&format!("## vpp-conformance regression report\n\n**{headline}**: {summary}.\n"));
-            for (title, items) in sections(c) {
-                if !items.is_empty() {
-                    out.push_str(&format!("\n### {title}\n\n"));
-                    for (id, name) in items {
-                        out.push_str(&format!("- `{id}` {}\n", name.replace('|', "\\|")));
-                    }
-                }
-            }
-        }
-        DiffFormat::Html => {
-            let esc = super::html::esc;
-            out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>vpp-conformance regression report</title>");
-            out.push_str("<style>body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem}.bad{color:#9b1c1c}.good{color:#0f6a2a}</style></head>\n<body>\n");
-            out.push_str(&format!(
-                "<h1>vpp-conformance regression report</h1>\n<p id=\"headline\" class=\"{}\"><strong>{}</strong>: {}.</p>\n",
-                if c.regressed() { "bad" } else { "good" },
-                esc(&headline),
-                esc(&summary)
-            ));
-            for (title, items) in sections(c) {
-                if !items.is_empty() {
-                    out.push_str(&format!("<h2>{}</h2>\n<ul>\n", esc(title)));
-                    for (id, name) in items {
-                        out.push_str(&format!("<li><code>{}</code> {}</li>\n", esc(&id), esc(&name)));
-                    }
-                    out.push_str("</ul>\n");
-                }
-            }
-            out.push_str("</body>\n</html>\n");
         }
     }
+    out.push_str("\nLatency (p50 and p95 of each documented operation, before → after):\n");
+    for line in latency::text_lines(&c.latency) {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out
+}
+
+fn render_markdown(c: &Changes) -> String {
+    let (headline, summary) = headline(c);
+    let mut out = format!("## vpp-conformance regression report\n\n**{headline}**: {summary}.\n\n{}\n", labels_line(c));
+    for (title, items) in sections(c) {
+        if !items.is_empty() {
+            out.push_str(&format!("\n### {title}\n\n"));
+            for (id, name) in items {
+                out.push_str(&format!("- `{id}` {}\n", name.replace('|', "\\|")));
+            }
+        }
+    }
+    out.push_str("\n### Latency\n\n");
+    match c.latency.recorded {
+        (false, false) => out.push_str("Not recorded in either run (runs of an earlier version).\n"),
+        _ => out.push_str(&latency::markdown_table(&c.latency)),
+    }
+    out
+}
+
+fn render_html(c: &Changes) -> String {
+    let esc = super::html::esc;
+    let (headline, summary) = headline(c);
+    let mut out = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>vpp-conformance regression report</title>",
+    );
+    out.push_str("<style>body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem}.bad{color:#9b1c1c}.good{color:#0f6a2a}table{border-collapse:collapse}th,td{border:1px solid #d0d0d5;padding:.3rem .5rem}</style></head>\n<body>\n");
+    out.push_str(&format!(
+        "<h1>vpp-conformance regression report</h1>\n<p id=\"headline\" class=\"{}\"><strong>{}</strong>: {}.</p>\n<p id=\"labels\">{}</p>\n",
+        if c.regressed() || c.slower() { "bad" } else { "good" },
+        esc(&headline),
+        esc(&summary),
+        esc(&labels_line(c))
+    ));
+    for (title, items) in sections(c) {
+        if !items.is_empty() {
+            out.push_str(&format!("<h2>{}</h2>\n<ul>\n", esc(title)));
+            for (id, name) in items {
+                out.push_str(&format!("<li><code>{}</code> {}</li>\n", esc(&id), esc(&name)));
+            }
+            out.push_str("</ul>\n");
+        }
+    }
+    out.push_str("<h2>Latency</h2>\n<section id=\"latency\">\n");
+    match c.latency.recorded {
+        (false, false) => out.push_str("<p>Not recorded in either run (runs of an earlier version).</p>\n"),
+        _ => {
+            out.push_str("<ul>\n");
+            for line in latency::text_lines(&c.latency) {
+                out.push_str(&format!("<li>{}</li>\n", esc(&line)));
+            }
+            out.push_str("</ul>\n");
+            out.push_str(&latency::svg(&c.latency));
+        }
+    }
+    out.push_str("</section>\n</body>\n</html>\n");
     out
 }
 
@@ -213,7 +293,8 @@ mod tests {
     use super::*;
 
     fn results(pairs: &[(&str, Outcome)]) -> RunResults {
-        RunResults { scenarios: pairs.iter().map(|(id, o)| (id.to_string(), (format!("{id} name"), *o))).collect() }
+        let scenarios = pairs.iter().map(|(id, o)| (id.to_string(), (format!("{id} name"), *o))).collect();
+        RunResults { scenarios, ..RunResults::default() }
     }
 
     #[test]
@@ -232,18 +313,18 @@ mod tests {
             ("A-4", Outcome::Fail),
             ("A-5", Outcome::Error),
         ]);
-        let changes = compare(&before, &after);
+        let changes = compare(&before, &after, Thresholds::default());
         let named = |id: &str| vec![(id.to_owned(), format!("{id} name"))];
         assert_eq!(changes.not_run.len(), 2, "{changes:?}");
         assert_eq!(changes.fixed, named("A-2"));
         assert_eq!(changes.newly_unjudged, named("A-3"), "judged before, not judged now: no regression");
         assert_eq!(changes.newly_failing, named("A-4"), "not judged before, failing now: a regression");
         assert!(render(&changes, DiffFormat::Text).starts_with("REGRESSION"));
-        let unjudged_only = compare(&before, &results(&[("A-3", Outcome::Error)]));
+        let unjudged_only = compare(&before, &results(&[("A-3", Outcome::Error)]), Thresholds::default());
         assert!(!unjudged_only.regressed());
         assert!(render(&unjudged_only, DiffFormat::Text).starts_with("NOT JUDGED"));
         assert!(
-            compare(&after, &before).fixed.iter().all(|(id, _)| id != "A-1"),
+            compare(&after, &before, Thresholds::default()).fixed.iter().all(|(id, _)| id != "A-1"),
             "a scenario that ran again was not fixed"
         );
     }
