@@ -13,6 +13,7 @@ mod dead_target;
 mod interrupt;
 mod mtls;
 mod openapi;
+mod regression;
 mod reports;
 mod serve;
 mod settings;
