@@ -348,7 +348,10 @@ mod tests {
     #[test]
     fn the_config_help_names_the_keys_that_are_not_their_flags_names() {
         let help = Settings::config_help();
-        assert!(help.contains("(the lists' in the plural: headers, headers-from-env, reports, ca-certs, labels;"), "{help}");
+        assert!(
+            help.contains("(the lists' in the plural: headers, headers-from-env, reports, ca-certs, labels;"),
+            "{help}"
+        );
     }
 
     #[test]
