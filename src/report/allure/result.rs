@@ -4,7 +4,7 @@
 //! | the run | Allure |
 //! |---|---|
 //! | pass, warning | `passed` |
-//! | flaky | `passed`, `statusDetails.flaky`, with its earlier attempt(s) |
+//! | flaky; a `flaky` waiver's scenario that passed on a later attempt | `passed`, `statusDetails.flaky`, with its earlier attempt(s) |
 //! | fail, not met, a stale waiver under `--strict` | `failed` (the level as `severity`) |
 //! | a failure a waiver covers | `failed`, `statusDetails.known`, the waiver's reason |
 //! | error (not judged) | `broken` |
@@ -20,13 +20,17 @@ use crate::catalog::{Level, ScenarioInfo};
 use crate::outcome::{Ended, Failure, FailureKind, RunOutcome, ScenarioResult, Status, StepRan};
 use serde_json::{Value, json};
 
-/// Allure's word for a status.
+/// Allure's word for a status. A waived scenario is shown as it ended: a failure the waiver
+/// expects is `failed` (and known), a scenario a `skip` waiver kept out `skipped`, and one a
+/// `flaky` waiver ran again until it passed `passed` (and flaky), as `--retries` makes it: Allure
+/// once counted that pass among its skipped.
 pub fn status_of(s: &ScenarioResult, strict: bool) -> &'static str {
     match s.status {
         Status::Pass | Status::Warning | Status::Flaky => "passed",
         Status::StaleWaiver if !strict => "passed",
         Status::Fail | Status::NotMet | Status::StaleWaiver => "failed",
         Status::Waived if s.failure().is_some() => "failed",
+        Status::Waived if matches!(s.ended, Ended::Passed) => "passed",
         Status::Error => "broken",
         Status::Waived | Status::NotRun | Status::Skipped => "skipped",
     }
@@ -210,4 +214,39 @@ pub fn earlier_attempts(s: &ScenarioResult, outcome: &RunOutcome, info: &Scenari
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::NotRun;
+
+    fn waived(ended: Ended, failed_attempts: usize) -> ScenarioResult {
+        ScenarioResult {
+            id: "APL-CFG-001".into(),
+            name: "x".into(),
+            level: Level::Must,
+            feature: "f".into(),
+            ended,
+            warnings: vec![],
+            coverage: vec![],
+            flaky: vec![],
+            failed_attempts: (0..failed_attempts).map(|_| Failure::finding("an earlier attempt")).collect(),
+            steps: vec![],
+            duration_ms: 3,
+            started_at: Some(10),
+            status: Status::Waived,
+        }
+    }
+
+    /// A waived scenario is shown as it ended: an expected failure failed, a skip skipped, and a
+    /// `flaky` waiver's pass on a later attempt passed (once counted among the skipped).
+    #[test]
+    fn a_waived_scenario_is_shown_as_it_ended() {
+        assert_eq!(status_of(&waived(Ended::failure(Failure::finding("x")), 0), false), "failed");
+        assert_eq!(status_of(&waived(Ended::NotRun(NotRun::SkipWaiver), 0), false), "skipped");
+        let passed_again = waived(Ended::Passed, 1);
+        assert_eq!(status_of(&passed_again, false), "passed");
+        assert_eq!(status_of(&passed_again, true), "passed");
+    }
 }
