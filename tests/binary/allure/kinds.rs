@@ -1,7 +1,7 @@
 //! Every other kind of run, read by `allure generate` with the run's own counts: interrupted by
 //! SIGINT, waived (an expected failure, a stale waiver, a skip; without and with `--strict`),
-//! retried (requests sent again after a reset, and a `flaky` waiver's second attempt), merged
-//! from two shards, and `--only-failed`. Runs are kept small with `--tags` where the kind allows.
+//! retried (requests sent again after a reset, and a `flaky` waiver's second attempt), two shards
+//! (merged, and their results read together), and `--only-failed`. Runs are kept small with `--tags` where the kind allows.
 
 use super::{LIMIT, Work, allure, assert_allure_agrees, generate, outcome_of};
 use crate::support::binary::{self, hanging_server, with_reference};
@@ -122,15 +122,16 @@ fn merged(parts: &[RunOutcome]) -> RunOutcome {
 }
 
 #[test]
-fn two_shards_merged_are_one_run() {
+fn two_shards_merged_or_read_together_are_one_run() {
     let Some(allure) = allure() else { return };
     let work = Work::new();
     let parts: Vec<RunOutcome> = with_reference(reworded(), |url| {
         (1..=2)
             .map(|i| {
-                let json = work.arg(&format!("shard-{i}.json"));
+                let (json, results) = (work.arg(&format!("shard-{i}.json")), work.arg(&format!("shard-{i}")));
                 let shard = format!("{i}/2");
                 let args = ["run", "--base-url", url, "--seed", "7", "--shard", &shard, "--json", &json];
+                let args = [&args[..], &["--allure-results", &results]].concat();
                 let code = binary::run(&args, LIMIT).code;
                 assert!(matches!(code, Some(0 | 1)), "shard {shard} exited {code:?}");
                 outcome_of(&work.path(&format!("shard-{i}.json")))
@@ -144,6 +145,10 @@ fn two_shards_merged_are_one_run() {
     assert!(whole.counts().failed > 0 && whole.counts().passed > 0, "a merged run with failures and passes");
     let report = generate(&allure, &[&work.path("merged-results")], &work.path("report"), None);
     assert_allure_agrees("merged (two shards)", &whole, &report);
+    // Or Allure reads both shards' results directories at once: the same run.
+    let shards = [work.path("shard-1"), work.path("shard-2")];
+    let report = generate(&allure, &[&shards[0], &shards[1]], &work.path("report-of-shards"), None);
+    assert_allure_agrees("two shards' results, read together", &whole, &report);
 }
 
 #[test]
