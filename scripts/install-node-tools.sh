@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Cucumber JSON consumer tests/binary/agreement/ checks the suite's counts with
-# (multiple-cucumber-html-reporter) into target/node-tools/, exactly as
-# scripts/node-tools/package-lock.json pins it (`npm ci`): node_modules stays out of the tree.
+# Installs the readers the tests check the suite's counts with into target/node-tools/, exactly as
+# scripts/node-tools/package-lock.json pins them (`npm ci`): node_modules stays out of the tree.
+# multiple-cucumber-html-reporter reads the Cucumber JSON (tests/binary/agreement/); allure
+# (Allure Report 3, target/node-tools/node_modules/.bin/allure) reads the Allure results and
+# builds its report and history from them (tests/binary/allure/).
 # Idempotent: does nothing when target/node-tools already holds that lock, and reinstalls when it
 # changes. Needs node and npm (Debian's nodejs and npm will do: .ci/run installs them if missing),
 # and the npm registry.
@@ -20,8 +22,10 @@ for tool in node npm; do
   fi
 done
 
+# Both load: the reporter as a module, allure as its command (an ES module, so it is run).
 check() {
-  (cd "$dest" && node -e 'require("multiple-cucumber-html-reporter")') 2>/dev/null
+  (cd "$dest" && node -e 'require("multiple-cucumber-html-reporter")' \
+    && node_modules/.bin/allure --version) >/dev/null 2>&1
 }
 
 if [ -f "$stamp" ] && cmp -s "$src/package-lock.json" "$stamp" && cmp -s "$src/package.json" "$dest/package.json" \
@@ -35,8 +39,8 @@ rm -f "$stamp"
 cp "$src/package.json" "$src/package-lock.json" "$dest/"
 (cd "$dest" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 if ! check; then
-  echo "multiple-cucumber-html-reporter does not load from $dest" >&2
+  echo "multiple-cucumber-html-reporter or allure does not load from $dest" >&2
   exit 1
 fi
 cp "$src/package-lock.json" "$stamp"
-echo "installed in $dest: multiple-cucumber-html-reporter $(cd "$dest" && node -p 'require("multiple-cucumber-html-reporter/package.json").version'), node $(node --version)"
+echo "installed in $dest: multiple-cucumber-html-reporter $(cd "$dest" && node -p 'require("multiple-cucumber-html-reporter/package.json").version'), allure $("$dest/node_modules/.bin/allure" --version), node $(node --version)"

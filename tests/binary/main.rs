@@ -8,6 +8,7 @@
 mod support;
 
 mod agreement;
+mod allure;
 mod cli;
 mod dead_target;
 mod interrupt;

@@ -354,6 +354,25 @@ pub fn hanging_server() -> Counting {
     })
 }
 
+/// Runs `run` with `args` against `vpp` (a target that answers) and `uem` (a [`hanging_server`])
+/// with a request timeout no wait outlasts, and interrupts it with SIGINT once every Apple
+/// scenario has its line and a UEM request hangs: a run with finished and unfinished scenarios,
+/// whatever the machine's load. Its end, within `limit` for each wait.
+pub fn interrupted_run(vpp: &str, uem: &Counting, args: &[&str], limit: Duration) -> Finished {
+    let apple = default_selection().iter().filter(|id| id.starts_with("APL-")).count();
+    let mut all = vec!["run", "--vpp-base-url", vpp, "--uem-base-url", &uem.url, "--timeout", "3600"];
+    all.extend(args);
+    let mut child = spawn(&all);
+    let passed = std::cell::Cell::new(0);
+    child.wait_for_line("a line for each Apple scenario", limit, |l| {
+        passed.set(passed.get() + usize::from(l.starts_with("PASS ") && l.contains(" APL-")));
+        passed.get() == apple
+    });
+    uem.wait_for_requests(1, limit);
+    child.signal("INT");
+    child.wait(limit)
+}
+
 /// A loopback server that answers a status line and headers at once, then trickles its body a
 /// byte every 300 ms, forever.
 pub fn trickling_server() -> Counting {

@@ -4,7 +4,7 @@
 //! | the run | Allure |
 //! |---|---|
 //! | pass, warning | `passed` |
-//! | flaky | `passed`, `statusDetails.flaky`, with its earlier attempt(s) |
+//! | flaky; a `flaky` waiver's scenario that passed on a later attempt | `passed`, `statusDetails.flaky`, with its earlier attempt(s) |
 //! | fail, not met, a stale waiver under `--strict` | `failed` (the level as `severity`) |
 //! | a failure a waiver covers | `failed`, `statusDetails.known`, the waiver's reason |
 //! | error (not judged) | `broken` |
@@ -20,13 +20,17 @@ use crate::catalog::{Level, ScenarioInfo};
 use crate::outcome::{Ended, Failure, FailureKind, RunOutcome, ScenarioResult, Status, StepRan};
 use serde_json::{Value, json};
 
-/// Allure's word for a status.
+/// Allure's word for a status. A waived scenario is shown as it ended: a failure the waiver
+/// expects is `failed` (and known), a scenario a `skip` waiver kept out `skipped`, and one a
+/// `flaky` waiver ran again until it passed `passed` (and flaky), as `--retries` makes it: Allure
+/// once counted that pass among its skipped.
 pub fn status_of(s: &ScenarioResult, strict: bool) -> &'static str {
     match s.status {
         Status::Pass | Status::Warning | Status::Flaky => "passed",
         Status::StaleWaiver if !strict => "passed",
         Status::Fail | Status::NotMet | Status::StaleWaiver => "failed",
         Status::Waived if s.failure().is_some() => "failed",
+        Status::Waived if matches!(s.ended, Ended::Passed) => "passed",
         Status::Error => "broken",
         Status::Waived | Status::NotRun | Status::Skipped => "skipped",
     }
@@ -103,8 +107,18 @@ fn details(s: &ScenarioResult, outcome: &RunOutcome, info: &ScenarioInfo) -> Val
     Value::Object(details)
 }
 
-/// Each step with its own status and time, from the scenario's start.
-fn steps(s: &ScenarioResult, start: u64, strict: bool) -> Vec<Value> {
+/// `start` and `stop` put in `json`, when the scenario started at all: one that never did (kept
+/// out by a `skip` waiver, never reached before a stop) has no time, rather than 1970's.
+fn timed(mut json: Value, start: Option<u64>, duration_ms: u64) -> Value {
+    if let Some(start) = start {
+        json["start"] = json!(start);
+        json["stop"] = json!(start + duration_ms);
+    }
+    json
+}
+
+/// Each step with its own status and time, from the scenario's start (if it started).
+fn steps(s: &ScenarioResult, start: Option<u64>, strict: bool) -> Vec<Value> {
     let ended = match status_of(s, strict) {
         "passed" => "passed",
         other => other,
@@ -119,9 +133,13 @@ fn steps(s: &ScenarioResult, start: u64, strict: bool) -> Vec<Value> {
                 StepRan::Undefined => "broken",
                 StepRan::NotReached => "skipped",
             };
-            let (from, to) = (at, at + step.duration_ms);
-            at = to;
-            json!({"name": format!("{}{}", step.keyword, step.text), "status": status, "stage": "finished", "start": from, "stop": to})
+            let from = at;
+            at = at.map(|t| t + step.duration_ms);
+            timed(
+                json!({"name": format!("{}{}", step.keyword, step.text), "status": status, "stage": "finished"}),
+                from,
+                step.duration_ms,
+            )
         })
         .collect()
 }
@@ -136,7 +154,7 @@ fn parameters(outcome: &RunOutcome) -> Vec<Value> {
 
 /// The scenario's final result.
 pub fn result(s: &ScenarioResult, outcome: &RunOutcome, info: &ScenarioInfo, host: &str, uuid: String) -> Written {
-    let start = s.started_at.unwrap_or(0);
+    let start = s.started_at;
     let mut attachments = Vec::new();
     let mut json = json!({
         "uuid": uuid,
@@ -147,13 +165,12 @@ pub fn result(s: &ScenarioResult, outcome: &RunOutcome, info: &ScenarioInfo, hos
         "status": status_of(s, outcome.strict),
         "statusDetails": details(s, outcome, info),
         "stage": "finished",
-        "start": start,
-        "stop": start + s.duration_ms,
         "labels": labels(info, host),
         "parameters": parameters(outcome),
         "steps": steps(s, start, outcome.strict),
         "links": links(outcome, &s.id),
     });
+    json = timed(json, start, s.duration_ms);
     if let Some(exchange) = s.failure().and_then(|f| f.exchange.clone()) {
         let file = format!("vpp-conformance-{uuid}-attachment.txt");
         json["attachments"] = json!([{"name": "exchange", "source": file, "type": "text/plain"}]);
@@ -174,7 +191,7 @@ fn links(outcome: &RunOutcome, id: &str) -> Vec<Value> {
 /// shows them as retries: each earlier attempt a `flaky` waiver ran, or, for requests sent again
 /// (`--retries`), one attempt that met the transport errors.
 pub fn earlier_attempts(s: &ScenarioResult, outcome: &RunOutcome, info: &ScenarioInfo, host: &str) -> Vec<Value> {
-    let start = s.started_at.unwrap_or(0);
+    let start = s.started_at;
     let mut attempts: Vec<(String, String, Option<String>)> = s
         .failed_attempts
         .iter()
@@ -193,8 +210,8 @@ pub fn earlier_attempts(s: &ScenarioResult, outcome: &RunOutcome, info: &Scenari
         .enumerate()
         .map(|(i, (status, message, first))| {
             // Before the last attempt, in order.
-            let at = start.saturating_sub(n - i as u64);
-            json!({
+            let at = start.map(|t| t.saturating_sub(n - i as u64));
+            let attempt = json!({
                 "uuid": String::new(),
                 "historyId": s.id,
                 "testCaseId": s.id,
@@ -203,11 +220,73 @@ pub fn earlier_attempts(s: &ScenarioResult, outcome: &RunOutcome, info: &Scenari
                 "status": status,
                 "statusDetails": {"message": message, "trace": first.unwrap_or_default()},
                 "stage": "finished",
-                "start": at,
-                "stop": at,
                 "labels": labels(info, host),
                 "parameters": parameters(outcome),
-            })
+            });
+            timed(attempt, at, 0)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::NotRun;
+
+    fn waived(ended: Ended, failed_attempts: usize) -> ScenarioResult {
+        ScenarioResult {
+            id: "APL-CFG-001".into(),
+            name: "x".into(),
+            level: Level::Must,
+            feature: "f".into(),
+            ended,
+            warnings: vec![],
+            coverage: vec![],
+            flaky: vec![],
+            failed_attempts: (0..failed_attempts).map(|_| Failure::finding("an earlier attempt")).collect(),
+            steps: vec![],
+            duration_ms: 3,
+            started_at: Some(10),
+            status: Status::Waived,
+        }
+    }
+
+    /// A waived scenario is shown as it ended: an expected failure failed, a skip skipped, and a
+    /// `flaky` waiver's pass on a later attempt passed (once counted among the skipped).
+    #[test]
+    fn a_waived_scenario_is_shown_as_it_ended() {
+        assert_eq!(status_of(&waived(Ended::failure(Failure::finding("x")), 0), false), "failed");
+        assert_eq!(status_of(&waived(Ended::NotRun(NotRun::SkipWaiver), 0), false), "skipped");
+        let passed_again = waived(Ended::Passed, 1);
+        assert_eq!(status_of(&passed_again, false), "passed");
+        assert_eq!(status_of(&passed_again, true), "passed");
+    }
+
+    /// A scenario that never started has no time in its result or steps (Allure once dated it
+    /// 1970 and made the run 56 years long); one that did has its own.
+    #[test]
+    fn only_a_scenario_that_started_has_a_time() {
+        let mut s = waived(Ended::NotRun(NotRun::SkipWaiver), 0);
+        s.started_at = None;
+        s.steps = vec![crate::outcome::StepRecord {
+            keyword: "Given ".into(),
+            text: "x".into(),
+            line: 1,
+            background: false,
+            ran: StepRan::NotReached,
+            duration_ms: 0,
+        }];
+        let outcome = RunOutcome { scenarios: vec![s.clone()], ..RunOutcome::default() };
+        let info = crate::catalog::scenarios().into_iter().find(|i| i.id == s.id).unwrap();
+        let never = result(&s, &outcome, &info, "h", "u".into()).json;
+        assert!(never.get("start").is_none() && never.get("stop").is_none(), "{never}");
+        assert!(never["steps"][0].get("start").is_none(), "{never}");
+        s.started_at = Some(1_700_000_000_000);
+        let started = result(&s, &outcome, &info, "h", "u".into()).json;
+        assert_eq!(
+            (started["start"].as_u64(), started["stop"].as_u64()),
+            (Some(1_700_000_000_000), Some(1_700_000_000_003))
+        );
+        assert_eq!(started["steps"][0]["start"].as_u64(), Some(1_700_000_000_000));
+    }
 }

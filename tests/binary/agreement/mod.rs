@@ -581,22 +581,10 @@ async fn an_interrupted_run_agrees_everywhere() {
     let target = reference(&[]).await;
     let (vpp, uem) = (target.url(), hanging_server());
     let files = Outputs::new();
-    // The UEM requests hang longer than any wait of the test: only the signal ends them.
-    let mut args: Vec<String> =
-        ["run", "--vpp-base-url", &vpp, "--uem-base-url", &uem.url, "--timeout", "3600"].map(str::to_owned).into();
-    args.extend(files.args());
+    let args = files.args();
     let finished = tokio::task::spawn_blocking(move || {
-        let apple = binary::default_selection().iter().filter(|id| id.starts_with("APL-")).count();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut child = binary::spawn(&args);
-        let passed = std::cell::Cell::new(0);
-        child.wait_for_line("a line for each Apple scenario", LIMIT, |l| {
-            passed.set(passed.get() + usize::from(l.starts_with("PASS ") && l.contains(" APL-")));
-            passed.get() == apple
-        });
-        uem.wait_for_requests(1, LIMIT);
-        child.signal("INT");
-        child.wait(LIMIT)
+        binary::interrupted_run(&vpp, &uem, &args, LIMIT)
     })
     .await
     .unwrap();
