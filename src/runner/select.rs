@@ -97,13 +97,6 @@ pub fn has_tag(f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Sce
     f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(&s.tags).any(|t| t == tag)
 }
 
-/// `--shard I/N`: the scenarios of the I-th part, dealt round-robin over the selection in the
-/// catalogue's order (the order is the embedded features', the same in every run of a version):
-/// every selected scenario is in exactly one part, and parts differ in size by one at most.
-pub fn shard_part(selected: &[String], shard: crate::config::Shard) -> Vec<String> {
-    selected.iter().enumerate().filter(|(i, _)| i % shard.total == shard.index - 1).map(|(_, id)| id.clone()).collect()
-}
-
 /// `--only-failed PREVIOUS.json`: of the selection, what the earlier run did not pass: failed,
 /// not met (a SHOULD or INFO scenario that failed), not run, or absent from it. A scenario it
 /// passed, or whose failure a waiver covered, does not run again. The earlier run's facts say
@@ -236,7 +229,7 @@ fn narrow(config: &RunConfig, selected: &[String]) -> Result<(Vec<String>, Optio
     let mut kept = selected.to_vec();
     let mut said = Vec::new();
     if let Some(shard) = config.shard {
-        kept = shard_part(&kept, shard);
+        kept = crate::outcome::Part { index: shard.index, total: shard.total }.deal(&kept);
         said.push(format!("shard {shard}: {} of the {} selected scenarios", kept.len(), selected.len()));
     }
     if let Some(previous) = &config.only_failed {
@@ -255,22 +248,4 @@ fn narrow(config: &RunConfig, selected: &[String]) -> Result<(Vec<String>, Optio
         n.push_str(": nothing to run here (not an error)");
     }
     Ok((kept, note))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Shard;
-
-    #[test]
-    fn shards_partition_the_selection() {
-        let ids: Vec<String> = (0..10).map(|i| format!("X-{i}")).collect();
-        let mut all: Vec<String> = (1..=3).flat_map(|index| shard_part(&ids, Shard { index, total: 3 })).collect();
-        assert_eq!(shard_part(&ids, Shard { index: 1, total: 3 }).len(), 4);
-        all.sort();
-        let mut expected = ids.clone();
-        expected.sort();
-        assert_eq!(all, expected, "every scenario in exactly one part");
-        assert!(shard_part(&ids[..1], Shard { index: 2, total: 2 }).is_empty(), "a part may be empty");
-    }
 }
