@@ -47,48 +47,55 @@ impl<I> cucumber::Parser<I> for EmbeddedFeatures {
 /// The tag filter: the user's expression, and opt-in scenarios left out unless it names them:
 /// by `@opt-in`, by their ID, or by a tag only opt-in scenarios carry (`@auth`). A tag they share
 /// with the others (`@uem`) does not opt in.
-pub fn scenario_filter(
-    features: &[gherkin::Feature],
-    tags: Option<&str>,
+pub struct TagFilter {
+    user: Option<TagOperation>,
+    /// The tags the expression names, as whole words, that opt in.
+    named: Vec<String>,
     skip_api: Option<&'static str>,
     only_any_data: bool,
-) -> Result<impl Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool + 'static, ConfigError> {
-    let user: Option<TagOperation> = tags.map(parse_tags).transpose()?;
-    // Every scenario's tags (feature, rule and its own), from the features this run already parsed.
-    let all_tags: Vec<Vec<&String>> = features
-        .iter()
-        .flat_map(|f| {
-            let plain = f.scenarios.iter().map(move |s| f.tags.iter().chain(&s.tags).collect());
-            let ruled = f.rules.iter().flat_map(move |r| {
-                r.scenarios.iter().map(move |s| f.tags.iter().chain(&r.tags).chain(&s.tags).collect())
-            });
-            plain.chain(ruled)
-        })
-        .collect();
-    let is_opt_in = |tags: &Vec<&String>| tags.iter().any(|t| *t == OPT_IN_TAG);
-    let opt_in_only = |tag: &str| {
-        tag == OPT_IN_TAG
-            || all_tags.iter().any(|s| is_opt_in(s) && s.iter().any(|t| *t == tag))
-                && !all_tags.iter().any(|s| !is_opt_in(s) && s.iter().any(|t| *t == tag))
-    };
-    // The tags an expression names, as whole words, that opt in.
-    let named: Vec<String> = tags
-        .map(|t| {
-            t.split(|c: char| c.is_whitespace() || c == '(' || c == ')')
-                .filter_map(|w| w.strip_prefix('@'))
-                .filter(|w| opt_in_only(w))
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(move |f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario| {
-        let all = || f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(s.tags.iter());
-        let selected = user.as_ref().is_none_or(|op| op.eval(all()));
-        let opt_in_ok = !all().any(|t| t == OPT_IN_TAG) || all().any(|t| named.contains(t));
-        let api_ok = skip_api.is_none_or(|api| !all().any(|t| t == api));
-        let profile_ok = !only_any_data || all().any(|t| t == ANY_DATA_TAG);
+}
+
+impl TagFilter {
+    /// The filter of `tags`, knowing `every` scenario's tags (its feature's, its rule's and its own).
+    pub fn new(
+        every: &[Vec<String>],
+        tags: Option<&str>,
+        skip_api: Option<&'static str>,
+        only_any_data: bool,
+    ) -> Result<Self, ConfigError> {
+        let user: Option<TagOperation> = tags.map(parse_tags).transpose()?;
+        let is_opt_in = |tags: &Vec<String>| tags.iter().any(|t| t == OPT_IN_TAG);
+        let opt_in_only = |tag: &str| {
+            tag == OPT_IN_TAG
+                || every.iter().any(|s| is_opt_in(s) && s.iter().any(|t| t == tag))
+                    && !every.iter().any(|s| !is_opt_in(s) && s.iter().any(|t| t == tag))
+        };
+        let named: Vec<String> = tags
+            .map(|t| {
+                t.split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+                    .filter_map(|w| w.strip_prefix('@'))
+                    .filter(|w| opt_in_only(w))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self { user, named, skip_api, only_any_data })
+    }
+
+    /// Whether a scenario with these tags (its feature's, its rule's and its own) is selected.
+    pub fn selects<'a>(&self, all: impl Iterator<Item = &'a String> + Clone) -> bool {
+        let has = |tag: &str| all.clone().any(|t| t == tag);
+        let selected = self.user.as_ref().is_none_or(|op| op.eval(all.clone()));
+        let opt_in_ok = !has(OPT_IN_TAG) || all.clone().any(|t| self.named.contains(t));
+        let api_ok = self.skip_api.is_none_or(|api| !has(api));
+        let profile_ok = !self.only_any_data || has(ANY_DATA_TAG);
         selected && opt_in_ok && api_ok && profile_ok
-    })
+    }
+
+    /// Whether a scenario (with its feature and rule) is selected.
+    pub fn scenario(&self, f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario) -> bool {
+        self.selects(f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(&s.tags))
+    }
 }
 
 /// Whether a scenario, its rule or its feature carries a tag (`@any-data` needs no provider
@@ -153,14 +160,27 @@ impl Selection {
             (false, Some(_), None) => Some("uem"),
             _ => None,
         };
-        let features = catalog::features();
         let live = config.profile == Profile::Live;
-        let filter = scenario_filter(&features, config.tags.as_deref(), skip_api, live)?;
+        // Every scenario's tags, read without parsing; only the features that hold a selected
+        // scenario are parsed.
+        let tags: Vec<(usize, Vec<String>)> = catalog::FEATURES
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| catalog::scenario_tags(e.text).into_iter().map(move |t| (i, t)))
+            .collect();
+        let every: Vec<Vec<String>> = tags.iter().map(|(_, t)| t.clone()).collect();
+        let filter = TagFilter::new(&every, config.tags.as_deref(), skip_api, live)?;
+        let features: Vec<gherkin::Feature> = catalog::FEATURES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| tags.iter().any(|(j, t)| j == i && filter.selects(t.iter())))
+            .map(|(_, e)| catalog::feature(e))
+            .collect();
         let mut selected: Vec<Planned> = Vec::new();
         for f in &features {
             let plain = f.scenarios.iter().map(|s| (None, s));
             let ruled = f.rules.iter().flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
-            for (r, s) in plain.chain(ruled).filter(|(r, s)| filter(f, *r, s)) {
+            for (r, s) in plain.chain(ruled).filter(|(r, s)| filter.scenario(f, *r, s)) {
                 selected.push(planned(f, r, s));
             }
         }
@@ -184,7 +204,7 @@ impl Selection {
         Ok(Self {
             features,
             filter: std::sync::Arc::new(move |f, r, s| {
-                filter(f, r, s) && catalog::scenario_id(&s.tags).is_some_and(|id| run_ids.contains(&id))
+                filter.scenario(f, r, s) && catalog::scenario_id(&s.tags).is_some_and(|id| run_ids.contains(&id))
             }),
             planned,
             whole,
