@@ -44,6 +44,19 @@ fn validator(name: &str) -> Option<&'static jsonschema::Validator> {
     }))
 }
 
+/// Compiles the schemas `names` on a thread of their own, so that the first answer a step checks
+/// against one does not wait for it (the first compilation also sets up the draft's
+/// meta-schemas: about 1.3 ms). An unknown name is left for [`validate`] to report.
+pub fn compile_ahead(names: Vec<String>) {
+    if !names.is_empty() {
+        std::thread::spawn(move || {
+            for name in &names {
+                let _ = validator(name);
+            }
+        });
+    }
+}
+
 /// Every way `instance` breaks the schema `name` (`service-config`, `vpp-account`, `vpp-account-list`).
 pub fn validate(name: &str, instance: &serde_json::Value) -> Findings {
     let mut findings = Findings::default();

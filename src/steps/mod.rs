@@ -71,6 +71,24 @@ pub fn collection_for<'a>(texts: impl IntoIterator<Item = &'a str>) -> Collectio
     })
 }
 
+/// Starts compiling the schemas the sentences `texts` name (`… valid against the schema "NAME"`),
+/// beside the rest of the run's start.
+pub fn compile_schemas_ahead<'a>(texts: impl IntoIterator<Item = &'a str>) {
+    crate::checks::schema::compile_ahead(schemas_named(texts));
+}
+
+/// The schemas the sentences `texts` name, each once.
+fn schemas_named<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut names: Vec<String> = texts
+        .into_iter()
+        .filter_map(|t| t.split_once(" against the schema \"")?.1.split_once('"'))
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 fn collection_where(wanted: impl Fn(&str) -> bool) -> Collection<VppWorld> {
     let mut c = Collection::new();
     for (pattern, step) in common::WHEN.iter().chain(uem::WHEN).chain(auth::WHEN).filter(|(p, _)| wanted(p)) {
@@ -135,6 +153,18 @@ mod tests {
 
     /// Every step of every embedded feature finds its pattern among those compiled for it alone,
     /// and the same one the whole collection gives: leaving patterns out changes no match.
+    /// The schemas compiled ahead are those the steps name: all four, over the whole catalogue.
+    #[test]
+    fn the_schemas_compiled_ahead_are_those_the_steps_name() {
+        let features = crate::catalog::features();
+        let scenarios =
+            features.iter().flat_map(|f| f.scenarios.iter().chain(f.rules.iter().flat_map(|r| &r.scenarios)));
+        let named = schemas_named(scenarios.flat_map(|s| &s.steps).map(|s| s.value.as_str()));
+        assert_eq!(named, ["service-config", "vpp-account", "vpp-account-any-data", "vpp-account-list"]);
+        let one = ["the response status is 200", "the response body is valid against the schema \"vpp-account\""];
+        assert_eq!(schemas_named(one), ["vpp-account"]);
+    }
+
     #[test]
     fn the_steps_compiled_for_a_selection_match_as_the_whole_collection_does() {
         let all = collection();
