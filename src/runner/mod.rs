@@ -44,12 +44,13 @@ pub struct RunIo {
 /// Runs the selected scenarios against `target`.
 pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) -> Result<RunOutcome, ConfigError> {
     let selection = Selection::of(config)?;
-    // The schemas and the steps the selection uses, compiled while the system's CA certificates
-    // are still being read for the client.
+    // The steps the selection uses, compiled while the system's CA certificates are still being
+    // read for the client; then its schemas, on a thread of their own while the first requests
+    // are answered (started earlier, they held up the reading of the certificates on two cores).
     let texts = || selection.running().flat_map(|p| &p.steps).map(|s| s.text.as_str());
-    steps::compile_schemas_ahead(texts());
     let steps = steps::collection_for(texts());
     let client = prepare::target(config, files, &selection, &target, &io).await?;
+    steps::compile_schemas_ahead(texts());
     let mut notices = target.notices(config);
     notices.extend(expired_waivers(config));
     let ctx = context(config, &selection, &target, client);
