@@ -38,6 +38,14 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# Waits (10 s at most) for `serve`'s "listening" line in its log $1: it prints it once it answers.
+wait_listening() {
+  local log=$1
+  for _ in $(seq 100); do grep -q "listening on" "$log" 2>/dev/null && return 0; sleep 0.1; done
+  echo "serve did not start: $log" >&2
+  return 1
+}
+
 # Polls the RSS of every process under $1 (GNU time) and SIGKILLs the one past $2 MB, so its
 # parent reaps it and GNU time still reports its peak; touches $3 when it did.
 mem_watchdog() {

@@ -5,8 +5,9 @@
 //! `catalog` (the embedded contract and the documented facts) and `sync` · `outcome` (the results model) ·
 //! `redact` · `gate` (whether the run goes on) · `checks` (plain functions, no cucumber) ·
 //! `http` (one bounded exchange) · `steps` (thin cucumber glue) · `config` ·
-//! `runner` (one run in named stages) · `report` (summary, reports, seal, diff) · `app` (run,
-//! then export; merge; serve) · `cli` (the grammar, the signals and the exit status).
+//! `runner` (one run in named stages) · `report` (summary, reports, seal, diff, merge: it reads
+//! only results, never `runner`) · `app` (run, then export; merge; serve) · `cli` (the grammar, the
+//! signals and the exit status).
 //! `reference`, the built-in target, stands apart: it reads only the catalog and `sync`, and only `app`
 //! starts it (for a run with no base URL, and for `serve`).
 

@@ -3,10 +3,10 @@
 //! a login to require, and a TLS front (with client certificates) as a production target has.
 
 use crate::config;
-use crate::reference::tls::{self, TlsFiles, TlsFront};
+use crate::reference::front::{self, Front};
+use crate::reference::tls::{self, TlsFiles};
 use crate::reference::{Credentials, Quirk, ReferenceOptions, ReferenceTarget};
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -45,11 +45,11 @@ pub struct ServeArgs {
     pub client_ca: Option<PathBuf>,
 }
 
-/// The reference serving (behind its TLS front, with TLS), until dropped.
+/// The reference serving behind its front (with TLS, when asked), until dropped.
 pub struct Served {
     url: String,
     _reference: ReferenceTarget,
-    _front: Option<TlsFront>,
+    _front: Front,
 }
 
 impl Served {
@@ -60,33 +60,25 @@ impl Served {
 }
 
 /// Starts the reference as `args` say and announces it on `out`: its URL first, then what it
+/// answers. The port is taken first, and listened on only once the reference holds its whole
+/// data set: until then a client's connection is refused, so no client is ever answered by a
+/// target still loading (a 404 for a tenant not read yet), and the announcement comes when it
 /// answers. The error (a port taken, a file that cannot be read or holds the wrong thing) names
 /// the option.
 pub async fn start(args: &ServeArgs, out: &mut impl Write) -> Result<Served, String> {
-    let listener = TcpListener::bind((args.host.as_str(), args.port))
-        .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
+    let reserved = front::reserve(&args.host, args.port)?;
     let options = reference_options(args)?;
-    let tls = tls_files(args)?;
-    // With TLS, the reference listens on a loopback port of its own behind the TLS front.
-    let (listener, front_listener) = match tls {
-        Some(_) => {
-            let inner = TcpListener::bind(("127.0.0.1", 0)).map_err(|e| format!("cannot listen on loopback: {e}"))?;
-            (inner, Some(listener))
-        }
-        None => (listener, None),
+    let tls = tls_acceptor(args)?;
+    let reference =
+        ReferenceTarget::start(options).await.map_err(|e| format!("cannot start the reference target: {e}"))?;
+    let upstream = reference.url().trim_start_matches("http://").parse().expect("the reference's own address");
+    // With TLS, the URL names the host as given, for the certificate's name to match.
+    let url = match &tls {
+        Some(_) => format!("https://{}:{}", args.host, reserved.addr.port()),
+        None => format!("http://{}", reserved.addr),
     };
-    let reference = ReferenceTarget::start_on(listener, options)
-        .await
-        .map_err(|e| format!("cannot start the reference target: {e}"))?;
-    let served = match (tls, front_listener) {
-        (Some(files), Some(front_listener)) => {
-            let upstream = reference.url().trim_start_matches("http://").parse().expect("the reference's own address");
-            let front = tls::start(front_listener, upstream, &files)?;
-            let url = format!("https://{}:{}", args.host, front.addr.port());
-            Served { url, _reference: reference, _front: Some(front) }
-        }
-        _ => Served { url: reference.url(), _reference: reference, _front: None },
-    };
+    let front = front::start(reserved.listen()?, upstream, tls);
+    let served = Served { url, _reference: reference, _front: front };
     announce(out, served.url(), args);
     Ok(served)
 }
@@ -131,8 +123,8 @@ fn announce(out: &mut impl Write, url: &str, args: &ServeArgs) {
     out.flush().ok();
 }
 
-/// The files of `serve --tls-cert --tls-key --client-ca`, read and checked.
-fn tls_files(args: &ServeArgs) -> Result<Option<TlsFiles>, String> {
+/// What terminates TLS with the files of `serve --tls-cert --tls-key --client-ca`, read and checked.
+fn tls_acceptor(args: &ServeArgs) -> Result<Option<tokio_rustls::TlsAcceptor>, String> {
     let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else { return Ok(None) };
     let read = |flag: &str, path: &Path| config::files::read_bytes(flag, path).map_err(|e| e.0);
     let files = TlsFiles {
@@ -140,8 +132,7 @@ fn tls_files(args: &ServeArgs) -> Result<Option<TlsFiles>, String> {
         key_pem: read("--tls-key", key)?,
         client_ca_pem: args.client_ca.as_deref().map(|p| read("--client-ca", p)).transpose()?,
     };
-    tls::server_config(&files)?;
-    Ok(Some(files))
+    tls::acceptor(&files).map(Some)
 }
 
 /// An accounts file's text: an object with `tenantGuid` and a `vppAccounts` array of objects.

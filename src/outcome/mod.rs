@@ -12,6 +12,7 @@
 //! - `waiver`: the waivers of an expectations file;
 //! - `classifier`: [`classify`], the one classifier of a status;
 //! - `run`: the results of a run, what it selected, what it counts;
+//! - `shards`: which scenarios each part of a selection holds (`--shard I/N`);
 //! - `facts`: the run's facts that `merge`, `diff` and `--only-failed` read back;
 //! - `latency`: how long each documented operation took, as mergeable histograms.
 
@@ -21,6 +22,7 @@ pub mod facts;
 pub mod latency;
 mod run;
 mod scenario;
+mod shards;
 mod status;
 mod waiver;
 

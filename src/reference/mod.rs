@@ -12,6 +12,7 @@
 
 pub mod apple_vpp;
 mod defects;
+pub mod front;
 pub mod query;
 pub mod quirks;
 pub mod tls;

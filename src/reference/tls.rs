@@ -1,12 +1,11 @@
 //! HTTPS for the reference (`serve --tls-cert FILE --tls-key FILE [--client-ca FILE]`), so that a
-//! production set-up (TLS, a client certificate required) can be rehearsed locally: a TLS front
-//! terminates TLS, asks for a client certificate signed by the given CA when there is one, and
-//! relays the plain bytes to the reference on a loopback port.
+//! production set-up (TLS, a client certificate required) can be rehearsed locally: the front
+//! (`front.rs`) terminates TLS, asks for a client certificate signed by the given CA when there is
+//! one, and relays the plain bytes to the reference on a loopback port.
 
+use super::front::Front;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -19,18 +18,6 @@ pub struct TlsFiles {
     pub key_pem: Vec<u8>,
     /// When given, a client must present a certificate signed by this CA.
     pub client_ca_pem: Option<Vec<u8>>,
-}
-
-/// A running TLS front; dropping it stops it and every connection.
-pub struct TlsFront {
-    pub addr: SocketAddr,
-    task: JoinHandle<()>,
-}
-
-impl Drop for TlsFront {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 /// The rustls server configuration; the error names the option at fault.
@@ -71,25 +58,15 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, String> {
     Ok(Arc::new(config))
 }
 
-/// Starts the front on `listener`, relaying to `upstream` (the reference, plain HTTP).
-pub fn start(listener: std::net::TcpListener, upstream: SocketAddr, files: &TlsFiles) -> Result<TlsFront, String> {
-    let acceptor = TlsAcceptor::from(server_config(files)?);
+/// What terminates TLS with the configuration of `files`.
+pub fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, String> {
+    Ok(TlsAcceptor::from(server_config(files)?))
+}
+
+/// Starts a TLS front on `listener`, relaying to `upstream` (the reference, plain HTTP).
+pub fn start(listener: std::net::TcpListener, upstream: SocketAddr, files: &TlsFiles) -> Result<Front, String> {
+    let acceptor = acceptor(files)?;
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
-    let task = tokio::spawn(async move {
-        let mut connections = JoinSet::new();
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else { continue };
-            while connections.try_join_next().is_some() {}
-            let acceptor = acceptor.clone();
-            connections.spawn(async move {
-                // A client without an acceptable certificate is refused in the handshake.
-                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                let Ok(mut plain) = TcpStream::connect(upstream).await else { return };
-                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-            });
-        }
-    });
-    Ok(TlsFront { addr, task })
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+    Ok(super::front::start(listener, upstream, Some(acceptor)))
 }

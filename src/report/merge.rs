@@ -16,7 +16,6 @@
 use crate::catalog;
 use crate::outcome::facts::{self, RunFacts};
 use crate::outcome::{Part, RunOutcome, Selection, Status, classify};
-use crate::runner::select::shard_part;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One file given to `merge`.
@@ -248,12 +247,7 @@ fn check_group(selection: &Selection, parts: &[&Input]) -> Result<(), String> {
         }
     }
     for p in parts {
-        let dealt: Vec<String> = match p.facts.part {
-            Some(part) => {
-                shard_part(&selection.scenarios, crate::config::Shard { index: part.index, total: part.total })
-            }
-            None => selection.scenarios.clone(),
-        };
+        let dealt = selection.dealt_to(p.facts.part);
         let held: HashSet<&str> = p.facts.results.iter().map(|r| r.id.as_str()).collect();
         let dealt_set: HashSet<&str> = dealt.iter().map(String::as_str).collect();
         let missing: Vec<&str> = dealt.iter().map(String::as_str).filter(|id| !held.contains(id)).collect();

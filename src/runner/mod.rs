@@ -44,7 +44,13 @@ pub struct RunIo {
 /// Runs the selected scenarios against `target`.
 pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) -> Result<RunOutcome, ConfigError> {
     let selection = Selection::of(config)?;
+    // The steps the selection uses, compiled while the system's CA certificates are still being
+    // read for the client; then its schemas, on a thread of their own while the first requests
+    // are answered (started earlier, they held up the reading of the certificates on two cores).
+    let texts = || selection.running().flat_map(|p| &p.steps).map(|s| s.text.as_str());
+    let steps = steps::collection_for(texts());
     let client = prepare::target(config, files, &selection, &target, &io).await?;
+    steps::compile_schemas_ahead(texts());
     let mut notices = target.notices(config);
     notices.extend(expired_waivers(config));
     let ctx = context(config, &selection, &target, client);
@@ -53,7 +59,7 @@ pub async fn run(config: &RunConfig, files: &Loaded, target: Target, io: RunIo) 
     // The data check runs beside the scenarios: none waits for it.
     let data_check = prepare::data_check(&ctx, &selection);
     let gate = io.gate.clone();
-    let records = execute(config, &selection, ctx.clone(), io).await;
+    let records = execute(config, &selection, steps, ctx.clone(), io).await;
     let missing = match data_check {
         Some(check) => check.await.ok().flatten(),
         None => None,
@@ -266,7 +272,13 @@ impl Target {
 pub const FLAKY_ATTEMPTS: usize = 3;
 
 /// Runs cucumber over the selection with the suite's recorder, and returns what it recorded.
-async fn execute(config: &RunConfig, selection: &Selection, ctx: Arc<RunContext>, io: RunIo) -> Records {
+async fn execute(
+    config: &RunConfig,
+    selection: &Selection,
+    steps: cucumber::step::Collection<VppWorld>,
+    ctx: Arc<RunContext>,
+    io: RunIo,
+) -> Records {
     let waivers = waivers(config);
     let progress = progress::Progress {
         total: selection.running().count(),
@@ -293,7 +305,7 @@ async fn execute(config: &RunConfig, selection: &Selection, ctx: Arc<RunContext>
         .collect();
     let runner = cucumber::runner::Basic::default()
         .max_concurrent_scenarios(Some(scenarios_at_once(config.concurrency)))
-        .steps(steps::collection())
+        .steps(steps)
         .retry_options(move |_, _, scenario, _| {
             let id = crate::catalog::scenario_id(&scenario.tags)?;
             let (_, attempts) = flaky.iter().find(|(s, _)| *s == id)?;

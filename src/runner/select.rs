@@ -47,61 +47,61 @@ impl<I> cucumber::Parser<I> for EmbeddedFeatures {
 /// The tag filter: the user's expression, and opt-in scenarios left out unless it names them:
 /// by `@opt-in`, by their ID, or by a tag only opt-in scenarios carry (`@auth`). A tag they share
 /// with the others (`@uem`) does not opt in.
-pub fn scenario_filter(
-    features: &[gherkin::Feature],
-    tags: Option<&str>,
+pub struct TagFilter {
+    user: Option<TagOperation>,
+    /// The tags the expression names, as whole words, that opt in.
+    named: Vec<String>,
     skip_api: Option<&'static str>,
     only_any_data: bool,
-) -> Result<impl Fn(&gherkin::Feature, Option<&gherkin::Rule>, &gherkin::Scenario) -> bool + 'static, ConfigError> {
-    let user: Option<TagOperation> = tags.map(parse_tags).transpose()?;
-    // Every scenario's tags (feature, rule and its own), from the features this run already parsed.
-    let all_tags: Vec<Vec<&String>> = features
-        .iter()
-        .flat_map(|f| {
-            let plain = f.scenarios.iter().map(move |s| f.tags.iter().chain(&s.tags).collect());
-            let ruled = f.rules.iter().flat_map(move |r| {
-                r.scenarios.iter().map(move |s| f.tags.iter().chain(&r.tags).chain(&s.tags).collect())
-            });
-            plain.chain(ruled)
-        })
-        .collect();
-    let is_opt_in = |tags: &Vec<&String>| tags.iter().any(|t| *t == OPT_IN_TAG);
-    let opt_in_only = |tag: &str| {
-        tag == OPT_IN_TAG
-            || all_tags.iter().any(|s| is_opt_in(s) && s.iter().any(|t| *t == tag))
-                && !all_tags.iter().any(|s| !is_opt_in(s) && s.iter().any(|t| *t == tag))
-    };
-    // The tags an expression names, as whole words, that opt in.
-    let named: Vec<String> = tags
-        .map(|t| {
-            t.split(|c: char| c.is_whitespace() || c == '(' || c == ')')
-                .filter_map(|w| w.strip_prefix('@'))
-                .filter(|w| opt_in_only(w))
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(move |f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario| {
-        let all = || f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(s.tags.iter());
-        let selected = user.as_ref().is_none_or(|op| op.eval(all()));
-        let opt_in_ok = !all().any(|t| t == OPT_IN_TAG) || all().any(|t| named.contains(t));
-        let api_ok = skip_api.is_none_or(|api| !all().any(|t| t == api));
-        let profile_ok = !only_any_data || all().any(|t| t == ANY_DATA_TAG);
+}
+
+impl TagFilter {
+    /// The filter of `tags`, knowing `every` scenario's tags (its feature's, its rule's and its own).
+    pub fn new(
+        every: &[Vec<String>],
+        tags: Option<&str>,
+        skip_api: Option<&'static str>,
+        only_any_data: bool,
+    ) -> Result<Self, ConfigError> {
+        let user: Option<TagOperation> = tags.map(parse_tags).transpose()?;
+        let is_opt_in = |tags: &Vec<String>| tags.iter().any(|t| t == OPT_IN_TAG);
+        let opt_in_only = |tag: &str| {
+            tag == OPT_IN_TAG
+                || every.iter().any(|s| is_opt_in(s) && s.iter().any(|t| t == tag))
+                    && !every.iter().any(|s| !is_opt_in(s) && s.iter().any(|t| t == tag))
+        };
+        let named: Vec<String> = tags
+            .map(|t| {
+                t.split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+                    .filter_map(|w| w.strip_prefix('@'))
+                    .filter(|w| opt_in_only(w))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self { user, named, skip_api, only_any_data })
+    }
+
+    /// Whether a scenario with these tags (its feature's, its rule's and its own) is selected.
+    pub fn selects<'a>(&self, all: impl Iterator<Item = &'a String> + Clone) -> bool {
+        let has = |tag: &str| all.clone().any(|t| t == tag);
+        let selected = self.user.as_ref().is_none_or(|op| op.eval(all.clone()));
+        let opt_in_ok = !has(OPT_IN_TAG) || all.clone().any(|t| self.named.contains(t));
+        let api_ok = self.skip_api.is_none_or(|api| !has(api));
+        let profile_ok = !self.only_any_data || has(ANY_DATA_TAG);
         selected && opt_in_ok && api_ok && profile_ok
-    })
+    }
+
+    /// Whether a scenario (with its feature and rule) is selected.
+    pub fn scenario(&self, f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario) -> bool {
+        self.selects(f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(&s.tags))
+    }
 }
 
 /// Whether a scenario, its rule or its feature carries a tag (`@any-data` needs no provider
 /// state; `@uem` needs the login).
 pub fn has_tag(f: &gherkin::Feature, r: Option<&gherkin::Rule>, s: &gherkin::Scenario, tag: &str) -> bool {
     f.tags.iter().chain(r.iter().flat_map(|r| &r.tags)).chain(&s.tags).any(|t| t == tag)
-}
-
-/// `--shard I/N`: the scenarios of the I-th part, dealt round-robin over the selection in the
-/// catalogue's order (the order is the embedded features', the same in every run of a version):
-/// every selected scenario is in exactly one part, and parts differ in size by one at most.
-pub fn shard_part(selected: &[String], shard: crate::config::Shard) -> Vec<String> {
-    selected.iter().enumerate().filter(|(i, _)| i % shard.total == shard.index - 1).map(|(_, id)| id.clone()).collect()
 }
 
 /// `--only-failed PREVIOUS.json`: of the selection, what the earlier run did not pass: failed,
@@ -160,14 +160,27 @@ impl Selection {
             (false, Some(_), None) => Some("uem"),
             _ => None,
         };
-        let features = catalog::features();
         let live = config.profile == Profile::Live;
-        let filter = scenario_filter(&features, config.tags.as_deref(), skip_api, live)?;
+        // Every scenario's tags, read without parsing; only the features that hold a selected
+        // scenario are parsed.
+        let tags: Vec<(usize, Vec<String>)> = catalog::FEATURES
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| catalog::scenario_tags(e.text).into_iter().map(move |t| (i, t)))
+            .collect();
+        let every: Vec<Vec<String>> = tags.iter().map(|(_, t)| t.clone()).collect();
+        let filter = TagFilter::new(&every, config.tags.as_deref(), skip_api, live)?;
+        let features: Vec<gherkin::Feature> = catalog::FEATURES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| tags.iter().any(|(j, t)| j == i && filter.selects(t.iter())))
+            .map(|(_, e)| catalog::feature(e))
+            .collect();
         let mut selected: Vec<Planned> = Vec::new();
         for f in &features {
             let plain = f.scenarios.iter().map(|s| (None, s));
             let ruled = f.rules.iter().flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
-            for (r, s) in plain.chain(ruled).filter(|(r, s)| filter(f, *r, s)) {
+            for (r, s) in plain.chain(ruled).filter(|(r, s)| filter.scenario(f, *r, s)) {
                 selected.push(planned(f, r, s));
             }
         }
@@ -191,7 +204,7 @@ impl Selection {
         Ok(Self {
             features,
             filter: std::sync::Arc::new(move |f, r, s| {
-                filter(f, r, s) && catalog::scenario_id(&s.tags).is_some_and(|id| run_ids.contains(&id))
+                filter.scenario(f, r, s) && catalog::scenario_id(&s.tags).is_some_and(|id| run_ids.contains(&id))
             }),
             planned,
             whole,
@@ -236,7 +249,7 @@ fn narrow(config: &RunConfig, selected: &[String]) -> Result<(Vec<String>, Optio
     let mut kept = selected.to_vec();
     let mut said = Vec::new();
     if let Some(shard) = config.shard {
-        kept = shard_part(&kept, shard);
+        kept = crate::outcome::Part { index: shard.index, total: shard.total }.deal(&kept);
         said.push(format!("shard {shard}: {} of the {} selected scenarios", kept.len(), selected.len()));
     }
     if let Some(previous) = &config.only_failed {
@@ -255,22 +268,4 @@ fn narrow(config: &RunConfig, selected: &[String]) -> Result<(Vec<String>, Optio
         n.push_str(": nothing to run here (not an error)");
     }
     Ok((kept, note))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Shard;
-
-    #[test]
-    fn shards_partition_the_selection() {
-        let ids: Vec<String> = (0..10).map(|i| format!("X-{i}")).collect();
-        let mut all: Vec<String> = (1..=3).flat_map(|index| shard_part(&ids, Shard { index, total: 3 })).collect();
-        assert_eq!(shard_part(&ids, Shard { index: 1, total: 3 }).len(), 4);
-        all.sort();
-        let mut expected = ids.clone();
-        expected.sort();
-        assert_eq!(all, expected, "every scenario in exactly one part");
-        assert!(shard_part(&ids[..1], Shard { index: 2, total: 2 }).is_empty(), "a part may be empty");
-    }
 }

@@ -57,22 +57,63 @@ fn re(pattern: &str) -> regex::Regex {
 
 /// Every step of the suite.
 pub fn collection() -> Collection<VppWorld> {
+    collection_where(|_| true)
+}
+
+/// The steps that the sentences `texts` (the steps of the selected scenarios) may use: a pattern
+/// whose literal start no sentence begins with can match none of them, and is not compiled
+/// (compiling every pattern was a sixth of a short run's start).
+pub fn collection_for<'a>(texts: impl IntoIterator<Item = &'a str>) -> Collection<VppWorld> {
+    let texts: Vec<&str> = texts.into_iter().collect();
+    collection_where(|pattern| {
+        let start = literal_start(pattern);
+        texts.iter().any(|t| t.starts_with(start))
+    })
+}
+
+/// Starts compiling the schemas the sentences `texts` name (`… valid against the schema "NAME"`),
+/// beside the rest of the run's start.
+pub fn compile_schemas_ahead<'a>(texts: impl IntoIterator<Item = &'a str>) {
+    crate::checks::schema::compile_ahead(schemas_named(texts));
+}
+
+/// The schemas the sentences `texts` name, each once.
+fn schemas_named<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut names: Vec<String> = texts
+        .into_iter()
+        .filter_map(|t| t.split_once(" against the schema \"")?.1.split_once('"'))
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn collection_where(wanted: impl Fn(&str) -> bool) -> Collection<VppWorld> {
     let mut c = Collection::new();
-    for (pattern, step) in common::WHEN {
-        c = c.given(None, re(pattern), *step).when(None, re(pattern), *step);
+    for (pattern, step) in common::WHEN.iter().chain(uem::WHEN).chain(auth::WHEN).filter(|(p, _)| wanted(p)) {
+        let re = re(pattern);
+        c = c.given(None, re.clone(), *step).when(None, re, *step);
     }
-    for (pattern, step) in any_data::GIVEN {
+    for (pattern, step) in any_data::GIVEN.iter().filter(|(p, _)| wanted(p)) {
         c = c.given(None, re(pattern), *step);
     }
-    for (pattern, step) in
-        common::THEN.iter().chain(apple_vpp::THEN).chain(uem::THEN).chain(auth::THEN).chain(any_data::THEN)
-    {
+    let then = common::THEN.iter().chain(apple_vpp::THEN).chain(uem::THEN).chain(auth::THEN).chain(any_data::THEN);
+    for (pattern, step) in then.filter(|(p, _)| wanted(p)) {
         c = c.then(None, re(pattern), *step);
     }
-    for (pattern, step) in uem::WHEN.iter().chain(auth::WHEN) {
-        c = c.given(None, re(pattern), *step).when(None, re(pattern), *step);
-    }
     c
+}
+
+/// The text every match of an anchored pattern (`^…`) begins with: its characters up to the first
+/// one regex syntax gives a meaning, less the last when a quantifier follows it (`^the items?`:
+/// `the item`). An unanchored pattern may match anywhere: nothing.
+fn literal_start(pattern: &str) -> &str {
+    let Some(rest) = pattern.strip_prefix('^') else { return "" };
+    let end = rest.find(|c: char| "\\.+*?()[]{}|^$".contains(c)).unwrap_or(rest.len());
+    let quantified = rest[end..].starts_with(['?', '*', '+', '{']);
+    let end = if quantified { rest[..end].char_indices().last().map_or(0, |(i, _)| i) } else { end };
+    &rest[..end]
 }
 
 /// The n-th regex capture of a step (1-based, as in the pattern).
@@ -89,4 +130,59 @@ pub fn table_rows(ctx: &Context) -> Vec<std::collections::HashMap<String, String
         return Vec::new();
     };
     rows.iter().map(|row| header.iter().cloned().zip(row.iter().cloned()).collect()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_begins_with_its_literal_start() {
+        assert_eq!(literal_start(r"^the response status is (\d{3})$"), "the response status is ");
+        assert_eq!(
+            literal_start(r"^each of these fields holds an http\(s\) URL:$"),
+            "each of these fields holds an http"
+        );
+        assert_eq!(literal_start(r"^the responses? lists? (.+)$"), "the response");
+        assert_eq!(literal_start(r"^the item{2} x$"), "the ite");
+        assert_eq!(literal_start(r"^é+$"), "");
+        assert_eq!(literal_start(r"^exactly this$"), "exactly this");
+        assert_eq!(literal_start(r"(?i)^the response$"), "", "not anchored first: it may match anywhere");
+        assert_eq!(literal_start("no anchor"), "");
+    }
+
+    /// Every step of every embedded feature finds its pattern among those compiled for it alone,
+    /// and the same one the whole collection gives: leaving patterns out changes no match.
+    /// The schemas compiled ahead are those the steps name: all four, over the whole catalogue.
+    #[test]
+    fn the_schemas_compiled_ahead_are_those_the_steps_name() {
+        let features = crate::catalog::features();
+        let scenarios =
+            features.iter().flat_map(|f| f.scenarios.iter().chain(f.rules.iter().flat_map(|r| &r.scenarios)));
+        let named = schemas_named(scenarios.flat_map(|s| &s.steps).map(|s| s.value.as_str()));
+        assert_eq!(named, ["service-config", "vpp-account", "vpp-account-any-data", "vpp-account-list"]);
+        let one = ["the response status is 200", "the response body is valid against the schema \"vpp-account\""];
+        assert_eq!(schemas_named(one), ["vpp-account"]);
+    }
+
+    #[test]
+    fn the_steps_compiled_for_a_selection_match_as_the_whole_collection_does() {
+        let all = collection();
+        let found = |c: &Collection<VppWorld>, step: &cucumber::gherkin::Step| {
+            let (step_fn, ..) = c.find(step).expect("no ambiguous match").expect("a step matches");
+            *step_fn as usize
+        };
+        let mut checked = 0;
+        for f in crate::catalog::features() {
+            let backgrounds = f.background.iter().chain(f.rules.iter().flat_map(|r| &r.background));
+            let scenarios = f.scenarios.iter().chain(f.rules.iter().flat_map(|r| &r.scenarios));
+            let steps = backgrounds.flat_map(|b| &b.steps).chain(scenarios.flat_map(|s| &s.steps));
+            for step in steps {
+                let alone = collection_for([step.value.as_str()]);
+                assert_eq!(found(&alone, step), found(&all, step), "{:?}", step.value);
+                checked += 1;
+            }
+        }
+        assert!(checked > 150, "read too few steps: {checked}");
+    }
 }

@@ -42,7 +42,7 @@ fn leaf(issuer: &Issuer<'static, KeyPair>, names: &[&str], usage: ExtendedKeyUsa
 struct Setup {
     _dir: tempfile::TempDir,
     _reference: ReferenceTarget,
-    _front: vpp_conformance::reference::tls::TlsFront,
+    _front: vpp_conformance::reference::front::Front,
     url: String,
     server_ca: std::path::PathBuf,
     client_cert: std::path::PathBuf,

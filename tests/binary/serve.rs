@@ -98,3 +98,85 @@ async fn fixtures_load_with_serve_accounts_and_pass() {
     assert!(outcome.passed() && outcome.scenarios.len() > 30, "{stdout}");
     drop(serve);
 }
+
+/// A tenant of `n` accounts in the form `serve --accounts` reads, each named `Account {i}`.
+fn large_tenant(n: usize) -> serde_json::Value {
+    let accounts: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "guid": format!("{i:08x}-0000-4000-8000-{i:012x}"),
+                "name": format!("Account {i}"),
+                "accountHolderInfo": format!("Company {}, office {}", i % 97, i % 13),
+                "tokenExpiryDate": format!("20{:02}-{:02}-{:02}T10:00:00.{:03}Z", 20 + i % 15, 1 + i % 12, 1 + i % 28, i % 1000),
+                "autoUpdateNewAppVersions": i % 2 == 0,
+                "token": format!("{:040x}", i * 7919),
+            })
+        })
+        .collect();
+    serde_json::json!({"tenantGuid": "SRP00000", "vppAccounts": accounts})
+}
+
+/// What one connection to `port` got for `request`: refused, or the status of the answer (`None`
+/// for a connection closed or reset without one).
+enum Got {
+    Refused,
+    Status(Option<u16>),
+}
+
+fn ask(port: u16, request: &str) -> Got {
+    use std::io::{Read as _, Write as _};
+    let mut stream = match std::net::TcpStream::connect(("127.0.0.1", port)) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Got::Refused,
+        Err(e) => panic!("connecting to serve: {e}"),
+    };
+    stream.set_read_timeout(Some(DEADLINE)).unwrap();
+    let request = format!("GET {request} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return Got::Status(None);
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    Got::Status(text.strip_prefix("HTTP/1.1 ").and_then(|rest| rest.get(..3)).and_then(|code| code.parse().ok()))
+}
+
+/// `serve --accounts` with a large tenant answers only once the tenant is loaded: a client that
+/// connects in a loop from the moment the process starts is refused (or told 503) until then,
+/// never answered 404 for the tenant it does not hold yet; and the "listening" line comes only
+/// once it answers for the tenant.
+#[test]
+fn serve_answers_only_once_its_tenant_is_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tenant.json");
+    std::fs::write(&file, serde_json::to_vec(&large_tenant(50_000)).unwrap()).unwrap();
+    let port = binary::closed_port();
+    let query = "/SRP00000/api/v1/vppAccounts?query=name=Account%2049999";
+    // The client starts before the process and asks until the tenant answers (a hang guard apart).
+    let client = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + DEADLINE;
+        let (mut refused, mut answers) = (0usize, std::collections::BTreeMap::<String, usize>::new());
+        while std::time::Instant::now() < deadline {
+            match ask(port, query) {
+                Got::Refused => refused += 1,
+                Got::Status(status) => {
+                    *answers.entry(status.map_or("no answer".to_owned(), |s| s.to_string())).or_default() += 1;
+                    if status == Some(200) {
+                        break;
+                    }
+                }
+            }
+        }
+        (refused, answers)
+    });
+    let mut serve = binary::spawn(&["serve", "--port", &port.to_string(), "--accounts", file.to_str().unwrap()]);
+    serve.wait_for_line("announcing the URL", DEADLINE, |l| l.contains("listening on"));
+    // Announced: it answers for the tenant at once.
+    assert!(matches!(ask(port, query), Got::Status(Some(200))), "announced before it answers for its tenant");
+    let (refused, answers) = client.join().expect("the client thread");
+    println!("{refused} connection(s) refused, then answers by status: {answers:?}");
+    assert_eq!(answers.get("200"), Some(&1), "the tenant never answered: {answers:?}");
+    let early: Vec<&String> = answers.keys().filter(|s| !["200", "503"].contains(&s.as_str())).collect();
+    assert!(early.is_empty(), "before its tenant was loaded, serve answered {early:?} ({answers:?})");
+    drop(serve);
+}

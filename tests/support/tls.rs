@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
 };
-use vpp_conformance::reference::tls::{TlsFiles, TlsFront, start};
+use vpp_conformance::reference::front::Front;
+use vpp_conformance::reference::tls::{TlsFiles, start};
 
 /// A certificate authority generated at run time, so no key material lives in the repository
 /// and every test can have a CA that nothing else trusts.
@@ -75,7 +76,7 @@ pub struct HttpsFront {
     pub ca_pem_path: PathBuf,
     _dir: tempfile::TempDir,
     /// The product's own TLS front (`serve --tls-cert`); dropping it stops it.
-    _front: TlsFront,
+    _front: Front,
 }
 
 /// Starts a TLS front on 127.0.0.1 for the plain HTTP server at `upstream`

@@ -54,6 +54,11 @@ const REFERENCE_USERS: &[&str] = &["app"];
 /// that outlive a panic (`sync`).
 const REFERENCE_USES: &[&str] = &["catalog", "sync"];
 
+/// Modules of one layer of which the first may not use the second. `report` exports a run's
+/// results and reads nothing of how a run is made: what `merge` needs of a selection (which
+/// scenarios a shard holds) is in `outcome`, beside the facts it checks.
+const APART: &[(&str, &str)] = &[("report", "runner")];
+
 /// Every violation of today's code, with why it is there. Fix one, then remove it here.
 const KNOWN: &[(&str, &str)] = &[];
 
@@ -75,6 +80,8 @@ enum Violation {
     ReferenceUses { to: String },
     /// A module the layers do not place.
     Unplaced { module: String },
+    /// `from` uses `to`, which [`APART`] keeps from it.
+    Apart { from: String, to: String },
 }
 
 impl fmt::Display for Violation {
@@ -91,6 +98,7 @@ impl fmt::Display for Violation {
             }
             Self::ReferenceUses { to } => write!(f, "{REFERENCE} uses {to}; it may use only {REFERENCE_USES:?}"),
             Self::Unplaced { module } => write!(f, "{module} is in no layer: place it in LAYERS"),
+            Self::Apart { from, to } => write!(f, "{from} uses {to}, which APART keeps from it"),
         }
     }
 }
@@ -112,6 +120,9 @@ fn check(layers: &[&[&str]], uses: &BTreeMap<String, BTreeSet<String>>) -> BTree
     }
     for (from, tos) in uses {
         for to in tos.iter().filter(|to| *to != from) {
+            if APART.contains(&(from.as_str(), to.as_str())) {
+                found.insert(Violation::Apart { from: from.clone(), to: to.clone() });
+            }
             if to == REFERENCE {
                 if from != REFERENCE && !REFERENCE_USERS.contains(&from.as_str()) {
                     found.insert(Violation::UsesReference { from: from.clone() });
@@ -260,6 +271,18 @@ fn the_checker_reports_a_cycle_an_upward_use_and_the_reference_rules() {
     assert_eq!(cycle(&["bottom", "cli"]).to_string(), "bottom and cli use each other");
     // A clean house has nothing to report.
     assert!(check(layers, &fake(&[("cli", "middle"), ("middle", "bottom"), ("beside", "bottom")])).is_empty());
+}
+
+#[test]
+fn the_checker_reports_a_use_of_a_module_kept_apart_in_the_same_layer() {
+    assert!(layer_of(LAYERS, "report") == layer_of(LAYERS, "runner"), "one layer: only APART keeps them apart");
+    let found = check(LAYERS, &fake(&[("report", "runner"), ("report", "outcome"), ("runner", "report")]));
+    let expected = Violation::Apart { from: "report".into(), to: "runner".into() };
+    assert!(found.contains(&expected), "{found:#?}");
+    assert_eq!(expected.to_string(), "report uses runner, which APART keeps from it");
+    // The other way is allowed (the runner may use report), and so is anything below.
+    assert!(!found.contains(&Violation::Apart { from: "runner".into(), to: "report".into() }), "{found:#?}");
+    assert!(check(LAYERS, &fake(&[("report", "outcome"), ("runner", "report")])).is_empty());
 }
 
 #[test]
