@@ -19,3 +19,4 @@ mod settings;
 mod shards;
 mod tls_flags;
 mod waivers;
+mod weather;

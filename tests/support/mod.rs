@@ -12,3 +12,4 @@ pub mod in_process;
 pub mod proxy;
 pub mod source;
 pub mod tls;
+pub mod weather;
