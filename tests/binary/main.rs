@@ -12,6 +12,7 @@ mod cli;
 mod dead_target;
 mod interrupt;
 mod mtls;
+mod nginx;
 mod openapi;
 mod reports;
 mod serve;

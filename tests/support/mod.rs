@@ -9,6 +9,7 @@ pub mod fronts;
 pub mod generated;
 pub mod hostile;
 pub mod in_process;
+pub mod nginx;
 pub mod proxy;
 pub mod source;
 pub mod tls;
