@@ -36,8 +36,6 @@ serve() { # serve ARGS... -> sets $url, starts the server in the background
   exit 2
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
 rows=()
 measure() { # measure LABEL TARGET-LABEL ARGS... -> a row of the table
   local label=$1 target=$2 walls=() start end out verdict capacity

@@ -1,5 +1,6 @@
 # Shared by the benchmark scripts (sourced, not run): a private copy of the binary, process
-# bookkeeping that leaves nothing running, a free loopback port, a memory watchdog, KB -> MB.
+# bookkeeping that leaves nothing running, a free loopback port, a memory watchdog, KB -> MB,
+# the median and range of a few runs.
 # Expects $bin to name the binary; sets $bin to the copy and $bin_label to what was copied.
 
 # Run a private copy, so a concurrent `cargo build` cannot swap the binary between runs.
@@ -86,4 +87,20 @@ measured_run() {
   code=0
   wait "$runner" || code=$?
   [ -z "$watchdog" ] || { kill "$watchdog" 2>/dev/null || true; wait "$watchdog" 2>/dev/null || true; }
+}
+
+# ---- a few runs in one cell of a table ---------------------------------------------------------
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+spread() { # numbers (one a line, "-" ignored) -> "median" or "median (min-max)", or "-"
+  local values
+  values=$(grep -E '^[0-9.]+$' || true)
+  [ -n "$values" ] || { echo -; return; }
+  if [ "$(wc -l <<<"$values")" -eq 1 ]; then echo "$values"; return; fi
+  echo "$(median <<<"$values") ($(sort -n <<<"$values" | head -1)–$(sort -n <<<"$values" | tail -1))"
+}
+range() { # integers, one a line -> "n" or "min–max"
+  local lo hi
+  lo=$(sort -n | sed -n '1p;$p' | tr '\n' ' ')
+  read -r lo hi <<<"$lo"
+  [ "$lo" = "$hi" ] && echo "$lo" || echo "$lo–$hi"
 }

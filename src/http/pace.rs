@@ -120,8 +120,12 @@ impl Pace {
         self.rate = Some(cut.max(MIN_RATE));
         self.last_cut = Some(now);
         self.cuts += 1;
-        // The next request keeps to the new pace from now.
-        self.next = Some(now + Duration::from_secs_f64(1.0 / cut.max(MIN_RATE)));
+        // The next request keeps to the new pace from now, after those that already have their
+        // turn: a cut never gives out a turn before one given out at the old pace, which would
+        // send both streams at once (up to twice the old pace for as long as the turns given out
+        // reach, about a second when many requests wait).
+        let fresh = now + Duration::from_secs_f64(1.0 / cut.max(MIN_RATE));
+        self.next = Some(self.next.map_or(fresh, |next| next.max(fresh)));
         true
     }
 
@@ -194,6 +198,30 @@ mod tests {
         }
         assert!(pace.pushed_back(t0 + ms(1100), t0 + ms(1400)));
         assert_eq!(pace.rate(), Some(20.0 * BETA));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cut_gives_no_turn_before_the_turns_already_given_out() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        for i in 0..20 {
+            pace.accepted(t0 + ms(i));
+        }
+        pace.pushed_back(t0, t0 + ms(20));
+        // Forty requests wait for their turns at 20 a second: the last leaves 2 s from now.
+        let turns: Vec<Instant> = (0..40).map(|_| pace.reserve(t0 + ms(20))).collect();
+        let last = *turns.last().unwrap();
+        // A push-back of a request sent a window later cuts the pace while those turns still wait.
+        for i in 0..20 {
+            pace.accepted(t0 + ms(1030 + i));
+        }
+        let now = t0 + ms(1050);
+        assert!(last > now + ms(500), "turns were given out beyond the cut");
+        assert!(pace.pushed_back(t0 + ms(1040), now));
+        let next = pace.reserve(now);
+        assert!(next > last, "a turn at {next:?} was given out before one given out earlier, at {last:?}");
+        let after = pace.reserve(now);
+        assert_eq!(after.duration_since(next), Duration::from_secs_f64(1.0 / pace.rate().unwrap()), "at the new pace");
     }
 
     #[tokio::test(start_paused = true)]

@@ -92,13 +92,19 @@ fn a_closed_port_ends_the_run_at_once_with_every_scenario_reported() {
     assert!(quiet.stdout.contains("refused every connection"), "{}", quiet.describe());
 }
 
-/// Five runs against one dead port give one verdict line: no race decides which scenarios fail.
+/// Five runs against one dead port give one verdict line and one exit status, 3: no race decides
+/// which scenarios fail.
 #[test]
 fn a_dead_target_gets_the_same_verdict_every_run() {
     let url = format!("http://127.0.0.1:{}", closed_port());
-    let verdicts: std::collections::HashSet<String> =
-        (0..5).map(|_| binary::run(&["run", "--base-url", &url, "-q"], LIMIT).verdict().to_owned()).collect();
+    let verdicts: std::collections::HashSet<(Option<i32>, String)> = (0..5)
+        .map(|_| {
+            let f = binary::run(&["run", "--base-url", &url, "-q"], LIMIT);
+            (f.code, f.verdict().to_owned())
+        })
+        .collect();
     assert_eq!(verdicts.len(), 1, "{verdicts:#?}");
+    assert!(verdicts.iter().all(|(code, _)| *code == Some(3)), "{verdicts:#?}");
 }
 
 /// At most one wave of requests (as many as the adaptive limit lets out at once) reached the
@@ -121,6 +127,10 @@ fn a_target_that_never_answers_gets_at_most_one_wave_of_requests() {
     let run = run_against(&server.url, &server.url, &[]);
     assert_dead_target_reported(&run, mentions_timeout);
     assert_at_most_one_wave_reached(&server, &run);
+    // Quiet: the one cause and the verdict.
+    let quiet = binary::run(&["run", "--base-url", &server.url, "--timeout", "2", "-q"], LIMIT);
+    assert_eq!(quiet.code, Some(3), "{}", quiet.describe());
+    assert!(quiet.stdout.lines().count() <= 3, "{}", quiet.describe());
 }
 
 #[test]

@@ -121,20 +121,15 @@ async fn the_right_client_certificate_passes_and_none_is_refused_clearly() {
     assert!(reason.contains(&named), "the refusal names the certificate: {reason}\n{out}");
 }
 
+/// `run` against the TLS front, trusting its CA, presenting `cert` with `key`.
+fn run_args<'a>(t: &'a Setup, cert: &'a Path, key: &'a Path) -> [&'a str; 9] {
+    ["run", "--base-url", &t.url, "--ca-cert", s(&t.server_ca), "--client-cert", s(cert), "--client-key", s(key)]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_that_is_not_the_certificates_is_a_usage_error_before_any_request() {
     let t = setup().await;
-    let args = [
-        "run",
-        "--base-url",
-        &t.url,
-        "--ca-cert",
-        s(&t.server_ca),
-        "--client-cert",
-        s(&t.client_cert),
-        "--client-key",
-        s(&t.wrong_key),
-    ];
+    let args = run_args(&t, &t.client_cert, &t.wrong_key);
     let done = binary::run_env_async(&[], &args, Duration::from_secs(60)).await;
     assert_eq!(done.code, Some(2), "{}", done.describe());
     assert!(done.stderr.contains("not the key of the certificate"), "{}", done.describe());
@@ -149,6 +144,22 @@ async fn a_key_that_is_not_the_certificates_is_a_usage_error_before_any_request(
         binary::run_env_async(&[("VPP_CONFORMANCE_CLIENT_KEY", s(&t.wrong_key))], &args, Duration::from_secs(60)).await;
     assert_eq!(done.code, Some(2), "{}", done.describe());
     assert!(done.stderr.contains("not the key of the certificate"), "{}", done.describe());
+}
+
+/// The binary's exit path for a client certificate the target refuses: not judged (exit 3),
+/// the certificate named once in the log, the verdict saying the handshake failed, in a short
+/// log, and no rule said broken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_client_certificate_exits_3_naming_it() {
+    let t = setup().await;
+    let args = run_args(&t, &t.stranger_cert, &t.stranger_key);
+    let done = binary::run_env_async(&[], &args, Duration::from_secs(60)).await;
+    assert_eq!(done.code, Some(3), "{}", done.describe());
+    let named = format!("refused the client certificate --client-cert {}", t.stranger_cert.display());
+    assert_eq!(done.stdout.matches(&named).count(), 1, "the log names the certificate once\n{}", done.describe());
+    assert!(done.verdict().contains("failed the TLS handshake"), "{}", done.describe());
+    assert!(done.stdout.lines().count() <= 30, "{}", done.describe());
+    assert!(!done.stdout.lines().any(|l| l.starts_with("FAIL")), "{}", done.describe());
 }
 
 /// `serve --tls-cert --tls-key --client-ca`, through the command line, as people rehearse a

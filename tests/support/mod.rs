@@ -9,6 +9,8 @@ pub mod fronts;
 pub mod generated;
 pub mod hostile;
 pub mod in_process;
+pub mod nginx;
 pub mod proxy;
 pub mod source;
 pub mod tls;
+pub mod weather;
