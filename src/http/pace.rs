@@ -4,14 +4,18 @@
 //! retry throttling) does.
 //!
 //! 1. **Cut.** A push-back cuts the pace multiplicatively, to [`BETA`] of what it was and at most
-//!    what the origin accepted over the last second (its measured capacity), never below
-//!    [`MIN_RATE`]. An unpaced origin is paced at what it accepted.
+//!    what the origin accepted over the last second (its measured capacity: the answers it gave
+//!    in that second, or the requests sent in the second before the one refused, which it took,
+//!    whichever is more: a gateway refuses the first request past its rate long before the
+//!    backend has answered the others), never below [`MIN_RATE`]. An unpaced origin is paced at
+//!    what it accepted.
 //! 2. **Once per window.** A gateway remembers the requests it counted for about a second, so
 //!    requests sent within [`WINDOW`] of a cut are refused for the burst before it: only a
 //!    push-back of a request sent a window or more after the last cut cuts again.
 //! 3. **Recover.** Each answer the origin accepts while the pace binds (at least [`BUSY`] of it
-//!    used over the last second) raises the pace by `1 / pace`: one request a second more per
-//!    second.
+//!    used over the last second) raises the pace: by [`FAST_STEP`] while it is below
+//!    [`FAST_UNTIL`] of the pace the last cut came from (back quickly to what nearly worked, as
+//!    CUBIC does), then by `1 / pace`, one request a second more per second, probing above.
 //! 4. **Pauses.** A `Retry-After` holds every request to the origin until it is over, and cuts
 //!    nothing: the origin said what it wants.
 //!
@@ -31,6 +35,10 @@ pub const MIN_RATE: f64 = 1.0;
 pub const WINDOW: Duration = Duration::from_secs(1);
 /// The share of the pace that must have been used over the last second for an answer to raise it.
 pub const BUSY: f64 = 0.8;
+/// What each answer adds to the pace while it is well below the pace of the last cut.
+pub const FAST_STEP: f64 = 0.25;
+/// Below this share of the pace the last cut came from, the pace recovers by [`FAST_STEP`].
+pub const FAST_UNTIL: f64 = 0.9;
 
 /// One origin's pace. Not shared by itself: the origin's controller holds it under its lock.
 #[derive(Debug, Default)]
@@ -45,6 +53,8 @@ pub struct Pace {
     sent: VecDeque<Instant>,
     accepted: VecDeque<Instant>,
     last_cut: Option<Instant>,
+    /// The pace the last cut came from (what the origin took just before it refused).
+    before_cut: Option<f64>,
     /// What was learned, for the summary.
     pub pushbacks: u64,
     pub cuts: u64,
@@ -101,9 +111,11 @@ impl Pace {
         }
         let Some(rate) = self.rate else { return };
         forget_before(&mut self.sent, now);
-        if self.sent.len() as f64 >= BUSY * rate {
-            self.rate = Some(rate + 1.0 / rate);
+        if (self.sent.len() as f64) < BUSY * rate {
+            return;
         }
+        let fast = self.before_cut.is_some_and(|before| rate < FAST_UNTIL * before);
+        self.rate = Some(if fast { rate + FAST_STEP } else { rate + 1.0 / rate });
     }
 
     /// The origin pushed back a request that left at `sent_at`: the pace is cut, unless a cut
@@ -115,7 +127,9 @@ impl Pace {
             return false;
         }
         forget_before(&mut self.accepted, now);
-        let capacity = self.accepted.len() as f64;
+        let taken_before = self.sent.iter().filter(|t| **t < sent_at && sent_at.duration_since(**t) <= WINDOW).count();
+        let capacity = (self.accepted.len().max(taken_before)) as f64;
+        self.before_cut = Some(self.rate.unwrap_or(capacity).min(capacity.max(MIN_RATE)));
         let cut = self.rate.map_or(capacity, |r| (r * BETA).min(capacity));
         self.rate = Some(cut.max(MIN_RATE));
         self.last_cut = Some(now);
@@ -263,6 +277,56 @@ mod tests {
             pace.accepted(end + Duration::from_secs(5) + ms(300 * i));
         }
         assert_eq!(pace.rate(), Some(idle), "answers while the pace did not bind raise nothing");
+    }
+
+    /// A gateway refuses the first request past its rate before the backend has answered the
+    /// ones it let through: what it took is the requests sent before the refused one.
+    #[tokio::test(start_paused = true)]
+    async fn the_first_cut_counts_what_was_sent_before_the_refused_request() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        for i in 0..21 {
+            pace.reserve(t0 + ms(i));
+        }
+        for i in 0..9 {
+            pace.accepted(t0 + ms(30 + i));
+        }
+        assert!(pace.pushed_back(t0 + ms(20), t0 + ms(40)));
+        assert_eq!(pace.rate(), Some(20.0), "20 went before the refused one, though 9 came back");
+    }
+
+    /// Back quickly to near the pace that was cut, then one a second per second above it.
+    #[tokio::test(start_paused = true)]
+    async fn a_cut_pace_comes_back_quickly_to_near_what_worked_then_slowly() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        for i in 0..20 {
+            pace.accepted(t0 + ms(i));
+        }
+        pace.pushed_back(t0, t0 + ms(20));
+        let mut now = t0 + ms(20);
+        // Two seconds at 20/s, then a refusal a window after the cut: cut to 14.
+        while now < t0 + ms(2000) {
+            now = pace.reserve(now);
+        }
+        assert!(pace.pushed_back(now, now));
+        assert!((pace.rate().unwrap() - 14.0).abs() < 1e-9, "{:?}", pace.rate());
+        let cut_at = now;
+        let (mut back, mut probe) = (None, None);
+        while now < cut_at + Duration::from_secs(6) {
+            now = pace.reserve(now);
+            pace.accepted(now);
+            let rate = pace.rate().unwrap();
+            if rate >= 0.9 * 20.0 && back.is_none() {
+                back = Some(now.duration_since(cut_at));
+            }
+            if rate >= 20.0 && probe.is_none() {
+                probe = Some(now.duration_since(cut_at));
+            }
+        }
+        let (back, probe) = (back.expect("came back"), probe.expect("reached the old pace"));
+        assert!(back < Duration::from_millis(2000), "back to 90 % in {back:?}");
+        assert!(probe > back + Duration::from_millis(500), "then slowly: {probe:?} after {back:?}");
     }
 
     #[tokio::test(start_paused = true)]
