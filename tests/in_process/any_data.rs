@@ -104,6 +104,13 @@ fn unicode() -> Value {
             ("Softhyphen", "2027-11-01T00:00:00.000Z"),
             ("\u{17F}tar", "2027-12-01T00:00:00.000Z"),
             ("Star", "2027-12-01T00:00:00.000Z"),
+            // Plain case pairs beyond ASCII, whose letter case is a SHOULD (UEM-ANY-013); a final
+            // sigma, which ICU lower-cases by where it stands; `%`, `_` and a trailing space.
+            ("\u{C5}LESUND SKOLE", "2028-01-01T00:00:00.000Z"),
+            ("\u{E5}lesund skole", "2028-01-01T00:00:00.500Z"),
+            ("\u{D8}stfold Sj\u{F8}", "2028-02-01T00:00:00.000Z"),
+            ("\u{39F}\u{394}\u{39F}\u{3A3}", "2028-03-01T00:00:00.000Z"),
+            ("100% _Done ", "2028-04-01T00:00:00.000Z"),
         ],
     )
 }
@@ -264,6 +271,8 @@ async fn fails_each_defect_in_the_scenario_that_covers_it() {
         (Uem::BadIgnorableCharacters, "UEM-ANY-003", "query=name=AL‹U+00AD›PHA → expected []"),
         (Uem::BadSharpSAsS, "UEM-ANY-003", "query=name=next ßecond → expected []"),
         (Uem::BadLikeBrackets, "UEM-ANY-003", "query=name=[A]cme → expected []"),
+        // Folding only ASCII, on the data the tenant lists (issue 33).
+        (Uem::BadAsciiCaseFold, "UEM-ANY-013", "query=name=äRZTE sÜD → expected ["),
     ];
     let total = defects.len();
     let results = futures::stream::iter(defects)

@@ -84,6 +84,8 @@ fn defects() -> Vec<Defect> {
     list.push(defect(u(Uem::BadSharpSAsS), "UEM-QRY-034", "not expected 6359d1fc"));
     list.push(defect(u(Uem::BadLikeBrackets), "UEM-QRY-035", "not expected 6359d1fc"));
     list.push(defect(u(Uem::BadLikeBrackets), "UEM-QRY-017", "not expected"));
+    // Folding only ASCII is caught on the data a tenant lists too (issue 33).
+    list.push(defect(u(Uem::BadAsciiCaseFold), "UEM-ANY-013", "→ expected [c79e29a1-9eb2-45f2-9ef8-98ad4e9e4137]"));
     for field in vpp_conformance::checks::accounts::ACCOUNT_FIELDS {
         list.push(defect(u(Uem::BadFieldValue(field.into())), "UEM-GET-001", &format!("$.{field}")));
         list.push(defect(
