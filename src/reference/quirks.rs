@@ -131,6 +131,12 @@ pub enum UemQuirk {
     BadIgnorableCharacters,
     /// `ß` compares equal to `s`, as MySQL's and MariaDB's `utf8mb4_general_ci` does.
     BadSharpSAsS,
+    /// The stored name and the query value are lower-cased by two different rules: the name by
+    /// ICU's full mapping (`İ` → `i̇`, a final `Σ` → `ς`), the value one character for one, as
+    /// the C library does (`İ` → `i`, `Σ` → `σ`), as PostgreSQL does for `lower(name) =
+    /// lower($1)` with the column under an ICU collation and the parameter under the database's
+    /// libc locale. A name holding `İ` is not found by itself, sent byte for byte.
+    BadTwoFoldingRules,
     /// Names compared code point by code point, without normalisation, as most SQL collations
     /// do: a name written decomposed (NFD) does not find the same name written composed (NFC).
     /// The documentation does not say (`UEM-QRY-033`, INFO).
