@@ -74,6 +74,18 @@ impl QueryDefects<'_> {
         }
     }
 
+    /// Whether a date criterion holds, when a defect compares the dates as text: the expiry as
+    /// stored and the bound as the query writes it.
+    pub fn date_text_match(&self, op: Op, stored: &str, written: &str) -> Option<bool> {
+        self.has(&Quirk::BadDatesComparedAsText).then(|| match op {
+            Op::Eq => stored == written,
+            Op::Gt => stored > written,
+            Op::Ge => stored >= written,
+            Op::Lt => stored < written,
+            Op::Le => stored <= written,
+        })
+    }
+
     /// Whether a date criterion holds, when a defect takes an operator's boundary the wrong way.
     pub fn date_match(&self, op: Op, instant: DateTime<Utc>, bound: DateTime<Utc>) -> Option<bool> {
         match op {

@@ -104,6 +104,12 @@ pub enum UemQuirk {
     BadDatesWithoutMillis,
     /// A `name=` criterion also matches `accountHolderInfo`.
     BadNameMatchesHolder,
+    /// `tokenExpiryDate` is kept as text and compared as text (dates held as `TEXT` in SQLite, a
+    /// `VARCHAR` column): the stored date with the bound as the query writes it, so
+    /// `2027-01-01T00:00:00Z` sorts after `2027-01-01T00:00:00.001Z` (`.` before `Z`), and a bound
+    /// with an offset compares its local time. Every bound written as the documentation writes
+    /// dates compares right.
+    BadDatesComparedAsText,
     /// `tokenExpiryDate=` (the documented default, exact match) is refused with 400: only the
     /// range operators are supported.
     BadDateExactMatchRefused,
@@ -146,6 +152,9 @@ pub enum UemQuirk {
     OkSimpleCaseFolding,
     /// Unicode full case folding (ICU, Python's `casefold()`): `ß` is `SS`, `ﬁ` is `FI`.
     OkFullCaseFolding,
+    /// A date in a query written otherwise than the documentation writes dates (no fraction of a
+    /// second, an offset from UTC) is refused with 400: only `2027-01-01T00:00:00.000Z` is read.
+    OkDateFormsRefused,
     /// A GUID that is not of the GUID form is refused with 400 rather than not found (404).
     OkMalformedGuid400,
     OkReversedOrder,
