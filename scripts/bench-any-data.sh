@@ -9,7 +9,9 @@
 #   SIZES            account counts (default: 1000 10000 50000)
 #   --time-limit S   per-run wall limit, enforced with `timeout` (default 300; env BENCH_TIME_LIMIT)
 #   --mem-limit MB   kill a run whose RSS exceeds MB (default 16384, 0 = off; env BENCH_MEM_LIMIT_MB)
-# Env: BIN (default target/release/vpp-conformance), BENCH_GEN_SEED (data seed, default 1).
+# Env: BIN (default target/release/vpp-conformance), BENCH_GEN_SEED (data seed, default 1),
+# BENCH_GEN_VERSION (scripts/gen-tenant.py --data-version, default 2). The figures in
+# docs/production.md pin both: data version 2, seed 1 (version 1 is the data of earlier figures).
 # `--max-body-size 64MiB` is passed for sizes above 10000 when `run --help` mentions the flag.
 # Logs of every run and server are kept in target/bench/logs/. Needs python3, curl, GNU time.
 set -euo pipefail
@@ -18,6 +20,7 @@ cd "$(dirname "$0")/.."
 time_limit=${BENCH_TIME_LIMIT:-300}
 mem_limit_mb=${BENCH_MEM_LIMIT_MB:-16384}
 gen_seed=${BENCH_GEN_SEED:-1}
+gen_version=${BENCH_GEN_VERSION:-2}
 bin=${BIN:-target/release/vpp-conformance}
 sizes=()
 while [ $# -gt 0 ]; do
@@ -45,10 +48,10 @@ if "$bin" run --help 2>&1 | grep -q -- '--max-body-size'; then supports_max_body
 
 rows=()
 for n in "${sizes[@]}"; do
-  data=$bench_dir/tenant-$n-seed$gen_seed.json
+  data=$bench_dir/tenant-$n-v$gen_version-seed$gen_seed.json
   if [ ! -s "$data" ]; then
     echo "generating $n accounts -> $data" >&2
-    python3 scripts/gen-tenant.py "$n" "$data" --seed "$gen_seed"
+    python3 scripts/gen-tenant.py "$n" "$data" --seed "$gen_seed" --data-version "$gen_version"
   fi
 
   # ---- server under GNU time, so its peak RSS is known after SIGTERM ----
@@ -105,7 +108,7 @@ for n in "${sizes[@]}"; do
 done
 
 echo
-echo "binary: $bin_label, run --max-body-size supported: $supports_max_body, data seed: $gen_seed, run seed: 1"
+echo "binary: $bin_label, run --max-body-size supported: $supports_max_body, data: gen-tenant.py --data-version $gen_version --seed $gen_seed, run seed: 1"
 echo
 echo "| accounts | wall (s) | peak memory (MB) | exit | verdict line | server peak (MB) |"
 echo "|---:|---:|---:|---|---|---:|"
