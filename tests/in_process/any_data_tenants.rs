@@ -4,7 +4,9 @@
 //! second and between, always written `.SSSZ`. Each of the three classes of defect the issue names
 //! is caught on every tenant that holds a letter or a date showing it (folding only ASCII under
 //! `--strict`, the other two by default), and what a tenant cannot show is coverage; the benign
-//! back ends pass every tenant under `--strict`, with nothing left unmet.
+//! back ends pass every tenant under `--strict`, with nothing left unmet. The example tenant the
+//! guide serves with `serve --accounts` (`docs/examples/accounts-any-data.json`) is held to the
+//! same.
 
 use crate::support::in_process::{config_for, run_with};
 use serde_json::{Value, json};
@@ -15,9 +17,19 @@ use vpp_conformance::runner::{RunOutcome, Verdict};
 
 /// Tenants of this many accounts: more names than `--max-requests` can ask in every case.
 const ACCOUNTS: usize = 240;
-/// The seeds of the tenants, each with its letters.
-const TENANTS: [(u64, Letters); 4] =
+/// The seeds of the random tenants, each with its letters.
+const SEEDS: [(u64, Letters); 4] =
     [(1, Letters::Every), (2, Letters::Every), (3, Letters::Every), (4, Letters::AsciiOnly)];
+
+/// The guide's example of a tenant for `serve --accounts`.
+const EXAMPLE: &str = include_str!("../../docs/examples/accounts-any-data.json");
+
+/// Every tenant of these tests, named, with its letters.
+fn tenants() -> Vec<(String, Value, Letters)> {
+    let random = SEEDS.into_iter().map(|(seed, letters)| (format!("tenant {seed}"), tenant(seed, letters), letters));
+    let example = ("the guide's example".to_owned(), serde_json::from_str(EXAMPLE).unwrap(), Letters::Every);
+    random.chain([example]).collect()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Letters {
@@ -151,14 +163,13 @@ async fn run(data: &Value, quirk: Option<Uem>, tags: &str, strict: bool) -> (Run
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn benign_back_ends_pass_every_random_tenant_under_strict() {
     let benign = [None, Some(Uem::OkNoNormalization), Some(Uem::OkSimpleCaseFolding), Some(Uem::OkFullCaseFolding)];
-    for (seed, letters) in TENANTS {
-        let data = tenant(seed, letters);
+    for (seed, data, _) in tenants() {
         for quirk in benign.iter().cloned().chain([Some(Uem::OkDateFormsRefused)]) {
             let (outcome, stdout) = run(&data, quirk.clone(), "@any-data and @uem", true).await;
             let failed: Vec<String> =
                 outcome.failed().map(|s| format!("{}: {}", s.id, s.reason().unwrap_or_default())).collect();
-            assert!(outcome.passed(), "tenant {seed}, {quirk:?}:\n{}\n{stdout}", failed.join("\n"));
-            assert!(outcome.not_met().next().is_none(), "tenant {seed}, {quirk:?}: {stdout}");
+            assert!(outcome.passed(), "{seed}, {quirk:?}:\n{}\n{stdout}", failed.join("\n"));
+            assert!(outcome.not_met().next().is_none(), "{seed}, {quirk:?}: {stdout}");
         }
     }
 }
@@ -169,10 +180,9 @@ async fn benign_back_ends_pass_every_random_tenant_under_strict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_class_is_caught_on_every_random_tenant_that_shows_it() {
     let mut problems = Vec::new();
-    for (seed, letters) in TENANTS {
-        let data = tenant(seed, letters);
+    for (seed, data, letters) in tenants() {
         let (beyond_ascii, two_rules) = shows(&data);
-        assert_eq!((beyond_ascii, two_rules), (letters == Letters::Every, letters == Letters::Every), "tenant {seed}");
+        assert_eq!((beyond_ascii, two_rules), (letters == Letters::Every, letters == Letters::Every), "{seed}");
         for (quirk, id, strict, caught) in [
             (Uem::BadAsciiCaseFold, "UEM-ANY-013", true, beyond_ascii),
             (Uem::BadTwoFoldingRules, "UEM-ANY-002", false, two_rules),
@@ -181,18 +191,16 @@ async fn each_class_is_caught_on_every_random_tenant_that_shows_it() {
             let (outcome, stdout) = run(&data, Some(quirk.clone()), &format!("@{id}"), strict).await;
             let s = outcome.scenario(id).expect("ran");
             if caught != (s.verdict() == Verdict::Failed) || caught == outcome.passed() {
-                problems.push(format!(
-                    "tenant {seed}, {quirk:?}: {id} {:?}, expected caught: {caught}\n{stdout}",
-                    s.verdict()
-                ));
+                problems
+                    .push(format!("{seed}, {quirk:?}: {id} {:?}, expected caught: {caught}\n{stdout}", s.verdict()));
             }
             if !caught && id == "UEM-ANY-013" && !s.coverage.iter().any(|c| c.contains("could not be probed")) {
-                problems.push(format!("tenant {seed}: no coverage note on {id}: {:?}", s.coverage));
+                problems.push(format!("{seed}: no coverage note on {id}: {:?}", s.coverage));
             }
         }
         // A SHOULD: by default, folding only ASCII is reported and the run passes.
         let (outcome, stdout) = run(&data, Some(Uem::BadAsciiCaseFold), "@UEM-ANY-013", false).await;
-        assert!(outcome.passed(), "tenant {seed}: {stdout}");
+        assert!(outcome.passed(), "{seed}: {stdout}");
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
