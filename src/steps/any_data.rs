@@ -292,37 +292,8 @@ async fn probes_hold(w: &mut VppWorld, ctx: Context) -> StepResult {
         run.note_coverage(&w.scenario, family.nothing_to_ask(words));
         return Ok(());
     }
-    let urls: Vec<(Probe, String)> = chosen
-        .into_iter()
-        .map(|p| {
-            let url = list_url(w, Some(&p.query));
-            (p, url)
-        })
-        .collect();
-    let asked = urls.len();
-    // A probe that got no usable answer ends the scenario not judged: it starts no more.
-    let lost = std::sync::atomic::AtomicBool::new(false);
-    let missed: Vec<Missed> = futures::stream::iter(urls)
-        .map(|(probe, url)| {
-            let (run, listing, scenario, lost) = (run.clone(), listing.clone(), &w.scenario, &lost);
-            async move {
-                if lost.load(std::sync::atomic::Ordering::Relaxed) {
-                    return None;
-                }
-                let exchange = run.client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
-                // Requests sent again after a transport error make the scenario flaky.
-                run.client.credit_retries(scenario, &exchange);
-                let missed = judge(&probe, &listing.oracle, &exchange);
-                if matches!(missed, Some(Missed::NoAnswer(_) | Missed::Withheld(_))) {
-                    lost.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-                missed
-            }
-        })
-        .buffer_unordered(run.concurrency)
-        .filter_map(|f| async move { f })
-        .collect()
-        .await;
+    let asked = chosen.len();
+    let missed = ask_all(w, &listing, chosen).await;
     let (mut broke, mut unanswered, mut refused) = (Vec::new(), Vec::new(), 0);
     for m in missed {
         match m {
@@ -366,6 +337,42 @@ async fn probes_hold(w: &mut VppWorld, ctx: Context) -> StepResult {
         w.fail_with(Failure { kind: FailureKind::Transport(kind), ..Failure::finding(message) })
     }
     Ok(())
+}
+
+/// Asks the probes, at most `--concurrency` at once, and gives what became of each that did not
+/// hold.
+async fn ask_all(w: &VppWorld, listing: &Arc<Listing>, chosen: Vec<Probe>) -> Vec<Missed> {
+    let run = w.ctx();
+    let urls: Vec<(Probe, String)> = chosen
+        .into_iter()
+        .map(|p| {
+            let url = list_url(w, Some(&p.query));
+            (p, url)
+        })
+        .collect();
+    // A probe that got no usable answer ends the scenario not judged: it starts no more.
+    let lost = std::sync::atomic::AtomicBool::new(false);
+    futures::stream::iter(urls)
+        .map(|(probe, url)| {
+            let (run, listing, scenario, lost) = (run.clone(), listing.clone(), &w.scenario, &lost);
+            async move {
+                if lost.load(std::sync::atomic::Ordering::Relaxed) {
+                    return None;
+                }
+                let exchange = run.client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
+                // Requests sent again after a transport error make the scenario flaky.
+                run.client.credit_retries(scenario, &exchange);
+                let missed = judge(&probe, &listing.oracle, &exchange);
+                if matches!(missed, Some(Missed::NoAnswer(_) | Missed::Withheld(_))) {
+                    lost.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                missed
+            }
+        })
+        .buffer_unordered(run.concurrency)
+        .filter_map(|f| async move { f })
+        .collect()
+        .await
 }
 
 /// What probes refused with 400 for writing dates otherwise than the documentation does leave
