@@ -3,7 +3,8 @@
 # lists. For each size it generates a tenant with scripts/gen-tenant.py (cached under
 # target/bench/), serves it with the release binary's reference target (`serve --accounts`), runs
 # the @any-data scenarios against it with `--seed 1`, and prints a Markdown table of the suite
-# process's wall time, peak RSS and exit code, the server's peak RSS, and the run's VERDICT line.
+# process's wall time, CPU time (user and system: what a busy machine's load changes least), peak
+# RSS and exit code, the server's peak RSS, and the run's VERDICT line.
 #
 # Usage: scripts/bench-any-data.sh [--time-limit SECONDS] [--mem-limit MB] [SIZES...]
 #   SIZES            account counts (default: 1000 10000 50000)
@@ -73,7 +74,7 @@ for n in "${sizes[@]}"; do
   if [ "$up" != yes ]; then
     echo "server for $n accounts did not answer; see $log_dir/serve-$n.log" >&2
     kill_tree "$server" TERM; wait "$server" 2>/dev/null || true
-    rows+=("| $n | - | - | - | server did not start | - |")
+    rows+=("| $n | - | - | - | - | server did not start | - |")
     continue
   fi
 
@@ -94,7 +95,8 @@ for n in "${sizes[@]}"; do
   kill_tree "$server" KILL
   wait "$server" 2>/dev/null || true
 
-  read -r wall rss_kb < <(grep -E '^[0-9.]+ [0-9]+$' "$run_time" 2>/dev/null | tail -1 || echo "- -") || true
+  read -r wall rss_kb user sys < <(grep -E '^[0-9.]+ [0-9]+( |$)' "$run_time" 2>/dev/null | tail -1 || echo "- -") || true
+  cpu=$(awk -v u="${user:-}" -v s="${sys:-}" 'BEGIN { if (u == "" || s == "") print "-"; else printf "%.2f", u + s }')
   read -r _ srv_kb < <(grep -E '^[0-9.]+ [0-9]+$' "$server_time" 2>/dev/null | tail -1 || echo "- -") || true
   exit_col=$code
   case $code in
@@ -103,13 +105,13 @@ for n in "${sizes[@]}"; do
   esac
   verdict=$(grep -a '^VERDICT:' "$log_dir/run-$n.stdout" | tail -1 || true)
   verdict=${verdict//|/\\|}
-  rows+=("| $n | ${wall:--} | $(mb "${rss_kb:-}") | $exit_col | ${verdict:-(none)} | $(mb "${srv_kb:-}") |")
+  rows+=("| $n | ${wall:--} | $cpu | $(mb "${rss_kb:-}") | $exit_col | ${verdict:-(none)} | $(mb "${srv_kb:-}") |")
   echo "${rows[-1]}" >&2
 done
 
 echo
 echo "binary: $bin_label, run --max-body-size supported: $supports_max_body, data: gen-tenant.py --data-version $gen_version --seed $gen_seed, run seed: 1"
 echo
-echo "| accounts | wall (s) | peak memory (MB) | exit | verdict line | server peak (MB) |"
-echo "|---:|---:|---:|---|---|---:|"
+echo "| accounts | wall (s) | CPU (s) | peak memory (MB) | exit | verdict line | server peak (MB) |"
+echo "|---:|---:|---:|---:|---|---|---:|"
 printf '%s\n' "${rows[@]}"
