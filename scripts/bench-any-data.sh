@@ -3,13 +3,16 @@
 # lists. For each size it generates a tenant with scripts/gen-tenant.py (cached under
 # target/bench/), serves it with the release binary's reference target (`serve --accounts`), runs
 # the @any-data scenarios against it with `--seed 1`, and prints a Markdown table of the suite
-# process's wall time, peak RSS and exit code, the server's peak RSS, and the run's VERDICT line.
+# process's wall time, CPU time (user and system: what a busy machine's load changes least), peak
+# RSS and exit code, the server's peak RSS, and the run's VERDICT line.
 #
 # Usage: scripts/bench-any-data.sh [--time-limit SECONDS] [--mem-limit MB] [SIZES...]
 #   SIZES            account counts (default: 1000 10000 50000)
 #   --time-limit S   per-run wall limit, enforced with `timeout` (default 300; env BENCH_TIME_LIMIT)
 #   --mem-limit MB   kill a run whose RSS exceeds MB (default 16384, 0 = off; env BENCH_MEM_LIMIT_MB)
-# Env: BIN (default target/release/vpp-conformance), BENCH_GEN_SEED (data seed, default 1).
+# Env: BIN (default target/release/vpp-conformance), BENCH_GEN_SEED (data seed, default 1),
+# BENCH_GEN_VERSION (scripts/gen-tenant.py --data-version, default 2). The figures in
+# docs/production.md pin both: data version 2, seed 1 (version 1 is the data of earlier figures).
 # `--max-body-size 64MiB` is passed for sizes above 10000 when `run --help` mentions the flag.
 # Logs of every run and server are kept in target/bench/logs/. Needs python3, curl, GNU time.
 set -euo pipefail
@@ -18,6 +21,7 @@ cd "$(dirname "$0")/.."
 time_limit=${BENCH_TIME_LIMIT:-300}
 mem_limit_mb=${BENCH_MEM_LIMIT_MB:-16384}
 gen_seed=${BENCH_GEN_SEED:-1}
+gen_version=${BENCH_GEN_VERSION:-2}
 bin=${BIN:-target/release/vpp-conformance}
 sizes=()
 while [ $# -gt 0 ]; do
@@ -45,10 +49,10 @@ if "$bin" run --help 2>&1 | grep -q -- '--max-body-size'; then supports_max_body
 
 rows=()
 for n in "${sizes[@]}"; do
-  data=$bench_dir/tenant-$n-seed$gen_seed.json
+  data=$bench_dir/tenant-$n-v$gen_version-seed$gen_seed.json
   if [ ! -s "$data" ]; then
     echo "generating $n accounts -> $data" >&2
-    python3 scripts/gen-tenant.py "$n" "$data" --seed "$gen_seed"
+    python3 scripts/gen-tenant.py "$n" "$data" --seed "$gen_seed" --data-version "$gen_version"
   fi
 
   # ---- server under GNU time, so its peak RSS is known after SIGTERM ----
@@ -70,7 +74,7 @@ for n in "${sizes[@]}"; do
   if [ "$up" != yes ]; then
     echo "server for $n accounts did not answer; see $log_dir/serve-$n.log" >&2
     kill_tree "$server" TERM; wait "$server" 2>/dev/null || true
-    rows+=("| $n | - | - | - | server did not start | - |")
+    rows+=("| $n | - | - | - | - | server did not start | - |")
     continue
   fi
 
@@ -91,7 +95,8 @@ for n in "${sizes[@]}"; do
   kill_tree "$server" KILL
   wait "$server" 2>/dev/null || true
 
-  read -r wall rss_kb < <(grep -E '^[0-9.]+ [0-9]+$' "$run_time" 2>/dev/null | tail -1 || echo "- -") || true
+  read -r wall rss_kb user sys < <(grep -E '^[0-9.]+ [0-9]+( |$)' "$run_time" 2>/dev/null | tail -1 || echo "- -") || true
+  cpu=$(awk -v u="${user:-}" -v s="${sys:-}" 'BEGIN { if (u == "" || s == "") print "-"; else printf "%.2f", u + s }')
   read -r _ srv_kb < <(grep -E '^[0-9.]+ [0-9]+$' "$server_time" 2>/dev/null | tail -1 || echo "- -") || true
   exit_col=$code
   case $code in
@@ -100,13 +105,13 @@ for n in "${sizes[@]}"; do
   esac
   verdict=$(grep -a '^VERDICT:' "$log_dir/run-$n.stdout" | tail -1 || true)
   verdict=${verdict//|/\\|}
-  rows+=("| $n | ${wall:--} | $(mb "${rss_kb:-}") | $exit_col | ${verdict:-(none)} | $(mb "${srv_kb:-}") |")
+  rows+=("| $n | ${wall:--} | $cpu | $(mb "${rss_kb:-}") | $exit_col | ${verdict:-(none)} | $(mb "${srv_kb:-}") |")
   echo "${rows[-1]}" >&2
 done
 
 echo
-echo "binary: $bin_label, run --max-body-size supported: $supports_max_body, data seed: $gen_seed, run seed: 1"
+echo "binary: $bin_label, run --max-body-size supported: $supports_max_body, data: gen-tenant.py --data-version $gen_version --seed $gen_seed, run seed: 1"
 echo
-echo "| accounts | wall (s) | peak memory (MB) | exit | verdict line | server peak (MB) |"
-echo "|---:|---:|---:|---|---|---:|"
+echo "| accounts | wall (s) | CPU (s) | peak memory (MB) | exit | verdict line | server peak (MB) |"
+echo "|---:|---:|---:|---:|---|---|---:|"
 printf '%s\n' "${rows[@]}"

@@ -303,7 +303,7 @@ for target in "${targets[@]}"; do
     after=$(grep -cE '^(request|connection)$' "$events" || true)
     seen+=("$(( after - before ))")
 
-    read -r wall rss_kb < <(grep -E '^[0-9.]+ [0-9]+$' "$run_time" 2>/dev/null | tail -1 || echo "- -") || true
+    read -r wall rss_kb _ < <(grep -E '^[0-9.]+ [0-9]+( |$)' "$run_time" 2>/dev/null | tail -1 || echo "- -") || true
     walls+=("${wall:--}")
     rss+=("$(mb "${rss_kb:-}")")
     case $code in

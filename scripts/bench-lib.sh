@@ -69,13 +69,13 @@ mb() { # KB -> MB with one decimal, or "-"
 }
 
 
-# Runs a command under GNU time (wall seconds and peak KB into $1) and the time limit
+# Runs a command under GNU time (wall seconds, peak KB, user and system CPU seconds into $1) and the time limit
 # ($time_limit), its stdout and stderr into $3.stdout and $3.stderr, with the memory watchdog
 # ($mem_limit_mb, touching $2 when it kills); sets $code to the command's exit status.
 measured_run() {
   local run_time=$1 mem_flag=$2 logs=$3 runner watchdog=
   shift 3
-  /usr/bin/time -f '%e %M' -o "$run_time" timeout --kill-after=10 "$time_limit" "$@" \
+  /usr/bin/time -f '%e %M %U %S' -o "$run_time" timeout --kill-after=10 "$time_limit" "$@" \
     >"$logs.stdout" 2>"$logs.stderr" </dev/null &
   runner=$!
   pids+=("$runner")

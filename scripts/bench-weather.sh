@@ -272,7 +272,7 @@ for case in "${cases[@]}"; do
     echo "run $i/$runs against $case (${extra[*]:-no flags})..." >&2
     measured_run "$logs.time" "$logs.memkill" "$logs" "$bin" run --base-url "$url" "${extra[@]}"
     case $case in nginx-*) stop_server; nginx_events >"$events" ;; *) stop_server ;; esac
-    read -r wall _ < <(grep -E '^[0-9.]+ [0-9]+$' "$logs.time" | tail -1 || echo "- -")
+    read -r wall _ < <(grep -E '^[0-9.]+ [0-9]+( |$)' "$logs.time" | tail -1 || echo "- -")
     read -r a r b g < <(python3 -c "$counts_py" "$events")
     walls+=("$wall") codes+=("$code") taken+=("$a") refused+=("$r") busiest+=("$b") gateway+=("$g")
     lines+=("$(wc -l <"$logs.stdout")")

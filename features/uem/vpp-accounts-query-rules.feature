@@ -386,3 +386,43 @@ Feature: Apple VPP accounts: the rules of the query language
       | 3ca04b05-0876-410c-b266-4bbaae9fda06 | School District 42          |
       | 2df01348-77c0-4274-a01b-aace5575ce66 | vpp-token-version-3-archive |
       | c79e29a1-9eb2-45f2-9ef8-98ad4e9e4137 | École Laval                 |
+
+  @UEM-QRY-036 @rule @must
+  Scenario: A date without a fraction of a second is the same instant, or refused
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): < or <= for the maximum date; Sample 2
+    MUST: 2027-01-01T00:00:00Z is Sample 2's bound written without its fraction. The documentation
+    writes every date to the millisecond and fixes no other form, so a target may refuse this one
+    with 400; if it answers, it answers Sample 2's accounts. A target that compares dates as text
+    also lists the archive account: 2027-01-01T00:00:00.001Z sorts before 2027-01-01T00:00:00Z,
+    since . sorts before Z (docs/errata.md › Dates written otherwise than the documentation
+    writes them).
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate<=2027-01-01T00:00:00Z
+    Then the date's form is refused with 400, or the response lists exactly these accounts:
+      | guid                                 | name                |
+      | 2cdb56be-ef5a-4755-8db5-feb97ec0dcc5 | VPP-token-version-3 |
+      | 6359d1fc-6b8b-4920-ae0e-9c8405cb08b5 | Beta 6 Test         |
+
+  @UEM-QRY-037 @rule @must
+  Scenario: A date with an offset west of UTC is the same instant, or refused
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): > for the minimum date
+    MUST: 2029-12-31T19:00:00.000-05:00 is 2030-01-01T00:00:00.000Z, the expiry of School District
+    42, which > excludes. A target may refuse the offset with 400; one that reads the local time as
+    UTC, or compares dates as text, also lists School District 42.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate>2029-12-31T19:00:00.000-05:00
+    Then the date's form is refused with 400, or the response lists exactly these accounts:
+      | guid                                 | name        |
+      | c79e29a1-9eb2-45f2-9ef8-98ad4e9e4137 | École Laval |
+
+  @UEM-QRY-038 @rule @must
+  Scenario: A date with an offset east of UTC is the same instant, or refused
+    Documentation: Apple VPP Account Resource › GET /{tenantGuid}/api/v1/vppAccounts › Request Parameters (query): > or >= for the minimum date, and/or < or <= for the maximum date
+    MUST: 2030-01-01T01:00:00.000+01:00 is 2030-01-01T00:00:00.000Z, the expiry of School District
+    42, which < excludes. A target may refuse the offset with 400; one that reads the local time as
+    UTC, or compares dates as text, also lists School District 42.
+
+    When the client sends GET /SRP00000/api/v1/vppAccounts?query=tokenExpiryDate>2029-01-01T00:00:00.000Z,tokenExpiryDate<2030-01-01T01:00:00.000+01:00
+    Then the date's form is refused with 400, or the response lists exactly these accounts:
+      | guid                                 | name               |
+      | 76d6358f-acfb-4771-9e1f-22bc4446f8a8 | Acme, Retail\\East |

@@ -9,24 +9,32 @@
 //! the oracle answers only the queries that will be sent. Time and memory are
 //! O(accounts · log accounts) to prepare and O(budget × accounts) to answer.
 
-use super::query_oracle::{self, Criterion, DateOp, Listed, Oracle, millisecond};
+use super::query_oracle::{
+    self, Criterion, DateForm, DateOp, Listed, Oracle, Reading, millisecond, plain_case, plain_name,
+};
 use crate::catalog;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// A family of probes: one documented rule each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
-    /// Each listed name, exactly and in other letter cases.
+    /// Each listed name, exactly and in other letter cases; first, for each letter whose case is
+    /// not plain (`İ`, `ß`, `ſ`…), a name holding it, asked as it is.
     Names,
+    /// Each listed name that holds a cased letter beyond ASCII whose case is plain (`É`, `Å`,
+    /// `Ø`…), in other letter cases, by Unicode's case mapping (a SHOULD); first, for each such
+    /// letter, a name holding it with every letter's case swapped.
+    NamesBeyondAscii,
     /// Each listed name with a character removed, added or replaced: no prefix or substring
     /// match, and none of what back ends take for the same name (a space around it, `+` for a
     /// space, `ß` for `s`, a full-width or an invisible character, a letter in square brackets).
     NameVariants,
     /// Names holding a comma or a backslash, escaped.
     EscapedNames,
-    /// `>` `>=` `<` `<=` on listed instants and one millisecond either side.
+    /// `>` `>=` `<` `<=` on listed instants and one millisecond either side; and on each instant
+    /// written in other forms (its whole second without a fraction, offsets from UTC).
     DateBounds,
     /// Two date criteria on the same field.
     DateRanges,
@@ -37,8 +45,9 @@ pub enum Family {
 }
 
 impl Family {
-    pub const ALL: [Family; 7] = [
+    pub const ALL: [Family; 8] = [
         Family::Names,
+        Family::NamesBeyondAscii,
         Family::NameVariants,
         Family::EscapedNames,
         Family::DateBounds,
@@ -51,6 +60,7 @@ impl Family {
     pub fn from_words(words: &str) -> Option<Family> {
         Some(match words {
             "name" => Family::Names,
+            "non-ASCII letter case" => Family::NamesBeyondAscii,
             "altered name" => Family::NameVariants,
             "escaped name" => Family::EscapedNames,
             "date bound" => Family::DateBounds,
@@ -64,12 +74,34 @@ impl Family {
     pub fn rule(self) -> &'static str {
         match self {
             Family::Names => "case-insensitive exact match",
+            Family::NamesBeyondAscii => {
+                "case-insensitive beyond ASCII where Unicode's case foldings agree (É/é, Å/å, Ø/ø…)"
+            }
             Family::NameVariants => "exact match: a character removed, added or replaced makes another name",
             Family::EscapedNames => "comma and backslash escaped with a backslash",
             Family::DateBounds => "> >= < <= to the millisecond",
             Family::DateRanges => "a minimum and a maximum date together",
             Family::NameAndDate => "comma means AND",
             Family::Unmeetable => "an empty result is 200 with an empty list",
+        }
+    }
+
+    /// The reading of "case-insensitive" the family's answers are computed by.
+    pub fn reading(self) -> Reading {
+        match self {
+            Family::NamesBeyondAscii => Reading::Unicode,
+            _ => Reading::Every,
+        }
+    }
+
+    /// What the coverage says when the listed accounts give the family nothing to ask (`words`:
+    /// the feature's).
+    pub fn nothing_to_ask(self, words: &str) -> String {
+        match self {
+            Family::NamesBeyondAscii => "no listed name holds a cased letter beyond ASCII whose case is plain \
+                                         (É/é, Å/å, Ø/ø…): letter case beyond ASCII could not be probed (nothing checked)"
+                .to_owned(),
+            _ => format!("the listed accounts give no {words} query to ask (nothing checked)"),
         }
     }
 }
@@ -79,6 +111,9 @@ impl Family {
 pub struct Probe {
     pub query: String,
     pub expected: query_oracle::Expected,
+    /// The same query with its dates written as the documentation writes them, when this one
+    /// writes them otherwise: a 400 is then allowed, and a wrong list is not.
+    pub documented: Option<String>,
 }
 
 /// Names the documentation's query syntax can carry unambiguously: not blank (empty values are
@@ -89,11 +124,27 @@ fn queryable(name: &str) -> bool {
     !name.trim().is_empty() && !name.chars().any(char::is_control)
 }
 
+/// A change of letter case.
+#[derive(Clone, Copy)]
+enum Recase {
+    Upper,
+    Lower,
+    /// Upper and lower case by turns.
+    Alternate,
+    /// Each letter's case swapped: every cased letter changes.
+    Swap,
+}
+
 /// The name with its letter case changed, when every character maps to one character both ways.
-fn recase(name: &str, to_upper: bool, alternate: bool) -> Option<String> {
+fn recase(name: &str, how: Recase) -> Option<String> {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
-        let upper = if alternate { i % 2 == 0 } else { to_upper };
+        let upper = match how {
+            Recase::Upper => true,
+            Recase::Lower => false,
+            Recase::Alternate => i % 2 == 0,
+            Recase::Swap => !c.is_uppercase(),
+        };
         let mapped: Vec<char> = if upper { c.to_uppercase().collect() } else { c.to_lowercase().collect() };
         match mapped.as_slice() {
             [m] => out.push(*m),
@@ -101,6 +152,49 @@ fn recase(name: &str, to_upper: bool, alternate: bool) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Whether a character is a cased letter beyond ASCII whose case is plain (`É`, `å`, `Ø`): the
+/// letters on which folding only ASCII departs from Unicode's case mapping, unambiguously.
+fn cased_beyond_ascii(c: char) -> bool {
+    !c.is_ascii() && plain_case(c) && c.to_lowercase().ne(c.to_uppercase())
+}
+
+/// The letters of a name whose case is not plain, each once; a sigma that ends a word counts as
+/// `ς` (ICU lower-cases it so, and the C library as `σ`).
+fn uneven_letters(name: &str) -> BTreeSet<char> {
+    let mut chars = name.chars().peekable();
+    let mut letters = BTreeSet::new();
+    while let Some(c) = chars.next() {
+        if !plain_case(c) {
+            let ends_a_word = !chars.peek().is_some_and(|next| next.is_alphabetic());
+            letters.insert(if matches!(c, 'Σ' | 'σ') && ends_a_word { 'ς' } else { c });
+        }
+    }
+    letters
+}
+
+/// The cased letters beyond ASCII of a name whose case is plain, each once, in lower case.
+fn plain_letters_beyond_ascii(name: &str) -> BTreeSet<char> {
+    name.chars().filter(|c| cased_beyond_ascii(*c)).filter_map(|c| c.to_lowercase().next()).collect()
+}
+
+/// For each letter that `letters` finds in the names, one name holding it, chosen by the seed
+/// among those that do (reservoir sampling: one pass, whatever the tenant's size): the names'
+/// positions, one per letter, in the letters' order.
+fn one_name_per_letter(names: &[&str], letters: fn(&str) -> BTreeSet<char>, seed: u64, stream: &str) -> Vec<usize> {
+    let mut rng = SplitMix64::new(seed, stream);
+    let mut chosen: BTreeMap<char, (u64, usize)> = BTreeMap::new();
+    for (i, name) in names.iter().enumerate() {
+        for letter in letters(name) {
+            let (seen, pick) = chosen.entry(letter).or_insert((0, i));
+            *seen += 1;
+            if rng.below(*seen) == 0 {
+                *pick = i;
+            }
+        }
+    }
+    chosen.into_values().map(|(_, pick)| pick).collect()
 }
 
 /// The characters with the first one that `which` picks replaced by `by`, if there is one.
@@ -197,6 +291,9 @@ struct Space<'a> {
     escaped: Vec<&'a str>,
     /// Each account's queryable name with its expiry.
     name_dates: Vec<(&'a str, DateTime<Utc>)>,
+    /// Candidates asked before the seeded sample, in a seeded order: for a family of names, one
+    /// name for each letter that decides whether a back end gets the rule right.
+    first: Vec<u64>,
 }
 
 /// A query by one name.
@@ -209,33 +306,61 @@ const CASE_VARIANTS: u64 = 4;
 const ALTERATIONS: u64 = 15;
 /// Date-range shapes per ordered pair of instants.
 const RANGE_SHAPES: u64 = 6;
+/// Bounds per listed instant, each with the four operators: a millisecond before it, the instant
+/// and a millisecond after it, written as the documentation writes dates; then its whole second
+/// without a fraction, and the instant at an offset east and west of UTC.
+const BOUNDS: u64 = 6;
+const OTHER_FORMS: [DateForm; 3] = [DateForm::WholeSecond, DateForm::Offset(5 * 60 + 30), DateForm::Offset(-8 * 60)];
 
 impl<'a> Space<'a> {
     fn new(family: Family, accounts: &'a [Listed], seed: u64) -> Self {
-        let names: BTreeSet<&str> =
+        let mut names: BTreeSet<&str> =
             accounts.iter().filter_map(|a| a.name.as_deref()).filter(|n| queryable(n)).collect();
+        if family == Family::NamesBeyondAscii {
+            names.retain(|n| plain_name(n) && n.chars().any(cased_beyond_ascii));
+        }
         let instants: BTreeSet<DateTime<Utc>> =
             accounts.iter().filter_map(|a| a.expiry).filter(query_oracle::is_millisecond_exact).collect();
         let escaped = names.iter().copied().filter(|n| n.contains(',') || n.contains('\\')).collect();
         let name_dates =
             accounts.iter().filter_map(|a| Some((a.name.as_deref().filter(|n| queryable(n))?, a.expiry?))).collect();
-        Self {
+        let mut space = Self {
             family,
             seed,
             names: names.into_iter().collect(),
             instants: instants.into_iter().collect(),
             escaped,
             name_dates,
-        }
+            first: Vec::new(),
+        };
+        space.first = space.first_candidates();
+        space
+    }
+
+    /// What is asked before the seeded sample. Names: for each letter whose case is not plain, a
+    /// name holding it as it is (a back end that folds the stored name and the value by two
+    /// rules does not find it). Names beyond ASCII: for each cased letter beyond ASCII (`é` for
+    /// `É` and `é`), a name holding it with every letter's case swapped (folding only ASCII does
+    /// not find it).
+    fn first_candidates(&self) -> Vec<u64> {
+        let stream = format!("first: {}", self.family.rule());
+        let letters = match self.family {
+            Family::Names => uneven_letters,
+            Family::NamesBeyondAscii => plain_letters_beyond_ascii,
+            _ => return Vec::new(),
+        };
+        let picked = one_name_per_letter(&self.names, letters, self.seed, &stream);
+        let picked: Vec<u64> = picked.into_iter().map(|i| i as u64 * CASE_VARIANTS).collect();
+        Shuffled::new(picked.len() as u64, self.seed, &stream).map(|k| picked[k as usize]).collect()
     }
 
     fn len(&self) -> u64 {
         let (names, instants) = (self.names.len() as u64, self.instants.len() as u64);
         match self.family {
-            Family::Names => names * CASE_VARIANTS,
+            Family::Names | Family::NamesBeyondAscii => names * CASE_VARIANTS,
             Family::NameVariants => names * ALTERATIONS,
             Family::EscapedNames => self.escaped.len() as u64 * 2,
-            Family::DateBounds => instants * 3 * 4,
+            Family::DateBounds => instants * BOUNDS * 4,
             // One closed range per instant, then every ordered pair (a, b) of instants (half of
             // them skipped: a < b is asked) in each shape.
             Family::DateRanges => instants + instants * instants * RANGE_SHAPES,
@@ -248,14 +373,20 @@ impl<'a> Space<'a> {
     fn candidate(&self, i: u64) -> Option<Vec<Criterion>> {
         match self.family {
             Family::Names => self.name_case(i),
+            Family::NamesBeyondAscii => self.name_case_beyond_ascii(i),
             Family::NameVariants => self.name_variant(i),
             Family::EscapedNames => {
                 let n = self.escaped[(i / 2) as usize];
-                if i.is_multiple_of(2) { by_name(n.to_owned()) } else { by_name(recase(n, true, false)?) }
+                if i.is_multiple_of(2) { by_name(n.to_owned()) } else { by_name(recase(n, Recase::Upper)?) }
             }
             Family::DateBounds => {
-                let t = self.instants[(i / 12) as usize];
-                let bound = [t - millisecond(), t, t + millisecond()][(i % 12 / 4) as usize];
+                let t = self.instants[(i / (BOUNDS * 4)) as usize];
+                let bound = match i % (BOUNDS * 4) / 4 {
+                    0 => t - millisecond(),
+                    2 => t + millisecond(),
+                    3 => t.trunc_subsecs(0),
+                    _ => t,
+                };
                 Some(vec![Criterion::Date(DateOp::ALL[(i % 4) as usize], bound)])
             }
             Family::DateRanges => self.date_range(i),
@@ -268,15 +399,33 @@ impl<'a> Space<'a> {
         }
     }
 
+    /// How the candidate numbered `i` writes its dates.
+    fn form(&self, i: u64) -> DateForm {
+        match (self.family, i % (BOUNDS * 4) / 4) {
+            (Family::DateBounds, k @ 3..) => OTHER_FORMS[(k - 3) as usize],
+            _ => DateForm::Documented,
+        }
+    }
+
     /// A listed name as it is, upper-cased, lower-cased, or in alternating case.
     fn name_case(&self, i: u64) -> Option<Vec<Criterion>> {
         let n = self.names[(i / CASE_VARIANTS) as usize];
         match i % CASE_VARIANTS {
             0 => by_name(n.to_owned()),
-            1 => by_name(recase(n, true, false)?),
-            2 => by_name(recase(n, false, false)?),
-            _ => by_name(recase(n, false, true)?),
+            1 => by_name(recase(n, Recase::Upper)?),
+            2 => by_name(recase(n, Recase::Lower)?),
+            _ => by_name(recase(n, Recase::Alternate)?),
         }
+    }
+
+    /// A listed name with a cased letter beyond ASCII, its case swapped, upper-cased, lower-cased
+    /// or alternating, where that changes the case of a letter beyond ASCII.
+    fn name_case_beyond_ascii(&self, i: u64) -> Option<Vec<Criterion>> {
+        let n = self.names[(i / CASE_VARIANTS) as usize];
+        let how = [Recase::Swap, Recase::Upper, Recase::Lower, Recase::Alternate][(i % CASE_VARIANTS) as usize];
+        let variant = recase(n, how)?;
+        let changed = n.chars().zip(variant.chars()).any(|(a, b)| a != b && cased_beyond_ascii(a));
+        changed.then(|| vec![Criterion::Name(variant)])
     }
 
     /// A listed name altered so that it names no account: a character fewer or more, a wildcard,
@@ -386,48 +535,61 @@ pub fn probes_with_cost(family: Family, oracle: &Oracle, seed: u64, budget: usiz
     let mut cost = SamplingCost::default();
     let mut asked = HashSet::new();
     let mut chosen = Vec::new();
-    for i in Shuffled::new(space.len(), seed, family.rule()) {
+    // The first candidates take at most half the budget, so the seeded sample always has its share.
+    let first = space.first.iter().copied().take(budget.div_ceil(2));
+    for i in first.chain(Shuffled::new(space.len(), seed, family.rule())) {
         if chosen.len() >= budget || cost.drawn >= max_draws {
             break;
         }
         cost.drawn += 1;
         let Some(criteria) = space.candidate(i) else { continue };
-        let query = query_oracle::render(&criteria);
+        let form = space.form(i);
+        let Some(query) = query_oracle::render_in(&criteria, form) else { continue };
         if !asked.insert(query.clone()) {
             continue;
         }
         cost.answered += 1;
-        let expected = oracle.expected(&criteria);
+        let expected = oracle.expected_by(&criteria, family.reading());
         if family == Family::Unmeetable && !(expected.must.is_empty() && expected.may.is_empty()) {
             continue;
         }
-        chosen.push(Probe { query, expected });
+        let documented = (form != DateForm::Documented).then(|| query_oracle::render(&criteria));
+        chosen.push(Probe { query, expected, documented });
     }
     (chosen, cost)
 }
 
-/// What a target's answer to a probe got wrong, if anything: 200, the documented list media
-/// type, and exactly the accounts the documentation says (see [`Oracle::judge`]).
-pub fn judge_answer(
-    probe: &Probe,
-    oracle: &Oracle,
-    status: u16,
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Option<String> {
+/// What a target's answer to a probe says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// 200, the documented list media type, and exactly the accounts the documentation says.
+    Right,
+    /// 400 to a date written otherwise than the documentation writes dates: allowed, and what the
+    /// probe asked is not known (docs/errata.md › Dates written otherwise than the documentation
+    /// writes them).
+    Refused,
+    /// What the answer got wrong (see [`Oracle::judge`]).
+    Wrong(String),
+}
+
+/// What a target's answer to a probe says: right, refused (where that is allowed), or wrong.
+pub fn judge_answer(probe: &Probe, oracle: &Oracle, status: u16, content_type: Option<&str>, body: &[u8]) -> Answer {
+    if status == 400 && probe.documented.is_some() {
+        return Answer::Refused;
+    }
     if status != 200 {
-        return Some(format!("HTTP {status} instead of 200"));
+        return Answer::Wrong(format!("HTTP {status} instead of 200"));
     }
     let mt = super::media_type::check_media_type(content_type, catalog::LIST_MEDIA_TYPE);
     if let Some(m) = mt.failures.first() {
-        return Some(format!("Content-Type {} instead of {}", m.actual, m.expected));
+        return Answer::Wrong(format!("Content-Type {} instead of {}", m.actual, m.expected));
     }
     let received = match super::accounts::listed_guids(body) {
         Ok(guids) => guids,
-        Err(why) => return Some(why),
+        Err(why) => return Answer::Wrong(why),
     };
     let received: Vec<&str> = received.iter().map(|g| g.as_ref()).collect();
-    oracle.judge(&probe.expected, &received)
+    oracle.judge(&probe.expected, &received).map_or(Answer::Right, Answer::Wrong)
 }
 
 /// GUIDs no listed account has: a listed one with its last hex digit changed (a server comparing
@@ -480,7 +642,8 @@ mod tests {
 
     #[test]
     fn every_family_yields_probes_with_answers() {
-        for family in Family::ALL {
+        // The names are all ASCII: no letter beyond it to ask (a test below gives some).
+        for family in Family::ALL.into_iter().filter(|f| *f != Family::NamesBeyondAscii) {
             let list = probes(family, &Oracle::new(data()), 1, 1000);
             assert!(!list.is_empty(), "{family:?}");
         }
@@ -518,6 +681,70 @@ mod tests {
         assert!(asked.iter().any(|p| p.query == "name= Padded " && p.expected.must == [0]), "{asked:?}");
     }
 
+    /// `n` accounts named `Site i`, and `extra` after them.
+    fn sites_and(n: usize, extra: &[&str]) -> Vec<Listed> {
+        let names = (0..n).map(|i| format!("Site {i}")).chain(extra.iter().map(|e| (*e).to_owned()));
+        names.enumerate().map(|(i, n)| Listed { guid: format!("g{i:05}"), name: Some(n), expiry: None }).collect()
+    }
+
+    #[test]
+    fn a_name_whose_case_is_not_plain_is_asked_as_it_is_first_whatever_the_tenant() {
+        // İ, ß, ſ, a sigma inside a word and one ending it: five letters, five names asked first.
+        let accounts = sites_and(5000, &["İzmir Okulu", "Straße Nord", "ſtar", "Straßburg", "ΣΟΦΙΑ", "ΟΔΟΣ"]);
+        for seed in [1, 2, 3] {
+            let asked = probes(Family::Names, &Oracle::new(accounts.clone()), seed, 10);
+            let queries: Vec<&str> = asked.iter().map(|p| p.query.as_str()).collect();
+            assert!(queries.contains(&"name=İzmir Okulu"), "seed {seed}: {queries:?}");
+            assert!(queries.contains(&"name=ſtar"), "seed {seed}: {queries:?}");
+            assert!(queries.iter().any(|q| q.starts_with("name=Straß")), "seed {seed}: {queries:?}");
+            assert!(queries.contains(&"name=ΟΔΟΣ") && queries.contains(&"name=ΣΟΦΙΑ"), "seed {seed}: {queries:?}");
+            let izmir = asked.iter().find(|p| p.query == "name=İzmir Okulu").unwrap();
+            assert_eq!(izmir.expected.must, [5000], "a name finds itself: a MUST");
+            assert_eq!(asked.len(), 10, "within the budget");
+        }
+    }
+
+    #[test]
+    fn a_cased_letter_beyond_ascii_is_asked_in_another_case_first_by_the_unicode_reading() {
+        let accounts = sites_and(5000, &["ÅLESUND SKOLE", "Straße Süd", "\u{212A}elvin"]);
+        let asked = probes(Family::NamesBeyondAscii, &Oracle::new(accounts.clone()), 7, 3);
+        // Upper case is the name itself, and lower case its case swapped: one query to ask.
+        assert_eq!(asked.len(), 1, "{asked:?}");
+        let swapped = asked.iter().find(|p| p.query == "name=ålesund skole").expect("its case swapped");
+        assert_eq!((swapped.expected.must.as_slice(), swapped.expected.may.as_slice()), (&[5000][..], &[][..]));
+        // Only the plain name is asked: ß and the Kelvin sign leave the others open.
+        assert!(asked.iter().all(|p| p.query.to_lowercase() == "name=ålesund skole"), "{asked:?}");
+        let ascii = probes(Family::NamesBeyondAscii, &Oracle::new(sites_and(10, &["Straße"])), 7, 100);
+        assert!(ascii.is_empty(), "nothing to ask: {ascii:?}");
+        assert!(Family::NamesBeyondAscii.nothing_to_ask("x").contains("could not be probed"));
+    }
+
+    #[test]
+    fn date_bounds_write_instants_in_other_forms_too() {
+        let t = at("2030-06-01T12:00:00.250Z");
+        let accounts = vec![Listed { guid: "t".into(), name: None, expiry: Some(t) }];
+        let all = probes(Family::DateBounds, &Oracle::new(accounts), 1, 1000);
+        assert_eq!(all.len(), 6 * 4);
+        let other: Vec<&Probe> = all.iter().filter(|p| p.documented.is_some()).collect();
+        assert_eq!(other.len(), 3 * 4);
+        for (query, documented, must) in [
+            ("tokenExpiryDate<2030-06-01T12:00:00Z", "tokenExpiryDate<2030-06-01T12:00:00.000Z", false),
+            ("tokenExpiryDate>=2030-06-01T12:00:00Z", "tokenExpiryDate>=2030-06-01T12:00:00.000Z", true),
+            ("tokenExpiryDate<2030-06-01T17:30:00.250+05:30", "tokenExpiryDate<2030-06-01T12:00:00.250Z", false),
+            ("tokenExpiryDate<=2030-06-01T04:00:00.250-08:00", "tokenExpiryDate<=2030-06-01T12:00:00.250Z", true),
+        ] {
+            let p = other.iter().find(|p| p.query == query).unwrap_or_else(|| panic!("{query} in {other:?}"));
+            assert_eq!(p.documented.as_deref(), Some(documented));
+            assert_eq!(p.expected.must.len(), usize::from(must), "{query}");
+        }
+        let wrong = |status| judge_answer(other[0], &Oracle::default(), status, None, b"");
+        assert_eq!(wrong(400), Answer::Refused, "another form may be refused");
+        assert!(
+            matches!(judge_answer(&all[0], &Oracle::default(), 400, None, b""), Answer::Wrong(_))
+                == all[0].documented.is_none()
+        );
+    }
+
     #[test]
     fn unlisted_guid_is_near_a_listed_one() {
         let accounts = vec![Listed { guid: "6359d1fc-6b8b-4920-ae0e-9c8405cb08b5".into(), name: None, expiry: None }];
@@ -533,7 +760,11 @@ mod tests {
         (0..n)
             .map(|i| Listed {
                 guid: format!("00000000-0000-4000-8000-{i:012x}"),
-                name: Some(if i % 10 == 0 { format!("Site {i}, East\\{}", i % 7) } else { format!("Site {i}") }),
+                name: Some(match i % 10 {
+                    0 => format!("Site {i}, East\\{}", i % 7),
+                    5 => format!("Église {i}"),
+                    _ => format!("Site {i}"),
+                }),
                 expiry: Some(start + chrono::Duration::milliseconds(i as i64 * 7_919_993)),
             })
             .collect()
@@ -558,8 +789,9 @@ mod tests {
     fn a_small_space_is_asked_whole_and_in_a_seeded_order() {
         let oracle = Oracle::new(data());
         let all = probes(Family::DateBounds, &oracle, 3, 1000);
-        // 2 instants a millisecond apart: 4 distinct bounds (one before, both, one after), 4 operators.
-        assert_eq!(all.len(), 16);
+        // 2 instants a millisecond apart: 4 distinct bounds (one before, both, one after), their
+        // one whole second and each of them at 2 offsets, 4 operators each.
+        assert_eq!(all.len(), (4 + 1 + 2 * 2) * 4);
         let again = probes(Family::DateBounds, &oracle, 4, 1000);
         assert_ne!(
             all.iter().map(|p| &p.query).collect::<Vec<_>>(),

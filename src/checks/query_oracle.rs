@@ -6,7 +6,7 @@
 //! foldings, sub-millisecond instants), the oracle answers `None` and the query is not asked:
 //! the suite never demands what the documentation does not fix.
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, Duration, SubsecRound, Utc};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,14 +56,46 @@ pub struct Listed {
 
 /// The documented text of a query: pairs joined by commas, `\` and `,` in values escaped.
 pub fn render(criteria: &[Criterion]) -> String {
-    criteria
-        .iter()
-        .map(|c| match c {
-            Criterion::Name(n) => format!("name={}", escape(n)),
-            Criterion::Date(op, d) => format!("tokenExpiryDate{}{}", op.symbol(), date_text(d)),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    render_in(criteria, DateForm::Documented).expect("the documented form writes every instant")
+}
+
+/// The text of a query with its dates written in `form`, if each can be.
+pub fn render_in(criteria: &[Criterion], form: DateForm) -> Option<String> {
+    let pairs = criteria.iter().map(|c| match c {
+        Criterion::Name(n) => Some(format!("name={}", escape(n))),
+        Criterion::Date(op, d) => Some(format!("tokenExpiryDate{}{}", op.symbol(), form.write(d)?)),
+    });
+    Some(pairs.collect::<Option<Vec<_>>>()?.join(","))
+}
+
+/// How a query writes an instant: as the documentation writes every date, or in another ISO 8601
+/// form of the same instant, which a target may refuse with 400 and must otherwise compare as
+/// that instant (docs/errata.md › Dates written otherwise than the documentation writes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateForm {
+    /// `2027-01-01T00:00:00.000Z`.
+    Documented,
+    /// `2027-01-01T00:00:00Z`: no fraction of a second, for an instant on a whole second.
+    WholeSecond,
+    /// At this offset from UTC, in minutes: `2027-01-01T05:30:00.000+05:30`.
+    Offset(i32),
+}
+
+impl DateForm {
+    /// The instant written in this form, if it can be: on a whole second for
+    /// [`DateForm::WholeSecond`], in the years 0000 to 9999 at the offset.
+    pub fn write(self, d: &DateTime<Utc>) -> Option<String> {
+        match self {
+            DateForm::Documented => Some(date_text(d)),
+            DateForm::WholeSecond => {
+                (d.timestamp_subsec_nanos() == 0).then(|| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            }
+            DateForm::Offset(minutes) => {
+                let local = d.with_timezone(&chrono::FixedOffset::east_opt(minutes * 60)?);
+                (0..=9999).contains(&local.year()).then(|| local.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string())
+            }
+        }
+    }
 }
 
 /// "Special characters (comma, backslash) in query values must be escaped with a backslash."
@@ -90,16 +122,49 @@ fn fold_lower(s: &str) -> String {
     s.chars().flat_map(char::to_lowercase).collect()
 }
 
-/// Whether a character's case maps one-to-one both ways. Those that do not (ß, İ, ı, ς, ſ…)
-/// compare differently in Unicode folding, Java's `equalsIgnoreCase` and SQL collations, so the
-/// documentation's "case-insensitive" does not fix an answer for them.
-fn plain_case(c: char) -> bool {
-    let mut lower = c.to_lowercase();
-    let mut upper = c.to_uppercase();
-    let (Some(l), None, Some(u), None) = (lower.next(), lower.next(), upper.next(), upper.next()) else {
+/// The one character a case mapping gives, if it gives one.
+fn single(mut mapped: impl Iterator<Item = char>) -> Option<char> {
+    match (mapped.next(), mapped.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
+}
+
+/// Whether a character's case is plain: its lower case `l` and its upper case `u` are one
+/// character each, and each is the other's case (`É`/`é`, `Å`/`å`, `I`/`i`), so Unicode's simple
+/// and full case foldings, Java's `equalsIgnoreCase` and a per-character `lower()` all agree on
+/// it. Those that are not (`ß` and `ẞ`, `İ`, `ı`, `ſ`, the Kelvin sign, ligatures such as `ﬁ`)
+/// compare differently in those, so the documentation's "case-insensitive" does not fix an
+/// answer for them; nor for `Σ`, `σ` and `ς`, whose lower case depends on where the letter
+/// stands (a final sigma).
+pub fn plain_case(c: char) -> bool {
+    if matches!(c, 'Σ' | 'σ' | 'ς') {
+        return false;
+    }
+    let (Some(l), Some(u)) = (single(c.to_lowercase()), single(c.to_uppercase())) else {
         return false;
     };
-    u.to_lowercase().eq(std::iter::once(l))
+    single(u.to_lowercase()) == Some(l) && single(l.to_uppercase()) == Some(u)
+}
+
+/// Whether every letter of a name has a plain case, as it is written and composed (NFC): `I`
+/// followed by a combining dot above is `İ` to a back end that composes it, and the Kelvin sign
+/// is `K` to one that composes and its own letter to one that does not.
+pub fn plain_name(name: &str) -> bool {
+    name.chars().all(plain_case)
+        && icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(name).chars().all(plain_case)
+}
+
+/// Which reading of "a case-insensitive exact match" the oracle answers by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// What every reading agrees on (the MUST scenarios): letter case within ASCII, and a name
+    /// identical to the value, whatever letters it holds. A match that needs a case mapping
+    /// beyond ASCII is left open.
+    Every,
+    /// Unicode's case mapping where it is plain ([`plain_case`]): `ÉCOLE` finds `école` (the
+    /// SHOULD of `UEM-QRY-002` and `UEM-ANY-013`). Letters whose mappings disagree stay open.
+    Unicode,
 }
 
 /// A name as the comparison needs it, computed once: whether every character's case maps
@@ -119,7 +184,7 @@ struct FoldedName {
 
 impl FoldedName {
     fn new(name: &str) -> Self {
-        let plain = name.chars().all(plain_case);
+        let plain = plain_name(name);
         let lower = fold_lower(name);
         let composed = match icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(&lower) {
             std::borrow::Cow::Owned(composed) if composed != lower => Some(composed),
@@ -158,8 +223,15 @@ fn fold_upper_lower(s: &str) -> String {
     fold_lower(&s.chars().flat_map(char::to_uppercase).collect::<String>())
 }
 
-/// Case-insensitive equality, or `None` when foldings in common use could disagree.
-fn same_name(a: &str, a_folded: &FoldedName, b: &str, b_folded: &FoldedName) -> Option<bool> {
+/// Case-insensitive equality, or `None` when foldings in common use could disagree (or, by
+/// [`Reading::Every`], when the match needs a case mapping beyond ASCII).
+fn same_name(a: &str, a_folded: &FoldedName, b: &str, b_folded: &FoldedName, reading: Reading) -> Option<bool> {
+    // The same text finds itself under every reading, whatever letters it holds: a back end that
+    // folds the stored name and the value by two different rules does not (docs/errata.md ›
+    // Letter case beyond ASCII, and accents).
+    if a == b {
+        return Some(true);
+    }
     // The same text written composed (NFC) and decomposed (NFD): one name to Unicode, two to a
     // comparison of code points; the documentation does not say which (UEM-QRY-033, INFO).
     if (a_folded.composed.is_some() || b_folded.composed.is_some())
@@ -176,9 +248,9 @@ fn same_name(a: &str, a_folded: &FoldedName, b: &str, b_folded: &FoldedName) -> 
         return if some_match { None } else { Some(false) };
     }
     let same = a_folded.lower == b_folded.lower;
-    // Letter case beyond ASCII is a SHOULD (UEM-QRY-002): a match that needs it is left open
-    // here, so an @any-data scenario (a MUST) never demands it.
-    if same && !a.eq_ignore_ascii_case(b) {
+    // Letter case beyond ASCII is a SHOULD (UEM-QRY-002, UEM-ANY-013): a match that needs it is
+    // left open by the reading every scenario at level MUST takes.
+    if same && reading == Reading::Every && !a.eq_ignore_ascii_case(b) {
         return None;
     }
     Some(same)
@@ -269,8 +341,13 @@ impl Oracle {
         }
     }
 
-    /// The accounts a query must and may return.
+    /// The accounts a query must and may return, by what every reading agrees on.
     pub fn expected(&self, criteria: &[Criterion]) -> Expected {
+        self.expected_by(criteria, Reading::Every)
+    }
+
+    /// The accounts a query must and may return, by a reading of "case-insensitive".
+    pub fn expected_by(&self, criteria: &[Criterion], reading: Reading) -> Expected {
         let wanted: Vec<Wanted> = criteria
             .iter()
             .map(|c| match c {
@@ -285,7 +362,7 @@ impl Oracle {
                 // Whether the criterion holds for the account, `None` when the documentation does not say.
                 let holds = match c {
                     Wanted::Name(n, folded) => match (account.name.as_deref(), &prepared.name) {
-                        (Some(name), Some(name_folded)) => same_name(name, name_folded, n, folded),
+                        (Some(name), Some(name_folded)) => same_name(name, name_folded, n, folded, reading),
                         _ => None,
                     },
                     Wanted::Date(op, bound) => match (prepared.expiry, bound) {
@@ -427,6 +504,20 @@ mod tests {
     }
 
     #[test]
+    fn dates_are_written_in_other_forms_of_the_same_instant() {
+        let t = at("2027-01-01T00:00:00.000Z");
+        let q = |form| render_in(&[Criterion::Date(DateOp::Le, t)], form);
+        assert_eq!(q(DateForm::Documented).as_deref(), Some("tokenExpiryDate<=2027-01-01T00:00:00.000Z"));
+        assert_eq!(q(DateForm::WholeSecond).as_deref(), Some("tokenExpiryDate<=2027-01-01T00:00:00Z"));
+        assert_eq!(q(DateForm::Offset(330)).as_deref(), Some("tokenExpiryDate<=2027-01-01T05:30:00.000+05:30"));
+        assert_eq!(q(DateForm::Offset(-480)).as_deref(), Some("tokenExpiryDate<=2026-12-31T16:00:00.000-08:00"));
+        assert_eq!(DateForm::WholeSecond.write(&at("2027-01-01T00:00:00.001Z")), None, "not on a whole second");
+        assert_eq!(DateForm::Offset(-480).write(&at("0000-01-01T00:00:00.000Z")), None, "the year before 0000");
+        let named = render_in(&[Criterion::Name("a,b".into()), Criterion::Date(DateOp::Gt, t)], DateForm::Offset(60));
+        assert_eq!(named.as_deref(), Some(r"name=a\,b,tokenExpiryDate>2027-01-01T01:00:00.000+01:00"));
+    }
+
+    #[test]
     fn accepts_exactly_the_must_and_some_of_the_may() {
         let e = Expected { must: vec![1, 4], may: vec![2, 7] };
         assert!(e.accepts(&[1, 4]));
@@ -485,6 +576,56 @@ mod tests {
         }
         let e = expected(&[Criterion::Name("Cafe 6".into())], &accounts);
         assert_eq!((e.must, e.may), (vec![2], vec![]));
+    }
+
+    #[test]
+    fn a_name_always_finds_itself_whatever_letters_it_holds() {
+        let names = ["İzmir Okulu", "Straße Nord", "\u{212A}elvin Lab", "ΟΔΟΣ", "ﬁle", "ſtar", "Iğdır", "ÅLESUND"];
+        let accounts: Vec<Listed> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Listed { guid: format!("g{i}"), name: Some((*n).into()), expiry: None })
+            .collect();
+        for (i, n) in names.iter().enumerate() {
+            let e = expected(&[Criterion::Name((*n).into())], &accounts);
+            assert_eq!(e.must, vec![i as u32], "{n} sent byte for byte finds its account: {e:?}");
+        }
+        // In another case, the letters whose mappings disagree stay open.
+        let e = expected(&[Criterion::Name("izmir okulu".into())], &accounts);
+        assert_eq!((e.must, e.may), (vec![], vec![0]));
+        // `i` and a combining dot above, upper-cased, is `İ` written decomposed: open too.
+        let dotted = vec![Listed { guid: "D".into(), name: Some("i\u{307}zmir".into()), expiry: None }];
+        let e = expected(&[Criterion::Name("I\u{307}ZMIR".into())], &dotted);
+        assert_eq!((e.must, e.may), (vec![], vec![0]));
+        assert_eq!(expected(&[Criterion::Name("i\u{307}zmir".into())], &dotted).must, [0]);
+    }
+
+    #[test]
+    fn a_plain_case_is_one_letter_for_one_both_ways() {
+        for c in ['A', 'z', 'I', 'i', 'É', 'é', 'Å', 'å', 'Ø', 'ø', 'Ä', 'Ж', 'ж', '6', ' ', '%'] {
+            assert!(plain_case(c), "{c}");
+        }
+        // ß and ẞ (SS), İ (i̇), ı (I), ſ (S), the Kelvin and Ångström signs (K, Å), a ligature,
+        // the micro sign (Μ), and the sigmas, whose lower case depends on where they stand.
+        for c in ['ß', 'ẞ', 'İ', 'ı', 'ſ', '\u{212A}', '\u{212B}', 'ﬁ', 'µ', 'Σ', 'σ', 'ς'] {
+            assert!(!plain_case(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn the_unicode_reading_decides_plain_letters_beyond_ascii_and_leaves_the_rest_open() {
+        let accounts = vec![
+            Listed { guid: "A".into(), name: Some("ÅLESUND SKOLE".into()), expiry: None },
+            Listed { guid: "S".into(), name: Some("Straße Nord".into()), expiry: None },
+            Listed { guid: "K".into(), name: Some("\u{212A}elvin".into()), expiry: None },
+        ];
+        let oracle = Oracle::new(accounts);
+        let asked = |name: &str, reading| oracle.expected_by(&[Criterion::Name(name.into())], reading);
+        assert_eq!(asked("ålesund skole", Reading::Every), Expected { must: vec![], may: vec![0] });
+        assert_eq!(asked("ålesund skole", Reading::Unicode), Expected { must: vec![0], may: vec![] });
+        assert_eq!(asked("alesund skole", Reading::Unicode), Expected::default(), "an accent is no case");
+        assert_eq!(asked("STRASSE NORD", Reading::Unicode), Expected { must: vec![], may: vec![1] });
+        assert_eq!(asked("kelvin", Reading::Unicode), Expected { must: vec![], may: vec![2] });
     }
 
     #[test]

@@ -58,6 +58,8 @@ impl QueryDefects<'_> {
             without_ignorables(lower) == without_ignorables(lowered)
         } else if self.has(&Quirk::BadSharpSAsS) {
             lower.replace('ß', "s") == lowered.replace('ß', "s")
+        } else if self.has(&Quirk::BadTwoFoldingRules) {
+            written.to_lowercase() == libc_lower_case(wanted)
         } else {
             return None;
         })
@@ -70,6 +72,18 @@ impl QueryDefects<'_> {
         } else {
             (instant, bound)
         }
+    }
+
+    /// Whether a date criterion holds, when a defect compares the dates as text: the expiry as
+    /// stored and the bound as the query writes it.
+    pub fn date_text_match(&self, op: Op, stored: &str, written: &str) -> Option<bool> {
+        self.has(&Quirk::BadDatesComparedAsText).then(|| match op {
+            Op::Eq => stored == written,
+            Op::Gt => stored > written,
+            Op::Ge => stored >= written,
+            Op::Lt => stored < written,
+            Op::Le => stored <= written,
+        })
     }
 
     /// Whether a date criterion holds, when a defect takes an operator's boundary the wrong way.
@@ -312,6 +326,12 @@ fn turkish_lower_case(text: &str) -> String {
         .collect()
 }
 
+/// Lower case one character for one, as the C library's `towlower` gives it (its simple
+/// mapping): `İ` is `i`, and `Σ` is `σ` wherever it stands.
+fn libc_lower_case(text: &str) -> String {
+    text.chars().map(|c| c.to_lowercase().next().unwrap_or(c)).collect()
+}
+
 /// Compatibility normalisation (NFKC), then lower case: the full-width `６` is `6`, `ﬁ` is `fi`.
 fn compatibility_folded(text: &str) -> String {
     icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(text).to_lowercase()
@@ -355,6 +375,13 @@ mod tests {
         assert_eq!(turkish_lower_case("SCHOOL DİSTRICT"), "school distrıct");
         assert_eq!(compatibility_folded("Beta \u{FF16} Test ﬁ"), "beta 6 test fi");
         assert_eq!(without_ignorables("Be\u{AD}ta\u{200D} 6"), "Beta 6");
+        assert_eq!(
+            ("İZMİR ΟΔΟΣ".to_lowercase().as_str(), libc_lower_case("İZMİR ΟΔΟΣ").as_str()),
+            ("i\u{307}zmi\u{307}r οδος", "izmir οδοσ")
+        );
+        let two = QueryDefects(&[Quirk::BadTwoFoldingRules]);
+        assert_eq!(two.name_match("İzmir", "", "", "İzmir", ""), Some(false), "the name does not find itself");
+        assert_eq!(two.name_match("Ärzte", "", "", "ÄRZTE", ""), Some(true), "elsewhere the two rules agree");
         let q = QueryDefects(&[Quirk::BadTrailingSpacesIgnored]);
         assert_eq!(q.name_match("a", "a", "", "a  ", "a  "), Some(true));
         assert_eq!(q.name_match("a", "a", "", " a", " a"), Some(false), "PAD SPACE keeps leading spaces");

@@ -23,7 +23,8 @@ pub enum Field {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Text(String),
-    Instant(DateTime<Utc>),
+    /// The instant, and the value as the query writes it.
+    Instant(DateTime<Utc>, String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,7 +105,7 @@ fn parse_criterion(piece: &str, honour_escapes: bool) -> Result<Criterion, Strin
     let value = match field {
         Field::Name if op != Op::Eq => return Err(format!("name takes only = in {piece:?}")),
         Field::Name => Value::Text(value),
-        Field::TokenExpiryDate => Value::Instant(parse_instant(&value)?),
+        Field::TokenExpiryDate => Value::Instant(parse_instant(&value)?, value),
     };
     Ok(Criterion { field, op, value })
 }

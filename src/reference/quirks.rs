@@ -104,6 +104,12 @@ pub enum UemQuirk {
     BadDatesWithoutMillis,
     /// A `name=` criterion also matches `accountHolderInfo`.
     BadNameMatchesHolder,
+    /// `tokenExpiryDate` is kept as text and compared as text (dates held as `TEXT` in SQLite, a
+    /// `VARCHAR` column): the stored date with the bound as the query writes it, so
+    /// `2027-01-01T00:00:00Z` sorts after `2027-01-01T00:00:00.001Z` (`.` before `Z`), and a bound
+    /// with an offset compares its local time. Every bound written as the documentation writes
+    /// dates compares right.
+    BadDatesComparedAsText,
     /// `tokenExpiryDate=` (the documented default, exact match) is refused with 400: only the
     /// range operators are supported.
     BadDateExactMatchRefused,
@@ -131,6 +137,12 @@ pub enum UemQuirk {
     BadIgnorableCharacters,
     /// `ß` compares equal to `s`, as MySQL's and MariaDB's `utf8mb4_general_ci` does.
     BadSharpSAsS,
+    /// The stored name and the query value are lower-cased by two different rules: the name by
+    /// ICU's full mapping (`İ` → `i̇`, a final `Σ` → `ς`), the value one character for one, as
+    /// the C library does (`İ` → `i`, `Σ` → `σ`), as PostgreSQL does for `lower(name) =
+    /// lower($1)` with the column under an ICU collation and the parameter under the database's
+    /// libc locale. A name holding `İ` is not found by itself, sent byte for byte.
+    BadTwoFoldingRules,
     /// Names compared code point by code point, without normalisation, as most SQL collations
     /// do: a name written decomposed (NFD) does not find the same name written composed (NFC).
     /// The documentation does not say (`UEM-QRY-033`, INFO).
@@ -140,6 +152,9 @@ pub enum UemQuirk {
     OkSimpleCaseFolding,
     /// Unicode full case folding (ICU, Python's `casefold()`): `ß` is `SS`, `ﬁ` is `FI`.
     OkFullCaseFolding,
+    /// A date in a query written otherwise than the documentation writes dates (no fraction of a
+    /// second, an offset from UTC) is refused with 400: only `2027-01-01T00:00:00.000Z` is read.
+    OkDateFormsRefused,
     /// A GUID that is not of the GUID form is refused with 400 rather than not found (404).
     OkMalformedGuid400,
     OkReversedOrder,

@@ -72,6 +72,7 @@ impl Accounts {
                 lower_name: this.name_key(a["name"].as_str().unwrap_or_default()),
                 lower_holder: a["accountHolderInfo"].as_str().unwrap_or_default().to_lowercase(),
                 instant: instant_of(a),
+                expiry_text: a["tokenExpiryDate"].as_str().unwrap_or_default().to_owned(),
                 listed: this.serve(a, false).to_string(),
             })
             .collect();
@@ -200,6 +201,9 @@ impl Accounts {
         if let Some(refusal) = self.defects().refusal_of(&criteria) {
             return refusal;
         }
+        if self.has(&Quirk::OkDateFormsRefused) && criteria.iter().any(|c| date_written_otherwise(&c.value)) {
+            return super::error_response(400, "dates are written YYYY-MM-DDTHH:MM:SS.sssZ");
+        }
         // Each name criterion composed and lower-cased once, not once per account.
         let wanted: Vec<Wanted> = criteria
             .iter()
@@ -308,10 +312,13 @@ impl Accounts {
             (Field::Name, query::Value::Text(_)) => defects
                 .name_match(&account.name, &account.lower_name, &account.lower_holder, &wanted.written, &wanted.key)
                 .unwrap_or(account.lower_name == wanted.key),
-            (Field::TokenExpiryDate, query::Value::Instant(bound)) => {
+            (Field::TokenExpiryDate, query::Value::Instant(bound, written)) => {
                 let Some(instant) = account.instant else {
                     return false;
                 };
+                if let Some(held) = defects.date_text_match(c.op, &account.expiry_text, written) {
+                    return held;
+                }
                 let (instant, bound) = defects.instants(instant, *bound);
                 defects.date_match(c.op, instant, bound).unwrap_or(match c.op {
                     Op::Eq => instant == bound,
@@ -375,6 +382,8 @@ struct Prepared {
     lower_name: String,
     lower_holder: String,
     instant: Option<DateTime<Utc>>,
+    /// The expiry as the data holds it.
+    expiry_text: String,
     /// Its JSON text as a list serves it.
     listed: String,
 }
@@ -410,6 +419,14 @@ fn is_guid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
         && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Whether a query's date is written otherwise than the documentation writes dates
+/// (`2027-01-01T00:00:00.000Z`: three digits of a second's fraction, and `Z`).
+fn date_written_otherwise(value: &query::Value) -> bool {
+    let query::Value::Instant(_, written) = value else { return false };
+    let b = written.as_bytes();
+    !(b.len() == 24 && b[19] == b'.' && b[20..23].iter().all(u8::is_ascii_digit) && b[23] == b'Z')
 }
 
 fn instant_of(account: &Value) -> Option<DateTime<Utc>> {

@@ -6,7 +6,7 @@ pub use super::listing::Listing;
 use super::{StepFn, StepResult, VppWorld, arg};
 use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
 use crate::checks::accounts::Brief;
-use crate::checks::probes::{self, Family, Probe};
+use crate::checks::probes::{self, Answer, Family, Probe};
 use crate::checks::query_oracle::{Listed, Oracle};
 use crate::checks::{Findings, accounts, code_points, schema};
 use crate::http::Exchange;
@@ -247,6 +247,9 @@ async fn every_documented_field_present(w: &mut VppWorld, _ctx: Context) -> Step
 enum Missed {
     /// The answer broke the rule.
     Rule(String),
+    /// A date written otherwise than the documentation writes dates, refused with 400: allowed,
+    /// but the rule was not probed (coverage).
+    Refused,
     /// No usable answer came (the target timed out alone, reset the connection…).
     NoAnswer(TransportError),
     /// Not judged on an answer of its own: the run stopped, or the target is down.
@@ -259,8 +262,19 @@ fn judge(probe: &Probe, oracle: &Oracle, exchange: &Exchange) -> Option<Missed> 
         return Some(Missed::Withheld(why.clone()));
     }
     match &exchange.outcome {
-        Ok(reply) => probes::judge_answer(probe, oracle, reply.status, reply.content_type.as_deref(), &reply.body)
-            .map(|why| Missed::Rule(format!("query={} → {why}", code_points::shown(&probe.query)))),
+        Ok(reply) => {
+            match probes::judge_answer(probe, oracle, reply.status, reply.content_type.as_deref(), &reply.body) {
+                Answer::Right => None,
+                Answer::Refused => Some(Missed::Refused),
+                Answer::Wrong(why) => {
+                    let same = match &probe.documented {
+                        Some(documented) => format!(" (the same as query={documented}; a 400 would be allowed)"),
+                        None => String::new(),
+                    };
+                    Some(Missed::Rule(format!("query={}{same} → {why}", code_points::shown(&probe.query))))
+                }
+            }
+        }
         Err(e) => {
             let shown = code_points::shown(&probe.query);
             Some(Missed::NoAnswer(TransportError::new(e.kind, format!("query={shown} → {}", e.text))))
@@ -275,47 +289,22 @@ async fn probes_hold(w: &mut VppWorld, ctx: Context) -> StepResult {
     let listing = listed(w);
     let chosen = probes::probes(family, &listing.oracle, run.seed, run.max_requests);
     if chosen.is_empty() {
-        run.note_coverage(&w.scenario, format!("the listed accounts give no {words} query to ask (nothing checked)"));
+        run.note_coverage(&w.scenario, family.nothing_to_ask(words));
         return Ok(());
     }
-    let urls: Vec<(Probe, String)> = chosen
-        .into_iter()
-        .map(|p| {
-            let url = list_url(w, Some(&p.query));
-            (p, url)
-        })
-        .collect();
-    let asked = urls.len();
-    // A probe that got no usable answer ends the scenario not judged: it starts no more.
-    let lost = std::sync::atomic::AtomicBool::new(false);
-    let missed: Vec<Missed> = futures::stream::iter(urls)
-        .map(|(probe, url)| {
-            let (run, listing, scenario, lost) = (run.clone(), listing.clone(), &w.scenario, &lost);
-            async move {
-                if lost.load(std::sync::atomic::Ordering::Relaxed) {
-                    return None;
-                }
-                let exchange = run.client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
-                // Requests sent again after a transport error make the scenario flaky.
-                run.client.credit_retries(scenario, &exchange);
-                let missed = judge(&probe, &listing.oracle, &exchange);
-                if matches!(missed, Some(Missed::NoAnswer(_) | Missed::Withheld(_))) {
-                    lost.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-                missed
-            }
-        })
-        .buffer_unordered(run.concurrency)
-        .filter_map(|f| async move { f })
-        .collect()
-        .await;
-    let (mut broke, mut unanswered) = (Vec::new(), Vec::new());
+    let asked = chosen.len();
+    let missed = ask_all(w, &listing, chosen).await;
+    let (mut broke, mut unanswered, mut refused) = (Vec::new(), Vec::new(), 0);
     for m in missed {
         match m {
             Missed::Withheld(why) => withheld(why),
             Missed::Rule(text) => broke.push(text),
+            Missed::Refused => refused += 1,
             Missed::NoAnswer(e) => unanswered.push(e),
         }
+    }
+    if refused > 0 {
+        run.note_coverage(&w.scenario, refusals(refused, asked, words));
     }
     w.last = None;
     let seed = run.seed;
@@ -348,6 +337,52 @@ async fn probes_hold(w: &mut VppWorld, ctx: Context) -> StepResult {
         w.fail_with(Failure { kind: FailureKind::Transport(kind), ..Failure::finding(message) })
     }
     Ok(())
+}
+
+/// Asks the probes, at most `--concurrency` at once, and gives what became of each that did not
+/// hold.
+async fn ask_all(w: &VppWorld, listing: &Arc<Listing>, chosen: Vec<Probe>) -> Vec<Missed> {
+    let run = w.ctx();
+    let urls: Vec<(Probe, String)> = chosen
+        .into_iter()
+        .map(|p| {
+            let url = list_url(w, Some(&p.query));
+            (p, url)
+        })
+        .collect();
+    // A probe that got no usable answer ends the scenario not judged: it starts no more.
+    let lost = std::sync::atomic::AtomicBool::new(false);
+    futures::stream::iter(urls)
+        .map(|(probe, url)| {
+            let (run, listing, scenario, lost) = (run.clone(), listing.clone(), &w.scenario, &lost);
+            async move {
+                if lost.load(std::sync::atomic::Ordering::Relaxed) {
+                    return None;
+                }
+                let exchange = run.client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
+                // Requests sent again after a transport error make the scenario flaky.
+                run.client.credit_retries(scenario, &exchange);
+                let missed = judge(&probe, &listing.oracle, &exchange);
+                if matches!(missed, Some(Missed::NoAnswer(_) | Missed::Withheld(_))) {
+                    lost.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                missed
+            }
+        })
+        .buffer_unordered(run.concurrency)
+        .filter_map(|f| async move { f })
+        .collect()
+        .await
+}
+
+/// What probes refused with 400 for writing dates otherwise than the documentation does leave
+/// unprobed: coverage, since the refusal is allowed.
+fn refusals(refused: usize, asked: usize, words: &str) -> String {
+    format!(
+        "the target refused with HTTP 400 {refused} of {asked} {words} queries whose dates are written otherwise than \
+         the documentation writes them (no fraction of a second, an offset from UTC), which is allowed: how it \
+         compares dates written so was not probed"
+    )
 }
 
 /// The first few of `lines`, sorted, as an indented list, with how many more there are.

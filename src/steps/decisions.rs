@@ -14,6 +14,8 @@ pub const DECISIONS: &[(&str, &str)] = &[
     ("UEM-QRY-030", CASE_AND_ACCENTS),
     ("UEM-QRY-031", CASE_AND_ACCENTS),
     ("UEM-QRY-034", CASE_AND_ACCENTS),
+    ("UEM-ANY-002", CASE_AND_ACCENTS),
+    ("UEM-ANY-013", CASE_AND_ACCENTS),
     ("UEM-QRY-027", CHARACTERS),
     ("UEM-QRY-028", CHARACTERS),
     ("UEM-QRY-029", CHARACTERS),
@@ -35,6 +37,9 @@ pub const DECISIONS: &[(&str, &str)] = &[
     ("UEM-ANY-010", MALFORMED_GUID),
     ("UEM-GET-005", NOT_FOUND_BODY),
     ("UEM-ANY-011", DATE_FORM),
+    ("UEM-QRY-036", DATES_WRITTEN_OTHERWISE),
+    ("UEM-QRY-037", DATES_WRITTEN_OTHERWISE),
+    ("UEM-QRY-038", DATES_WRITTEN_OTHERWISE),
     ("UEM-AUTH-001", AUTHENTICATION),
     ("UEM-AUTH-002", AUTHENTICATION),
     ("UEM-AUTH-003", AUTHENTICATION),
@@ -59,6 +64,7 @@ const NAME_ONLY: &str = "`name=` looks at the name only";
 const MALFORMED_GUID: &str = "A malformed GUID: 400 or 404";
 const NOT_FOUND_BODY: &str = "A 404 carries no account";
 const DATE_FORM: &str = "Dates are written to the millisecond, in UTC";
+const DATES_WRITTEN_OTHERWISE: &str = "Dates written otherwise than the documentation writes them";
 const AUTHENTICATION: &str = "Authentication";
 const TENANTS: &str = "A second tenant sees nothing of the first";
 const SERVICE_URLS: &str = "Service URLs: which service, not where";

@@ -8,6 +8,7 @@
 mod support;
 
 mod any_data;
+mod any_data_tenants;
 mod auth;
 mod blind_spots;
 mod catalog;

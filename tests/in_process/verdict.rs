@@ -84,6 +84,13 @@ fn defects() -> Vec<Defect> {
     list.push(defect(u(Uem::BadSharpSAsS), "UEM-QRY-034", "not expected 6359d1fc"));
     list.push(defect(u(Uem::BadLikeBrackets), "UEM-QRY-035", "not expected 6359d1fc"));
     list.push(defect(u(Uem::BadLikeBrackets), "UEM-QRY-017", "not expected"));
+    // Verdicts that hold on real back ends (issue 33): folding only ASCII on any tenant, dates
+    // compared as text.
+    list.push(defect(u(Uem::BadAsciiCaseFold), "UEM-ANY-013", "→ expected [c79e29a1-9eb2-45f2-9ef8-98ad4e9e4137]"));
+    list.push(defect(u(Uem::BadDatesComparedAsText), "UEM-QRY-036", "not expected 2df01348"));
+    list.push(defect(u(Uem::BadDatesComparedAsText), "UEM-QRY-037", "not expected 3ca04b05"));
+    list.push(defect(u(Uem::BadDatesComparedAsText), "UEM-QRY-038", "not expected 3ca04b05"));
+    list.push(defect(u(Uem::BadDatesComparedAsText), "UEM-ANY-005", "(the same as query=tokenExpiryDate"));
     for field in vpp_conformance::checks::accounts::ACCOUNT_FIELDS {
         list.push(defect(u(Uem::BadFieldValue(field.into())), "UEM-GET-001", &format!("$.{field}")));
         list.push(defect(
@@ -119,6 +126,8 @@ fn benign_variations() -> Vec<(Quirk, bool, &'static [&'static str])> {
         (Quirk::Uem(Uem::OkNoNormalization), false, &["UEM-QRY-033"]),
         (Quirk::Uem(Uem::OkSimpleCaseFolding), false, &[]),
         (Quirk::Uem(Uem::OkFullCaseFolding), false, &[]),
+        // Dates written otherwise than the documentation writes them refused with 400.
+        (Quirk::Uem(Uem::OkDateFormsRefused), false, &[]),
     ]
 }
 
