@@ -6,7 +6,10 @@
 # process's wall time, CPU time (user and system: what a busy machine's load changes least), peak
 # RSS and exit code, the server's peak RSS, and the run's VERDICT line.
 #
-# Usage: scripts/bench-any-data.sh [--time-limit SECONDS] [--mem-limit MB] [SIZES...]
+# Usage: scripts/bench-any-data.sh [--time-limit SECONDS] [--mem-limit MB] [--check N:MB[:S]]... [SIZES...]
+#   --check N:MB[:S] after the table, check that the run against N accounts peaked at MB or less
+#                    (and took S seconds or less); the script exits 1 when a check fails
+#                    (issue #35's goals: --check 10000:60 --check 50000:150:10)
 #   SIZES            account counts (default: 1000 10000 50000)
 #   --time-limit S   per-run wall limit, enforced with `timeout` (default 300; env BENCH_TIME_LIMIT)
 #   --mem-limit MB   kill a run whose RSS exceeds MB (default 16384, 0 = off; env BENCH_MEM_LIMIT_MB)
@@ -24,10 +27,12 @@ gen_seed=${BENCH_GEN_SEED:-1}
 gen_version=${BENCH_GEN_VERSION:-2}
 bin=${BIN:-target/release/vpp-conformance}
 sizes=()
+checks=()
 while [ $# -gt 0 ]; do
   case $1 in
     --time-limit) time_limit=$2; shift 2 ;;
     --mem-limit) mem_limit_mb=$2; shift 2 ;;
+    --check) checks+=("$2"); shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) [[ $1 =~ ^[0-9]+$ ]] || { echo "size must be a number: $1" >&2; exit 2; }; sizes+=("$1"); shift ;;
@@ -48,6 +53,7 @@ supports_max_body=no
 if "$bin" run --help 2>&1 | grep -q -- '--max-body-size'; then supports_max_body=yes; fi
 
 rows=()
+declare -A measured_wall measured_kb
 for n in "${sizes[@]}"; do
   data=$bench_dir/tenant-$n-v$gen_version-seed$gen_seed.json
   if [ ! -s "$data" ]; then
@@ -106,6 +112,8 @@ for n in "${sizes[@]}"; do
   verdict=$(grep -a '^VERDICT:' "$log_dir/run-$n.stdout" | tail -1 || true)
   verdict=${verdict//|/\\|}
   rows+=("| $n | ${wall:--} | $cpu | $(mb "${rss_kb:-}") | $exit_col | ${verdict:-(none)} | $(mb "${srv_kb:-}") |")
+  measured_wall[$n]=${wall:-}
+  measured_kb[$n]=${rss_kb:-}
   echo "${rows[-1]}" >&2
 done
 
@@ -115,3 +123,19 @@ echo
 echo "| accounts | wall (s) | CPU (s) | peak memory (MB) | exit | verdict line | server peak (MB) |"
 echo "|---:|---:|---:|---:|---|---|---:|"
 printf '%s\n' "${rows[@]}"
+
+# ---- the checks asked for (--check N:MB[:S]): memory and time are measured here, never in cargo test ----
+failed=0
+for check in ${checks[@]+"${checks[@]}"}; do
+  IFS=: read -r n max_mb max_s <<<"$check"
+  kb=${measured_kb[$n]:-}
+  wall=${measured_wall[$n]:-}
+  if [ -z "$kb" ]; then
+    echo "CHECK $n accounts: not measured (give $n among the sizes)"; failed=1; continue
+  fi
+  verdict=$(awk -v kb="$kb" -v mb="$max_mb" -v w="${wall:-0}" -v s="${max_s:-}" 'BEGIN {
+    ok = (kb / 1024 <= mb) && (s == "" || w <= s); print (ok ? "ok" : "FAILED") }')
+  echo "CHECK $n accounts: peak $(mb "$kb") MB (at most $max_mb), wall ${wall}s${max_s:+ (at most ${max_s}s)}: $verdict"
+  [ "$verdict" = ok ] || failed=1
+done
+exit $failed

@@ -6,7 +6,7 @@ use super::error::chain;
 use super::exchange::{Exchange, Reply, send_one};
 use super::limit::Sample;
 use super::options::{Ask, ClientOptions, MAX_REDIRECTS};
-use super::origin::Learned;
+use super::origin::{DEFAULT_RESERVATION, Learned};
 use super::politeness::{
     MAX_PUSHBACK_BACKOFF, MAX_PUSHBACKS_PER_REQUEST, PUSHBACK_BACKOFF, Politeness, RETRY_BACKOFF, RetryId, Traffic,
     backoff, parse_retry_after,
@@ -178,12 +178,25 @@ impl Client {
         self.send_as(method, url, body.map(|b| (b, "application/json")), accept).await
     }
 
+    /// As [`send`](Self::send) without a body, for an answer of about `expected` bytes: the
+    /// request waits until its origin's budget of answers has room for it (a list of thousands of
+    /// accounts), so that what the run holds follows the data, not the number of requests.
+    pub async fn send_expecting(&self, method: &str, url: &str, accept: Option<&str>, expected: usize) -> Exchange {
+        self.send_ask(Ask { method, url, body: None, accept, expected: Some(expected) }).await
+    }
+
     /// As [`send`](Self::send), with the body's media type given.
     ///
     /// The exchange runs as a task of its own, so that the suite's own work elsewhere (judging a
     /// large answer, say) never holds up reading this reply: the timeout measures the target.
     /// Secrets in the body are learned after the clock stops, for the same reason.
     pub async fn send_as(&self, method: &str, url: &str, body: Option<(&str, &str)>, accept: Option<&str>) -> Exchange {
+        self.send_ask(Ask { method, url, body, accept, expected: None }).await
+    }
+
+    /// One request as asked: see [`send_as`](Self::send_as).
+    async fn send_ask(&self, ask: Ask<'_>) -> Exchange {
+        let Ask { method, url, body, .. } = ask;
         let started = Instant::now();
         let mut withheld = self.refusal(url);
         let mut retried = Vec::new();
@@ -193,7 +206,7 @@ impl Client {
             None => {
                 // A stop drops the request, whether it waits for its turn or is under way.
                 tokio::select! {
-                    done = self.exchange_in_turn(Ask { method, url, body, accept }) => match done {
+                    done = self.exchange_in_turn(ask) => match done {
                         Ok((outcome, elapsed, again)) => {
                             retried = again;
                             (outcome, elapsed)
@@ -245,14 +258,15 @@ impl Client {
     /// judged on an answer of its own: the run stopped, or its origin is down (found so by this
     /// request or meanwhile), whose one cause it then carries.
     async fn exchange_in_turn(&self, ask: Ask<'_>) -> Result<Sent, (Withheld, Vec<RetryId>)> {
-        let Ask { method, url, body, accept } = ask;
+        let Ask { method, url, body, accept, expected } = ask;
         let this = self.clone();
         let (method_owned, url_owned) = (method.to_owned(), url.to_owned());
         let body_owned = body.map(|(b, t)| (b.to_owned(), t.to_owned()));
         let accept_owned = accept.map(str::to_owned);
         let task = tokio::spawn(async move {
             let body = body_owned.as_ref().map(|(b, t)| (b.as_str(), t.as_str()));
-            this.politely(Ask { method: &method_owned, url: &url_owned, body, accept: accept_owned.as_deref() }).await
+            let ask = Ask { method: &method_owned, url: &url_owned, body, accept: accept_owned.as_deref(), expected };
+            this.politely(ask).await
         });
         let _abort = AbortOnDrop(task.abort_handle());
         let (outcome, elapsed, retried) = match task.await {
@@ -411,6 +425,7 @@ impl Client {
     async fn attempt(&self, ask: Ask<'_>) -> Result<(Attempted, Duration, tokio::time::Instant), Withheld> {
         let url = ask.url;
         let origin = self.politeness.origins.of(url);
+        let mut reserved = Some(origin.reserve(ask.expected.unwrap_or(DEFAULT_RESERVATION)).await);
         let permit = origin.limit.acquire().await;
         let sent_at = origin.turn().await;
         self.politeness.turn().await;
@@ -420,11 +435,14 @@ impl Client {
             return Err(why);
         }
         self.politeness.sent();
-        let (outcome, elapsed) = self.timed(ask).await;
+        let (mut outcome, elapsed) = self.timed(ask).await;
         let timed_out = matches!(&outcome, Err(e) if e.kind == TransportKind::TimedOut);
-        if let Ok((reply, _, _)) = &outcome {
+        if let (Ok((reply, _, _)), Some(reserved)) = (&mut outcome, reserved.take()) {
             origin.body_size(reply.body.len());
+            reply.held = Some(std::sync::Arc::new(origin.hold(reserved, reply.body.len())));
         }
+        // No answer: its reservation goes before any request is asked again.
+        drop(reserved);
         // A target that has not answered a single request of the run, and now timed out or cannot
         // be reached, is down: its record learns so before the slot is freed, so that no request
         // waiting for the slot is sent (one wave of requests reaches a dead target, not two).
@@ -465,7 +483,11 @@ impl Client {
         }
         self.politeness.sent();
         self.politeness.traffic.locked().asked_alone += 1;
-        let (outcome, elapsed) = self.timed(ask).await;
+        let reserved = origin.reserve(ask.expected.unwrap_or(DEFAULT_RESERVATION)).await;
+        let (mut outcome, elapsed) = self.timed(ask).await;
+        if let Ok((reply, _, _)) = &mut outcome {
+            reply.held = Some(std::sync::Arc::new(origin.hold(reserved, reply.body.len())));
+        }
         permit.done(match &outcome {
             Ok((_, _, first_byte)) => Sample::Answered(*first_byte),
             Err(e) if e.kind == TransportKind::TimedOut => Sample::TimedOut,

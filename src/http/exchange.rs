@@ -22,6 +22,9 @@ pub struct Reply {
     pub redirected_to: Option<String>,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    /// The body's share of what its origin's answers hold, given back when the reply goes
+    /// (`None` for a reply no origin counts).
+    pub held: Option<std::sync::Arc<super::origin::HeldBody>>,
 }
 
 /// One request and its outcome, redacted.
@@ -64,7 +67,7 @@ pub(super) async fn send_one(
     let retry_after =
         response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = read_body(&mut response, status, options.max_body_bytes).await?;
-    Ok((Reply { status, redirected_to, content_type, body }, retry_after, first_byte))
+    Ok((Reply { status, redirected_to, content_type, body, held: None }, retry_after, first_byte))
 }
 
 /// The request as asked: the suite's `Accept` unless the user gives one, the user's headers, the
@@ -75,7 +78,7 @@ fn request(
     scoped: &[(String, String, String)],
     ask: Ask<'_>,
 ) -> Result<reqwest::RequestBuilder, TransportError> {
-    let Ask { method, url, body, accept } = ask;
+    let Ask { method, url, body, accept, .. } = ask;
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|e| TransportError::new(TransportKind::Other, format!("bad method {method}: {e}")))?;
     let mut request = http.request(method, url);

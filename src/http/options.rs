@@ -77,4 +77,6 @@ pub(super) struct Ask<'a> {
     pub url: &'a str,
     pub body: Option<(&'a str, &'a str)>,
     pub accept: Option<&'a str>,
+    /// How large an answer the caller expects, in bytes (`None`: a documented answer's few KiB).
+    pub expected: Option<usize>,
 }

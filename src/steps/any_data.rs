@@ -2,12 +2,12 @@
 //! ask them (concurrently, within the request budget) and compare with the oracle's answers.
 
 use super::common::request_url;
+use super::listing::Gathered;
 pub use super::listing::Listing;
 use super::{StepFn, StepResult, VppWorld, arg};
 use crate::catalog::{ACCOUNT_MEDIA_TYPE, LIST_MEDIA_TYPE};
-use crate::checks::accounts::Brief;
 use crate::checks::probes::{self, Answer, Family, Probe};
-use crate::checks::query_oracle::{Listed, Oracle};
+use crate::checks::query_oracle::{Expected, Oracle};
 use crate::checks::{Findings, accounts, code_points, schema};
 use crate::http::Exchange;
 use crate::outcome::{Failure, FailureKind, TransportError, TransportKind, Withheld};
@@ -16,7 +16,6 @@ use cucumber::step::Context;
 use futures::StreamExt as _;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 pub const GIVEN: &[(&str, StepFn)] = &[(r"^the client lists every account of the tenant$", step!(lists_every_account))];
@@ -72,8 +71,8 @@ impl Unlisted {
     }
 }
 
-/// The accounts of a list response, or why not.
-fn listed_from(exchange: &Exchange) -> Result<Vec<Box<RawValue>>, Unlisted> {
+/// Each account of a list response, read from its body, or why there are none.
+fn each_listed(exchange: &Exchange, mut each: impl FnMut(&RawValue)) -> Result<(), Unlisted> {
     if let Some(why) = &exchange.withheld {
         return Err(Unlisted::Withheld(why.clone()));
     }
@@ -92,43 +91,34 @@ fn listed_from(exchange: &Exchange) -> Result<Vec<Box<RawValue>>, Unlisted> {
     if reply.status != 200 {
         return Err(Unlisted::Answer(format!("HTTP {}", reply.status)));
     }
-    accounts::listed_raw(&reply.body).map_err(Unlisted::Answer)
+    accounts::listed_raw(&reply.body).map_err(Unlisted::Answer)?.into_iter().for_each(&mut each);
+    Ok(())
 }
 
-/// Lists the tenant's accounts: a list without a query (when the target answers one) joined with
-/// the gathering queries. A tenant with no account cannot be certified: that fails, rather than
-/// passing every rule for want of data.
+/// Lists the tenant's accounts: the gathering queries, which between them find every account
+/// with an expiry, asked at once (their lists add up to one), then a list without a query (when
+/// the target answers one), whose accounts the others did not find are added. Each list's body is
+/// read and let go before the next comes, and only the accounts not yet gathered are kept. A
+/// tenant with no account cannot be certified: that fails, rather than passing every rule for
+/// want of data.
 async fn gather(w: &VppWorld) -> Listing {
     let client = w.ctx().client.clone();
     let mut listing = Listing::default();
-    // The three lists are asked at once: each is a round trip on every @any-data scenario's path.
-    let urls = [list_url(w, None), list_url(w, Some(GATHERING_QUERIES[0])), list_url(w, Some(GATHERING_QUERIES[1]))];
-    let get = |url| client.send("GET", url, None, Some(LIST_MEDIA_TYPE));
-    let (plain, before, after) = futures::join!(get(&urls[0]), get(&urls[1]), get(&urls[2]));
-    // Requests sent again are the gathering scenario's: its step sent them (the others share the
-    // listing, not its exchanges).
-    for exchange in [&plain, &before, &after] {
-        client.credit_retries(&w.scenario, exchange);
-    }
-    let plain_list = match listed_from(&plain) {
-        Ok(list) => Some(list),
-        // Said below, when the gathering queries meet the same stop or cap.
-        Err(Unlisted::Withheld(_)) => None,
-        Err(Unlisted::Transport(e)) if e.kind == TransportKind::BodyOverCap => None,
-        Err(why) => {
-            listing.warnings.push(format!(
-                "GET without a query did not list the accounts ({}); the documentation does not say it must",
-                why.text()
-            ));
-            None
-        }
+    let mut gathered = Gathered::default();
+    let get = |url: String| {
+        let client = client.clone();
+        async move { client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await }
     };
-    drop(plain);
-    let mut all = Vec::new();
-    let mut seen = HashSet::new();
+    let (before, after) =
+        futures::join!(get(list_url(w, Some(GATHERING_QUERIES[0]))), get(list_url(w, Some(GATHERING_QUERIES[1]))));
     for (q, exchange) in GATHERING_QUERIES.into_iter().zip([before, after]) {
-        match listed_from(&exchange) {
-            Ok(list) => merge_new(&mut all, &mut seen, briefed(list)),
+        // Requests sent again are the gathering scenario's: its step sent them (the others share
+        // the listing, not its exchanges).
+        client.credit_retries(&w.scenario, &exchange);
+        match each_listed(&exchange, |raw| {
+            gathered.add(raw);
+        }) {
+            Ok(()) => {}
             Err(Unlisted::Withheld(why)) => {
                 listing.withheld = Some(why);
                 return listing;
@@ -144,19 +134,8 @@ async fn gather(w: &VppWorld) -> Listing {
             }
         }
     }
-    if let Some(list) = plain_list {
-        let briefed = briefed(list);
-        let in_plain: HashSet<String> =
-            briefed.iter().filter_map(|(b, _)| b.guid.as_deref().map(str::to_ascii_lowercase)).collect();
-        let missing = seen.iter().filter(|g| !in_plain.contains(*g)).count();
-        if missing > 0 {
-            listing.warnings.push(format!(
-                "GET without a query left out {missing} account(s) that date queries find (a page or a default filter: allowed)"
-            ));
-        }
-        merge_new(&mut all, &mut seen, briefed);
-    }
-    if all.is_empty() {
+    add_the_plain_list(w, &mut gathered, &mut listing.warnings).await;
+    if gathered.is_empty() {
         listing.failure = Some((
             Failure::finding(
                 "the tenant lists no account, with or without a query: @any-data has nothing to certify (load some accounts, or check --tenant)",
@@ -164,13 +143,40 @@ async fn gather(w: &VppWorld) -> Listing {
             None,
         ));
     }
-    let view = all
-        .iter()
-        .filter_map(|(b, _)| Some(Listed { guid: b.guid.clone()?, name: b.name.clone(), expiry: b.expiry }))
-        .collect();
-    listing.oracle = Oracle::new(view);
-    listing.accounts = all.into_iter().map(|(_, raw)| raw).collect();
+    gathered.into_listing(&mut listing);
     listing
+}
+
+/// Adds the accounts a list without a query holds that the gathering queries did not find, and
+/// says what it left out of theirs (a page or a default filter: allowed).
+async fn add_the_plain_list(w: &VppWorld, gathered: &mut Gathered, warnings: &mut Vec<String>) {
+    let client = w.ctx().client.clone();
+    let plain = client.send("GET", &list_url(w, None), None, Some(LIST_MEDIA_TYPE)).await;
+    client.credit_retries(&w.scenario, &plain);
+    let before = gathered.with_guid();
+    let mut in_plain = vec![false; gathered.with_guid()];
+    let listed = each_listed(&plain, |raw| {
+        if let Some(at) = gathered.add(raw).filter(|at| *at < in_plain.len()) {
+            in_plain[at] = true;
+        }
+    });
+    match listed {
+        Ok(()) => {
+            let missing = before - in_plain.iter().filter(|b| **b).count();
+            if missing > 0 {
+                warnings.push(format!(
+                    "GET without a query left out {missing} account(s) that date queries find (a page or a default filter: allowed)"
+                ));
+            }
+        }
+        // The run stopped, or the list is over the body cap: the gathering queries' lists stand.
+        Err(Unlisted::Withheld(_)) => {}
+        Err(Unlisted::Transport(e)) if e.kind == TransportKind::BodyOverCap => {}
+        Err(why) => warnings.push(format!(
+            "GET without a query did not list the accounts ({}); the documentation does not say it must",
+            why.text()
+        )),
+    }
 }
 
 async fn lists_every_account(w: &mut VppWorld, _ctx: Context) -> StepResult {
@@ -188,21 +194,6 @@ async fn lists_every_account(w: &mut VppWorld, _ctx: Context) -> StepResult {
     }
     w.listing = Some(listing);
     Ok(())
-}
-
-/// Each listed account with what the query rules look at.
-fn briefed(list: Vec<Box<RawValue>>) -> Vec<(Brief, Box<RawValue>)> {
-    list.into_iter().map(|raw| (accounts::brief(raw.get()), raw)).collect()
-}
-
-/// Adds the accounts whose GUID (in any letter case) is not among those already gathered; an
-/// account without one is kept, for the schema to judge.
-fn merge_new(all: &mut Vec<(Brief, Box<RawValue>)>, seen: &mut HashSet<String>, list: Vec<(Brief, Box<RawValue>)>) {
-    for (brief, raw) in list {
-        if brief.guid.as_deref().is_none_or(|g| seen.insert(g.to_ascii_lowercase())) {
-            all.push((brief, raw));
-        }
-    }
 }
 
 fn listed(w: &VppWorld) -> Arc<Listing> {
@@ -257,7 +248,7 @@ enum Missed {
 }
 
 /// What one probe's answer got wrong, if anything.
-fn judge(probe: &Probe, oracle: &Oracle, exchange: &Exchange) -> Option<Missed> {
+fn judge(probe: (&Probe, &Expected), oracle: &Oracle, exchange: &Exchange) -> Option<Missed> {
     if let Some(why) = &exchange.withheld {
         return Some(Missed::Withheld(why.clone()));
     }
@@ -267,16 +258,16 @@ fn judge(probe: &Probe, oracle: &Oracle, exchange: &Exchange) -> Option<Missed> 
                 Answer::Right => None,
                 Answer::Refused => Some(Missed::Refused),
                 Answer::Wrong(why) => {
-                    let same = match &probe.documented {
+                    let same = match &probe.0.documented {
                         Some(documented) => format!(" (the same as query={documented}; a 400 would be allowed)"),
                         None => String::new(),
                     };
-                    Some(Missed::Rule(format!("query={}{same} → {why}", code_points::shown(&probe.query))))
+                    Some(Missed::Rule(format!("query={}{same} → {why}", code_points::shown(&probe.0.query))))
                 }
             }
         }
         Err(e) => {
-            let shown = code_points::shown(&probe.query);
+            let shown = code_points::shown(&probe.0.query);
             Some(Missed::NoAnswer(TransportError::new(e.kind, format!("query={shown} → {}", e.text))))
         }
     }
@@ -359,10 +350,19 @@ async fn ask_all(w: &VppWorld, listing: &Arc<Listing>, chosen: Vec<Probe>) -> Ve
                 if lost.load(std::sync::atomic::Ordering::Relaxed) {
                     return None;
                 }
-                let exchange = run.client.send("GET", &url, None, Some(LIST_MEDIA_TYPE)).await;
+                // What the answer must and may list, worked out now and kept while it is in flight:
+                // the request reserves room for that many accounts in its origin's budget.
+                let expected = probe.expected(&listing.oracle);
+                let size = (expected.must.len() + expected.may.len()) * listing.bytes_per_account + 1024;
+                let exchange = run.client.send_expecting("GET", &url, Some(LIST_MEDIA_TYPE), size).await;
                 // Requests sent again after a transport error make the scenario flaky.
                 run.client.credit_retries(scenario, &exchange);
-                let missed = judge(&probe, &listing.oracle, &exchange);
+                // Judged on a thread of its own: the scenarios' steps all run on one, and a large
+                // tenant's answers would otherwise wait there for their turn, held.
+                let judged = listing.clone();
+                let missed = tokio::task::spawn_blocking(move || judge((&probe, &expected), &judged.oracle, &exchange))
+                    .await
+                    .unwrap_or_else(|e| panic!("judging a probe's answer failed (a bug of the suite): {e}"));
                 if matches!(missed, Some(Missed::NoAnswer(_) | Missed::Withheld(_))) {
                     lost.store(true, std::sync::atomic::Ordering::Relaxed);
                 }

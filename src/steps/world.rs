@@ -267,6 +267,7 @@ mod tests {
                     redirected_to: None,
                     content_type: None,
                     body: secretish.clone().into_bytes(),
+                    held: None,
                 }),
                 elapsed: std::time::Duration::ZERO,
                 withheld: None,
