@@ -327,17 +327,24 @@ impl Client {
                     return Ok((Ok(reply), elapsed, retried));
                 }
                 Ok(Answer::PushedBack { status, asked }) => {
-                    origin.pushed_back(sent_at, asked);
-                    match self.after_pushback(&mut tries, status, asked) {
+                    let silent = !origin.answered_before() && origin.learned().pushbacks >= SILENT_ORIGIN_PUSHBACKS;
+                    match self.after_pushback(&mut tries, status, asked, (origin.answered_before(), silent)) {
                         Ok(wait) => {
-                            // A pause the origin asked for holds its every request (the turn); a
-                            // backoff holds this one.
+                            // A pause the origin asked for (within --max-retry-after) holds its
+                            // every request (the turn); a backoff holds this one.
+                            origin.pushed_back(sent_at, asked);
                             if asked.is_none() {
                                 tokio::time::sleep(wait).await;
                             }
                             continue;
                         }
-                        Err(e) => return Ok((Err(e), elapsed, retried)),
+                        Err(e) => {
+                            // Given up: a pause too long for this request holds no other.
+                            if asked.is_none() {
+                                origin.pushed_back(sent_at, None);
+                            }
+                            return Ok((Err(e), elapsed, retried));
+                        }
                     }
                 }
                 Ok(Answer::Gateway(e)) | Err(e) => e,
@@ -346,9 +353,11 @@ impl Client {
             if error.kind == TransportKind::Reset && origin.answered_before() {
                 origin.pushed_back(sent_at, None);
             }
-            // An error that would mean a silent origin is down is worth another try only from
-            // an origin that answered before.
-            let worth = error.kind.transient() && (!error.kind.downs_a_silent_origin() || origin.answered_before());
+            // An error that would mean a silent origin is down is worth another try from an origin
+            // that answered before, or when the run was told to ride errors out (--retries: a
+            // target started just before the run).
+            let worth = error.kind.transient()
+                && (!error.kind.downs_a_silent_origin() || origin.answered_before() || self.options.retries > 0);
             if !worth || tries.errors >= self.options.retries {
                 return Ok((Err(error), elapsed, retried));
             }
@@ -362,7 +371,8 @@ impl Client {
     }
 
     /// A reply, as `politely` takes it: usable, a push-back (429; 503, which gateways and rate
-    /// limiters answer when overloaded), or a gateway's 502/504 with nothing behind it.
+    /// limiters answer when overloaded), or a gateway's 502/504 (or a CDN's 520-527) with nothing
+    /// behind it.
     /// Every `token` the body holds is learned first, whatever the status.
     fn answer(&self, reply: Reply, retry_after: Option<String>) -> Answer {
         self.redactor.learn_tokens(&reply.body);
@@ -371,7 +381,9 @@ impl Client {
                 let asked = retry_after.and_then(|v| parse_retry_after(&v, chrono::Utc::now()));
                 Answer::PushedBack { status: reply.status, asked }
             }
-            502 | 504 => Answer::Gateway(TransportError::new(
+            // 502 and 504, and the codes a CDN answers for its origin (Cloudflare's 520 to 527:
+            // unknown error, down, connection timed out, unreachable, timeout, TLS).
+            502 | 504 | 520..=527 => Answer::Gateway(TransportError::new(
                 TransportKind::Gateway,
                 format!(
                     "HTTP {}: a gateway in front of the target got no answer from the implementation behind it \
@@ -389,17 +401,23 @@ impl Client {
         tries: &mut Tries,
         status: u16,
         asked: Option<Duration>,
+        (answered_before, silent): (bool, bool),
     ) -> Result<Duration, TransportError> {
         tries.pushbacks += 1;
         let wait = asked.unwrap_or_else(|| backoff(PUSHBACK_BACKOFF, tries.pushbacks, MAX_PUSHBACK_BACKOFF));
-        let over_time = tries.waited + wait > self.options.max_retry_after;
-        let why = if over_time || tries.pushbacks > MAX_PUSHBACKS_PER_REQUEST {
+        let why = if tries.waited + wait > self.options.max_retry_after {
             format!(
-                "the suite waited {}s already and gives up at --max-retry-after {}s, or after {MAX_PUSHBACKS_PER_REQUEST} \
-                 push-backs of one request",
-                tries.waited.as_secs_f64().ceil(),
-                self.options.max_retry_after.as_secs()
+                "waiting {}s more would pass --max-retry-after {}s (it waited {}s already)",
+                wait.as_secs_f64().ceil(),
+                self.options.max_retry_after.as_secs(),
+                tries.waited.as_secs_f64().ceil()
             )
+        } else if tries.pushbacks > MAX_PUSHBACKS_PER_REQUEST {
+            format!("the suite gives up after {MAX_PUSHBACKS_PER_REQUEST} push-backs of one request")
+        } else if !answered_before && asked.is_none() && (tries.pushbacks > SILENT_PUSHBACKS || silent) {
+            // A target that never gave a usable answer and refuses whatever the pace (a gateway
+            // with nothing healthy behind it) is down, not slow.
+            format!("it never gave a usable answer in this run, after {SILENT_PUSHBACKS} push-backs of one request")
         } else if !self.politeness.spend_pushback(self.options.max_pushbacks) {
             format!("the run's budget of push-back retries is spent (--max-pushbacks {})", self.options.max_pushbacks)
         } else {
@@ -409,9 +427,8 @@ impl Client {
         Err(TransportError::new(
             TransportKind::PushedBack,
             format!(
-                "the target pushed back (HTTP {status}, {} time(s) for this request) and {why}: this is the \
-                 target's rate limiting, so nothing was judged (slow the run with --rate-limit, or raise \
-                 --max-retry-after)",
+                "the target pushed back (HTTP {status}, {} time(s) for this request) and the suite gave up: {why}; \
+                 nothing was judged (a rate limit: slow the run with --rate-limit, or raise --max-retry-after)",
                 tries.pushbacks
             ),
         ))
@@ -447,11 +464,15 @@ impl Client {
         // be reached, is down: its record learns so before the slot is freed, so that no request
         // waiting for the slot is sent (one wave of requests reaches a dead target, not two).
         // Only asked of such an error: an answer, the common case, takes no lock here.
+        // With --retries, the request is asked again first, and the origin judged after.
         let never_answered = match &outcome {
             Err(e) if e.kind.downs_a_silent_origin() => !origin.answered_before(),
             _ => false,
         };
-        if never_answered && let Err(e) = &outcome {
+        if never_answered
+            && self.options.retries == 0
+            && let Err(e) = &outcome
+        {
             self.found_silent(ask, e);
         }
         if !timed_out {
@@ -473,6 +494,8 @@ impl Client {
         }
         // A timeout among others: the origin's load, so its pace is cut as for a push-back.
         origin.pushed_back(sent_at, None);
+        // Room for its answer first: holding the origin alone while it waits would hold all.
+        let reserved = origin.reserve(ask.expected.unwrap_or(DEFAULT_RESERVATION)).await;
         let permit = origin.limit.acquire_alone().await;
         let sent_at = origin.turn().await;
         self.politeness.turn().await;
@@ -483,7 +506,6 @@ impl Client {
         }
         self.politeness.sent();
         self.politeness.traffic.locked().asked_alone += 1;
-        let reserved = origin.reserve(ask.expected.unwrap_or(DEFAULT_RESERVATION)).await;
         let (mut outcome, elapsed) = self.timed(ask).await;
         if let Ok((reply, _, _)) = &mut outcome {
             reply.held = Some(std::sync::Arc::new(origin.hold(reserved, reply.body.len())));
@@ -524,6 +546,15 @@ impl Client {
         self.politeness.origins.learned()
     }
 }
+
+/// Push-backs without `Retry-After` one request of a target that never gave a usable answer
+/// takes before the target counts as down (with 0.25 + 0.5 + 1 s of backoff between them).
+const SILENT_PUSHBACKS: u32 = 3;
+
+/// Push-backs without `Retry-After` in all from a target that never gave a usable answer, past
+/// which it counts as down whatever each request has met: its requests take turns at the
+/// slowest pace, so one of them would meet [`SILENT_PUSHBACKS`] only after the others' turns.
+const SILENT_ORIGIN_PUSHBACKS: u64 = 32;
 
 /// An exchange's outcome, how long it took, and the requests it sent again.
 type Sent = (Result<Reply, TransportError>, Duration, Vec<RetryId>);

@@ -116,6 +116,9 @@ pub struct Origin {
     ceiling: usize,
     state: Mutex<State>,
     budget: Arc<Budget>,
+    /// Told when the origin is found down: requests waiting for their turn go at once (to be
+    /// refused) rather than at the pace a push-back set.
+    went_down: tokio::sync::Notify,
 }
 
 /// What an origin's controller learned, for the summary and the reports.
@@ -134,7 +137,14 @@ pub struct Learned {
 
 impl Origin {
     fn new(name: String, ceiling: usize) -> Self {
-        Self { name, limit: AdaptiveLimit::new(ceiling), ceiling, state: Mutex::default(), budget: Arc::default() }
+        Self {
+            name,
+            limit: AdaptiveLimit::new(ceiling),
+            ceiling,
+            state: Mutex::default(),
+            budget: Arc::default(),
+            went_down: tokio::sync::Notify::new(),
+        }
     }
 
     /// Why the origin's requests are not sent, if it is down.
@@ -156,6 +166,7 @@ impl Origin {
         let mut state = self.state.locked();
         if matches!(state.health, Health::Silent) {
             state.health = Health::Down(self.cause(error, request));
+            self.went_down.notify_waiters();
         }
     }
 
@@ -167,6 +178,7 @@ impl Origin {
         if !matches!(state.health, Health::Down(_)) {
             let down = Down { preparing: Some(preparing.to_owned()), ..self.cause(error, request) };
             state.health = Health::Down(down);
+            self.went_down.notify_waiters();
         }
     }
 
@@ -183,8 +195,17 @@ impl Origin {
     /// says when it left.
     pub async fn turn(&self) -> Instant {
         loop {
+            let down = self.went_down.notified();
+            tokio::pin!(down);
+            down.as_mut().enable();
+            if self.down().is_some() {
+                return Instant::now();
+            }
             let at = self.state.locked().pace.reserve(Instant::now());
-            tokio::time::sleep_until(at).await;
+            tokio::select! {
+                () = tokio::time::sleep_until(at) => {}
+                () = down => return Instant::now(),
+            }
             // A pause asked for while this request waited holds it too.
             if self.state.locked().pace.held(at).is_none() {
                 return at;

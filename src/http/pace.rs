@@ -9,14 +9,17 @@
 //!    whichever is more: a gateway refuses the first request past its rate long before the
 //!    backend has answered the others), never below [`MIN_RATE`]. An unpaced origin is paced at
 //!    what it accepted.
-//! 2. **Once per window.** A gateway remembers the requests it counted for about a second, so
+//! 2. **A signal, not a hiccup.** One push-back in a second, or fewer than [`SIGNAL_SHARE`] of
+//!    the requests of that second pushed back, cuts nothing: an overloaded backend's stray 503 is
+//!    no rate limit (each such request waits its backoff and goes again all the same).
+//! 3. **Once per window.** A gateway remembers the requests it counted for about a second, so
 //!    requests sent within [`WINDOW`] of a cut are refused for the burst before it: only a
 //!    push-back of a request sent a window or more after the last cut cuts again.
-//! 3. **Recover.** Each answer the origin accepts while the pace binds (at least [`BUSY`] of it
+//! 4. **Recover.** Each answer the origin accepts while the pace binds (at least [`BUSY`] of it
 //!    used over the last second) raises the pace: by [`FAST_STEP`] while it is below
 //!    [`FAST_UNTIL`] of the pace the last cut came from (back quickly to what nearly worked, as
 //!    CUBIC does), then by `1 / pace`, one request a second more per second, probing above.
-//! 4. **Pauses.** A `Retry-After` holds every request to the origin until it is over, and cuts
+//! 5. **Pauses.** A `Retry-After` holds every request to the origin until it is over, and cuts
 //!    nothing: the origin said what it wants.
 //!
 //! Requests leave one pace interval apart, never in a burst. The clock is tokio's, so the tests
@@ -33,6 +36,9 @@ pub const MIN_RATE: f64 = 1.0;
 /// How long a gateway is taken to remember what it counted, and the span "accepted over the
 /// last second" is measured over.
 pub const WINDOW: Duration = Duration::from_secs(1);
+/// The share of a second's requests that must be pushed back (two at least) for a cut.
+pub const SIGNAL_SHARE: f64 = 0.1;
+
 /// The share of the pace that must have been used over the last second for an answer to raise it.
 pub const BUSY: f64 = 0.8;
 /// What each answer adds to the pace while it is well below the pace of the last cut.
@@ -52,6 +58,7 @@ pub struct Pace {
     /// When the requests of the last window left, and when their answers were accepted.
     sent: VecDeque<Instant>,
     accepted: VecDeque<Instant>,
+    refused: VecDeque<Instant>,
     last_cut: Option<Instant>,
     /// The pace the last cut came from (what the origin took just before it refused).
     before_cut: Option<f64>,
@@ -123,6 +130,13 @@ impl Pace {
     pub fn pushed_back(&mut self, sent_at: Instant, now: Instant) -> bool {
         self.pushbacks += 1;
         self.first_pushback.get_or_insert(now);
+        forget_before(&mut self.refused, now);
+        self.refused.push_back(now);
+        forget_before(&mut self.sent, now);
+        let refused = self.refused.len() as f64;
+        if refused < 2.0 || refused < SIGNAL_SHARE * self.sent.len() as f64 {
+            return false;
+        }
         if self.last_cut.is_some_and(|cut| sent_at < cut + WINDOW) {
             return false;
         }
@@ -176,6 +190,29 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    /// Push-backs at once until they are a signal (one alone, or a few among many requests, are
+    /// not), as a gateway's burst of refusals is: whether they cut.
+    fn refuse(pace: &mut Pace, sent_at: Instant, now: Instant) -> bool {
+        (0..64).any(|_| pace.pushed_back(sent_at, now))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stray_push_back_cuts_nothing_and_a_few_in_many_requests_neither() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        assert!(!pace.pushed_back(t0, t0), "one push-back alone is no signal");
+        assert_eq!(pace.rate(), None);
+        for i in 0..100 {
+            pace.reserve(t0 + ms(500 + i));
+        }
+        assert!(!pace.pushed_back(t0 + ms(600), t0 + ms(600)), "two of a hundred in a second are a hiccup");
+        assert_eq!(pace.rate(), None);
+        for _ in 0..10 {
+            pace.pushed_back(t0 + ms(610), t0 + ms(610));
+        }
+        assert!(pace.rate().is_some(), "a tenth of them is a signal");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn an_unpaced_origin_sends_at_once_and_a_push_back_paces_it_at_what_it_accepted() {
         let mut pace = Pace::default();
@@ -186,7 +223,7 @@ mod tests {
         for i in 0..20 {
             pace.accepted(t0 + ms(i));
         }
-        assert!(pace.pushed_back(t0, t0 + ms(30)));
+        assert!(refuse(&mut pace, t0, t0 + ms(30)));
         assert_eq!(pace.rate(), Some(20.0), "paced at the 20 it accepted over the last second");
         let first = pace.reserve(t0 + ms(30));
         let second = pace.reserve(t0 + ms(30));
@@ -200,17 +237,17 @@ mod tests {
         for i in 0..20 {
             pace.accepted(t0 + ms(i));
         }
-        assert!(pace.pushed_back(t0, t0 + ms(20)));
+        assert!(refuse(&mut pace, t0, t0 + ms(20)));
         // Requests sent within the window after the cut are refused for the burst before it.
         for i in 1..20 {
             assert!(!pace.pushed_back(t0 + ms(20 + 50 * i), t0 + ms(21 + 50 * i)), "refusal {i} cut again");
         }
-        assert_eq!((pace.rate(), pace.cuts, pace.pushbacks), (Some(20.0), 1, 20));
+        assert_eq!((pace.rate(), pace.cuts), (Some(20.0), 1));
         // A request sent a window after the cut that is refused cuts again, by BETA at most.
         for i in 0..20 {
             pace.accepted(t0 + ms(1100 + 10 * i));
         }
-        assert!(pace.pushed_back(t0 + ms(1100), t0 + ms(1400)));
+        assert!(refuse(&mut pace, t0 + ms(1100), t0 + ms(1400)));
         assert_eq!(pace.rate(), Some(20.0 * BETA));
     }
 
@@ -221,7 +258,7 @@ mod tests {
         for i in 0..20 {
             pace.accepted(t0 + ms(i));
         }
-        pace.pushed_back(t0, t0 + ms(20));
+        refuse(&mut pace, t0, t0 + ms(20));
         // Forty requests wait for their turns at 20 a second: the last leaves 2 s from now.
         let turns: Vec<Instant> = (0..40).map(|_| pace.reserve(t0 + ms(20))).collect();
         let last = *turns.last().unwrap();
@@ -231,7 +268,7 @@ mod tests {
         }
         let now = t0 + ms(1050);
         assert!(last > now + ms(500), "turns were given out beyond the cut");
-        assert!(pace.pushed_back(t0 + ms(1040), now));
+        assert!(refuse(&mut pace, t0 + ms(1040), now));
         let next = pace.reserve(now);
         assert!(next > last, "a turn at {next:?} was given out before one given out earlier, at {last:?}");
         let after = pace.reserve(now);
@@ -245,10 +282,10 @@ mod tests {
         for i in 0..5 {
             pace.accepted(t0 + ms(i));
         }
-        pace.pushed_back(t0, t0 + ms(10));
+        refuse(&mut pace, t0, t0 + ms(10));
         assert_eq!(pace.rate(), Some(5.0));
         // Nothing accepted over the last second: the slowest pace, not none.
-        pace.pushed_back(t0 + ms(3000), t0 + ms(3000));
+        refuse(&mut pace, t0 + ms(3000), t0 + ms(3000));
         assert_eq!(pace.rate(), Some(MIN_RATE));
     }
 
@@ -259,7 +296,7 @@ mod tests {
         for i in 0..10 {
             pace.accepted(t0 + ms(i));
         }
-        pace.pushed_back(t0, t0 + ms(10));
+        refuse(&mut pace, t0, t0 + ms(10));
         assert_eq!(pace.rate(), Some(10.0));
         // Ten seconds at the pace, each request answered as it leaves.
         let mut now = t0 + ms(10);
@@ -291,7 +328,7 @@ mod tests {
         for i in 0..9 {
             pace.accepted(t0 + ms(30 + i));
         }
-        assert!(pace.pushed_back(t0 + ms(20), t0 + ms(40)));
+        assert!(refuse(&mut pace, t0 + ms(20), t0 + ms(40)));
         assert_eq!(pace.rate(), Some(20.0), "20 went before the refused one, though 9 came back");
     }
 
@@ -303,13 +340,13 @@ mod tests {
         for i in 0..20 {
             pace.accepted(t0 + ms(i));
         }
-        pace.pushed_back(t0, t0 + ms(20));
+        refuse(&mut pace, t0, t0 + ms(20));
         let mut now = t0 + ms(20);
         // Two seconds at 20/s, then a refusal a window after the cut: cut to 14.
         while now < t0 + ms(2000) {
             now = pace.reserve(now);
         }
-        assert!(pace.pushed_back(now, now));
+        assert!(refuse(&mut pace, now, now));
         assert!((pace.rate().unwrap() - 14.0).abs() < 1e-9, "{:?}", pace.rate());
         let cut_at = now;
         let (mut back, mut probe) = (None, None);
@@ -352,7 +389,7 @@ mod tests {
         let mut pace = Pace::default();
         let t0 = Instant::now();
         pace.accepted(t0);
-        pace.pushed_back(t0, t0);
+        refuse(&mut pace, t0, t0);
         for i in 1..=40 {
             pace.accepted(t0 + ms(50 * i));
         }

@@ -43,6 +43,9 @@ pub(super) const MAX_PUSHBACKS_PER_REQUEST: u32 = 10;
 /// jitter (0.2 + 0.4 + 0.8 s at least for `--retries 3`: longer than a restart of a second).
 pub(super) const RETRY_BACKOFF: Duration = Duration::from_millis(200);
 
+/// The longest `Retry-After` read: a day.
+const MAX_RETRY_AFTER_SECS: u64 = 24 * 3600;
+
 /// The `n`-th backoff (from 1) of `base`, doubled each time up to `max`, stretched by up to half
 /// at random so that requests pushed back together do not come back together.
 pub(super) fn backoff(base: Duration, n: u32, max: Duration) -> Duration {
@@ -305,10 +308,12 @@ impl Politeness {
 pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+        // Past a day it is no pause a run could wait out (and no instant could be reckoned from it).
+        return Some(Duration::from_secs(secs.min(MAX_RETRY_AFTER_SECS)));
     }
     let date = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    Some((date.with_timezone(&chrono::Utc) - now).to_std().unwrap_or(Duration::ZERO))
+    let wait = (date.with_timezone(&chrono::Utc) - now).to_std().unwrap_or(Duration::ZERO);
+    Some(wait.min(Duration::from_secs(MAX_RETRY_AFTER_SECS)))
 }
 
 #[cfg(test)]
@@ -365,5 +370,8 @@ mod tests {
         assert_eq!(parse_retry_after("Thu, 03 Dec 2026 12:00:30 GMT", now), Some(Duration::from_secs(30)));
         assert_eq!(parse_retry_after("Thu, 03 Dec 2026 11:00:00 GMT", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
+        let day = Some(Duration::from_secs(24 * 3600));
+        assert_eq!(parse_retry_after("18446744073709551615", now), day, "no pause past a day, and no overflow");
+        assert_eq!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), day);
     }
 }

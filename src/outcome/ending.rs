@@ -103,9 +103,16 @@ impl TransportKind {
 
     /// Whether an origin that has not given one usable answer in the run, and meets this, is
     /// down: nothing it could answer would be judged (a refusal, a failed handshake, silence, a
-    /// gateway with nothing behind it).
+    /// gateway with nothing behind it, push-back whatever the pace).
     pub fn downs_a_silent_origin(self) -> bool {
-        matches!(self, TransportKind::Refused | TransportKind::Tls | TransportKind::TimedOut | TransportKind::Gateway)
+        matches!(
+            self,
+            TransportKind::Refused
+                | TransportKind::Tls
+                | TransportKind::TimedOut
+                | TransportKind::Gateway
+                | TransportKind::PushedBack
+        )
     }
 
     /// Whether the same request may well succeed if sent again (`--retries`).

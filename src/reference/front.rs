@@ -65,7 +65,11 @@ pub fn start(listener: tokio::net::TcpListener, upstream: SocketAddr, tls: Optio
     let task = tokio::spawn(async move {
         let mut connections = JoinSet::new();
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { continue };
+            let Ok((tcp, _)) = listener.accept().await else {
+                // Out of file descriptors, say: wait a little rather than spin a core.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            };
             while connections.try_join_next().is_some() {}
             let tls = tls.clone();
             connections.spawn(async move {

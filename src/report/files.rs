@@ -107,7 +107,13 @@ impl Outputs {
             let path = file.0.path().to_owned();
             let format = Format::from_path(&path).expect("checked when opened");
             commit(file, &render(format, &data, &seal))?;
-            writeln!(out, "Report written to {} (SHA-256 {})", path.display(), seal.digest).ok();
+            writeln!(
+                out,
+                "Report written to {} (sealed: results digest SHA-256 {}, which verify-report checks)",
+                path.display(),
+                seal.digest
+            )
+            .ok();
         }
         Ok(())
     }

@@ -398,8 +398,8 @@ fn capacity(client: &Client) -> Vec<String> {
             let floor = s.floor?;
             let timed_out = if s.timed_out { "; a request timed out" } else { "" };
             Some(format!(
-                "{origin} served up to {} request(s) at once without queueing (learned from its latencies, within \
-                 --concurrency {}); fastest answer {}{timed_out}",
+                "{origin} served up to {} request(s) at once without queueing (learned from its latencies, within a \
+                 ceiling of {}: --concurrency, lowered where its answers are large); fastest answer {}{timed_out}",
                 s.max_unqueued.max(1),
                 s.ceiling,
                 latency(floor)

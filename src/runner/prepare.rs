@@ -178,7 +178,20 @@ pub async fn log_in(client: &Client, uem_base: &str, tenant: &str, login: &UemLo
         None
     };
     if let Some(why) = why {
-        // The body is shown as it came: it is no credential, and it says why the login failed.
+        // A refusal (no 200) is shown as it came: it says why the login failed. A 200 whose body
+        // is no Authorization value may still hold a credential in another shape (a JSON
+        // access_token): its body is not shown.
+        if reply.status == 200 {
+            let mut withheld = exchange.clone();
+            if let Ok(reply) = &mut withheld.outcome {
+                reply.body = format!(
+                    "(a body of {} bytes, not shown: a login's answer may hold a credential)",
+                    reply.body.len()
+                )
+                .into_bytes();
+            }
+            return Err(Unprepared::Refused(failed(what, &withheld, &why, client)));
+        }
         return Err(Unprepared::Refused(failed(what, &exchange, &why, client)));
     }
     client.redactor().add_header_value(value);

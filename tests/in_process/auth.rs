@@ -224,6 +224,9 @@ async fn a_login_that_redirects_or_answers_a_page_stops_the_run_and_shows_why() 
         ResponseTemplate::new(200).set_body_raw("besng-basic abc\nbesng-basic def", "text/plain"),
         ResponseTemplate::new(401)
             .set_body_raw(r#"{"code":401,"message":"Invalid credentials for user"}"#, "application/json"),
+        // A 200 in another shape than the documented text/plain: its body may be a credential.
+        ResponseTemplate::new(200)
+            .set_body_raw("{\n  \"access_token\": \"eyJhbGciOiJIUzI1NiJ9.SUPERSECRETJWT.sig\"\n}", "application/json"),
     ];
     for (i, reply) in cases.into_iter().enumerate() {
         let target = MockServer::start().await;
@@ -241,6 +244,7 @@ async fn a_login_that_redirects_or_answers_a_page_stops_the_run_and_shows_why() 
         if i == 3 {
             assert!(text.contains("Invalid credentials for user"), "the target's reason is shown: {text}");
         }
+        assert!(!text.contains("SUPERSECRETJWT"), "case {i}: a 200's body is never shown: {text}");
     }
     assert!(elsewhere.received_requests().await.unwrap().is_empty(), "the login followed a redirect");
 }

@@ -261,6 +261,27 @@ fn rates_and_retry_after_values_parse() {
     assert_eq!(parse_retry_after("soon", now), None);
 }
 
+/// A pause longer than `--max-retry-after` is no pause at all: the request it was asked for gives
+/// up (not judged) and no other request of the target waits for it; a day's `Retry-After` on one
+/// API's route leaves the other API's scenarios judged, and the run ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_past_max_retry_after_holds_no_other_request() {
+    let target = reference().await;
+    target
+        .mount_ahead(
+            Mock::given(wiremock::matchers::path("/mdm/VPPServiceConfigSrv"))
+                .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "86400")),
+        )
+        .await;
+    let config = RunConfig { tags: Some("@APL-CFG-001 or @sample".into()), ..config_for(&target.url()) };
+    let (outcome, out) = run_with(&config).await;
+    let apple = outcome.scenario("APL-CFG-001").expect("ran");
+    assert_eq!(apple.failure().map(|f| f.kind), Some(FailureKind::Transport(TransportKind::PushedBack)), "{out}");
+    let uem: Vec<_> = outcome.scenarios.iter().filter(|s| s.id.starts_with("UEM-")).collect();
+    assert!(!uem.is_empty() && uem.iter().all(|s| s.status == Status::Pass), "{}\n{out}", results(&outcome));
+    assert!(!out.contains("the pauses it asked for"), "no pause of a day was taken, nor said to be: {out}");
+}
+
 /// An `@any-data` scenario sends its many queries through the client directly: a query sent
 /// again after a reset makes that scenario flaky too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

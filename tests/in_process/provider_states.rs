@@ -94,16 +94,26 @@ async fn the_state_requests_have_pacts_shape_and_any_data_runs_need_none() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_setup_stops_the_run_and_a_failed_teardown_is_a_notice() {
     let target = ReferenceTarget::start(ReferenceOptions::default()).await.unwrap();
-    let states = recording_state_endpoint(503).await;
+    let states = recording_state_endpoint(500).await;
     let config = RunConfig {
         state_setup_url: Some(format!("{}/state", states.uri())),
         tags: Some("@UEM-SMP-001".into()),
         ..config_for(&target.url())
     };
     let (result, _) = try_run_with(&config).await;
-    let err = result.expect_err("a failed setup stops the run");
+    let err = result.expect_err("a refused setup stops the run");
     let text = err.to_string();
-    assert!(text.contains("setting up the provider state") && text.contains("HTTP 503"), "{text}");
+    assert!(text.contains("setting up the provider state") && text.contains("HTTP 500"), "{text}");
+
+    // A 503 without Retry-After is push-back, no refusal: the state was never answered, so the
+    // scenarios that need it could not be judged (ERROR, exit 3), and none of them FAILs.
+    let unavailable = recording_state_endpoint(503).await;
+    let config503 = RunConfig { state_setup_url: Some(format!("{}/state", unavailable.uri())), ..config.clone() };
+    let (outcome, stdout) = run_with(&config503).await;
+    assert_eq!(outcome.conclusion(), vpp_conformance::outcome::Conclusion::Error, "{stdout}");
+    assert!(!outcome.scenarios.is_empty(), "{stdout}");
+    assert!(outcome.scenarios.iter().all(|s| s.status == vpp_conformance::outcome::Status::Error), "{stdout}");
+    assert!(stdout.contains("provider state"), "{stdout}");
 
     // Setup answered, teardown refused: the run stands, with a notice.
     let states = MockServer::start().await;

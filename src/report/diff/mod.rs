@@ -35,6 +35,8 @@ pub struct RunResults {
     pub labels: Vec<(String, String)>,
     /// `None` for a run of an earlier version, which recorded none.
     pub latency: Option<Latency>,
+    /// What the run was judged under: `--strict`, the expectations file's digest, the profile.
+    pub judged_under: (bool, Option<String>, String),
 }
 
 /// A run's results, read from the facts its Cucumber JSON carries (`run --json`): each
@@ -42,7 +44,9 @@ pub struct RunResults {
 pub fn parse_cucumber_json(text: &str) -> Result<RunResults, String> {
     let facts = crate::outcome::facts::read(text)?;
     let scenarios = facts.results.into_iter().map(|r| (r.id, (r.name, r.status))).collect();
-    Ok(RunResults { scenarios, labels: facts.selection.labels, latency: facts.latency })
+    let s = facts.selection;
+    let judged_under = (s.strict, s.expectations_digest, s.profile);
+    Ok(RunResults { scenarios, labels: s.labels, latency: facts.latency, judged_under })
 }
 
 /// What changed.
@@ -67,6 +71,9 @@ pub struct Changes {
     pub labels: (Vec<(String, String)>, Vec<(String, String)>),
     /// Each documented operation's latency in both runs, and which got slower.
     pub latency: LatencyChanges,
+    /// Why the two runs' statuses do not compare alike, when they were judged under different
+    /// rules (`--strict`, the expectations, the profile): a change may be the rules', not the target's.
+    pub judged_apart: Option<String>,
 }
 
 impl Changes {
@@ -85,6 +92,7 @@ pub fn compare(base: &RunResults, new: &RunResults, thresholds: Thresholds) -> C
     let mut c = Changes {
         labels: (base.labels.clone(), new.labels.clone()),
         latency: latency::compare(base.latency.as_ref(), new.latency.as_ref(), thresholds),
+        judged_apart: judged_apart(&base.judged_under, &new.judged_under),
         ..Changes::default()
     };
     // The reader gives pass, not met, fail, not run and waived; a waived outcome is compared as
@@ -195,6 +203,26 @@ fn headline(c: &Changes) -> (String, String) {
     (headline, summary)
 }
 
+/// How two runs' rules differ, in words, if they do.
+fn judged_apart(a: &(bool, Option<String>, String), b: &(bool, Option<String>, String)) -> Option<String> {
+    let mut differ = Vec::new();
+    if a.0 != b.0 {
+        differ.push(format!("--strict {} then {}", if a.0 { "on" } else { "off" }, if b.0 { "on" } else { "off" }));
+    }
+    if a.1 != b.1 {
+        differ.push("another expectations file".to_owned());
+    }
+    if a.2 != b.2 {
+        differ.push(format!("the {} profile then the {} one", a.2, b.2));
+    }
+    (!differ.is_empty()).then(|| {
+        format!(
+            "NOTE: the runs were judged under different rules ({}): a change below may be the rules', not the target's",
+            differ.join(", ")
+        )
+    })
+}
+
 /// Both runs' labels in words.
 fn labels_line(c: &Changes) -> String {
     let text = |l: &[(String, String)]| match l.is_empty() {
@@ -215,6 +243,9 @@ pub fn render(c: &Changes, format: DiffFormat) -> String {
 fn render_text(c: &Changes) -> String {
     let (headline, summary) = headline(c);
     let mut out = format!("{headline}\n{summary}\n{}\n", labels_line(c));
+    if let Some(note) = &c.judged_apart {
+        out.push_str(&format!("{note}\n"));
+    }
     for (title, items) in sections(c) {
         if !items.is_empty() {
             out.push_str(&format!("\n{title}:\n"));
@@ -233,6 +264,9 @@ fn render_text(c: &Changes) -> String {
 fn render_markdown(c: &Changes) -> String {
     let (headline, summary) = headline(c);
     let mut out = format!("## vpp-conformance regression report\n\n**{headline}**: {summary}.\n\n{}\n", labels_line(c));
+    if let Some(note) = &c.judged_apart {
+        out.push_str(&format!("\n> **{note}**\n"));
+    }
     for (title, items) in sections(c) {
         if !items.is_empty() {
             out.push_str(&format!("\n### {title}\n\n"));
@@ -263,6 +297,9 @@ fn render_html(c: &Changes) -> String {
         esc(&summary),
         esc(&labels_line(c))
     ));
+    if let Some(note) = &c.judged_apart {
+        out.push_str(&format!("<p id=\"judged-apart\" class=\"bad\">{}</p>\n", esc(note)));
+    }
     for (title, items) in sections(c) {
         if !items.is_empty() {
             out.push_str(&format!("<h2>{}</h2>\n<ul>\n", esc(title)));
@@ -321,6 +358,14 @@ mod tests {
         assert_eq!(changes.newly_failing, named("A-4"), "not judged before, failing now: a regression");
         assert!(render(&changes, DiffFormat::Text).starts_with("REGRESSION"));
         let unjudged_only = compare(&before, &results(&[("A-3", Outcome::Error)]), Thresholds::default());
+        assert_eq!(unjudged_only.judged_apart, None);
+        let mut strict = results(&[("A-3", Outcome::Error)]);
+        strict.judged_under.0 = true;
+        let apart = compare(&before, &strict, Thresholds::default());
+        assert!(
+            render(&apart, DiffFormat::Text)
+                .contains("NOTE: the runs were judged under different rules (--strict off then on")
+        );
         assert!(!unjudged_only.regressed());
         assert!(render(&unjudged_only, DiffFormat::Text).starts_with("NOT JUDGED"));
         assert!(
