@@ -4,7 +4,9 @@
 //! bounded number of refusals and a pace near the gateway's once it first refused; a query that
 //! hangs ends its scenario not judged (exit 3) while the others are judged, and a broken rule
 //! beside it still fails the run (exit 1); a restart of a second is ridden out by `--retries 3`
-//! and, without them, leaves the run not judged (exit 3), never failed.
+//! and, without them, leaves the run not judged (exit 3), never failed; so does a gateway whose
+//! first answers are 502; a stray 503 in twenty is sent again and the run passes; a front with
+//! nothing usable behind it (520, or 503 at any pace) ends the run not judged after a few requests.
 //!
 //! The tests count what the fronts saw (requests taken and refused, arrivals within a second);
 //! none reads a clock but the hang guard. `scripts/bench-weather.sh` times the same weather.
@@ -146,5 +148,68 @@ fn a_restart_of_a_second_is_ridden_out_with_retries_and_not_judged_without() {
     assert!(f.verdict().starts_with("VERDICT: ERROR"), "{}", f.describe());
     for line in f.stdout.lines() {
         assert!(!line.starts_with("FAIL") && !line.starts_with("NOT MET"), "a broken rule was said: {line}");
+    }
+}
+
+/// A representative part of the run: both APIs and the `@any-data` scenarios that send the most
+/// queries at once.
+const PART: &str = "@apple-vpp or @UEM-ANY-002 or @UEM-ANY-005 or @sample";
+
+/// No scenario line says a broken rule.
+fn assert_no_broken_rule(f: &Finished) {
+    for line in f.stdout.lines() {
+        assert!(!line.starts_with("FAIL") && !line.starts_with("NOT MET"), "a broken rule was said: {line}");
+    }
+}
+
+/// One request in twenty answered 503 without `Retry-After`, among conformant answers: each is
+/// sent again after a backoff, every scenario is judged and passes, and so few push-backs cut no
+/// pace (the summary names no capacity learned from them).
+#[test]
+fn a_stray_503_in_twenty_requests_is_sent_again_and_the_run_passes() {
+    let weathered = Weathered::start(ReferenceOptions::default(), Weather::EveryNth { n: 20, status: 503 });
+    let f = binary::run(&["run", "--base-url", weathered.url(), "--tags", PART], LIMIT);
+    let seen = weathered.front.describe();
+    assert_eq!(f.code, Some(0), "{seen}\n{}", f.describe());
+    assert!(weathered.front.refused() >= 3, "the front refused too few to test anything\n{seen}");
+    let lines = f.scenario_lines();
+    assert!(!lines.is_empty() && lines.iter().all(|(s, _)| s == "PASS"), "{}", f.describe());
+}
+
+/// A gateway whose implementation is still starting answers its first eight requests 502:
+/// `--retries 3` sends them again and the run passes; without retries the target never gave a
+/// usable answer, so nothing was judged (exit 3), and no rule is said broken.
+#[test]
+fn a_gateway_still_starting_is_ridden_out_with_retries_and_not_judged_without() {
+    let warming = Weather::FirstN { n: 8, status: 502 };
+    let weathered = Weathered::start(ReferenceOptions::default(), warming);
+    let f = binary::run(&["run", "--base-url", weathered.url(), "--tags", PART, "--retries", "3"], LIMIT);
+    let seen = weathered.front.describe();
+    assert_eq!(f.code, Some(0), "{seen}\n{}", f.describe());
+    assert!(weathered.front.refused() == 8 && weathered.front.accepted() > 8, "{seen}");
+
+    let weathered = Weathered::start(ReferenceOptions::default(), warming);
+    let f = binary::run(&["run", "--base-url", weathered.url(), "--tags", PART], LIMIT);
+    let seen = weathered.front.describe();
+    assert_eq!(f.code, Some(3), "{seen}\n{}", f.describe());
+    assert!(f.verdict().starts_with("VERDICT: ERROR"), "{}", f.describe());
+    assert_no_broken_rule(&f);
+}
+
+/// Nothing usable behind the front, said as a CDN says it (520) or as an overloaded gateway does
+/// (503 without `Retry-After`, whatever the pace): the target is down, not slow. The run ends
+/// not judged (exit 3) after a bounded number of requests, each a few, not a wait per request.
+#[test]
+fn a_front_with_nothing_usable_behind_it_is_not_judged_after_a_few_requests() {
+    for status in [520, 503] {
+        let weathered = Weathered::start(ReferenceOptions::default(), Weather::Always { status });
+        let f = binary::run(&["run", "--base-url", weathered.url()], LIMIT);
+        let seen = weathered.front.describe();
+        eprintln!("{status}: {seen}");
+        assert_eq!(f.code, Some(3), "{status}: {seen}\n{}", f.describe());
+        assert!(f.verdict().starts_with("VERDICT: ERROR"), "{}", f.describe());
+        assert_no_broken_rule(&f);
+        let arrived = weathered.front.accepted() + weathered.front.refused();
+        assert!(arrived <= 100, "{status}: {arrived} requests reached a target that never answered\n{seen}");
     }
 }

@@ -29,6 +29,25 @@ pub enum Weather {
     /// Forwards `after` requests, then closes its listener and drops every connection for
     /// `down` (a restart: a connection is refused meanwhile), then listens on the same port again.
     Restarts { after: usize, down: Duration },
+    /// Answers `status` to every `n`th request (the first is the `n`th), forwards the rest: a
+    /// stray refusal among answers.
+    EveryNth { n: usize, status: u16 },
+    /// Answers `status` to the first `n` requests, then forwards every one: a gateway whose
+    /// implementation is still starting.
+    FirstN { n: usize, status: u16 },
+    /// Answers `status` to every request: nothing usable behind it.
+    Always { status: u16 },
+}
+
+/// A status line for the statuses the fronts answer.
+fn status_line(status: u16) -> &'static str {
+    match status {
+        429 => "429 Too Many Requests",
+        502 => "502 Bad Gateway",
+        503 => "503 Service Unavailable",
+        520 => "520 Web Server Returned an Unknown Error",
+        other => panic!("no status line for {other}"),
+    }
 }
 
 /// What a front saw.
@@ -91,9 +110,13 @@ impl Front {
         let Some((head, body)) = read_raw_request(&mut client).await else { return };
         let take = self.arrived(weather);
         match weather {
-            Weather::RateLimited { status, .. } if !take => {
-                let status = if status == 429 { "429 Too Many Requests" } else { "503 Service Unavailable" };
-                respond(&mut client, status, "text/plain", b"slow down").await;
+            Weather::RateLimited { status, .. }
+            | Weather::EveryNth { status, .. }
+            | Weather::FirstN { status, .. }
+            | Weather::Always { status }
+                if !take =>
+            {
+                respond(&mut client, status_line(status), "text/plain", b"slow down").await;
                 return;
             }
             Weather::Restarts { after, .. } if take && self.log.lock().unwrap().accepted == after => {
@@ -120,6 +143,9 @@ impl Front {
                 log.window.len() < per_second
             }
             Weather::Restarts { .. } => true,
+            Weather::EveryNth { n, .. } => log.arrivals.len() % n != 0,
+            Weather::FirstN { n, .. } => log.arrivals.len() > n,
+            Weather::Always { .. } => false,
         };
         if take {
             log.accepted += 1;
