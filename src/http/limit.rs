@@ -222,7 +222,9 @@ impl State {
                     return;
                 }
                 self.max_unqueued = self.max_unqueued.max(start.in_flight);
-                if start.in_flight * 2 < self.limit {
+                // In use while the request was in flight: when it started, or when it ended (the
+                // first of a burst starts with the others still to come, and ends beside them).
+                if start.in_flight.max(self.in_flight) * 2 < self.limit {
                     return; // the limit was not in use: the answer says nothing about a higher one
                 }
                 self.good += 1;
