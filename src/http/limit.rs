@@ -15,9 +15,10 @@
 //!    half (gradient `floor / rtt` below 2/3, Gradient2's tolerance) *and* by more than
 //!    [`MIN_RISE`]: jitter of a fast loopback target is not queueing.
 //! 3. **Grow.** While answers are not queued and the limit is in use (at least half of it in
-//!    flight, Vegas' "app-limited" rule), the limit grows by one per answer until the first cut
-//!    (slow start, doubling each round trip: a wide target reaches the ceiling in a few dozen
-//!    answers), then by one per limit-many answers (additive increase).
+//!    flight when the request started or when it ended, Vegas' "app-limited" rule), the limit
+//!    grows by one per answer until the first cut (slow start, doubling each round trip: a wide
+//!    target reaches the ceiling in a few dozen answers), then by one per limit-many answers
+//!    (additive increase).
 //! 4. **Cut.** A queued answer cuts the limit to ¾ and a timeout to ½ (multiplicative decrease),
 //!    at most once per round trip: an answer or timeout of a request started before the last cut
 //!    already reflects the old limit and does not cut again (TCP's one cut per window). Each cut
@@ -648,6 +649,27 @@ mod tests {
         let third = timeout(ms(100), limit.acquire()).await.expect("one in flight under a limit of two");
         assert_eq!(third.in_flight_at_start(), 2);
         assert!(timeout(ms(100), limit.acquire()).await.is_err(), "three in flight under a limit of two");
+    }
+
+    /// A first burst starts one request at a time, with few beside the first ones; with requests
+    /// waiting behind it, each answer ends with the limit in use, and slow start doubles it in
+    /// one round trip (counting only the requests that started beside half the limit, it grew
+    /// to 24 and took five round trips from 16 to 64 at 50 ms).
+    #[tokio::test(start_paused = true)]
+    async fn slow_start_doubles_the_limit_in_a_round_trip_of_a_busy_run() {
+        let limit = AdaptiveLimit::starting_at(64, 16);
+        let mut out = std::collections::VecDeque::new();
+        for _ in 0..16 {
+            out.push_back(limit.acquire().await);
+        }
+        for _ in 0..16 {
+            out.pop_front().expect("one in flight").done(Sample::Answered(ms(50)));
+            while let Ok(next) = timeout(ms(1), limit.acquire()).await {
+                out.push_back(next);
+            }
+        }
+        assert_eq!(limit.snapshot().limit, 32);
+        assert_eq!(out.len(), 32, "the freed and the new slots all taken");
     }
 
     #[tokio::test(start_paused = true)]
