@@ -74,16 +74,16 @@ async fn labels_are_stated_in_every_output_and_parts_with_other_labels_do_not_me
     );
 }
 
-/// Two runs' Cucumber JSON, the later against `slow` quirks.
-async fn before_and_after(dir: &Path, slow: Vec<Quirk>) -> (PathBuf, PathBuf) {
+/// Two runs' Cucumber JSON, the later against `slow` quirks, with seeds 3 and `later_seed`.
+async fn before_and_after(dir: &Path, slow: Vec<Quirk>, later_seed: u64) -> (PathBuf, PathBuf) {
     let mut paths = Vec::new();
-    for (name, quirks) in [("before", Vec::new()), ("after", slow)] {
+    for (name, quirks, seed) in [("before", Vec::new(), 3), ("after", slow, later_seed)] {
         let target = ReferenceTarget::start(ReferenceOptions { quirks, ..ReferenceOptions::default() }).await.unwrap();
         let json = dir.join(format!("{name}.json"));
         let config = RunConfig {
             tags: Some("@apple-vpp or @sample or @UEM-GET-001 or @UEM-CON-001".into()),
             json: Some(json.clone()),
-            seed: Some(3),
+            seed: Some(seed),
             ..config_for(&target.url())
         };
         let (outcome, out) = run_with(&config).await;
@@ -102,7 +102,7 @@ fn diff(base: &Path, new: &Path, extra: &[&str]) -> Finished {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn diff_names_each_operation_a_slower_target_slowed_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
-    let (base, new) = before_and_after(dir.path(), vec![Quirk::Latency(Duration::from_millis(100))]).await;
+    let (base, new) = before_and_after(dir.path(), vec![Quirk::Latency(Duration::from_millis(100))], 3).await;
     let text = diff(&base, &new, &[]);
     assert_eq!(text.code, Some(0), "slower is no failing change without --fail-on-slower\n{}", text.describe());
     for op in ["SLOWER account list", "SLOWER one account", "SLOWER service configuration"] {
@@ -124,12 +124,25 @@ async fn diff_names_each_operation_a_slower_target_slowed_in_every_format() {
     assert_eq!(loose.code, Some(0), "{}", loose.describe());
 }
 
+/// Two runs of one unchanged target, each against a target of its own, with the same seed and
+/// with another: noise is never a slower operation, even under the gate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_of_an_unchanged_target_list_nothing_slower() {
+    for later_seed in [3, 4] {
+        let dir = tempfile::tempdir().unwrap();
+        let (base, new) = before_and_after(dir.path(), Vec::new(), later_seed).await;
+        let gate = diff(&base, &new, &["--fail-on-slower"]);
+        assert_eq!(gate.code, Some(0), "seed 3 then {later_seed}\n{}", gate.describe());
+        assert!(!gate.stdout.contains("SLOWER"), "seed 3 then {later_seed}\n{}", gate.describe());
+    }
+}
+
 /// A baseline written by an earlier version has no latency: `diff` says "not recorded" and
 /// compares the rest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_baseline_without_latency_says_not_recorded() {
     let dir = tempfile::tempdir().unwrap();
-    let (base, new) = before_and_after(dir.path(), Vec::new()).await;
+    let (base, new) = before_and_after(dir.path(), Vec::new(), 3).await;
     let mut json: serde_json::Value = serde_json::from_str(&read(&base)).unwrap();
     let facts = json[0]["vpp-conformance"].as_object_mut().unwrap();
     assert!(facts.remove("latency").is_some(), "a run records its latency");
