@@ -277,12 +277,17 @@ impl<'b> TokenValues<'b> {
         (*b.get(i)? == b'"').then_some(i + 1)
     }
 
-    /// Past JSON whitespace from `i`.
+    /// Past whitespace from `i`: JSON's, and in a body that is not JSON what else reads as a
+    /// space (a vertical tab, a form feed, a no-break space), so that a broken body's token is
+    /// learned all the same.
     fn skip_space(&self, mut i: usize) -> usize {
-        while matches!(self.body.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            i += 1;
+        loop {
+            match self.body.get(i..).unwrap_or_default() {
+                [b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c, ..] => i += 1,
+                [0xc2, 0xa0, ..] => i += 2,
+                _ => return i,
+            }
         }
-        i
     }
 }
 
@@ -363,6 +368,11 @@ mod tests {
                 "tokenExpiryDate":"not-a-token-1", "name":"a \"token\": \"not-a-token-2\"",
                 "list":["token","not-a-token-3"], "token":12345678, "tok":"not-a-token-4"}"#,
         );
+        // A broken body's spaces other than JSON's.
+        r.learn_tokens(b"{\"token\"\x0c:\x0b\"formfeed-secret\", \"Token\"\xc2\xa0: \"nbsp-secret\"}");
+        for secret in ["formfeed-secret", "nbsp-secret"] {
+            assert!(!r.redact(secret).contains(secret), "{secret} shown");
+        }
         // A value as a .NET target writes it (`+` escaped) is hidden in both forms.
         r.learn_tokens(br#"{"token":"ab\u002Bcd/ef"}"#);
         for secret in ["escaped-key-1", "escaped-key-2", "ab+cd/ef", r"ab\u002Bcd/ef", r"ab+cd\/ef"] {

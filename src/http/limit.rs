@@ -167,6 +167,10 @@ impl WindowMin {
 #[derive(Debug, Clone, Copy)]
 struct Start {
     in_flight: usize,
+    /// The limit when the request started: a cut is taken from it at most (TCP's ssthresh from
+    /// the flight, not the window), since answers from the head of a queue may have grown the
+    /// limit before the first queued one came back.
+    limit: usize,
     epoch: u64,
     seq: u64,
 }
@@ -200,7 +204,7 @@ impl State {
         self.epoch += 1;
         self.slow_start = false;
         self.good = 0;
-        let new = (self.limit * num / den).min(self.limit - 1);
+        let new = (self.limit.min(start.limit) * num / den).min(self.limit - 1);
         self.resize(new, slots);
     }
 
@@ -306,7 +310,7 @@ impl AdaptiveLimit {
     /// controller acts on, once for its pace and this limit together.
     pub fn cut(&self, num: usize, den: usize) {
         let mut st = self.shared.lock();
-        let now = Start { in_flight: st.in_flight, epoch: st.epoch, seq: st.starts };
+        let now = Start { in_flight: st.in_flight, limit: st.limit, epoch: st.epoch, seq: st.starts };
         st.cut(now, num, den, &self.shared.slots);
     }
 
@@ -326,7 +330,7 @@ impl AdaptiveLimit {
         let mut st = self.shared.lock();
         st.in_flight += 1;
         st.starts += 1;
-        let start = Start { in_flight: st.in_flight, epoch: st.epoch, seq: st.starts };
+        let start = Start { in_flight: st.in_flight, limit: st.limit, epoch: st.epoch, seq: st.starts };
         drop(st);
         Permit { shared: Arc::clone(&self.shared), slot: Some(slot), start }
     }
@@ -670,6 +674,28 @@ mod tests {
         }
         assert_eq!(limit.snapshot().limit, 32);
         assert_eq!(out.len(), 32, "the freed and the new slots all taken");
+    }
+
+    /// A burst at a target with four workers: the four at the head of its queue come back at its
+    /// floor with the limit in use and grow it, but the first queued answer cuts from the limit
+    /// the burst went out under (16 to 12), not from the one the head grew (20 to 15).
+    #[tokio::test(start_paused = true)]
+    async fn a_cut_is_taken_from_the_limit_its_request_started_under() {
+        let limit = AdaptiveLimit::starting_at(64, 16);
+        let mut burst = std::collections::VecDeque::new();
+        for _ in 0..16 {
+            burst.push_back(limit.acquire().await);
+        }
+        let mut later = Vec::new();
+        for _ in 0..4 {
+            burst.pop_front().expect("in flight").done(Sample::Answered(ms(10)));
+            while let Ok(next) = timeout(ms(1), limit.acquire()).await {
+                later.push(next);
+            }
+        }
+        assert_eq!(limit.snapshot().limit, 20, "the head of the queue grew it");
+        burst.pop_front().expect("in flight").done(Sample::Answered(ms(20)));
+        assert_eq!(limit.snapshot().limit, 12);
     }
 
     #[tokio::test(start_paused = true)]

@@ -127,6 +127,22 @@ impl TransportKind {
         )
     }
 
+    /// What became of one request that met this, in a few plain words (its error chain is said
+    /// once elsewhere).
+    pub fn once(self) -> &'static str {
+        match self {
+            TransportKind::Refused => "connection refused",
+            TransportKind::Tls => "TLS handshake failed",
+            TransportKind::TimedOut => "no answer within --timeout",
+            TransportKind::Reset => "connection broken",
+            TransportKind::BodyOverCap => "body over --max-body-size",
+            TransportKind::PushedBack => "pushed back past the retries",
+            TransportKind::Gateway => "a gateway got no answer (502 or 504)",
+            TransportKind::TooManyRedirects => "too many redirects",
+            TransportKind::Other => "no usable answer",
+        }
+    }
+
     /// What a target that met this on every request did, in plain words.
     pub fn every_time(self) -> &'static str {
         match self {

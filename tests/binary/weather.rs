@@ -149,6 +149,12 @@ fn a_restart_of_a_second_is_ridden_out_with_retries_and_not_judged_without() {
     for line in f.stdout.lines() {
         assert!(!line.starts_with("FAIL") && !line.starts_with("NOT MET"), "a broken rule was said: {line}");
     }
+    // A probe scenario lists each query that got no answer with a few words, and the
+    // transport's error chain once, not once a query.
+    let listed: Vec<&str> = f.stdout.lines().filter(|l| l.trim_start().starts_with("- query=")).collect();
+    assert!(listed.iter().all(|l| !l.contains("error sending request")), "{}", f.describe());
+    let in_full = f.stdout.matches("the first in full").count();
+    assert!(listed.is_empty() || in_full > 0, "{}", f.describe());
 }
 
 /// A representative part of the run: both APIs and the `@any-data` scenarios that send the most
