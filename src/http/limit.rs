@@ -662,18 +662,33 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn slow_start_doubles_the_limit_in_a_round_trip_of_a_busy_run() {
         let limit = AdaptiveLimit::starting_at(64, 16);
-        let mut out = std::collections::VecDeque::new();
-        for _ in 0..16 {
-            out.push_back(limit.acquire().await);
-        }
-        for _ in 0..16 {
-            out.pop_front().expect("one in flight").done(Sample::Answered(ms(50)));
-            while let Ok(next) = timeout(ms(1), limit.acquire()).await {
-                out.push_back(next);
-            }
-        }
+        let mut out = burst(&limit).await;
+        answer_and_refill(&limit, &mut out, 16, ms(50)).await;
         assert_eq!(limit.snapshot().limit, 32);
         assert_eq!(out.len(), 32, "the freed and the new slots all taken");
+    }
+
+    /// As many requests as the limit allows, started one after another.
+    async fn burst(limit: &AdaptiveLimit) -> std::collections::VecDeque<Permit> {
+        let mut out = std::collections::VecDeque::new();
+        while let Ok(next) = timeout(ms(1), limit.acquire()).await {
+            out.push_back(next);
+        }
+        out
+    }
+
+    /// Answers the `n` oldest requests in `out` after `rtt`, each slot freed taken at once by a
+    /// request waiting behind them (a busy run).
+    async fn answer_and_refill(
+        limit: &AdaptiveLimit,
+        out: &mut std::collections::VecDeque<Permit>,
+        n: usize,
+        rtt: Duration,
+    ) {
+        for _ in 0..n {
+            out.pop_front().expect("one in flight").done(Sample::Answered(rtt));
+            out.extend(burst(limit).await);
+        }
     }
 
     /// A burst at a target with four workers: the four at the head of its queue come back at its
@@ -682,19 +697,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_cut_is_taken_from_the_limit_its_request_started_under() {
         let limit = AdaptiveLimit::starting_at(64, 16);
-        let mut burst = std::collections::VecDeque::new();
-        for _ in 0..16 {
-            burst.push_back(limit.acquire().await);
-        }
-        let mut later = Vec::new();
-        for _ in 0..4 {
-            burst.pop_front().expect("in flight").done(Sample::Answered(ms(10)));
-            while let Ok(next) = timeout(ms(1), limit.acquire()).await {
-                later.push(next);
-            }
-        }
+        let mut out = burst(&limit).await;
+        assert_eq!(out.len(), 16);
+        answer_and_refill(&limit, &mut out, 4, ms(10)).await;
         assert_eq!(limit.snapshot().limit, 20, "the head of the queue grew it");
-        burst.pop_front().expect("in flight").done(Sample::Answered(ms(20)));
+        out.pop_front().expect("in flight").done(Sample::Answered(ms(20)));
         assert_eq!(limit.snapshot().limit, 12);
     }
 
