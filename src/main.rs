@@ -6,22 +6,18 @@
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
-/// glibc's malloc, told to give large blocks back: by default it raises its mmap threshold each
-/// time a large block is freed (up to 32 MiB), after which a large run's bodies (megabytes each)
-/// come from its arenas and stay there long after they are let go; and it keeps an arena a
-/// thread. A fixed threshold of 256 KiB maps each body on its own and unmaps it when freed, and
-/// two arenas suffice for the runtime's two workers. Not for `serve`: the reference target's
-/// memory is no user's figure, and it answers faster reusing its arenas.
+/// glibc's malloc with two arenas, for the runtime's two workers, rather than one a thread. Its
+/// mmap threshold is fixed once the run receives large bodies ([`vpp_conformance::http::malloc`]).
+/// Not for `serve`: the reference target's memory is no user's figure, and it answers faster
+/// reusing its arenas.
 #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "dhat-heap")))]
 fn tune_malloc() {
     unsafe extern "C" {
         fn mallopt(param: i32, value: i32) -> i32;
     }
-    const M_MMAP_THRESHOLD: i32 = -3;
     const M_ARENA_MAX: i32 = -8;
     // SAFETY: mallopt only sets the allocator's parameters, before any thread is started.
     unsafe {
-        mallopt(M_MMAP_THRESHOLD, 256 * 1024);
         mallopt(M_ARENA_MAX, 2);
     }
 }

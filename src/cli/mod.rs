@@ -142,12 +142,15 @@ fn merge(args: MergeArgs) -> ExitCode {
 }
 
 async fn run(args: RunArgs) -> ExitCode {
-    // Reading the system's CA certificates overlaps reading the options and the features.
-    crate::http::warm_up();
     let config = match args.to_config() {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
+    // Reading the system's CA certificates overlaps reading the features, when a handshake will
+    // need them; over plain HTTP they are read only if a redirect leads to https.
+    if config.names_https() {
+        crate::http::warm_up();
+    }
     let gate = Arc::new(Gate::new());
     let signals = signals::watch(gate.clone());
     let result = crate::app::run_gated(&config, SharedOut::new(std::io::stdout()), gate.clone()).await;

@@ -295,6 +295,13 @@ impl RunConfig {
     pub fn uses_reference(&self) -> bool {
         self.vpp_base_url.is_none() && self.uem_base_url.is_none()
     }
+
+    /// Whether a URL the run is given is an https one (a target, the provider-state URL): then
+    /// the system's CA certificates are read ahead of the first handshake.
+    pub fn names_https(&self) -> bool {
+        let urls = [&self.vpp_base_url, &self.uem_base_url, &self.state_setup_url];
+        urls.into_iter().flatten().any(|u| u.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")))
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use super::politeness::{
     MAX_PUSHBACK_BACKOFF, MAX_PUSHBACKS_PER_REQUEST, PUSHBACK_BACKOFF, Politeness, RETRY_BACKOFF, RetryId, Traffic,
     backoff, parse_retry_after,
 };
-use super::tls::{identity_from_pem, install_crypto_provider, system_roots};
+use super::tls::client_config;
 use super::units::human_duration;
 use crate::gate::Gate;
 use crate::outcome::{TransportError, TransportKind, Withheld};
@@ -46,17 +46,7 @@ impl Client {
         for (_, value) in &options.headers {
             redactor.add_header_value(value);
         }
-        let roots = options
-            .ca_certs
-            .iter()
-            .map(|pem| reqwest::Certificate::from_pem_bundle(pem))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("a CA certificate is not PEM: {}", chain(&e)))?
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>();
-        let identity = options.identity_pem.as_deref().map(identity_from_pem).transpose()?;
-        install_crypto_provider();
+        let tls = client_config(&options.ca_certs, options.identity_pem.as_deref(), options.insecure)?;
         let build = |redirects: usize| {
             let policy = if redirects == 0 {
                 reqwest::redirect::Policy::none()
@@ -66,13 +56,9 @@ impl Client {
             let mut b = reqwest::Client::builder()
                 .redirect(policy)
                 .connect_timeout(options.timeout)
-                .tls_danger_accept_invalid_certs(options.insecure)
-                .tls_certs_only(system_roots().iter().chain(&roots).cloned());
+                .tls_backend_preconfigured(tls.clone());
             if !options.proxies_from_env {
                 b = b.no_proxy();
-            }
-            if let Some(identity) = &identity {
-                b = b.identity(identity.clone());
             }
             b.build().map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
         };

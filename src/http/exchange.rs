@@ -140,6 +140,9 @@ async fn read_body(
     }
     // Room for an announced body up front (within the cap), rather than doubling as it comes.
     let announced = response.content_length().unwrap_or(0).min(max_body_bytes as u64) as usize;
+    if announced >= super::malloc::LARGE_BODY {
+        super::malloc::large_bodies_ahead();
+    }
     let mut body = Vec::with_capacity(announced);
     while let Some(chunk) = response.chunk().await.map_err(|e| {
         let kind = match transport_error(&e, None).kind {
@@ -161,6 +164,9 @@ async fn read_body(
                     human_size(suggested_cap(max_body_bytes.saturating_mul(4)))
                 ),
             ));
+        }
+        if body.len() < super::malloc::LARGE_BODY && body.len() + chunk.len() >= super::malloc::LARGE_BODY {
+            super::malloc::large_bodies_ahead();
         }
         body.extend_from_slice(&chunk);
     }

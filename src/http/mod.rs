@@ -16,12 +16,14 @@
 //! - [`politeness`]: the run's rate limit and push-back budget, retries, what was sent;
 //! - [`limit`]: how many requests an origin takes at once, learned from its latencies;
 //! - [`tls`]: CA certificates and client identity;
+//! - [`malloc`]: glibc told to give large bodies back, once a run receives them;
 //! - [`units`]: sizes and durations in words.
 
 pub mod client;
 pub mod error;
 pub mod exchange;
 pub mod limit;
+pub mod malloc;
 pub mod options;
 pub mod origin;
 pub mod pace;

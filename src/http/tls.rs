@@ -1,7 +1,14 @@
-//! Trust and identity: the system's CA certificates (read once per process) and a client
-//! certificate with its key.
+//! Trust and identity: the system's CA certificates (read once per process, at the first
+//! handshake) and a client certificate with its key.
 
 use super::error::{chain, source};
+use std::sync::Arc;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::client::WebPkiServerVerifier;
+use tokio_rustls::rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use tokio_rustls::rustls::{DigitallySignedStruct, SignatureScheme};
 
 /// Makes ring the process's rustls crypto provider, once, before any client is built (reqwest is
 /// built without a provider of its own). A provider already installed by the embedding program
@@ -16,24 +23,151 @@ pub fn install_crypto_provider() {
     });
 }
 
-/// The system's CA certificates, read once per process (reading them is most of what building a
-/// client costs: a directory of files). A machine without any (a slim container) gets none, and
-/// still tests plain-HTTP targets and those of the given CAs rather than refusing to start.
-pub(super) fn system_roots() -> &'static [reqwest::Certificate] {
-    static ROOTS: std::sync::OnceLock<Vec<reqwest::Certificate>> = std::sync::OnceLock::new();
-    ROOTS.get_or_init(|| {
-        rustls_native_certs::load_native_certs()
-            .certs
-            .iter()
-            .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
-            .collect()
-    })
+/// The system's CA certificates, read once per process, when a TLS handshake first needs them
+/// (or ahead, by [`warm_up`], when the run names an https URL): a run over plain HTTP reads none
+/// (reading them was a fifth of a short run's start). A machine without any (a slim container)
+/// gets none, and still tests plain-HTTP targets and those of the given CAs.
+fn system_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: std::sync::OnceLock<Vec<CertificateDer<'static>>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
 }
 
-/// Starts reading the system's CA certificates on a thread of their own, so that a client built
-/// later finds them read, or waits only for the rest.
+/// Starts reading the system's CA certificates on a thread of their own, so that the first
+/// handshake finds them read, or waits only for the rest.
 pub fn warm_up() {
     std::thread::spawn(system_roots);
+}
+
+/// The TLS set-up of the run's clients: the server's certificate checked against the system's
+/// CA certificates and the given ones (`--ca-cert`, PEM), the system's read at the first
+/// handshake; or not checked (`--insecure`); with a client certificate when one is given.
+pub(super) fn client_config(
+    ca_pems: &[Vec<u8>],
+    identity_pem: Option<&[u8]>,
+    insecure: bool,
+) -> Result<rustls::ClientConfig, String> {
+    install_crypto_provider();
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+    let mut extra = Vec::new();
+    for pem in ca_pems {
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            extra.push(cert.map_err(|e| format!("a CA certificate is not PEM: {e}"))?);
+        }
+    }
+    // The given CAs are checked now, not at the first handshake: one that is not a certificate
+    // is a usage error, before any request.
+    let mut given = rustls::RootCertStore::empty();
+    for cert in &extra {
+        given.add(cert.clone()).map_err(|e| format!("a CA certificate cannot be used: {e}"))?;
+    }
+    let verifier =
+        Arc::new(LazyRoots { given, provider: provider.clone(), built: std::sync::OnceLock::new(), insecure });
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match identity_pem {
+        Some(pem) => {
+            let bad = |e: &dyn std::fmt::Display| {
+                format!("--client-cert/--client-key: not a PEM certificate and private key ({e})")
+            };
+            let certs = CertificateDer::pem_slice_iter(pem).collect::<Result<Vec<_>, _>>().map_err(|e| bad(&e))?;
+            let key = PrivateKeyDer::from_pem_slice(pem).map_err(|e| bad(&e))?;
+            builder.with_client_auth_cert(certs, key).map_err(|e| bad(&e))?
+        }
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Checks a server's certificate against the system's CA certificates and the given ones, read
+/// and built into a verifier at the first handshake; or, under `--insecure`, takes any
+/// certificate and any signature.
+#[derive(Debug)]
+struct LazyRoots {
+    /// The CAs given (`--ca-cert`), checked when the client was set up.
+    given: rustls::RootCertStore,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    /// `None` when no CA certificate at all is known: every certificate is then of an unknown
+    /// issuer, as with an empty store.
+    built: std::sync::OnceLock<Option<Arc<WebPkiServerVerifier>>>,
+    insecure: bool,
+}
+
+impl LazyRoots {
+    fn verifier(&self) -> Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
+        let built = self.built.get_or_init(|| {
+            let mut store = self.given.clone();
+            store.add_parsable_certificates(system_roots().iter().cloned());
+            WebPkiServerVerifier::builder_with_provider(Arc::new(store), self.provider.clone()).build().ok()
+        });
+        built.as_ref().ok_or(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer))
+    }
+}
+
+/// One of rustls' checks of a handshake's signature (TLS 1.2's or 1.3's).
+type SignatureCheck = fn(
+    &[u8],
+    &CertificateDer<'_>,
+    &DigitallySignedStruct,
+    &rustls::crypto::WebPkiSupportedAlgorithms,
+) -> Result<HandshakeSignatureValid, rustls::Error>;
+
+impl LazyRoots {
+    fn signature(
+        &self,
+        check: SignatureCheck,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        if self.insecure {
+            return Ok(HandshakeSignatureValid::assertion());
+        }
+        check(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+}
+
+impl ServerCertVerifier for LazyRoots {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if self.insecure {
+            return Ok(ServerCertVerified::assertion());
+        }
+        self.verifier()?.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.signature(rustls::crypto::verify_tls12_signature, message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.signature(rustls::crypto::verify_tls13_signature, message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// Whether a client certificate and its key (PEM, the key first or last) make a usable identity:
@@ -53,7 +187,7 @@ pub fn check_identity(pem: &[u8]) -> Result<(), String> {
 
 /// A client certificate and its key, PEM, as the TLS stack takes them; the error says which
 /// part is wrong and never shows the key.
-pub(super) fn identity_from_pem(pem: &[u8]) -> Result<reqwest::Identity, String> {
+fn identity_from_pem(pem: &[u8]) -> Result<reqwest::Identity, String> {
     reqwest::Identity::from_pem(pem)
         .map_err(|e| format!("--client-cert/--client-key: not a PEM certificate and private key ({})", chain(&e)))
 }

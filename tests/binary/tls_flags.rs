@@ -56,6 +56,41 @@ async fn the_binary_trusts_a_ca_given_with_ca_cert_and_only_then() {
     );
 }
 
+/// The system's CA certificates are read only when a handshake needs them. Here they are a FIFO
+/// that holds whoever opens it until a writer comes: a run over plain HTTP never opens it (it
+/// would not end), and a run over https opens it, meeting the writer this test keeps waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_system_ca_certificates_are_read_only_for_a_handshake() {
+    let target = reference().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("ca-certificates.crt");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", fifo.display());
+    let certs = dir.path().join("certs");
+    std::fs::create_dir(&certs).expect("a directory");
+    let envs = [("SSL_CERT_FILE", path_str(&fifo)), ("SSL_CERT_DIR", path_str(&certs))];
+
+    let plain = run_bin_async(&envs, &["run", "--base-url", &target.url(), "--tags", ONE_SCENARIO]).await;
+    plain.assert_code(0);
+
+    let front = https_front(&target.url(), &["localhost", "127.0.0.1"]).await;
+    let (opened_tx, opened) = std::sync::mpsc::channel();
+    let writer_fifo = fifo.clone();
+    // Opening a FIFO to write waits for a reader: the run's first handshake.
+    std::thread::spawn(move || {
+        let _ = std::fs::write(&writer_fifo, b"");
+        let _ = opened_tx.send(());
+    });
+    let ca = path_str(&front.ca_pem_path);
+    let tls = run_bin_async(&envs, &["run", "--base-url", &front.url, "--ca-cert", ca, "--tags", ONE_SCENARIO]).await;
+    let read = opened.recv_timeout(Duration::from_secs(5)).is_ok();
+    if !read {
+        let _ = std::fs::File::open(&fifo); // lets the writer go
+    }
+    tls.assert_code(0);
+    assert!(read, "the run over https never read the system's CA certificates\n{}", tls.describe());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_missing_ca_cert_file_is_a_usage_error_naming_the_file() {
     let target = reference().await;
