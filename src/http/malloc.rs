@@ -11,20 +11,20 @@
 /// A body this large, announced or read, fixes the threshold.
 pub const LARGE_BODY: usize = 1024 * 1024;
 
-/// Fixes glibc's mmap threshold at 256 KiB, once per process (Linux with glibc only).
+/// Fixes glibc's mmap threshold at 256 KiB (Linux with glibc only), at each large body: glibc's
+/// `free` of a mapped block raises the threshold without a lock while it is still dynamic, so a
+/// free on the other worker at the very moment of the first call could leave it raised; the next
+/// large body sets it again. A call takes the main arena's lock, a few hundred times a run.
 pub fn large_bodies_ahead() {
     #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "dhat-heap")))]
     {
-        static FIXED: std::sync::Once = std::sync::Once::new();
-        FIXED.call_once(|| {
-            unsafe extern "C" {
-                fn mallopt(param: i32, value: i32) -> i32;
-            }
-            const M_MMAP_THRESHOLD: i32 = -3;
-            // SAFETY: mallopt only sets the allocator's parameters; glibc makes it thread-safe.
-            unsafe {
-                mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-            }
-        });
+        unsafe extern "C" {
+            fn mallopt(param: i32, value: i32) -> i32;
+        }
+        const M_MMAP_THRESHOLD: i32 = -3;
+        // SAFETY: mallopt only sets the allocator's parameters, under the main arena's lock.
+        unsafe {
+            mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+        }
     }
 }

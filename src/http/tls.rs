@@ -1,7 +1,6 @@
 //! Trust and identity: the system's CA certificates (read once per process, at the first
 //! handshake) and a client certificate with its key.
 
-use super::error::{chain, source};
 use std::sync::Arc;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::client::WebPkiServerVerifier;
@@ -25,8 +24,10 @@ pub fn install_crypto_provider() {
 
 /// The system's CA certificates, read once per process, when a TLS handshake first needs them
 /// (or ahead, by [`warm_up`], when the run names an https URL): a run over plain HTTP reads none
-/// (reading them was a fifth of a short run's start). A machine without any (a slim container)
-/// gets none, and still tests plain-HTTP targets and those of the given CAs.
+/// (reading them was a fifth of a short run's start). A handshake the run did not foresee (a
+/// plain-HTTP target redirecting to https, an https proxy from the environment) reads them on
+/// its worker, a few milliseconds once. A machine without any (a slim container) gets none, and
+/// still tests plain-HTTP targets and those of the given CAs.
 fn system_roots() -> &'static [CertificateDer<'static>] {
     static ROOTS: std::sync::OnceLock<Vec<CertificateDer<'static>>> = std::sync::OnceLock::new();
     ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
@@ -71,12 +72,18 @@ pub(super) fn client_config(
         .with_custom_certificate_verifier(verifier);
     let mut config = match identity_pem {
         Some(pem) => {
+            // The PEM is the key's file, then the certificate's: the first key is `--client-key`'s.
             let bad = |e: &dyn std::fmt::Display| {
                 format!("--client-cert/--client-key: not a PEM certificate and private key ({e})")
             };
             let certs = CertificateDer::pem_slice_iter(pem).collect::<Result<Vec<_>, _>>().map_err(|e| bad(&e))?;
             let key = PrivateKeyDer::from_pem_slice(pem).map_err(|e| bad(&e))?;
-            builder.with_client_auth_cert(certs, key).map_err(|e| bad(&e))?
+            builder.with_client_auth_cert(certs, key).map_err(|e| match e {
+                rustls::Error::InconsistentKeys(_) => {
+                    "the private key is not the key of the certificate (a wrong --client-key?)".to_owned()
+                }
+                e => format!("the certificate and key cannot be used ({e})"),
+            })?
         }
         None => builder.with_no_client_auth(),
     };
@@ -166,6 +173,26 @@ impl ServerCertVerifier for LazyRoots {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        if self.insecure {
+            // Whatever a server signs with, legacy ones included, as reqwest's own `--insecure`
+            // verifier offered: a SHA-1 appliance or a P-521 test certificate is reached.
+            use SignatureScheme::*;
+            return vec![
+                RSA_PKCS1_SHA1,
+                ECDSA_SHA1_Legacy,
+                RSA_PKCS1_SHA256,
+                ECDSA_NISTP256_SHA256,
+                RSA_PKCS1_SHA384,
+                ECDSA_NISTP384_SHA384,
+                RSA_PKCS1_SHA512,
+                ECDSA_NISTP521_SHA512,
+                RSA_PSS_SHA256,
+                RSA_PSS_SHA384,
+                RSA_PSS_SHA512,
+                ED25519,
+                ED448,
+            ];
+        }
         self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
@@ -173,21 +200,24 @@ impl ServerCertVerifier for LazyRoots {
 /// Whether a client certificate and its key (PEM, the key first or last) make a usable identity:
 /// both parse and the key is the certificate's. Checked before any request is sent.
 pub fn check_identity(pem: &[u8]) -> Result<(), String> {
-    let identity = identity_from_pem(pem)?;
-    install_crypto_provider();
-    reqwest::Client::builder().tls_certs_only(Vec::new()).identity(identity).build().map(drop).map_err(|e| {
-        use tokio_rustls::rustls::Error as Tls;
-        if matches!(source::<Tls>(&e), Some(Tls::InconsistentKeys(_))) {
-            "the private key is not the key of the certificate (a wrong --client-key?)".to_owned()
-        } else {
-            format!("the certificate and key cannot be used ({})", chain(&e))
-        }
-    })
+    client_config(&[], Some(pem), false).map(drop)
 }
 
-/// A client certificate and its key, PEM, as the TLS stack takes them; the error says which
-/// part is wrong and never shows the key.
-fn identity_from_pem(pem: &[u8]) -> Result<reqwest::Identity, String> {
-    reqwest::Identity::from_pem(pem)
-        .map_err(|e| format!("--client-cert/--client-key: not a PEM certificate and private key ({})", chain(&e)))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Under `--insecure` a server may sign with anything reqwest's own insecure verifier took,
+    /// legacy schemes included; otherwise only what the crypto provider verifies.
+    #[test]
+    fn insecure_offers_every_signature_scheme_and_checking_only_those_it_verifies() {
+        let schemes = |insecure| {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let given = rustls::RootCertStore::empty();
+            LazyRoots { given, provider, built: std::sync::OnceLock::new(), insecure }.supported_verify_schemes()
+        };
+        let legacy = [SignatureScheme::RSA_PKCS1_SHA1, SignatureScheme::ECDSA_NISTP521_SHA512];
+        assert!(legacy.iter().all(|s| schemes(true).contains(s)), "{:?}", schemes(true));
+        assert!(legacy.iter().all(|s| !schemes(false).contains(s)), "{:?}", schemes(false));
+    }
 }

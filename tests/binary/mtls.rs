@@ -138,6 +138,15 @@ async fn a_key_that_is_not_the_certificates_is_a_usage_error_before_any_request(
     let body = key.lines().nth(1).unwrap();
     assert!(!done.stdout.contains(body) && !done.stderr.contains(body), "the key leaked");
 
+    // A certificate file that carries its own key besides: the key given with --client-key is
+    // the one used, and the one checked (the check and the client once took different keys).
+    let bundled = t._dir.path().join("cert-with-its-key.pem");
+    let text = std::fs::read_to_string(&t.client_cert).unwrap() + &std::fs::read_to_string(&t.client_key).unwrap();
+    std::fs::write(&bundled, text).unwrap();
+    let done = binary::run_env_async(&[], &run_args(&t, &bundled, &t.wrong_key), Duration::from_secs(60)).await;
+    assert_eq!(done.code, Some(2), "{}", done.describe());
+    assert!(done.stderr.contains("not the key of the certificate"), "{}", done.describe());
+
     // The key's path may come from the environment instead.
     let args = ["run", "--base-url", &t.url, "--ca-cert", s(&t.server_ca), "--client-cert", s(&t.client_cert)];
     let done =
