@@ -138,8 +138,9 @@ impl Redactor {
     /// inside a string is escaped, so in a whole JSON body the scan finds exactly the string
     /// values under `token` keys, at any depth; in a body that is not whole JSON (truncated,
     /// broken) it finds what looks like one, and a value cut short is learned as far as it goes.
-    /// Linear in the body's size (a `memchr` from quote to quote); a value is copied only when
-    /// it holds an escape, and the set is locked for writing only when a value is new.
+    /// Linear in the body's size (a `memchr` from `k` to `k`, or from quote to quote in a body
+    /// holding a `\u` escape); a value is copied only when it holds an escape, and the set is
+    /// locked for writing only when a value is new.
     pub fn learn_tokens(&self, body: &[u8]) {
         let mut found: Vec<std::borrow::Cow<'_, str>> = Vec::new();
         for raw in TokenValues::new(body) {

@@ -399,9 +399,9 @@ impl Oracle {
     fn position_after(&self, guid: &str, last: Option<u32>) -> Option<u32> {
         // Listed GUIDs are lower case, and two canonical GUIDs are the same GUID exactly when
         // their texts are the same but for letter case.
-        let next = last.map_or(0, |p| p as usize + 1);
-        if self.first.get(next).is_some_and(|f| *f) && same_text(&self.accounts[next].guid, guid) {
-            return Some(next as u32);
+        let next = last.map_or(0, |p| p + 1);
+        if self.holds(next, guid) {
+            return Some(next);
         }
         if let Some(bits) = uuid_bits(guid) {
             return self.by_uuid.get(&bits).copied();
@@ -416,11 +416,14 @@ impl Oracle {
     /// Whether the received GUIDs are the accounts at these positions, in this order: the usual
     /// right answer, told by comparing texts, without parsing a GUID or looking one up.
     fn is_exactly(&self, positions: &[u32], received: &[&str]) -> bool {
-        positions.len() == received.len()
-            && positions.iter().zip(received).all(|(p, r)| {
-                let listed = &self.accounts[*p as usize].guid;
-                self.first[*p as usize] && same_text(listed, r)
-            })
+        positions.len() == received.len() && positions.iter().zip(received).all(|(p, r)| self.holds(*p, r))
+    }
+
+    /// Whether the account at `position` is the first listed with this GUID (in either letter
+    /// case): where a lookup of the GUID leads.
+    fn holds(&self, position: u32, guid: &str) -> bool {
+        let p = position as usize;
+        self.first.get(p).is_some_and(|f| *f) && same_text(&self.accounts[p].guid, guid)
     }
 
     /// The accounts a query must and may return, by what every reading agrees on.
@@ -467,7 +470,7 @@ impl Oracle {
     /// What is wrong with an answer, given as the GUIDs received in order; `None` when it is
     /// right. A large answer is described by what differs, with a few examples of each.
     pub fn judge(&self, expected: &Expected, received: &[&str]) -> Option<String> {
-        if self.is_exactly(&expected.must, received) && expected.may.is_empty() {
+        if expected.may.is_empty() && self.is_exactly(&expected.must, received) {
             return None;
         }
         let mut positions = Vec::with_capacity(received.len());

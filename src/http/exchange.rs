@@ -140,7 +140,10 @@ async fn read_body(
     }
     // Room for an announced body up front (within the cap), rather than doubling as it comes.
     let announced = response.content_length().unwrap_or(0).min(max_body_bytes as u64) as usize;
-    if announced >= super::malloc::LARGE_BODY {
+    // A large body fixes malloc's threshold before its buffer is allocated when it is announced,
+    // as it grows past the size otherwise; once a body either way.
+    let mut large = announced >= super::malloc::LARGE_BODY;
+    if large {
         super::malloc::large_bodies_ahead();
     }
     let mut body = Vec::with_capacity(announced);
@@ -165,7 +168,8 @@ async fn read_body(
                 ),
             ));
         }
-        if body.len() < super::malloc::LARGE_BODY && body.len() + chunk.len() >= super::malloc::LARGE_BODY {
+        if !large && body.len() + chunk.len() >= super::malloc::LARGE_BODY {
+            large = true;
             super::malloc::large_bodies_ahead();
         }
         body.extend_from_slice(&chunk);

@@ -51,17 +51,14 @@ pub(super) fn client_config(
     let provider = rustls::crypto::CryptoProvider::get_default()
         .cloned()
         .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-    let mut extra = Vec::new();
-    for pem in ca_pems {
-        for cert in CertificateDer::pem_slice_iter(pem) {
-            extra.push(cert.map_err(|e| format!("a CA certificate is not PEM: {e}"))?);
-        }
-    }
     // The given CAs are checked now, not at the first handshake: one that is not a certificate
     // is a usage error, before any request.
     let mut given = rustls::RootCertStore::empty();
-    for cert in &extra {
-        given.add(cert.clone()).map_err(|e| format!("a CA certificate cannot be used: {e}"))?;
+    for pem in ca_pems {
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| format!("a CA certificate is not PEM: {e}"))?;
+            given.add(cert).map_err(|e| format!("a CA certificate cannot be used: {e}"))?;
+        }
     }
     let verifier =
         Arc::new(LazyRoots { given, provider: provider.clone(), built: std::sync::OnceLock::new(), insecure });

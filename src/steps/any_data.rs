@@ -388,7 +388,6 @@ fn refusals(refused: usize, asked: usize, words: &str) -> String {
     )
 }
 
-/// The first few of `lines`, sorted, as an indented list, with how many more there are.
 /// Each query that got no usable answer with what became of it in a few words, and the first
 /// one's error in full, once: the transport's chain repeated for each query said nothing more.
 fn unanswered_lines(unanswered: &[(String, TransportError)]) -> (Vec<String>, String) {
@@ -400,6 +399,7 @@ fn unanswered_lines(unanswered: &[(String, TransportError)]) -> (Vec<String>, St
     (lines, first.unwrap_or_default())
 }
 
+/// The first few of `lines`, sorted, as an indented list, with how many more there are.
 fn listed_lines(lines: &mut [String]) -> String {
     lines.sort();
     let mut text: String = lines.iter().take(SHOWN_FAILURES).map(|l| format!("\n  - {l}")).collect();
