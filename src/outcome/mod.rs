@@ -30,7 +30,7 @@ pub use classifier::classify;
 pub use ending::{
     Down, Ended, Failure, FailureKind, NotRun, Signal, Stop, TransportError, TransportKind, Verdict, Withheld,
 };
-pub use run::{Conclusion, Counts, Part, RunOutcome, Selection};
+pub use run::{Conclusion, Counts, Part, RunOutcome, Selection, labels_text};
 pub use scenario::{ScenarioResult, StepRan, StepRecord};
 pub use status::Status;
 pub use waiver::{Expect, Waiver};

@@ -68,8 +68,14 @@ pub struct Selection {
 impl Selection {
     /// The labels as `KEY=VALUE, …` (empty without labels).
     pub fn labels_text(&self) -> String {
-        self.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+        labels_text(&self.labels)
     }
+}
+
+/// Labels (`--label`) as `KEY=VALUE, …`, in their order (empty without labels): the one way every
+/// output writes them.
+pub fn labels_text(labels: &[(String, String)]) -> String {
+    labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
 }
 
 /// `--shard I/N`.

@@ -167,7 +167,7 @@ pub fn merge(inputs: &[Input], key: Option<&ed25519_dalek::VerifyingKey>) -> Res
             } else {
                 let text = |l: &Vec<(String, String)>| match l.is_empty() {
                     true => "none".to_owned(),
-                    false => l.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "),
+                    false => crate::outcome::labels_text(l),
                 };
                 format!("labels {} and {}", text(&a.5), text(&b.5))
             };

@@ -214,8 +214,7 @@ fn announce(config: &RunConfig, selection: &Selection, target: &Target, seed: u6
     )
     .ok();
     if !config.labels.is_empty() {
-        let labels: Vec<String> = config.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        writeln!(out, "labels: {}", labels.join(", ")).ok();
+        writeln!(out, "labels: {}", crate::outcome::labels_text(&config.labels)).ok();
     }
     if let Some(note) = &selection.narrowed {
         writeln!(out, "{note}").ok();

@@ -119,10 +119,7 @@ fn timed(mut json: Value, start: Option<u64>, duration_ms: u64) -> Value {
 
 /// Each step with its own status and time, from the scenario's start (if it started).
 fn steps(s: &ScenarioResult, start: Option<u64>, strict: bool) -> Vec<Value> {
-    let ended = match status_of(s, strict) {
-        "passed" => "passed",
-        other => other,
-    };
+    let ended = status_of(s, strict);
     let mut at = start;
     s.steps
         .iter()

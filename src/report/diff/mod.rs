@@ -227,7 +227,7 @@ fn judged_apart(a: &(bool, Option<String>, String), b: &(bool, Option<String>, S
 fn labels_line(c: &Changes) -> String {
     let text = |l: &[(String, String)]| match l.is_empty() {
         true => "(none)".to_owned(),
-        false => l.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "),
+        false => crate::outcome::labels_text(l),
     };
     format!("Labels: before {}; after {}", text(&c.labels.0), text(&c.labels.1))
 }
