@@ -263,7 +263,10 @@ impl Client {
             }
         };
         if let Err(e) = &outcome {
-            self.found_silent(ask, e);
+            // A push-back given up on was judged where the suite gave up (`politely`).
+            if e.kind != TransportKind::PushedBack {
+                self.found_silent(ask, e);
+            }
             // The origin is down: this request carries its one cause, as every other does.
             if self.reports_health
                 && let Some(down) = self.politeness.origins.of(url).down()
@@ -328,6 +331,12 @@ impl Client {
                             // Given up: a pause too long for this request holds no other.
                             if asked.is_none() {
                                 origin.pushed_back(sent_at, None);
+                            }
+                            // A single pause refused speaks for this request's route only (one
+                            // API's route may ask for a day while the other answers): the origin
+                            // is judged down only by a request it pushed back again and again.
+                            if tries.pushbacks > 1 || tries.waited > Duration::ZERO {
+                                self.found_silent(ask, &e);
                             }
                             return Ok((Err(e), elapsed, retried));
                         }
