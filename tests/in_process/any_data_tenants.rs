@@ -55,7 +55,7 @@ struct Random(u64);
 impl Random {
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 32 | self.0 << 32
+        self.0.rotate_left(32)
     }
 
     fn below(&mut self, n: u64) -> u64 {

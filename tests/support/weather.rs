@@ -143,7 +143,7 @@ impl Front {
                 log.window.len() < per_second
             }
             Weather::Restarts { .. } => true,
-            Weather::EveryNth { n, .. } => log.arrivals.len() % n != 0,
+            Weather::EveryNth { n, .. } => !log.arrivals.len().is_multiple_of(n),
             Weather::FirstN { n, .. } => log.arrivals.len() > n,
             Weather::Always { .. } => false,
         };

@@ -67,14 +67,17 @@ pub struct Changes {
     /// stopped, lacking an option): nothing to compare.
     pub not_run: Vec<(String, String)>,
     pub unchanged_passing: usize,
-    /// Each run's labels (`--label`).
-    pub labels: (Vec<(String, String)>, Vec<(String, String)>),
+    /// Each run's labels (`--label`): the earlier's, the later's.
+    pub labels: (Labels, Labels),
     /// Each documented operation's latency in both runs, and which got slower.
     pub latency: LatencyChanges,
     /// Why the two runs' statuses do not compare alike, when they were judged under different
     /// rules (`--strict`, the expectations, the profile): a change may be the rules', not the target's.
     pub judged_apart: Option<String>,
 }
+
+/// A run's labels (`--label`), name and value, in the order given.
+pub type Labels = Vec<(String, String)>;
 
 impl Changes {
     /// A CI gate fails when anything newly fails, added scenarios included.
