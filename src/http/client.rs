@@ -3,7 +3,7 @@
 //! alone; a timeout among others is asked again alone before it counts.
 
 use super::error::chain;
-use super::exchange::{Exchange, Reply, send_one};
+use super::exchange::{Exchange, Reply, headers_sent, send_one};
 use super::limit::Sample;
 use super::options::{Ask, ClientOptions, MAX_REDIRECTS};
 use super::origin::{DEFAULT_RESERVATION, Learned};
@@ -11,6 +11,7 @@ use super::politeness::{
     MAX_PUSHBACK_BACKOFF, MAX_PUSHBACKS_PER_REQUEST, PUSHBACK_BACKOFF, Politeness, RETRY_BACKOFF, RetryId, Traffic,
     backoff, parse_retry_after,
 };
+use super::shared::{self, Left, SharedAnswers};
 use super::tls::client_config;
 use super::units::human_duration;
 use crate::gate::Gate;
@@ -39,6 +40,10 @@ pub struct Client {
     pub(super) reports_health: bool,
     /// Shared by every clone: the rate, the pauses targets ask for, what was sent.
     pub(super) politeness: Arc<Politeness>,
+    /// Whether `http` follows redirects (what a shared answer must agree on).
+    pub(super) follows_redirects: bool,
+    /// Answers to identical reads, sent once (shared by every clone).
+    pub(super) shared: Arc<SharedAnswers>,
 }
 
 impl Client {
@@ -73,6 +78,8 @@ impl Client {
             gate: Arc::default(),
             reports_health: true,
             politeness,
+            follows_redirects: true,
+            shared: Arc::default(),
         })
     }
 
@@ -80,6 +87,7 @@ impl Client {
     pub fn without_redirects(&self) -> Self {
         let mut c = self.clone();
         c.http = self.http_no_redirect.clone();
+        c.follows_redirects = false;
         c
     }
 
@@ -192,7 +200,7 @@ impl Client {
             None => {
                 // A stop drops the request, whether it waits for its turn or is under way.
                 tokio::select! {
-                    done = self.exchange_in_turn(ask) => match done {
+                    done = self.exchange_shared(ask) => match done {
                         Ok((outcome, elapsed, again)) => {
                             retried = again;
                             (outcome, elapsed)
@@ -237,6 +245,40 @@ impl Client {
     pub fn mark_down(&self, url: &str, error: &TransportError, request: &str, preparing: &str) {
         let redacted = TransportError { text: self.redactor.redact(&error.text), ..error.clone() };
         self.politeness.origins.of(url).mark_down(&redacted, &self.redactor.redact(request), preparing);
+    }
+
+    /// [`exchange_in_turn`](Self::exchange_in_turn), once for identical reads ([`shared`]): the
+    /// first sends, the others take its answer when it can be shared and send their own when
+    /// not. A first request dropped before its answer (its scenario cancelled) leaves the
+    /// sending to the next.
+    async fn exchange_shared(&self, ask: Ask<'_>) -> Result<Sent, (Withheld, Vec<RetryId>)> {
+        let headers = headers_sent(&self.options, &self.scoped, ask.url, ask.accept);
+        let Some(key) = shared::key(ask.method, ask.url, self.follows_redirects, ask.body.is_some(), headers) else {
+            return self.exchange_in_turn(ask).await;
+        };
+        let slot = self.shared.slot(key);
+        let mut mine = None;
+        let left = slot
+            .get_or_init(|| async {
+                let done = self.exchange_in_turn(ask).await;
+                let left = match &done {
+                    Ok((outcome, elapsed, retried)) => self.shared.leave(outcome, *elapsed, !retried.is_empty()),
+                    Err(_) => Left::Nothing,
+                };
+                mine = Some(done);
+                left
+            })
+            .await;
+        if let Some(done) = mine {
+            return done;
+        }
+        let (taken, elapsed) = match left {
+            Left::Answer(answer) => (Ok(answer.reply.clone()), answer.elapsed),
+            Left::Unanswered(error, elapsed) => (Err(error.clone()), *elapsed),
+            Left::Nothing => return self.exchange_in_turn(ask).await,
+        };
+        self.politeness.origins.of(ask.url).took_shared_answer();
+        Ok((taken, elapsed, Vec::new()))
     }
 
     /// One exchange once a turn is free, run as a task of its own (dropped, it is aborted), the
@@ -316,7 +358,7 @@ impl Client {
                     return Ok((Ok(reply), elapsed, retried));
                 }
                 Ok(Answer::PushedBack { status, asked }) => {
-                    let silent = !origin.answered_before() && origin.learned().pushbacks >= SILENT_ORIGIN_PUSHBACKS;
+                    let silent = !origin.answered_before() && origin.paced_pushbacks() >= SILENT_ORIGIN_PUSHBACKS;
                     match self.after_pushback(&mut tries, status, asked, (origin.answered_before(), silent)) {
                         Ok(wait) => {
                             // A pause the origin asked for (within --max-retry-after) holds its
@@ -546,9 +588,11 @@ impl Client {
 /// takes before the target counts as down (with 0.25 + 0.5 + 1 s of backoff between them).
 const SILENT_PUSHBACKS: u32 = 3;
 
-/// Push-backs without `Retry-After` in all from a target that never gave a usable answer, past
-/// which it counts as down whatever each request has met: its requests take turns at the
-/// slowest pace, so one of them would meet [`SILENT_PUSHBACKS`] only after the others' turns.
+/// Push-backs without `Retry-After` in all from a target that never gave a usable answer, of
+/// requests sent after its first (the first wave, refused at once, is not counted: a gateway
+/// refuses the excess of it before what it lets through is answered), past which it counts as
+/// down whatever each request has met: its requests take turns at the slowest pace, so one of
+/// them would meet [`SILENT_PUSHBACKS`] only after the others' turns.
 const SILENT_ORIGIN_PUSHBACKS: u64 = 32;
 
 /// An exchange's outcome, how long it took, and the requests it sent again.

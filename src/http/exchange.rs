@@ -82,25 +82,34 @@ fn request(
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|e| TransportError::new(TransportKind::Other, format!("bad method {method}: {e}")))?;
     let mut request = http.request(method, url);
-    // A header given by the user replaces the suite's own (one Accept, not two).
-    let user_sets = |name: &str| options.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-    if let Some(accept) = accept.filter(|_| !user_sets("accept")) {
-        request = request.header(reqwest::header::ACCEPT, accept);
-    }
-    let scoped: Vec<&(String, String, String)> =
-        scoped.iter().filter(|(p, _, _)| url.starts_with(p.as_str())).collect();
-    for (name, value) in &options.headers {
-        if !scoped.iter().any(|(_, n, _)| n.eq_ignore_ascii_case(name)) {
-            request = request.header(name.as_str(), value.as_str());
-        }
-    }
-    for (_, name, value) in scoped {
-        request = request.header(name.as_str(), value.as_str());
+    for (name, value) in headers_sent(options, scoped, url, accept) {
+        request = request.header(name, value);
     }
     if let Some((body, media_type)) = body {
         request = request.header(reqwest::header::CONTENT_TYPE, media_type).body(body.to_owned());
     }
     Ok(request)
+}
+
+/// The headers a request to `url` carries besides its body's media type, in the order sent: the
+/// suite's `Accept` unless the user gives one, the user's headers, and the headers scoped to the
+/// URL in place of same-named ones.
+pub(super) fn headers_sent<'a>(
+    options: &'a ClientOptions,
+    scoped: &'a [(String, String, String)],
+    url: &'a str,
+    accept: Option<&'a str>,
+) -> impl Iterator<Item = (&'a str, &'a str)> {
+    // A header given by the user replaces the suite's own (one Accept, not two).
+    let user_sets = |name: &str| options.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let accept = accept.filter(|_| !user_sets("accept")).map(|a| ("Accept", a));
+    let scoped_here = move |(p, _, _): &&'a (String, String, String)| url.starts_with(p.as_str());
+    let user = options
+        .headers
+        .iter()
+        .filter(move |(name, _)| !scoped.iter().filter(scoped_here).any(|(_, n, _)| n.eq_ignore_ascii_case(name)));
+    let scoped = scoped.iter().filter(scoped_here).map(|(_, n, v)| (n.as_str(), v.as_str()));
+    accept.into_iter().chain(user.map(|(n, v)| (n.as_str(), v.as_str()))).chain(scoped)
 }
 
 /// Why a request got no answer's head, classified.

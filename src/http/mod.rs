@@ -14,6 +14,7 @@
 //! - [`exchange`]: one request and its reply within the body cap, told to people;
 //! - [`error`]: transport errors classified by their sources;
 //! - [`politeness`]: the run's rate limit and push-back budget, retries, what was sent;
+//! - [`shared`]: identical reads sent once, their answer taken by each scenario that asks;
 //! - [`limit`]: how many requests an origin takes at once, learned from its latencies;
 //! - [`tls`]: CA certificates and client identity;
 //! - [`malloc`]: glibc told to give large bodies back, once a run receives them;
@@ -28,6 +29,7 @@ pub mod options;
 pub mod origin;
 pub mod pace;
 pub mod politeness;
+pub mod shared;
 pub mod tls;
 pub mod units;
 

@@ -119,6 +119,8 @@ pub struct Origin {
     /// Told when the origin is found down: requests waiting for their turn go at once (to be
     /// refused) rather than at the pace a push-back set.
     went_down: tokio::sync::Notify,
+    /// See [`Learned::shared`].
+    shared: std::sync::atomic::AtomicU64,
 }
 
 /// What an origin's controller learned, for the summary and the reports.
@@ -133,6 +135,8 @@ pub struct Learned {
     /// What the origin took once it pushed back, requests a second.
     pub took: Option<f64>,
     pub paused: Duration,
+    /// Requests that took the answer of an identical one instead of being sent.
+    pub shared: u64,
 }
 
 impl Origin {
@@ -144,6 +148,7 @@ impl Origin {
             state: Mutex::default(),
             budget: Arc::default(),
             went_down: tokio::sync::Notify::new(),
+            shared: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -153,6 +158,16 @@ impl Origin {
             Health::Down(down) => Some(down.clone()),
             _ => None,
         }
+    }
+
+    /// See [`Pace::paced_pushbacks`](super::pace::Pace::paced_pushbacks).
+    pub fn paced_pushbacks(&self) -> u64 {
+        self.state.locked().pace.paced_pushbacks
+    }
+
+    /// A request took the answer of an identical one instead of being sent.
+    pub fn took_shared_answer(&self) {
+        self.shared.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether the origin gave a usable answer in this run.
@@ -229,6 +244,9 @@ impl Origin {
     pub fn pushed_back(&self, sent_at: Instant, wait: Option<Duration>) {
         let now = Instant::now();
         let mut state = self.state.locked();
+        if state.pace.first_pushback.is_some_and(|first| sent_at > first) {
+            state.pace.paced_pushbacks += 1;
+        }
         match wait {
             Some(wait) => state.pace.pause(wait, now),
             None => {
@@ -296,6 +314,7 @@ impl Origin {
             pace: state.pace.rate(),
             took: state.pace.took(),
             paused: state.pace.paused,
+            shared: self.shared.load(std::sync::atomic::Ordering::Relaxed),
         }
     }
 }

@@ -65,6 +65,10 @@ pub struct Pace {
     /// What was learned, for the summary.
     pub pushbacks: u64,
     pub cuts: u64,
+    /// Push-backs of requests that left after the origin first pushed back: those sent at a pace
+    /// the suite could slow (a first wave refused at once says nothing of whether the origin
+    /// ever answers).
+    pub paced_pushbacks: u64,
     /// When the origin first pushed back, and how many answers it accepted since.
     pub first_pushback: Option<Instant>,
     pub accepted_since_pushback: u64,

@@ -396,9 +396,13 @@ fn capacity(client: &Client) -> Vec<String> {
             let (origin, s) = (learned.origin, learned.limit);
             let floor = s.floor?;
             let timed_out = if s.timed_out { "; a request timed out" } else { "" };
+            let shared = match learned.shared {
+                0 => String::new(),
+                n => format!("; {n} identical GET request(s) took the outcome of the one sent"),
+            };
             Some(format!(
                 "{origin} served up to {} request(s) at once without queueing (learned from its latencies, within a \
-                 ceiling of {}: --concurrency, lowered where its answers are large); fastest answer {}{timed_out}",
+                 ceiling of {}: --concurrency, lowered where its answers are large); fastest answer {}{timed_out}{shared}",
                 s.max_unqueued.max(1),
                 s.ceiling,
                 latency(floor)

@@ -410,3 +410,69 @@ async fn the_request_that_reads_a_redirect_is_credited_when_sent_again() {
     assert_eq!(s.verdict(), Verdict::Failed, "the redirect to GET is still caught\n{out}");
     assert_eq!(noted_retries(s), sent_again(&outcome), "each request sent again is the scenario's\n{out}");
 }
+
+/// Notes every request's method, path and query, and headers, and matches none.
+#[derive(Clone, Default)]
+struct Requests(Arc<Mutex<Vec<String>>>);
+
+impl Match for Requests {
+    fn matches(&self, r: &Request) -> bool {
+        let mut headers: Vec<String> =
+            r.headers.iter().map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("?"))).collect();
+        headers.sort();
+        self.0.lock().unwrap().push(format!("{} {} {}", r.method, r.url, headers.join("; ")));
+        false
+    }
+}
+
+/// A GET that scenarios send alike goes to the target once: the whole default run sends no GET
+/// twice with the same headers, says how many took an answer of one sent before, and passes.
+/// (That each scenario is still judged on the answer, a defect in it failing every scenario that
+/// asks, is what the seeded-defect table in `verdict.rs` shows on the same runs.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identical_read_goes_to_the_target_once() {
+    let target = reference().await;
+    let seen = Requests::default();
+    target.mount_ahead(Mock::given(seen.clone()).respond_with(ResponseTemplate::new(500))).await;
+    let (outcome, out) = run_with(&config_for(&target.url())).await;
+    assert_passed(&outcome, &out);
+    let seen = seen.0.lock().unwrap().clone();
+    let gets: Vec<&String> = seen.iter().filter(|r| r.starts_with("GET ")).collect();
+    let distinct: std::collections::HashSet<&&String> = gets.iter().collect();
+    assert_eq!(distinct.len(), gets.len(), "a GET went twice with the same headers");
+    let took: usize = out
+        .lines()
+        .filter_map(|l| {
+            l.split("; ").find_map(|p| p.strip_suffix(" identical GET request(s) took the outcome of the one sent"))
+        })
+        .map(|n| n.parse::<usize>().unwrap())
+        .sum();
+    assert!(took > 0, "the default run asks for some answers more than once, and says so:\n{out}");
+    // POSTs are never shared: the Apple scenarios each send theirs.
+    let posts = seen.iter().filter(|r| r.starts_with("POST ") && r.contains("VPPServiceConfigSrv")).count();
+    let apple = outcome.scenarios.iter().filter(|s| s.id.starts_with("APL-")).count();
+    assert!(posts >= apple, "{posts} POSTs for {apple} Apple scenarios");
+}
+
+/// A request that got no answer is not shared with one asked after it: a reset met once, without
+/// `--retries`, is the first request's outcome, and the same request asked again later is sent
+/// and answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identical_read_asked_after_a_reset_is_sent_again() {
+    let target = reference().await;
+    let (url, resets) = resetting_connection(upstream_of(&target), 1).await;
+    let client = vpp_conformance::http::Client::new(
+        vpp_conformance::http::ClientOptions { timeout: Duration::from_secs(5), ..Default::default() },
+        vpp_conformance::redact::Redactor::new(),
+    )
+    .unwrap();
+    let list = format!("{url}/SRP00000/api/v1/vppAccounts");
+    let first = client.send("GET", &list, None, None).await;
+    let second = client.send("GET", &list, None, None).await;
+    assert_eq!(resets.load(Ordering::SeqCst), 1, "the front resets one connection");
+    assert!(first.outcome.is_err(), "the first was reset: {:?}", first.outcome.as_ref().map(|r| r.status));
+    assert_eq!(second.outcome.as_ref().map(|r| r.status).ok(), Some(200), "the second is sent: {:?}", second.outcome);
+    let third = client.send("GET", &list, None, None).await;
+    assert_eq!(third.outcome.map(|r| r.status).ok(), Some(200));
+    assert_eq!(client.traffic().sent, 2, "the third took the second's answer");
+}
