@@ -5,9 +5,10 @@
 //!
 //! 1. **Cut.** A push-back cuts the pace multiplicatively, to [`BETA`] of what it was and at most
 //!    what the origin accepted over the last second (its measured capacity: the answers it gave
-//!    in that second, or the requests sent in the second before the one refused, which it took,
-//!    whichever is more: a gateway refuses the first request past its rate long before the
-//!    backend has answered the others), never below [`MIN_RATE`]. An unpaced origin is paced at
+//!    in that second, or the requests sent in the second before the first one it refused, which
+//!    it took, whichever is more: a gateway refuses the first request past its rate long before
+//!    the backend has answered the others, and a burst's refusals come back in any order), never
+//!    below [`MIN_RATE`]. An unpaced origin is paced at
 //!    what it accepted.
 //! 2. **A signal, not a hiccup.** One push-back in a second, or fewer than [`SIGNAL_SHARE`] of
 //!    the requests of that second pushed back, cuts nothing: an overloaded backend's stray 503 is
@@ -59,6 +60,8 @@ pub struct Pace {
     sent: VecDeque<Instant>,
     accepted: VecDeque<Instant>,
     refused: VecDeque<Instant>,
+    /// When the requests refused over the last window left.
+    refused_sent: VecDeque<Instant>,
     last_cut: Option<Instant>,
     /// The pace the last cut came from (what the origin took just before it refused).
     before_cut: Option<f64>,
@@ -136,29 +139,53 @@ impl Pace {
         self.first_pushback.get_or_insert(now);
         forget_before(&mut self.refused, now);
         self.refused.push_back(now);
+        forget_before(&mut self.refused_sent, now);
+        self.refused_sent.push_back(sent_at);
         forget_before(&mut self.sent, now);
         let refused = self.refused.len() as f64;
         if refused < 2.0 || refused < SIGNAL_SHARE * self.sent.len() as f64 {
             return false;
         }
+        forget_before(&mut self.accepted, now);
+        let capacity = self.capacity(sent_at);
         if self.last_cut.is_some_and(|cut| sent_at < cut + WINDOW) {
+            // The burst the last cut answered: its refusals come back in any order, so what the
+            // origin took may show lower now (a refusal of a request sent earlier than any
+            // before), and the pace follows, without a cut of its own. What it comes back to
+            // quickly stays the pace the cut came from: a gateway that lets a burst through
+            // before its rate (nginx's `burst`) took less at once than it takes a second.
+            if self.rate.is_some_and(|rate| capacity < rate) {
+                self.set_rate(capacity, now);
+            }
             return false;
         }
-        forget_before(&mut self.accepted, now);
-        let taken_before = self.sent.iter().filter(|t| **t < sent_at && sent_at.duration_since(**t) <= WINDOW).count();
-        let capacity = (self.accepted.len().max(taken_before)) as f64;
         self.before_cut = Some(self.rate.unwrap_or(capacity).min(capacity.max(MIN_RATE)));
         let cut = self.rate.map_or(capacity, |r| (r * BETA).min(capacity));
-        self.rate = Some(cut.max(MIN_RATE));
+        self.set_rate(cut, now);
         self.last_cut = Some(now);
         self.cuts += 1;
-        // The next request keeps to the new pace from now, after those that already have their
-        // turn: a cut never gives out a turn before one given out at the old pace, which would
-        // send both streams at once (up to twice the old pace for as long as the turns given out
-        // reach, about a second when many requests wait).
-        let fresh = now + Duration::from_secs_f64(1.0 / cut.max(MIN_RATE));
-        self.next = Some(self.next.map_or(fresh, |next| next.max(fresh)));
         true
+    }
+
+    /// What the origin took over the last window, when it refused a request sent at `sent_at`:
+    /// the answers it gave, or the requests sent before the first of those it refused
+    /// (a burst's refusals come back in any order, the last sent perhaps first), whichever is more.
+    fn capacity(&self, sent_at: Instant) -> f64 {
+        let first_refused = self.refused_sent.iter().copied().min().unwrap_or(sent_at).min(sent_at);
+        let taken_before =
+            self.sent.iter().filter(|t| **t < first_refused && first_refused.duration_since(**t) <= WINDOW).count();
+        self.accepted.len().max(taken_before) as f64
+    }
+
+    /// The pace is now `rate` (at least [`MIN_RATE`]). The next request keeps to it from now,
+    /// after those that already have their turn: a cut never gives out a turn before one given
+    /// out at the old pace, which would send both streams at once (up to twice the old pace for
+    /// as long as the turns given out reach, about a second when many requests wait).
+    fn set_rate(&mut self, rate: f64, now: Instant) {
+        let rate = rate.max(MIN_RATE);
+        self.rate = Some(rate);
+        let fresh = now + Duration::from_secs_f64(1.0 / rate);
+        self.next = Some(self.next.map_or(fresh, |next| next.max(fresh)));
     }
 
     /// The origin asked for a pause of `wait` (`Retry-After`): nothing leaves before it is over.
@@ -232,6 +259,19 @@ mod tests {
         let first = pace.reserve(t0 + ms(30));
         let second = pace.reserve(t0 + ms(30));
         assert_eq!(second.duration_since(first), ms(50), "one interval of 1/20 s apart");
+    }
+
+    /// A first wave of 64 to a gateway of 20 a second: it takes the first 20 and refuses the
+    /// rest at once, before any taken request is answered, and the refusals come back last sent
+    /// first. The pace is what it took, not the place of the refusal that came back first.
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_refused_in_any_order_paces_at_what_the_gateway_took() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        let left: Vec<Instant> = (0..64).map(|i| pace.reserve(t0 + Duration::from_micros(i))).collect();
+        let cuts = left[20..].iter().rev().filter(|sent_at| pace.pushed_back(**sent_at, t0 + ms(2))).count();
+        assert_eq!(cuts, 1, "one cut for the burst");
+        assert_eq!(pace.rate(), Some(20.0), "paced at the 20 sent before the first refused");
     }
 
     #[tokio::test(start_paused = true)]
