@@ -66,13 +66,13 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit, RwLock, Semaphore};
 
-/// The limit a new origin starts at (bounded by its ceiling, so the default `--concurrency` 64
-/// starts there): over a slow network a run lasts its requests divided by the limit, times the
-/// round trip, and a slow start from less costs round trips that no target is spared by. A target
-/// that queues the first wave shows it in the first answers (each round trip then cuts the limit
-/// by a quarter), and a timeout among them is asked again alone, so a small target is judged the
-/// same, only later.
-pub const INITIAL_LIMIT: usize = 64;
+/// The limit a new origin starts at (bounded by its ceiling): enough for the requests a short run
+/// sends at once to go in one round trip over a slow network; a target that queues them shows it
+/// in the first answers, and a timeout among them is asked again alone. Not more: a first wave
+/// of 64 to a target of one or two workers at 100 ms, under `--timeout 2`, queued past the
+/// timeout and took 1.4 to 2.2 times its serial floor (`scripts/bench-capacity.sh`), where 16
+/// keeps within it.
+pub const INITIAL_LIMIT: usize = 16;
 /// A rise above the latency floor smaller than this is jitter, never queueing.
 pub const MIN_RISE: Duration = Duration::from_millis(5);
 /// Answers per bucket of the windowed minimum (the floor is the minimum of the last two buckets).
