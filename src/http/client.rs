@@ -194,6 +194,7 @@ impl Client {
         let started = Instant::now();
         let mut withheld = self.refusal(url);
         let mut retried = Vec::new();
+        let mut shared = false;
         let not_sent = |why: &Withheld| Err(TransportError::new(TransportKind::Other, why.to_string()));
         let (outcome, elapsed) = match &withheld {
             Some(why) => (not_sent(why), Duration::ZERO),
@@ -201,8 +202,8 @@ impl Client {
                 // A stop drops the request, whether it waits for its turn or is under way.
                 tokio::select! {
                     done = self.exchange_shared(ask) => match done {
-                        Ok((outcome, elapsed, again)) => {
-                            retried = again;
+                        Ok(((outcome, elapsed, again), took)) => {
+                            (retried, shared) = (again, took);
                             (outcome, elapsed)
                         }
                         Err((refused, again)) => {
@@ -229,6 +230,7 @@ impl Client {
             elapsed,
             withheld,
             retried,
+            shared,
         }
     }
 
@@ -248,37 +250,54 @@ impl Client {
     }
 
     /// [`exchange_in_turn`](Self::exchange_in_turn), once for identical reads ([`shared`]): the
-    /// first sends, the others take its answer when it can be shared and send their own when
-    /// not. A first request dropped before its answer (its scenario cancelled) leaves the
-    /// sending to the next.
-    async fn exchange_shared(&self, ask: Ask<'_>) -> Result<Sent, (Withheld, Vec<RetryId>)> {
+    /// first sends, the others take what it leaves them, or send their own; and whether this one
+    /// took another's outcome. A first request dropped before its answer (its scenario cancelled)
+    /// leaves the sending to the next.
+    async fn exchange_shared(&self, ask: Ask<'_>) -> Result<(Sent, bool), (Withheld, Vec<RetryId>)> {
         let headers = headers_sent(&self.options, &self.scoped, ask.url, ask.accept);
-        let Some(key) = shared::key(ask.method, ask.url, self.follows_redirects, ask.body.is_some(), headers) else {
-            return self.exchange_in_turn(ask).await;
+        let request = (ask.body.is_some(), ask.expected);
+        let Some(key) = shared::key(ask.method, ask.url, self.follows_redirects, request, headers) else {
+            return Ok((self.exchange_in_turn(ask).await?, false));
         };
-        let slot = self.shared.slot(key);
+        let slot = self.shared.slot(&key);
         let mut mine = None;
         let left = slot
             .get_or_init(|| async {
                 let done = self.exchange_in_turn(ask).await;
                 let left = match &done {
-                    Ok((outcome, elapsed, retried)) => self.shared.leave(outcome, *elapsed, !retried.is_empty()),
-                    Err(_) => Left::Nothing,
+                    Ok((outcome, elapsed, retried)) => self.shared.leave(&key, outcome, *elapsed, !retried.is_empty()),
+                    Err(_) => self.shared.leave_nothing(&key),
                 };
                 mine = Some(done);
                 left
             })
             .await;
         if let Some(done) = mine {
-            return done;
+            return Ok((done?, false));
         }
         let (taken, elapsed) = match left {
             Left::Answer(answer) => (Ok(answer.reply.clone()), answer.elapsed),
-            Left::Unanswered(error, elapsed) => (Err(error.clone()), *elapsed),
-            Left::Nothing => return self.exchange_in_turn(ask).await,
+            Left::Meanwhile(outcome, elapsed) => {
+                // What the first request met tells this client's origin record too (the first
+                // may have been the canonical data check, which reports nothing), and a target
+                // found down gives its one cause, as to every request.
+                if let Err(e) = outcome
+                    && e.kind != TransportKind::PushedBack
+                {
+                    self.found_silent(ask, e);
+                }
+                if self.reports_health
+                    && outcome.is_err()
+                    && let Some(down) = self.politeness.origins.of(ask.url).down()
+                {
+                    return Err((Withheld::Down(down), Vec::new()));
+                }
+                (outcome.clone(), *elapsed)
+            }
+            Left::Nothing => return Ok((self.exchange_in_turn(ask).await?, false)),
         };
         self.politeness.origins.of(ask.url).took_shared_answer();
-        Ok((taken, elapsed, Vec::new()))
+        Ok(((taken, elapsed, Vec::new()), true))
     }
 
     /// One exchange once a turn is free, run as a task of its own (dropped, it is aborted), the
@@ -374,10 +393,10 @@ impl Client {
                             if asked.is_none() {
                                 origin.pushed_back(sent_at, None);
                             }
-                            // A single pause refused speaks for this request's route only (one
-                            // API's route may ask for a day while the other answers): the origin
-                            // is judged down only by a request it pushed back again and again.
-                            if tries.pushbacks > 1 || tries.waited > Duration::ZERO {
+                            // A pause refused before this request waited any speaks for its
+                            // route only (one API's route may ask for a day while the other
+                            // answers): it never makes the origin down.
+                            if asked.is_none() || tries.waited > Duration::ZERO {
                                 self.found_silent(ask, &e);
                             }
                             return Ok((Err(e), elapsed, retried));

@@ -42,6 +42,9 @@ pub struct Exchange {
     /// traffic records it: an answer that came only then makes its scenario flaky, once a step
     /// credits them to it ([`Client::credit_retries`](super::Client::credit_retries)).
     pub retried: Vec<RetryId>,
+    /// The outcome is that of an identical `GET` sent once for several requests
+    /// ([`shared`](super::shared)): this one was not sent itself.
+    pub shared: bool,
 }
 
 /// Sends one request with `http` and reads its reply within `options`' body cap; the
@@ -241,12 +244,18 @@ impl Exchange {
                     reply.body.len(),
                     human_duration(self.elapsed)
                 ));
+                if self.shared {
+                    text.push_str(" (the answer to an identical request, sent once for both)");
+                }
                 if !reply.body.is_empty() {
                     text.push_str(&format!(
                         "\n          {}",
                         self.body_excerpt(redactor).replace('\n', "\n          ")
                     ));
                 }
+            }
+            Err(e) if self.shared => {
+                text.push_str(&format!("\nresponse: none, to an identical request sent once for both: {}", e.text))
             }
             Err(e) => text.push_str(&format!("\nresponse: none: {}", e.text)),
         }

@@ -139,8 +139,13 @@ impl Pace {
         self.first_pushback.get_or_insert(now);
         forget_before(&mut self.refused, now);
         self.refused.push_back(now);
-        forget_before(&mut self.refused_sent, now);
-        self.refused_sent.push_back(sent_at);
+        // Kept in the order the refusals came, not the order their requests left: forgotten by
+        // age; and a request that left longer ago (a timeout) tells nothing of the last window.
+        self.refused_sent.retain(|t| now.duration_since(*t) <= WINDOW);
+        let fresh = now.duration_since(sent_at) <= WINDOW;
+        if fresh {
+            self.refused_sent.push_back(sent_at);
+        }
         forget_before(&mut self.sent, now);
         let refused = self.refused.len() as f64;
         if refused < 2.0 || refused < SIGNAL_SHARE * self.sent.len() as f64 {
@@ -148,7 +153,10 @@ impl Pace {
         }
         forget_before(&mut self.accepted, now);
         let capacity = self.capacity(sent_at);
-        if self.last_cut.is_some_and(|cut| sent_at < cut + WINDOW) {
+        if let Some(cut) = self.last_cut.filter(|cut| sent_at < *cut + WINDOW) {
+            if !fresh || sent_at >= cut {
+                return false;
+            }
             // The burst the last cut answered: its refusals come back in any order, so what the
             // origin took may show lower now (a refusal of a request sent earlier than any
             // before), and the pace follows, without a cut of its own. What it comes back to
@@ -272,6 +280,15 @@ mod tests {
         let cuts = left[20..].iter().rev().filter(|sent_at| pace.pushed_back(**sent_at, t0 + ms(2))).count();
         assert_eq!(cuts, 1, "one cut for the burst");
         assert_eq!(pace.rate(), Some(20.0), "paced at the 20 sent before the first refused");
+        // In the order they left, the same.
+        let mut pace = Pace::default();
+        let left: Vec<Instant> = (0..64).map(|i| pace.reserve(t0 + Duration::from_micros(i))).collect();
+        let cuts = left[20..].iter().filter(|sent_at| pace.pushed_back(**sent_at, t0 + ms(2))).count();
+        assert_eq!((cuts, pace.rate()), (1, Some(20.0)));
+        // A request that left long before and timed out now says nothing of the last window.
+        let stale = t0 - Duration::from_secs(30);
+        assert!(!pace.pushed_back(stale, t0 + ms(3)));
+        assert_eq!(pace.rate(), Some(20.0), "a stale timeout left the pace");
     }
 
     #[tokio::test(start_paused = true)]

@@ -272,6 +272,7 @@ mod tests {
                 elapsed: std::time::Duration::ZERO,
                 withheld: None,
                 retried: Vec::new(),
+                shared: false,
             }),
             ..VppWorld::default()
         };

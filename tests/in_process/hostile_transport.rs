@@ -202,3 +202,23 @@ async fn the_failure_assertion_rejects_a_passing_run() {
     assert!(run.outcome.passed(), "the reference target must pass\n{}", run.report());
     assert_every_scenario_unjudged(&run, &url, THREE_IDS, "anything", |_| true);
 }
+
+/// Identical reads sent once (`http::shared`): a request asked while an identical one is under
+/// way takes its outcome, and when that is no answer, what it means for the target. The first
+/// here is the canonical data check's (which reports nothing of the target's health); the
+/// scenario's request beside it finds the target down and carries its one cause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identical_read_asked_meanwhile_carries_the_cause_the_first_one_met() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = Client::new(ClientOptions { timeout: TIMEOUT, ..ClientOptions::default() }, Redactor::new()).unwrap();
+    let quiet = client.without_health_reports();
+    let url = format!("http://127.0.0.1:{port}/SRP00000/api/v1/vppAccounts");
+    let (first, asked_meanwhile) =
+        tokio::join!(quiet.send("GET", &url, None, None), client.send("GET", &url, None, None));
+    assert_eq!(client.traffic().sent, 1, "one request went");
+    assert!(first.withheld.is_none() && first.outcome.is_err() && !first.shared, "{first:?}");
+    match &asked_meanwhile.withheld {
+        Some(Withheld::Down(down)) => assert_eq!(down.cause, TransportKind::Refused),
+        other => panic!("the target is down, and the request carries its cause: {other:?}"),
+    }
+}
