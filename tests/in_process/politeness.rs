@@ -476,3 +476,16 @@ async fn an_identical_read_asked_after_a_reset_is_sent_again() {
     assert_eq!(third.outcome.map(|r| r.status).ok(), Some(200));
     assert_eq!(client.traffic().sent, 2, "the third took the second's answer");
 }
+
+/// A target that never gave a usable answer and pushes back without `Retry-After` is down, even
+/// when the suite gives up on its first push-back (the run's budget of push-back retries spent,
+/// `--max-pushbacks 0`): its scenarios carry its one cause, said once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_only_pushes_back_is_down_when_the_budget_is_spent_at_once() {
+    let target = reference().await;
+    target.mount_ahead(Mock::given(wiremock::matchers::any()).respond_with(ResponseTemplate::new(429))).await;
+    let config = RunConfig { tags: Some("@sample".into()), max_pushbacks: 0, ..config_for(&target.url()) };
+    let (outcome, out) = run_with(&config).await;
+    assert!(outcome.scenarios.iter().all(|s| s.status == Status::Error), "{}\n{out}", results(&outcome));
+    assert!(out.contains("every scenario that needs it ends ERROR"), "the target is found down, once: {out}");
+}
