@@ -15,7 +15,7 @@ use super::shared::{self, Left, SharedAnswers};
 use super::tls::client_config;
 use super::units::human_duration;
 use crate::gate::Gate;
-use crate::outcome::{TransportError, TransportKind, Withheld};
+use crate::outcome::{Down, TransportError, TransportKind, Withheld};
 use crate::redact::Redactor;
 use crate::sync::Locked;
 use std::sync::Arc;
@@ -279,16 +279,9 @@ impl Client {
             Left::Answer(answer) => (Ok(answer.reply.clone()), answer.elapsed),
             Left::Meanwhile(outcome, elapsed) => {
                 // What the first request met tells this client's origin record too (the first
-                // may have been the canonical data check, which reports nothing), and a target
-                // found down gives its one cause, as to every request.
+                // may have been the canonical data check, which reports nothing).
                 if let Err(e) = outcome
-                    && e.kind != TransportKind::PushedBack
-                {
-                    self.found_silent(ask, e);
-                }
-                if self.reports_health
-                    && outcome.is_err()
-                    && let Some(down) = self.politeness.origins.of(ask.url).down()
+                    && let Some(down) = self.down_after(ask, e)
                 {
                     return Err((Withheld::Down(down), Vec::new()));
                 }
@@ -323,20 +316,24 @@ impl Client {
                 return Ok((Err(abandoned), Duration::ZERO, Vec::new()));
             }
         };
-        if let Err(e) = &outcome {
-            // A push-back given up on was judged where the suite gave up (`politely`).
-            if e.kind != TransportKind::PushedBack {
-                self.found_silent(ask, e);
-            }
-            // The origin is down: this request carries its one cause, as every other does.
-            if self.reports_health
-                && let Some(down) = self.politeness.origins.of(url).down()
-            {
-                return Err((Withheld::Down(down), retried));
-            }
+        // The origin is down: this request carries its one cause, as every other does.
+        if let Err(e) = &outcome
+            && let Some(down) = self.down_after(ask, e)
+        {
+            return Err((Withheld::Down(down), retried));
         }
         let outcome = outcome.map_err(|e| TransportError { text: self.redactor.redact(&e.text), ..e });
         Ok((outcome, elapsed, retried))
+    }
+
+    /// What a request that met `e` (its own, or the one it took from an identical request) tells
+    /// its origin's record, and the origin's one cause when it is down (for a client that
+    /// reports health). A push-back given up on was judged where the suite gave up (`politely`).
+    fn down_after(&self, ask: Ask<'_>, e: &TransportError) -> Option<Down> {
+        if e.kind != TransportKind::PushedBack {
+            self.found_silent(ask, e);
+        }
+        self.reports_health.then(|| self.politeness.origins.of(ask.url).down()).flatten()
     }
 
     /// An error from an origin that never answered in this run may mean it is down (when this

@@ -77,15 +77,12 @@ struct State {
 }
 
 impl SharedAnswers {
-    /// The slot of the request `key` names (see [`key`]): the one the first request fills, or a
-    /// fresh one when it left nothing for later (the request asking now sends, and the identical
-    /// ones asked meanwhile take what it leaves).
+    /// The slot of the request `key` names (see [`key`]): the one under way or kept, or a fresh
+    /// one (a slot that left nothing for later is forgotten as it is filled, so the request asking
+    /// after it sends, and the identical ones asked meanwhile take what it leaves).
     pub fn slot(&self, key: &str) -> Slot {
         let mut state = self.state.locked();
-        if let Some(slot) = state.slots.get_mut(key) {
-            if matches!(slot.get(), Some(Left::Meanwhile(..) | Left::Nothing)) {
-                *slot = Slot::default();
-            }
+        if let Some(slot) = state.slots.get(key) {
             return slot.clone();
         }
         let slot = Slot::default();
@@ -104,7 +101,7 @@ impl SharedAnswers {
         elapsed: Duration,
         sent_again: bool,
     ) -> Left {
-        let left = match outcome {
+        let mut left = match outcome {
             _ if sent_again => Left::Nothing,
             Err(e) => Left::Meanwhile(Err(e.clone()), elapsed),
             Ok(reply) if reply.body.len() > MAX_SHARED_BODY => Left::Nothing,
@@ -119,14 +116,13 @@ impl SharedAnswers {
         };
         let mut state = self.state.locked();
         let cost = key.len() + outcome.as_ref().map_or(0, |r| r.body.len());
-        let left = match left {
-            Left::Answer(_) if state.held + cost > SHARED_BUDGET => Left::Nothing,
-            Left::Answer(answer) => {
+        if let Left::Answer(_) = left {
+            if state.held + cost <= SHARED_BUDGET {
                 state.held += cost;
-                return Left::Answer(answer);
+                return left;
             }
-            other => other,
-        };
+            left = Left::Nothing;
+        }
         state.slots.remove(key);
         left
     }
