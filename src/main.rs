@@ -6,28 +6,10 @@
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
-/// glibc's malloc with two arenas, for the runtime's two workers, rather than one a thread. Its
-/// mmap threshold is fixed once the run receives large bodies ([`vpp_conformance::http::malloc`]).
-/// Not for `serve`: the reference target's memory is no user's figure, and it answers faster
-/// reusing its arenas.
-#[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "dhat-heap")))]
-fn tune_malloc() {
-    unsafe extern "C" {
-        fn mallopt(param: i32, value: i32) -> i32;
-    }
-    const M_ARENA_MAX: i32 = -8;
-    // SAFETY: mallopt only sets the allocator's parameters, before any thread is started.
-    unsafe {
-        mallopt(M_ARENA_MAX, 2);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu", not(feature = "dhat-heap"))))]
-fn tune_malloc() {}
-
 fn main() -> std::process::ExitCode {
     if std::env::args_os().nth(1).is_none_or(|command| command != "serve") {
-        tune_malloc();
+        // Before any thread is started ([`vpp_conformance::http::malloc`]).
+        vpp_conformance::http::malloc::two_arenas();
     }
     #[cfg(feature = "dhat-heap")]
     let _profiler = dhat::Profiler::new_heap();

@@ -1,4 +1,6 @@
-//! glibc's malloc, told to give large blocks back once a run receives large bodies.
+//! glibc's malloc, tuned for a run: two arenas, and large blocks given back once a run receives
+//! large bodies. Only on Linux with glibc, and not under the heap profiler; elsewhere these do
+//! nothing.
 //!
 //! By default glibc raises its mmap threshold each time a large block is freed (up to 32 MiB),
 //! after which a large run's bodies (megabytes each) come from its arenas and stay there long
@@ -11,20 +13,35 @@
 /// A body this large, announced or read, fixes the threshold.
 pub const LARGE_BODY: usize = 1024 * 1024;
 
-/// Fixes glibc's mmap threshold at 256 KiB (Linux with glibc only), at each large body: glibc's
-/// `free` of a mapped block raises the threshold without a lock while it is still dynamic, so a
-/// free on the other worker at the very moment of the first call could leave it raised; the next
-/// large body sets it again. A call takes the main arena's lock, a few hundred times a run.
+/// Two arenas, for the runtime's two workers, rather than one a thread. Called before any
+/// thread is started (`main`, not for `serve`: the reference target's memory is no user's
+/// figure, and it answers faster reusing its arenas).
+pub fn two_arenas() {
+    const M_ARENA_MAX: i32 = -8;
+    set(M_ARENA_MAX, 2);
+}
+
+/// Fixes glibc's mmap threshold at 256 KiB, at each large body: glibc's `free` of a mapped block
+/// raises the threshold without a lock while it is still dynamic, so a free on the other worker
+/// at the very moment of the first call could leave it raised; the next large body sets it
+/// again. A call takes the main arena's lock, a few hundred times a run.
 pub fn large_bodies_ahead() {
+    const M_MMAP_THRESHOLD: i32 = -3;
+    set(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
+/// One of malloc's parameters (`mallopt`).
+fn set(param: i32, value: i32) {
     #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "dhat-heap")))]
     {
         unsafe extern "C" {
             fn mallopt(param: i32, value: i32) -> i32;
         }
-        const M_MMAP_THRESHOLD: i32 = -3;
         // SAFETY: mallopt only sets the allocator's parameters, under the main arena's lock.
         unsafe {
-            mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+            mallopt(param, value);
         }
     }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu", not(feature = "dhat-heap"))))]
+    let _ = (param, value);
 }
